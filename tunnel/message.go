@@ -1,0 +1,261 @@
+// Package tunnel speaks the Session Manager data channel: the binary
+// ClientMessage frame, the handshake, sequencing, acknowledgement and
+// retransmission, reconnection, and a stdio bridge for ssh's ProxyCommand.
+// It knows nothing of checks.
+package tunnel
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Frame layout (ssm-session-protocol.md §4). All integers big-endian.
+const (
+	offHeaderLength  = 0
+	offMessageType   = 4
+	offSchemaVersion = 36
+	offCreatedDate   = 40
+	offSequence      = 48
+	offFlags         = 56
+	offMessageID     = 64
+	offDigest        = 80
+	offPayloadType   = 112
+	offPayloadLength = 116
+	// HeaderSize is the fixed size of the header in bytes; the payload
+	// starts here.
+	HeaderSize = 120
+	// HeaderLengthValue is what every sender puts in the HeaderLength
+	// field: the offset of PayloadLength, not the full header size.
+	HeaderLengthValue = 116
+	messageTypeLen    = 32
+)
+
+// Message types (§5).
+const (
+	TypeInputStreamData   = "input_stream_data"
+	TypeOutputStreamData  = "output_stream_data"
+	TypeAcknowledge       = "acknowledge"
+	TypeChannelClosed     = "channel_closed"
+	TypeStartPublication  = "start_publication"
+	TypePausePublication  = "pause_publication"
+	TypeAgentSessionState = "agent_session_state"
+)
+
+// PayloadType values (§5).
+type PayloadType uint32
+
+const (
+	PayloadNone                 PayloadType = 0
+	PayloadOutput               PayloadType = 1
+	PayloadError                PayloadType = 2
+	PayloadSize                 PayloadType = 3
+	PayloadParameter            PayloadType = 4
+	PayloadHandshakeRequest     PayloadType = 5
+	PayloadHandshakeResponse    PayloadType = 6
+	PayloadHandshakeComplete    PayloadType = 7
+	PayloadEncChallengeRequest  PayloadType = 8
+	PayloadEncChallengeResponse PayloadType = 9
+	PayloadFlag                 PayloadType = 10
+	PayloadStdErr               PayloadType = 11
+	PayloadExitCode             PayloadType = 12
+)
+
+// Flag payload values (PayloadType 10).
+const (
+	FlagDisconnectToPort   uint32 = 1
+	FlagTerminateSession   uint32 = 2
+	FlagConnectToPortError uint32 = 3
+)
+
+// Header Flags values (§5).
+const (
+	FlagsNone uint64 = 0
+	FlagsSYN  uint64 = 1
+	FlagsFIN  uint64 = 2
+	FlagsAck  uint64 = 3 // acks and control messages: SYN|FIN
+)
+
+// UUID is a 16-byte UUID in canonical byte order.
+type UUID [16]byte
+
+// NewUUID returns a random (version 4) UUID.
+func NewUUID() UUID {
+	var u UUID
+	if _, err := rand.Read(u[:]); err != nil {
+		panic("tunnel: crypto/rand failed: " + err.Error())
+	}
+	u[6] = (u[6] & 0x0f) | 0x40
+	u[8] = (u[8] & 0x3f) | 0x80
+	return u
+}
+
+// String formats the UUID lowercase and hyphenated.
+func (u UUID) String() string {
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:36], u[10:16])
+	return string(b[:])
+}
+
+// ParseUUID parses the hyphenated (or plain 32-hex-digit) form.
+func ParseUUID(s string) (UUID, error) {
+	var u UUID
+	h := strings.ReplaceAll(s, "-", "")
+	if len(h) != 32 {
+		return u, fmt.Errorf("parse uuid %q: want 32 hex digits", s)
+	}
+	if _, err := hex.Decode(u[:], []byte(h)); err != nil {
+		return u, fmt.Errorf("parse uuid %q: %w", s, err)
+	}
+	return u, nil
+}
+
+// Message is one ClientMessage frame.
+type Message struct {
+	// HeaderLength as read from the wire; Marshal always writes 116.
+	HeaderLength   uint32
+	MessageType    string
+	SchemaVersion  uint32
+	CreatedDate    time.Time // millisecond precision on the wire
+	SequenceNumber int64
+	Flags          uint64
+	MessageID      UUID
+	// PayloadDigest as read from the wire; Marshal computes it.
+	PayloadDigest [32]byte
+	PayloadType   PayloadType
+	Payload       []byte
+}
+
+// NewMessage builds a message with a fresh id, schema version 1 and the
+// current time.
+func NewMessage(msgType string, seq int64, flags uint64, pt PayloadType, payload []byte) *Message {
+	return &Message{
+		HeaderLength:   HeaderLengthValue,
+		MessageType:    msgType,
+		SchemaVersion:  1,
+		CreatedDate:    time.Now(),
+		SequenceNumber: seq,
+		Flags:          flags,
+		MessageID:      NewUUID(),
+		PayloadType:    pt,
+		Payload:        payload,
+	}
+}
+
+// Errors returned by the codec.
+var (
+	ErrShortFrame      = errors.New("frame shorter than the 120-byte header")
+	ErrBadHeaderLength = errors.New("header length is zero or points past the frame")
+	ErrEmptyType       = errors.New("message type is empty")
+	ErrNoCreatedDate   = errors.New("created date is zero")
+	ErrDigestMismatch  = errors.New("payload digest does not match the payload")
+	ErrTypeTooLong     = errors.New("message type longer than 32 bytes")
+)
+
+// MarshalBinary encodes m: HeaderLength 116, space-padded type, swapped
+// UUID halves and the SHA-256 digest of the payload.
+func (m *Message) MarshalBinary() ([]byte, error) {
+	return m.AppendBinary(make([]byte, 0, HeaderSize+len(m.Payload)))
+}
+
+// AppendBinary appends the encoding of m to b.
+func (m *Message) AppendBinary(b []byte) ([]byte, error) {
+	if len(m.MessageType) > messageTypeLen {
+		return b, ErrTypeTooLong
+	}
+	start := len(b)
+	b = append(b, make([]byte, HeaderSize)...)
+	h := b[start : start+HeaderSize]
+	binary.BigEndian.PutUint32(h[offHeaderLength:], HeaderLengthValue)
+	copy(h[offMessageType:offMessageType+messageTypeLen], bytes.Repeat([]byte{' '}, messageTypeLen))
+	copy(h[offMessageType:], m.MessageType)
+	binary.BigEndian.PutUint32(h[offSchemaVersion:], m.SchemaVersion)
+	binary.BigEndian.PutUint64(h[offCreatedDate:], uint64(m.CreatedDate.UnixMilli()))
+	binary.BigEndian.PutUint64(h[offSequence:], uint64(m.SequenceNumber))
+	binary.BigEndian.PutUint64(h[offFlags:], m.Flags)
+	putSwappedUUID(h[offMessageID:offMessageID+16], m.MessageID)
+	d := sha256.Sum256(m.Payload)
+	copy(h[offDigest:offDigest+32], d[:])
+	binary.BigEndian.PutUint32(h[offPayloadType:], uint32(m.PayloadType))
+	binary.BigEndian.PutUint32(h[offPayloadLength:], uint32(len(m.Payload)))
+	b = append(b, m.Payload...)
+	return b, nil
+}
+
+// UnmarshalMessage decodes a frame without validating it. The payload is
+// everything from HeaderLength+4 to the end of the frame, as receivers
+// of the real protocol do; PayloadLength is not compared with it.
+// The payload aliases b.
+func UnmarshalMessage(b []byte) (*Message, error) {
+	if len(b) < HeaderSize {
+		return nil, fmt.Errorf("decode frame: %w (%d bytes)", ErrShortFrame, len(b))
+	}
+	m := &Message{}
+	m.HeaderLength = binary.BigEndian.Uint32(b[offHeaderLength:])
+	if m.HeaderLength == 0 || uint64(m.HeaderLength)+4 > uint64(len(b)) {
+		return nil, fmt.Errorf("decode frame: %w (%d)", ErrBadHeaderLength, m.HeaderLength)
+	}
+	m.MessageType = strings.TrimRight(string(b[offMessageType:offMessageType+messageTypeLen]), " \x00")
+	m.MessageType = strings.TrimSpace(m.MessageType)
+	m.SchemaVersion = binary.BigEndian.Uint32(b[offSchemaVersion:])
+	ms := binary.BigEndian.Uint64(b[offCreatedDate:])
+	if ms != 0 {
+		m.CreatedDate = time.UnixMilli(int64(ms))
+	}
+	m.SequenceNumber = int64(binary.BigEndian.Uint64(b[offSequence:]))
+	m.Flags = binary.BigEndian.Uint64(b[offFlags:])
+	m.MessageID = getSwappedUUID(b[offMessageID : offMessageID+16])
+	copy(m.PayloadDigest[:], b[offDigest:offDigest+32])
+	m.PayloadType = PayloadType(binary.BigEndian.Uint32(b[offPayloadType:]))
+	m.Payload = b[m.HeaderLength+4:]
+	return m, nil
+}
+
+// Validate applies the receiver's checks in the real order: HeaderLength,
+// MessageType, CreatedDate, then the digest (only for a non-empty
+// payload). start_publication and pause_publication skip validation.
+func (m *Message) Validate() error {
+	if m.MessageType == TypeStartPublication || m.MessageType == TypePausePublication {
+		return nil
+	}
+	if m.HeaderLength == 0 {
+		return ErrBadHeaderLength
+	}
+	if m.MessageType == "" {
+		return ErrEmptyType
+	}
+	if m.CreatedDate.IsZero() {
+		return ErrNoCreatedDate
+	}
+	if len(m.Payload) > 0 && sha256.Sum256(m.Payload) != m.PayloadDigest {
+		return ErrDigestMismatch
+	}
+	return nil
+}
+
+// The wire carries bytes 8..15 of the canonical UUID first, then 0..7.
+func putSwappedUUID(dst []byte, u UUID) {
+	copy(dst[0:8], u[8:16])
+	copy(dst[8:16], u[0:8])
+}
+
+func getSwappedUUID(src []byte) UUID {
+	var u UUID
+	copy(u[8:16], src[0:8])
+	copy(u[0:8], src[8:16])
+	return u
+}
