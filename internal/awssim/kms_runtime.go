@@ -1,0 +1,4 @@
+package awssim
+
+// kmsRuntime: OWNED BY THE SSM AREA (placeholder).
+type kmsRuntime struct{}

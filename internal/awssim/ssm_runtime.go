@@ -1,0 +1,4 @@
+package awssim
+
+// ssmRuntime holds SSM sessions. OWNED BY THE SSM AREA (placeholder).
+type ssmRuntime struct{}
