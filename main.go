@@ -99,6 +99,11 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			return usageErr("run 'ssmdoctor --help' for usage", "%v", err)
 		},
 		Commands: []*cli.Command{
+			checkCommand(),
+			sshCommand(),
+			scpCommand(),
+			proxyCommand(),
+			demoCommand(),
 			simCommand(),
 		},
 	}
