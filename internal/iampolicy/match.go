@@ -108,12 +108,16 @@ func sameChar(a, b string, fold bool) bool {
 // arnMatch implements ArnLike/ArnEquals: both sides are split into the six
 // ARN fields (arn:partition:service:region:account:resource, the resource
 // keeping any further ':'), and each field is matched on its own, so a '*'
-// in the region cannot swallow the account. A pattern that is not a
-// six-field ARN (such as "*") is matched against the whole value.
+// in the region cannot swallow the account. A pattern without any ':' (such
+// as "*") is matched against the whole value; other patterns with fewer
+// than six fields cannot line up with an ARN and match nothing.
 func arnMatch(p, s string) bool {
+	if strings.IndexByte(p, ':') < 0 {
+		return glob(p, s, false)
+	}
 	pf := strings.SplitN(p, ":", 6)
 	if len(pf) < 6 {
-		return glob(p, s, false)
+		return false
 	}
 	sf := strings.SplitN(s, ":", 6)
 	if len(sf) < 6 {
