@@ -1,0 +1,72 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportDirection keeps the architecture true: which of our packages may
+// import which, and which package each third-party library is boxed in.
+// Only production imports count (tests may reach further).
+func TestImportDirection(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	const mod = "github.com/ssmdoctor/ssmdoctor"
+	short := func(p string) string {
+		if p == mod {
+			return "main"
+		}
+		return strings.TrimPrefix(p, mod+"/")
+	}
+	// allowed[pkg] lists the project packages pkg may import; a package not
+	// listed may import none of ours.
+	allowed := map[string][]string{
+		"main":            {"*"},
+		"checks":          {"fix", "tunnel", "internal/awsapi", "internal/sshconfig", "internal/iampolicy"},
+		"fix":             {"internal/sshconfig", "internal/awsapi", "internal/iampolicy"},
+		"internal/report": {"checks"},
+		"internal/awssim": {"internal/iampolicy", "tunnel"},
+	}
+	// boxes[lib prefix] lists the packages that may import it.
+	boxes := map[string][]string{
+		"github.com/urfave/cli":                    {"main"},
+		"github.com/fatih/color":                   {"internal/report"},
+		"github.com/hashicorp/go-version":          {"checks"},
+		"github.com/coder/websocket":               {"tunnel", "internal/awssim"},
+		"github.com/aws/aws-sdk-go-v2/config":      {"main", "internal/awsapi"},
+		"github.com/aws/aws-sdk-go-v2/credentials": {"main", "internal/awsapi"},
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg := short(f[0])
+		for _, imp := range f[1:] {
+			if strings.HasPrefix(imp, mod) {
+				dep := short(imp)
+				if !permitted(allowed[pkg], dep) && !isSubpackage(pkg, dep) {
+					t.Errorf("%s imports %s: not allowed by the architecture (see architecture.md)", pkg, dep)
+				}
+				continue
+			}
+			for lib, who := range boxes {
+				if strings.HasPrefix(imp, lib) && !permitted(who, pkg) {
+					t.Errorf("%s imports %s, which is boxed in %v", pkg, imp, who)
+				}
+			}
+		}
+	}
+}
+
+func permitted(list []string, p string) bool {
+	for _, a := range list {
+		if a == "*" || a == p || strings.HasPrefix(p, a+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// isSubpackage lets a package use its own helper subpackages.
+func isSubpackage(pkg, dep string) bool { return strings.HasPrefix(dep, pkg+"/") }
