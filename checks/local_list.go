@@ -1,0 +1,6 @@
+package checks
+
+// localChecks is the ordered list of workstation checks (catalogue section A).
+func localChecks() []Check {
+	return nil
+}
