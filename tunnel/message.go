@@ -184,7 +184,13 @@ func (m *Message) AppendBinary(b []byte) ([]byte, error) {
 	copy(h[offMessageType:offMessageType+messageTypeLen], bytes.Repeat([]byte{' '}, messageTypeLen))
 	copy(h[offMessageType:], m.MessageType)
 	binary.BigEndian.PutUint32(h[offSchemaVersion:], m.SchemaVersion)
-	binary.BigEndian.PutUint64(h[offCreatedDate:], uint64(m.CreatedDate.UnixMilli()))
+	// A zero time means "no date" (control frames built by hand); the
+	// wire says that with 0, not with year 1 in milliseconds.
+	var created uint64
+	if !m.CreatedDate.IsZero() {
+		created = uint64(m.CreatedDate.UnixMilli())
+	}
+	binary.BigEndian.PutUint64(h[offCreatedDate:], created)
 	binary.BigEndian.PutUint64(h[offSequence:], uint64(m.SequenceNumber))
 	binary.BigEndian.PutUint64(h[offFlags:], m.Flags)
 	putSwappedUUID(h[offMessageID:offMessageID+16], m.MessageID)

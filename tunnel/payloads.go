@@ -138,3 +138,19 @@ func ParseFlag(p []byte) (uint32, error) {
 	}
 	return binary.BigEndian.Uint32(p), nil
 }
+
+func parseHandshakeRequest(p []byte) (HandshakeRequest, error) {
+	var hr HandshakeRequest
+	if err := json.Unmarshal(p, &hr); err != nil {
+		return hr, fmt.Errorf("decode handshake request: %w", err)
+	}
+	return hr, nil
+}
+
+func parseChannelClosed(p []byte) (ChannelClosed, error) {
+	var cc ChannelClosed
+	if err := json.Unmarshal(p, &cc); err != nil {
+		return cc, fmt.Errorf("decode channel_closed: %w", err)
+	}
+	return cc, nil
+}
