@@ -1,0 +1,255 @@
+package awssim
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
+)
+
+// Setting ids of the SSM service settings the simulator models.
+const (
+	settingDHMCRole = "/ssm/managed-instance/default-ec2-instance-management-role"
+	settingTier     = "/ssm/managed-instance/activation-tier"
+)
+
+// dhmcMinAgent is the first agent release that can use Default Host
+// Management Configuration instead of an instance profile.
+const dhmcMinAgent = "3.2.582.0"
+
+// registration decides what Systems Manager knows of a node, from the
+// account alone: whether the agent registered (so the node appears in
+// DescribeInstanceInformation), its PingStatus and LastPingDateTime. It is
+// pure over st so that the demo scenario's findings can be table-tested.
+//
+// A node registers when its agent is installed, it can get credentials
+// (instance profile role allowing ssm:UpdateInstanceInformation, or DHMC, or
+// a hybrid activation) and it has a network path to the ssm and ssmmessages
+// endpoints.
+func (st *State) registration(inst *Instance, now time.Time) (reg bool, ping string, last time.Time) {
+	if inst == nil || !inst.Agent.Installed {
+		return false, "", time.Time{}
+	}
+	switch inst.State {
+	case "terminated", "shutting-down":
+		return false, "", time.Time{}
+	}
+	if !st.instanceHasCredentials(inst) || !st.reachesSSM(inst) {
+		return false, "", time.Time{}
+	}
+	last = inst.Agent.LastPing
+	if last.IsZero() {
+		last = inst.LaunchTime
+	}
+	switch {
+	case inst.Agent.PingStatus != "" && inst.Agent.PingStatus != "Online":
+		return true, inst.Agent.PingStatus, last
+	case !nodeRunning(inst):
+		return true, "ConnectionLost", last
+	}
+	return true, "Online", now
+}
+
+// online is the condition StartSession and GetConnectionStatus need.
+func (st *State) online(inst *Instance, now time.Time) bool {
+	reg, ping, _ := st.registration(inst, now)
+	return reg && ping == "Online"
+}
+
+func isHybrid(id string) bool { return strings.HasPrefix(id, "mi-") }
+
+// nodeRunning treats a hybrid node without an EC2 state as running: only
+// its ping tells otherwise.
+func nodeRunning(inst *Instance) bool {
+	return inst.State == "running" || (isHybrid(inst.ID) && inst.State == "")
+}
+
+func (st *State) instanceHasCredentials(inst *Instance) bool {
+	if isHybrid(inst.ID) {
+		return true
+	}
+	arn := "arn:aws:ec2:" + inst.Region + ":" + st.AccountID + ":instance/" + inst.ID
+	for _, role := range st.instanceRoles(inst) {
+		if instanceRoleAllows(st, role, "ssm:UpdateInstanceInformation", arn) {
+			return true
+		}
+	}
+	// The agent falls back to DHMC when the profile gives nothing usable.
+	return st.settingValue(inst.Region, settingDHMCRole) != "" &&
+		inst.Metadata.HTTPTokens == "required" &&
+		versionAtLeast(inst.Agent.Version, dhmcMinAgent)
+}
+
+// instanceRoles are the roles of the instance's associated profile. Before
+// the scenario loader turns InstanceProfileName into an association, the
+// name itself is used.
+func (st *State) instanceRoles(inst *Instance) []string {
+	var profiles []string
+	for _, a := range st.Associations {
+		if a.InstanceID != inst.ID || (a.State != "associated" && a.State != "associating") {
+			continue
+		}
+		name := a.ProfileArn[strings.LastIndexByte(a.ProfileArn, '/')+1:]
+		profiles = append(profiles, name)
+	}
+	if len(profiles) == 0 && inst.InstanceProfileName != "" {
+		profiles = append(profiles, inst.InstanceProfileName)
+	}
+	var roles []string
+	for _, p := range profiles {
+		if ip, ok := st.InstanceProfile[p]; ok {
+			roles = append(roles, ip.Roles...)
+			continue
+		}
+		for _, ip := range st.InstanceProfile {
+			if ip.ID == p || ip.Name == p {
+				roles = append(roles, ip.Roles...)
+			}
+		}
+	}
+	return roles
+}
+
+// settingValue is a service setting in a region; the defaults are AWS's.
+func (st *State) settingValue(region, id string) string {
+	if v, ok := st.ServiceSettings[region][id]; ok {
+		return v
+	}
+	if id == settingTier {
+		return "standard"
+	}
+	return ""
+}
+
+// reachesSSM reports whether the node's network reaches the ssm and
+// ssmmessages endpoints: a default route to an internet or NAT gateway, or
+// interface endpoints for both with private DNS in its VPC.
+func (st *State) reachesSSM(inst *Instance) bool {
+	if isHybrid(inst.ID) {
+		return true
+	}
+	if rt := st.subnetRouteTable(inst.SubnetID, inst.VpcID); rt != nil {
+		for _, r := range rt.Routes {
+			if r.DestinationCidrBlock != "0.0.0.0/0" || r.State == "blackhole" {
+				continue
+			}
+			if strings.HasPrefix(r.GatewayID, "igw-") || r.NatGatewayID != "" {
+				return true
+			}
+		}
+	}
+	need := map[string]bool{
+		"com.amazonaws." + inst.Region + ".ssm":         false,
+		"com.amazonaws." + inst.Region + ".ssmmessages": false,
+	}
+	for _, ep := range st.VpcEndpoints {
+		if ep.VpcID != inst.VpcID || ep.Type != "Interface" || !ep.PrivateDNSEnabled {
+			continue
+		}
+		if ep.State != "" && !strings.EqualFold(ep.State, "available") {
+			continue
+		}
+		if _, ok := need[ep.ServiceName]; ok {
+			need[ep.ServiceName] = true
+		}
+	}
+	return need["com.amazonaws."+inst.Region+".ssm"] && need["com.amazonaws."+inst.Region+".ssmmessages"]
+}
+
+// subnetRouteTable is the subnet's explicit table, or its VPC's main one.
+func (st *State) subnetRouteTable(subnetID, vpcID string) *RouteTable {
+	if sn, ok := st.Subnets[subnetID]; ok && sn.VpcID != "" {
+		vpcID = sn.VpcID
+	}
+	var main *RouteTable
+	for _, rt := range st.RouteTables {
+		for _, s := range rt.Subnets {
+			if s == subnetID {
+				return rt
+			}
+		}
+		if rt.Main && rt.VpcID == vpcID {
+			main = rt
+		}
+	}
+	return main
+}
+
+// versionAtLeast compares dotted numeric versions (agent versions have four
+// parts); an unparsable version is never new enough.
+func versionAtLeast(v, min string) bool {
+	a, b := strings.Split(v, "."), strings.Split(min, ".")
+	for i := 0; i < len(a) || i < len(b); i++ {
+		x, y := 0, 0
+		var err error
+		if i < len(a) {
+			if x, err = strconv.Atoi(a[i]); err != nil {
+				return false
+			}
+		}
+		if i < len(b) {
+			y, _ = strconv.Atoi(b[i])
+		}
+		if x != y {
+			return x > y
+		}
+	}
+	return true
+}
+
+// instanceRoleAllows decides whether a role's policies allow an action. It
+// is a variable so that the IAM area's evaluator (with the built-in managed
+// policy texts) can replace this fallback; it must not take Sim.mu, since
+// registration runs with the state locked.
+var instanceRoleAllows = localRoleAllows
+
+// ssmCorePolicyFallback stands in for the AWS managed policies that let an
+// agent register, until the IAM area provides their real texts.
+const ssmCorePolicyFallback = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:UpdateInstanceInformation","ssmmessages:*","ec2messages:*"],"Resource":"*"}]}`
+
+func localRoleAllows(st *State, roleName, action, resource string) bool {
+	role, ok := st.Roles[roleName]
+	if !ok {
+		return false
+	}
+	var identity, boundary []iampolicy.NamedPolicy
+	add := func(list *[]iampolicy.NamedPolicy, id, doc string) {
+		if p, err := iampolicy.Parse(doc); err == nil {
+			*list = append(*list, iampolicy.NamedPolicy{ID: id, Type: "role", Policy: p})
+		}
+	}
+	for name, doc := range role.InlinePolicies {
+		add(&identity, name, doc)
+	}
+	for _, arn := range role.AttachedPolicies {
+		if doc, ok := st.managedPolicyDoc(arn); ok {
+			add(&identity, arn, doc)
+		}
+	}
+	if role.PermissionBoundary != "" {
+		if doc, ok := st.managedPolicyDoc(role.PermissionBoundary); ok {
+			add(&boundary, role.PermissionBoundary, doc)
+		}
+	}
+	res := iampolicy.Evaluate(identity, boundary, iampolicy.Request{Action: action, Resource: resource, Context: iampolicy.Context{}})
+	return res.Decision == iampolicy.Allowed
+}
+
+func (st *State) managedPolicyDoc(arn string) (string, bool) {
+	if p, ok := st.Policies[arn]; ok {
+		for _, v := range p.Versions {
+			if v.VersionID == p.DefaultVersionID || p.DefaultVersionID == "" {
+				return v.Document, true
+			}
+		}
+		return "", false
+	}
+	switch arn[strings.LastIndexByte(arn, '/')+1:] {
+	case "AmazonSSMManagedInstanceCore", "AmazonSSMManagedEC2InstanceDefaultPolicy", "AmazonEC2RoleforSSM":
+		if strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") {
+			return ssmCorePolicyFallback, true
+		}
+	}
+	return "", false
+}
