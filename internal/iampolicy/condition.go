@@ -168,6 +168,10 @@ func evalCondition(c Condition, ctx Context, vars bool, onMissing func(string)) 
 		return false
 	}
 	if !present {
+		if onMissing != nil {
+			// Variables in the values are needed too once the key is given.
+			resolveValues(op, c.Values, ctx, vars, onMissing)
+		}
 		switch {
 		case op.ifExists:
 			return true
