@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ type LocalEnv struct {
 	HomeDir   func() (string, error)
 	Stat      func(name string) (fs.FileInfo, error)
 	ReadFile  func(name string) ([]byte, error)
+	Glob      func(pattern string) ([]string, error)
 	// Exec runs a program and returns its stdout and stderr; err is non-nil
 	// when it could not start or exited non-zero (*exec.ExitError).
 	Exec   func(ctx context.Context, name string, args ...string) (stdout, stderr []byte, err error)
@@ -42,9 +44,9 @@ type LocalEnv struct {
 
 // CredentialsInfo describes resolved credentials without the secrets.
 type CredentialsInfo struct {
-	Profile   string    // the profile in use ("" for default or env)
-	Region    string    // resolved region, "" when none
-	Source    string    // e.g. "EnvConfigCredentials", "SSOProvider"
+	Profile   string // the profile in use ("" for default or env)
+	Region    string // resolved region, "" when none
+	Source    string // e.g. "EnvConfigCredentials", "SSOProvider"
 	CanExpire bool
 	Expires   time.Time
 	SSO       bool // the profile uses IAM Identity Center
@@ -64,6 +66,7 @@ func NewLocalEnv() *LocalEnv {
 		HomeDir:    os.UserHomeDir,
 		Stat:       os.Stat,
 		ReadFile:   os.ReadFile,
+		Glob:       filepath.Glob,
 		Exec:       runProgram,
 		GOOS:       runtime.GOOS,
 		GOARCH:     runtime.GOARCH,

@@ -2,5 +2,13 @@ package checks
 
 // localChecks is the ordered list of workstation checks (catalogue section A).
 func localChecks() []Check {
-	return nil
+	return []Check{
+		credentialsCheck(),
+		regionCheck(),
+		sshClientCheck(),
+		sshConfigCheck(),
+		sshIdentityCheck(),
+		pluginCheck(),
+		proxyEnvCheck(),
+	}
 }
