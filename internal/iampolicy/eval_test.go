@@ -15,73 +15,78 @@ func pol(t testing.TB, doc string) *Policy {
 	return p
 }
 
-func TestEvaluate(t *testing.T) {
-	allowSSM := `{"Version":"2012-10-17","Statement":[{"Sid":"AllowSSM","Effect":"Allow","Action":"ssm:*","Resource":"*"}]}`
-	denyTerminate := `{"Version":"2012-10-17","Statement":[{"Sid":"NoTerminate","Effect":"Deny","Action":"ssm:TerminateSession","Resource":"*"}]}`
-	allowEC2 := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}`
+const (
+	allowSSM      = `{"Version":"2012-10-17","Statement":[{"Sid":"AllowSSM","Effect":"Allow","Action":"ssm:*","Resource":"*"}]}`
+	denyTerminate = `{"Version":"2012-10-17","Statement":[{"Sid":"NoTerminate","Effect":"Deny","Action":"ssm:TerminateSession","Resource":"*"}]}`
+	allowEC2      = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}`
+)
 
-	tests := []struct {
-		name         string
-		identity     []string
-		boundaries   []string
-		req          Request
-		want         Decision
-		wantMatched  []string // "policyID/index/effect"
-		wantBoundary bool
-	}{
-		{"no policies", nil, nil, Request{Action: "ssm:StartSession", Resource: "*"}, ImplicitDeny, nil, true},
-		{"allowed", []string{allowSSM}, nil, Request{Action: "ssm:StartSession", Resource: "*"}, Allowed, []string{"p0/0/Allow"}, true},
-		{"allow in one policy, deny in another", []string{allowSSM, denyTerminate}, nil, Request{Action: "ssm:TerminateSession", Resource: "*"}, ExplicitDeny, []string{"p1/0/Deny"}, true},
-		{"deny elsewhere does not apply", []string{allowSSM, denyTerminate}, nil, Request{Action: "ssm:StartSession", Resource: "*"}, Allowed, []string{"p0/0/Allow"}, true},
-		{"identity allows, boundary does not", []string{allowSSM}, []string{allowEC2}, Request{Action: "ssm:StartSession", Resource: "*"}, ImplicitDeny, nil, false},
-		{"identity and boundary allow", []string{allowSSM, allowEC2}, []string{allowEC2}, Request{Action: "ec2:DescribeInstances", Resource: "*"}, Allowed, []string{"p1/0/Allow"}, true},
-		{"boundary allows, identity does not", []string{allowEC2}, []string{allowSSM}, Request{Action: "ssm:StartSession", Resource: "*"}, ImplicitDeny, nil, true},
-		{"deny in boundary", []string{allowSSM}, []string{allowSSM, denyTerminate}, Request{Action: "ssm:TerminateSession", Resource: "*"}, ExplicitDeny, []string{"b1/0/Deny"}, false},
-		{"deny in boundary and identity", []string{denyTerminate}, []string{denyTerminate}, Request{Action: "ssm:TerminateSession", Resource: "*"}, ExplicitDeny, []string{"p0/0/Deny", "b0/0/Deny"}, false},
-		{"deny in boundary without identity allow", nil, []string{denyTerminate}, Request{Action: "ssm:TerminateSession", Resource: "*"}, ExplicitDeny, []string{"b0/0/Deny"}, false},
-		{"several allows all reported", []string{allowSSM, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"},{"Effect":"Allow","Action":"ssm:Start*","Resource":"arn:aws:ec2:*:*:instance/*"}]}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "arn:aws:ec2:us-east-1:1:instance/i-1"}, Allowed, []string{"p0/0/Allow", "p1/1/Allow"}, true},
-		{"NotAction allow", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "*"}, Allowed, []string{"p0/0/Allow"}, true},
-		{"NotAction excludes", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}}`},
-			nil, Request{Action: "IAM:CreateUser", Resource: "*"}, ImplicitDeny, nil, true},
-		{"NotAction deny", []string{allowSSM, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotAction":"ssm:Describe*","Resource":"*"}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "*"}, ExplicitDeny, []string{"p1/0/Deny"}, true},
-		{"NotResource allow", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}}`},
-			nil, Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x"}, Allowed, []string{"p0/0/Allow"}, true},
-		{"NotResource excludes", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}}`},
-			nil, Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::secret/x"}, ImplicitDeny, nil, true},
-		{"NotResource with unresolved variable excludes nothing", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}}`},
-			nil, Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::home/alice/x"}, Allowed, []string{"p0/0/Allow"}, true},
-		{"condition fails", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("aws:RequestedRegion", "us-east-1")}, ImplicitDeny, nil, true},
-		{"conditions ANDed across blocks", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]},"Bool":{"aws:SecureTransport":"true"}}}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("aws:RequestedRegion", "us-east-1", "|", "aws:SecureTransport", "false")}, ImplicitDeny, nil, true},
-		{"conditions ANDed across keys, values ORed", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"],"aws:PrincipalTag/team":"ops"}}}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("aws:RequestedRegion", "us-east-1", "|", "aws:PrincipalTag/Team", "ops")}, Allowed, []string{"p0/0/Allow"}, true},
-		{"deny with MFA condition (BoolIfExists false)", []string{allowSSM, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "*"}, ExplicitDeny, []string{"p1/0/Deny"}, true},
-		{"deny with MFA condition, MFA present", []string{allowSSM, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("aws:MultiFactorAuthPresent", "true")}, Allowed, []string{"p0/0/Allow"}, true},
-		{"unknown operator never matches an Allow", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*","Condition":{"StringEqualz":{"k":"v"}}}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("k", "v")}, ImplicitDeny, nil, true},
-		{"unknown operator never matches a Deny", []string{allowSSM, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"ssm:*","Resource":"*","Condition":{"Foo":{"k":"v"}}}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("k", "v")}, Allowed, []string{"p0/0/Allow"}, true},
-		{"variable in resource", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}}`},
-			nil, Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::home/alice/f", Context: ctxOf("aws:username", "alice")}, Allowed, []string{"p0/0/Allow"}, true},
-		{"variable with default in resource", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::team/${aws:PrincipalTag/team, 'shared'}/*"}}`},
-			nil, Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::team/shared/f"}, Allowed, []string{"p0/0/Allow"}, true},
-		{"principal tag variable", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"StringEquals":{"ssm:resourceTag/team":"${aws:PrincipalTag/team}"}}}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "arn:aws:ec2:us-east-1:1:instance/i-1", Context: ctxOf("ssm:resourceTag/team", "blue", "|", "aws:PrincipalTag/team", "blue")}, Allowed, []string{"p0/0/Allow"}, true},
-		{"principal tag variable mismatch", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"StringEquals":{"ssm:resourceTag/team":"${aws:PrincipalTag/team}"}}}}`},
-			nil, Request{Action: "ssm:StartSession", Resource: "arn:aws:ec2:us-east-1:1:instance/i-1", Context: ctxOf("ssm:resourceTag/team", "red", "|", "aws:PrincipalTag/team", "blue")}, ImplicitDeny, nil, true},
-		{"2008 version does not substitute", []string{`{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}}`},
-			nil, Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::home/alice/f", Context: ctxOf("aws:username", "alice")}, ImplicitDeny, nil, true},
-		{"2008 version takes variables literally", []string{`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}}`},
-			nil, Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::home/${aws:username}/f"}, Allowed, []string{"p0/0/Allow"}, true},
-		{"statement without Resource applies everywhere", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}`},
-			nil, Request{Action: "sts:AssumeRole", Resource: "arn:aws:iam::1:role/r"}, Allowed, []string{"p0/0/Allow"}, true},
-	}
+// evaluateCases is package-level so FuzzParseEvaluate can seed from it.
+var evaluateCases = []struct {
+	name         string
+	identity     []string
+	boundaries   []string
+	req          Request
+	want         Decision
+	wantMatched  []string // "policyID/index/effect"
+	wantBoundary bool
+}{
+	{"no policies", nil, nil, Request{Action: "ssm:StartSession", Resource: "*"}, ImplicitDeny, nil, true},
+	{"allowed", []string{allowSSM}, nil, Request{Action: "ssm:StartSession", Resource: "*"}, Allowed, []string{"p0/0/Allow"}, true},
+	{"allow in one policy, deny in another", []string{allowSSM, denyTerminate}, nil, Request{Action: "ssm:TerminateSession", Resource: "*"}, ExplicitDeny, []string{"p1/0/Deny"}, true},
+	{"deny elsewhere does not apply", []string{allowSSM, denyTerminate}, nil, Request{Action: "ssm:StartSession", Resource: "*"}, Allowed, []string{"p0/0/Allow"}, true},
+	{"identity allows, boundary does not", []string{allowSSM}, []string{allowEC2}, Request{Action: "ssm:StartSession", Resource: "*"}, ImplicitDeny, nil, false},
+	{"identity and boundary allow", []string{allowSSM, allowEC2}, []string{allowEC2}, Request{Action: "ec2:DescribeInstances", Resource: "*"}, Allowed, []string{"p1/0/Allow"}, true},
+	{"boundary allows, identity does not", []string{allowEC2}, []string{allowSSM}, Request{Action: "ssm:StartSession", Resource: "*"}, ImplicitDeny, nil, true},
+	{"deny in boundary", []string{allowSSM}, []string{allowSSM, denyTerminate}, Request{Action: "ssm:TerminateSession", Resource: "*"}, ExplicitDeny, []string{"b1/0/Deny"}, false},
+	{"deny in boundary and identity", []string{denyTerminate}, []string{denyTerminate}, Request{Action: "ssm:TerminateSession", Resource: "*"}, ExplicitDeny, []string{"p0/0/Deny", "b0/0/Deny"}, false},
+	{"deny in boundary without identity allow", nil, []string{denyTerminate}, Request{Action: "ssm:TerminateSession", Resource: "*"}, ExplicitDeny, []string{"b0/0/Deny"}, false},
+	{"several allows all reported", []string{allowSSM, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"},{"Effect":"Allow","Action":"ssm:Start*","Resource":"arn:aws:ec2:*:*:instance/*"}]}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "arn:aws:ec2:us-east-1:1:instance/i-1"}, Allowed, []string{"p0/0/Allow", "p1/1/Allow"}, true},
+	{"NotAction allow", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "*"}, Allowed, []string{"p0/0/Allow"}, true},
+	{"NotAction excludes", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}}`},
+		nil, Request{Action: "IAM:CreateUser", Resource: "*"}, ImplicitDeny, nil, true},
+	{"NotAction deny", []string{allowSSM, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotAction":"ssm:Describe*","Resource":"*"}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "*"}, ExplicitDeny, []string{"p1/0/Deny"}, true},
+	{"NotResource allow", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}}`},
+		nil, Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x"}, Allowed, []string{"p0/0/Allow"}, true},
+	{"NotResource excludes", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}}`},
+		nil, Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::secret/x"}, ImplicitDeny, nil, true},
+	{"NotResource with unresolved variable excludes nothing", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}}`},
+		nil, Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::home/alice/x"}, Allowed, []string{"p0/0/Allow"}, true},
+	{"condition fails", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("aws:RequestedRegion", "us-east-1")}, ImplicitDeny, nil, true},
+	{"conditions ANDed across blocks", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]},"Bool":{"aws:SecureTransport":"true"}}}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("aws:RequestedRegion", "us-east-1", "|", "aws:SecureTransport", "false")}, ImplicitDeny, nil, true},
+	{"conditions ANDed across keys, values ORed", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"],"aws:PrincipalTag/team":"ops"}}}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("aws:RequestedRegion", "us-east-1", "|", "aws:PrincipalTag/Team", "ops")}, Allowed, []string{"p0/0/Allow"}, true},
+	{"deny with MFA condition (BoolIfExists false)", []string{allowSSM, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "*"}, ExplicitDeny, []string{"p1/0/Deny"}, true},
+	{"deny with MFA condition, MFA present", []string{allowSSM, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("aws:MultiFactorAuthPresent", "true")}, Allowed, []string{"p0/0/Allow"}, true},
+	{"unknown operator never matches an Allow", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:*","Resource":"*","Condition":{"StringEqualz":{"k":"v"}}}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("k", "v")}, ImplicitDeny, nil, true},
+	{"unknown operator never matches a Deny", []string{allowSSM, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"ssm:*","Resource":"*","Condition":{"Foo":{"k":"v"}}}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "*", Context: ctxOf("k", "v")}, Allowed, []string{"p0/0/Allow"}, true},
+	{"variable in resource", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}}`},
+		nil, Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::home/alice/f", Context: ctxOf("aws:username", "alice")}, Allowed, []string{"p0/0/Allow"}, true},
+	{"variable with default in resource", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::team/${aws:PrincipalTag/team, 'shared'}/*"}}`},
+		nil, Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::team/shared/f"}, Allowed, []string{"p0/0/Allow"}, true},
+	{"principal tag variable", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"StringEquals":{"ssm:resourceTag/team":"${aws:PrincipalTag/team}"}}}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "arn:aws:ec2:us-east-1:1:instance/i-1", Context: ctxOf("ssm:resourceTag/team", "blue", "|", "aws:PrincipalTag/team", "blue")}, Allowed, []string{"p0/0/Allow"}, true},
+	{"principal tag variable mismatch", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"StringEquals":{"ssm:resourceTag/team":"${aws:PrincipalTag/team}"}}}}`},
+		nil, Request{Action: "ssm:StartSession", Resource: "arn:aws:ec2:us-east-1:1:instance/i-1", Context: ctxOf("ssm:resourceTag/team", "red", "|", "aws:PrincipalTag/team", "blue")}, ImplicitDeny, nil, true},
+	{"2008 version does not substitute", []string{`{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}}`},
+		nil, Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::home/alice/f", Context: ctxOf("aws:username", "alice")}, ImplicitDeny, nil, true},
+	{"2008 version takes variables literally", []string{`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}}`},
+		nil, Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::home/${aws:username}/f"}, Allowed, []string{"p0/0/Allow"}, true},
+	{"statement without Resource applies everywhere", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}`},
+		nil, Request{Action: "sts:AssumeRole", Resource: "arn:aws:iam::1:role/r"}, Allowed, []string{"p0/0/Allow"}, true},
+}
+
+func TestEvaluate(t *testing.T) {
+	tests := evaluateCases
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var id, bd []NamedPolicy
