@@ -42,7 +42,7 @@ func runPlugin(ctx context.Context, env *Env) Result {
 	path, err := env.Local.findPlugin()
 	if err != nil {
 		return Fail("session-manager-plugin is not on PATH").
-			WithDetails("install: " + pluginInstallURL).WithFix(switchFix, "ssh-config")
+			WithDetails("install: "+pluginInstallURL).WithFix(switchFix, "ssh-config")
 	}
 	stdout, stderr, err := env.Local.Exec(ctx, path, "--version")
 	out := strings.TrimSpace(string(stdout) + "\n" + string(stderr))
@@ -63,7 +63,7 @@ func runPlugin(ctx context.Context, env *Env) Result {
 	}
 	if have.LessThan(version.Must(version.NewVersion(minPluginVersion))) {
 		return Fail("session-manager-plugin %s is older than %s, the first with SSH support", m, minPluginVersion).
-			WithDetails("upgrade: " + pluginInstallURL).WithFix(switchFix, "ssh-config")
+			WithDetails("upgrade: "+pluginInstallURL).WithFix(switchFix, "ssh-config")
 	}
 	return Pass("session-manager-plugin %s (%s)", m, path)
 }
