@@ -1,0 +1,108 @@
+package tunnel
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// SessionInfo is what StartSession and ResumeSession return. Token is a
+// secret: it never reaches a log or an error.
+type SessionInfo struct {
+	ID        string
+	Token     string
+	StreamURL string
+}
+
+// SessionAPI is the slice of the SSM API a tunnel needs; main adapts the
+// SDK client to it so this package imports none of the project.
+type SessionAPI interface {
+	StartSession(ctx context.Context, target, document string, params map[string][]string) (SessionInfo, error)
+	ResumeSession(ctx context.Context, id string) (SessionInfo, error)
+	TerminateSession(ctx context.Context, id string) error
+}
+
+// DataKeyGenerator is the KMS call an encrypted session needs.
+type DataKeyGenerator interface {
+	GenerateDataKey(ctx context.Context, keyID string, encCtx map[string]string) (plaintext, ciphertext []byte, err error)
+}
+
+// Options configure a Session. Zero values take the defaults noted.
+type Options struct {
+	Target     string              // instance id (feeds the KMS encryption context)
+	Port       int                 // remote port; default 22
+	Document   string              // default AWS-StartSSHSession
+	Parameters map[string][]string // default {"portNumber": [Port]}
+
+	ChunkSize   int // bytes per outgoing message; default 1024
+	Window      int // unacknowledged messages in flight; default 512
+	WindowBytes int // unacknowledged payload bytes in flight; default 1 MiB
+	Reorder     int // out-of-order messages held; default 1024
+
+	KMS            DataKeyGenerator // needed only when the session requires encryption
+	StreamEndpoint string           // replaces the StreamUrl's scheme and host (PrivateLink)
+	HTTPClient     *http.Client     // websocket dial; default honours HTTPS_PROXY/NO_PROXY
+	ClientVersion  string           // default 1.2.0.0, what a source build of the plugin reports
+
+	PingInterval  time.Duration // websocket keepalive; default 1 min
+	FlushTimeout  time.Duration // how long stdin EOF waits for acks; default 10 s
+	AckTimeout    time.Duration // a message unacknowledged this long ends the session; default 5 min
+	HandshakeWait time.Duration // how long to wait for HandshakeComplete; default 30 s
+
+	Logf func(format string, a ...any) // diagnostics; nil discards
+}
+
+const (
+	defaultDocument  = "AWS-StartSSHSession"
+	defaultChunk     = 1024
+	defaultWindow    = 512
+	defaultWinBytes  = 1 << 20
+	defaultReorder   = 1024
+	defaultClientVer = "1.2.0.0"
+	// Frames bigger than this are refused by the websocket reader, which
+	// bounds what one hostile or broken peer can make us allocate.
+	maxFrame = 1 << 20
+)
+
+func (o Options) withDefaults() Options {
+	if o.Port == 0 {
+		o.Port = 22
+	}
+	if o.Document == "" {
+		o.Document = defaultDocument
+	}
+	if o.ChunkSize <= 0 {
+		o.ChunkSize = defaultChunk
+	}
+	if o.ChunkSize > maxFrame/2 {
+		o.ChunkSize = maxFrame / 2
+	}
+	if o.Window <= 0 {
+		o.Window = defaultWindow
+	}
+	if o.WindowBytes <= 0 {
+		o.WindowBytes = defaultWinBytes
+	}
+	if o.Reorder <= 0 {
+		o.Reorder = defaultReorder
+	}
+	if o.ClientVersion == "" {
+		o.ClientVersion = defaultClientVer
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = time.Minute
+	}
+	if o.FlushTimeout <= 0 {
+		o.FlushTimeout = 10 * time.Second
+	}
+	if o.AckTimeout <= 0 {
+		o.AckTimeout = 5 * time.Minute
+	}
+	if o.HandshakeWait <= 0 {
+		o.HandshakeWait = 30 * time.Second
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	return o
+}

@@ -1,0 +1,117 @@
+package tunnel
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// streamURL applies the ssmmessages endpoint override: scheme and host
+// come from the override, path and query stay (PrivateLink endpoints
+// serve the same paths).
+func streamURL(raw, override string) (string, error) {
+	if override == "" {
+		return raw, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("parse stream url: %w", err)
+	}
+	o, err := url.Parse(override)
+	if err != nil || o.Host == "" {
+		return "", fmt.Errorf("parse stream endpoint override %q: want scheme://host[:port]", override)
+	}
+	switch strings.ToLower(o.Scheme) {
+	case "https", "wss":
+		u.Scheme = "wss"
+	case "http", "ws":
+		u.Scheme = "ws"
+	default:
+		return "", fmt.Errorf("stream endpoint override %q: scheme must be wss, ws, https or http", override)
+	}
+	u.Host = o.Host
+	return u.String(), nil
+}
+
+func defaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = http.ProxyFromEnvironment
+	return &http.Client{Transport: t}
+}
+
+// dial opens the websocket and sends the text open message (§3). A new
+// RequestId every time, the same ClientId for the whole run.
+func (s *Session) dial(ctx context.Context, rawURL, token string) (*websocket.Conn, error) {
+	u, err := streamURL(rawURL, s.opts.StreamEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	dctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+	defer cancel()
+	c, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: s.httpClient})
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("open data channel %s: HTTP %d: %w", redactURL(u), resp.StatusCode, err)
+		}
+		return nil, fmt.Errorf("open data channel %s: %w", redactURL(u), err)
+	}
+	c.SetReadLimit(maxFrame)
+	open, _ := json.Marshal(OpenDataChannel{
+		MessageSchemaVersion: "1.0",
+		RequestID:            NewUUID().String(),
+		TokenValue:           token,
+		ClientID:             s.clientID,
+		ClientVersion:        s.opts.ClientVersion,
+	})
+	if err := c.Write(dctx, websocket.MessageText, open); err != nil {
+		c.CloseNow()
+		return nil, fmt.Errorf("send open data channel message: %w", err)
+	}
+	return c, nil
+}
+
+// redactURL drops the query: stream URLs carry only a role today, but a
+// future signed parameter must not end up in an error message.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(stream url)"
+	}
+	u.RawQuery = ""
+	u.User = nil
+	return u.String()
+}
+
+// backoff follows the plugin's retry policy (§11): the first delay is
+// random in [100, 200) ms, each next one doubles, and past 5 s it starts
+// over.
+type backoff struct{ next time.Duration }
+
+func (b *backoff) delay() time.Duration {
+	if b.next == 0 || b.next > 5*time.Second {
+		b.next = 100*time.Millisecond + rand.N(100*time.Millisecond)
+	}
+	d := b.next
+	b.next *= 2
+	return d
+}
+
+const dialRetries = 5
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

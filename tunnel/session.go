@@ -1,0 +1,400 @@
+package tunnel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Session is the client side of one Session Manager data channel.
+type Session struct {
+	api        SessionAPI
+	opts       Options
+	httpClient *http.Client
+	clientID   string
+	id         string
+	origURL    string
+
+	connMu sync.Mutex
+	conn   *websocket.Conn
+
+	out *outbox
+	in  *inbox // reader goroutine only
+
+	cipher        atomic.Pointer[kmsCipher]
+	sessionTypeOK bool // reader goroutine only
+	ready         chan struct{}
+	readyOnce     sync.Once
+
+	done     chan struct{}
+	doneOnce sync.Once
+	result   error
+
+	closedByService atomic.Bool
+	closeOnce       sync.Once
+	ran             atomic.Bool
+}
+
+// ClosedError is how a session ends when the service sends channel_closed
+// with a non-empty Output: that text is what the user needs to read.
+type ClosedError struct {
+	SessionID string
+	Output    string
+}
+
+func (e *ClosedError) Error() string {
+	return fmt.Sprintf("session %s closed by the service: %s", e.SessionID, e.Output)
+}
+
+// ErrSessionGone means ResumeSession returned no token: the service has
+// forgotten the session and only a new one can continue.
+var ErrSessionGone = errors.New("the session can no longer be resumed (it timed out or was terminated)")
+
+// Open starts a session on opts.Target (StartSession with
+// AWS-StartSSHSession unless told otherwise) and opens its data channel.
+func Open(ctx context.Context, api SessionAPI, opts Options) (*Session, error) {
+	opts = opts.withDefaults()
+	if opts.Target == "" {
+		return nil, errors.New("start session: no target")
+	}
+	params := opts.Parameters
+	if params == nil {
+		params = map[string][]string{"portNumber": {strconv.Itoa(opts.Port)}}
+	}
+	info, err := api.StartSession(ctx, opts.Target, opts.Document, params)
+	if err != nil {
+		return nil, fmt.Errorf("start session on %s: %w", opts.Target, err)
+	}
+	if info.ID == "" || info.Token == "" || info.StreamURL == "" {
+		return nil, fmt.Errorf("start session on %s: the response lacks a session id, token or stream url", opts.Target)
+	}
+	s := &Session{
+		api:        api,
+		opts:       opts,
+		httpClient: opts.HTTPClient,
+		clientID:   NewUUID().String(),
+		id:         info.ID,
+		origURL:    info.StreamURL,
+		out:        newOutbox(opts.Window, opts.WindowBytes),
+		in:         newInbox(opts.Reorder),
+		ready:      make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	if s.httpClient == nil {
+		s.httpClient = defaultHTTPClient()
+	}
+	// A failed first dial is retried with the same token (§11).
+	var b backoff
+	for attempt := 0; ; attempt++ {
+		c, derr := s.dial(ctx, info.StreamURL, info.Token)
+		if derr == nil {
+			s.conn = c
+			return s, nil
+		}
+		err = derr
+		if attempt == dialRetries || sleepCtx(ctx, b.delay()) != nil {
+			break
+		}
+		opts.Logf("open data channel for session %s failed (%v); retrying", s.id, derr)
+	}
+	s.terminate()
+	return nil, fmt.Errorf("session %s: %w", s.id, err)
+}
+
+// ID is the session id (not a secret).
+func (s *Session) ID() string { return s.id }
+
+func (s *Session) currentConn() *websocket.Conn {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	return s.conn
+}
+
+func (s *Session) finish(err error) {
+	s.doneOnce.Do(func() {
+		s.result = err
+		close(s.done)
+	})
+}
+
+// write sends one frame on whatever socket is current. A failure is left
+// to the reader (which notices the dead socket and resumes) and to the
+// resend timer (which repeats anything unacknowledged).
+func (s *Session) write(ctx context.Context, frame []byte) {
+	if err := s.currentConn().Write(ctx, websocket.MessageBinary, frame); err != nil && ctx.Err() == nil {
+		s.opts.Logf("write to data channel: %v", err)
+	}
+}
+
+// Run bridges stdin and stdout over the session until the service closes
+// it, stdin ends (after flushing what is unacknowledged), ctx ends or the
+// session fails. It reads nothing from stdin before the handshake is
+// complete. A stdin Read that never returns cannot be interrupted; Run
+// returns anyway and that one goroutine ends when the Read does.
+func (s *Session) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) error {
+	if !s.ran.CompareAndSwap(false, true) {
+		return errors.New("session: Run called twice")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	q := make(chan delivery, 64)
+	var wg sync.WaitGroup
+	wg.Add(4)
+	go func() { defer wg.Done(); s.readLoop(ctx, q) }()
+	go func() { defer wg.Done(); s.writeLoop(ctx, stdout, q) }()
+	go func() { defer wg.Done(); s.resendLoop(ctx) }()
+	go func() { defer wg.Done(); s.pingLoop(ctx) }()
+
+	hs := time.NewTimer(s.opts.HandshakeWait)
+	select {
+	case <-s.ready:
+		go s.pumpStdin(ctx, stdin)
+	case <-s.done:
+	case <-ctx.Done():
+		s.finish(ctx.Err())
+	case <-hs.C:
+		s.finish(fmt.Errorf("session %s: handshake: the agent did not complete it within %v", s.id, s.opts.HandshakeWait))
+	}
+	hs.Stop()
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+		s.finish(ctx.Err())
+	}
+	cancel()
+	wg.Wait()
+	return s.result
+}
+
+// Close ends the session: TerminateSession unless the service already
+// closed it, then the socket. Safe to call more than once.
+func (s *Session) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.finish(errors.New("session closed"))
+		err = s.terminate()
+		if c := s.currentConn(); c != nil {
+			c.CloseNow()
+		}
+	})
+	return err
+}
+
+func (s *Session) terminate() error {
+	if s.closedByService.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.api.TerminateSession(ctx, s.id); err != nil {
+		return fmt.Errorf("terminate session %s: %w", s.id, err)
+	}
+	return nil
+}
+
+// delivery is one item for stdout, or the end of the stream with the
+// session's result, queued behind the data that came before it.
+type delivery struct {
+	data []byte
+	end  bool
+	err  error
+}
+
+func (s *Session) writeLoop(ctx context.Context, stdout io.Writer, q <-chan delivery) {
+	for {
+		select {
+		case d := <-q:
+			if d.end {
+				s.finish(d.err)
+				return
+			}
+			if _, err := stdout.Write(d.data); err != nil {
+				s.finish(fmt.Errorf("session %s: write output: %w", s.id, err))
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (s *Session) deliver(ctx context.Context, q chan<- delivery, d delivery) bool {
+	select {
+	case q <- d:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
+	buf := make([]byte, s.opts.ChunkSize)
+	for {
+		n, err := stdin.Read(buf)
+		if n > 0 {
+			p := buf[:n]
+			if k := s.cipher.Load(); k != nil {
+				p = k.seal(p)
+			}
+			frame, aerr := s.out.add(ctx, true, PayloadOutput, p)
+			if aerr != nil {
+				return
+			}
+			s.write(ctx, frame)
+		}
+		if errors.Is(err, io.EOF) {
+			s.flush(ctx)
+			return
+		}
+		if err != nil {
+			s.finish(fmt.Errorf("session %s: read input: %w", s.id, err))
+			return
+		}
+	}
+}
+
+// flush waits (bounded) until the agent has acknowledged everything sent.
+func (s *Session) flush(ctx context.Context) {
+	fctx, cancel := context.WithTimeout(ctx, s.opts.FlushTimeout)
+	defer cancel()
+	err := s.out.wait(fctx, func() bool { return len(s.out.bySeq) == 0 })
+	switch {
+	case err == nil:
+		s.finish(nil)
+	case ctx.Err() != nil:
+	default:
+		s.finish(fmt.Errorf("session %s: input ended but %d messages were still unacknowledged after %v",
+			s.id, s.out.unacked(), s.opts.FlushTimeout))
+	}
+}
+
+// resendLoop repeats every unacknowledged message older than the RTO. It
+// never sleeps per message: one timer, a batch of writes.
+func (s *Session) resendLoop(ctx context.Context) {
+	t := time.NewTimer(resendTick(s.out.rto()))
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		frames, oldest := s.out.due(false)
+		if oldest > s.opts.AckTimeout {
+			s.finish(fmt.Errorf("session %s: the agent acknowledged nothing for %v", s.id, oldest.Round(time.Second)))
+			return
+		}
+		for _, f := range frames {
+			s.write(ctx, f)
+		}
+		t.Reset(resendTick(s.out.rto()))
+	}
+}
+
+func resendTick(rto time.Duration) time.Duration {
+	return min(max(rto/2, 10*time.Millisecond), 100*time.Millisecond)
+}
+
+// pingLoop keeps idle sockets alive through NATs and proxies; a ping that
+// gets no pong drops the socket so the reader resumes the session.
+func (s *Session) pingLoop(ctx context.Context) {
+	t := time.NewTicker(s.opts.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		c := s.currentConn()
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := c.Ping(pctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			s.opts.Logf("data channel keepalive failed (%v); reconnecting", err)
+			c.CloseNow()
+		}
+	}
+}
+
+func (s *Session) readLoop(ctx context.Context, q chan<- delivery) {
+	for {
+		c := s.currentConn()
+		typ, data, err := c.Read(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.opts.Logf("data channel for session %s lost (%v); resuming", s.id, err)
+			if rerr := s.reconnect(ctx, c); rerr != nil {
+				s.deliver(ctx, q, delivery{end: true, err: rerr})
+				return
+			}
+			continue
+		}
+		if typ != websocket.MessageBinary {
+			continue
+		}
+		m, err := UnmarshalMessage(data)
+		if err == nil {
+			err = m.Validate()
+		}
+		if err != nil {
+			// Dropped unacknowledged, as the real client does: the
+			// agent's resend brings an intact copy.
+			s.opts.Logf("dropped a bad frame: %v", err)
+			continue
+		}
+		if stop := s.handle(ctx, m, q); stop {
+			return
+		}
+	}
+}
+
+func (s *Session) reconnect(ctx context.Context, old *websocket.Conn) error {
+	old.CloseNow()
+	var b backoff
+	var lastErr error
+	for attempt := 0; attempt <= dialRetries; attempt++ {
+		if attempt > 0 {
+			if err := sleepCtx(ctx, b.delay()); err != nil {
+				return err
+			}
+		}
+		info, err := s.api.ResumeSession(ctx, s.id)
+		if err != nil {
+			lastErr = fmt.Errorf("resume session %s: %w", s.id, err)
+			continue
+		}
+		if info.Token == "" {
+			return fmt.Errorf("resume session %s: %w", s.id, ErrSessionGone)
+		}
+		u := info.StreamURL
+		if u == "" {
+			u = s.origURL
+		}
+		c, err := s.dial(ctx, u, info.Token)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		s.connMu.Lock()
+		s.conn = c
+		s.connMu.Unlock()
+		frames, _ := s.out.due(true)
+		for _, f := range frames {
+			s.write(ctx, f)
+		}
+		s.opts.Logf("session %s resumed; resent %d unacknowledged messages", s.id, len(frames))
+		return nil
+	}
+	return fmt.Errorf("reconnect session %s: gave up after %d attempts: %w", s.id, dialRetries+1, lastErr)
+}
