@@ -19,6 +19,8 @@ type RunOptions struct {
 
 const skippedByFlag = "skipped by --skip"
 
+const timeoutGrace = 200 * time.Millisecond
+
 // Run runs list against env and returns one outcome per check in list order.
 // A check starts once its prerequisites have finished; one whose
 // prerequisite did not pass (warn counts as passing) is skipped with the
@@ -149,11 +151,25 @@ func runOne(ctx context.Context, env *Env, c Check, defTimeout time.Duration) Re
 		}
 		return r
 	case <-cctx.Done():
-		if ctx.Err() != nil {
-			return Undetermined("", "interrupted: %v", ctx.Err())
-		}
-		return Undetermined("", "timed out after %s", timeout)
 	}
+	// A check that honours its context usually says something more useful
+	// than "timed out" a moment later; give it that moment, then move on.
+	grace := time.NewTimer(timeoutGrace)
+	defer grace.Stop()
+	select {
+	case r := <-ch:
+		if ctx.Err() == nil {
+			if r.Status == StatusError {
+				r.Message = fmt.Sprintf("timed out after %s: %s", timeout, r.Message)
+			}
+			return r
+		}
+	case <-grace.C:
+	}
+	if ctx.Err() != nil {
+		return Undetermined("", "interrupted: %v", ctx.Err())
+	}
+	return Undetermined("", "timed out after %s", timeout)
 }
 
 // normalize keeps a malformed Result from reaching the report.
