@@ -3,6 +3,7 @@ package awssim
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
@@ -76,7 +77,7 @@ func (st *State) instanceHasCredentials(inst *Instance) bool {
 		}
 	}
 	// The agent falls back to DHMC when the profile gives nothing usable.
-	return st.settingValue(inst.Region, settingDHMCRole) != "" &&
+	return dhmcOn(st.settingValue(inst.Region, settingDHMCRole)) &&
 		inst.Metadata.HTTPTokens == "required" &&
 		versionAtLeast(inst.Agent.Version, dhmcMinAgent)
 }
@@ -111,16 +112,19 @@ func (st *State) instanceRoles(inst *Instance) []string {
 	return roles
 }
 
-// settingValue is a service setting in a region; the defaults are AWS's.
+// settingValue is a service setting in a region; the defaults are AWS's
+// ("$None" is how SSM spells an unset DHMC role).
 func (st *State) settingValue(region, id string) string {
-	if v, ok := st.ServiceSettings[region][id]; ok {
+	if v, ok := st.ServiceSettings[region][id]; ok && v != "" {
 		return v
 	}
 	if id == settingTier {
 		return "standard"
 	}
-	return ""
+	return "$None"
 }
+
+func dhmcOn(v string) bool { return v != "" && v != "$None" }
 
 // reachesSSM reports whether the node's network reaches the ssm and
 // ssmmessages endpoints: a default route to an internet or NAT gateway, or
@@ -198,58 +202,64 @@ func versionAtLeast(v, min string) bool {
 	return true
 }
 
-// instanceRoleAllows decides whether a role's policies allow an action. It
-// is a variable so that the IAM area's evaluator (with the built-in managed
-// policy texts) can replace this fallback; it must not take Sim.mu, since
-// registration runs with the state locked.
-var instanceRoleAllows = localRoleAllows
+// instanceRoleAllows decides whether a role's policies allow an action,
+// over st alone (registration runs with the state locked and must stay a
+// pure function of it). It applies the same policies as the IAM area's
+// RoleAllows: inline, attached (scenario or built-in AWS managed) and the
+// permissions boundary.
+var instanceRoleAllows = stateRoleAllows
 
-// ssmCorePolicyFallback stands in for the AWS managed policies that let an
-// agent register, until the IAM area provides their real texts.
-const ssmCorePolicyFallback = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:UpdateInstanceInformation","ssmmessages:*","ec2messages:*"],"Resource":"*"}]}`
-
-func localRoleAllows(st *State, roleName, action, resource string) bool {
+func stateRoleAllows(st *State, roleName, action, resource string) bool {
 	role, ok := st.Roles[roleName]
 	if !ok {
 		return false
 	}
 	var identity, boundary []iampolicy.NamedPolicy
-	add := func(list *[]iampolicy.NamedPolicy, id, doc string) {
-		if p, err := iampolicy.Parse(doc); err == nil {
-			*list = append(*list, iampolicy.NamedPolicy{ID: id, Type: "role", Policy: p})
-		}
-	}
 	for name, doc := range role.InlinePolicies {
-		add(&identity, name, doc)
+		identity = appendParsed(identity, name, doc)
 	}
 	for _, arn := range role.AttachedPolicies {
-		if doc, ok := st.managedPolicyDoc(arn); ok {
-			add(&identity, arn, doc)
-		}
+		identity = appendParsed(identity, arn, st.managedPolicyDoc(arn))
 	}
 	if role.PermissionBoundary != "" {
-		if doc, ok := st.managedPolicyDoc(role.PermissionBoundary); ok {
-			add(&boundary, role.PermissionBoundary, doc)
+		boundary = appendParsed(boundary, role.PermissionBoundary, st.managedPolicyDoc(role.PermissionBoundary))
+		if len(boundary) == 0 {
+			return false // a boundary that cannot be read allows nothing
 		}
 	}
 	res := iampolicy.Evaluate(identity, boundary, iampolicy.Request{Action: action, Resource: resource, Context: iampolicy.Context{}})
 	return res.Decision == iampolicy.Allowed
 }
 
-func (st *State) managedPolicyDoc(arn string) (string, bool) {
+// ssmParsedPolicies caches parsed documents by text: fleets share a handful
+// of roles, and DescribeInstanceInformation evaluates each node's role.
+var ssmParsedPolicies sync.Map // string -> *iampolicy.Policy (nil when invalid)
+
+func appendParsed(list []iampolicy.NamedPolicy, id, doc string) []iampolicy.NamedPolicy {
+	if doc == "" {
+		return list
+	}
+	v, ok := ssmParsedPolicies.Load(doc)
+	if !ok {
+		p, err := iampolicy.Parse(doc)
+		if err != nil {
+			p = nil
+		}
+		v, _ = ssmParsedPolicies.LoadOrStore(doc, p)
+	}
+	p := v.(*iampolicy.Policy)
+	if p == nil {
+		return list
+	}
+	return append(list, iampolicy.NamedPolicy{ID: id, Type: "role", Policy: p})
+}
+
+func (st *State) managedPolicyDoc(arn string) string {
 	if p, ok := st.Policies[arn]; ok {
-		for _, v := range p.Versions {
-			if v.VersionID == p.DefaultVersionID || p.DefaultVersionID == "" {
-				return v.Document, true
-			}
-		}
-		return "", false
+		return p.defaultDocument()
 	}
-	switch arn[strings.LastIndexByte(arn, '/')+1:] {
-	case "AmazonSSMManagedInstanceCore", "AmazonSSMManagedEC2InstanceDefaultPolicy", "AmazonEC2RoleforSSM":
-		if strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") {
-			return ssmCorePolicyFallback, true
-		}
+	if p, ok := AWSManagedPolicy(arn); ok {
+		return p.defaultDocument()
 	}
-	return "", false
+	return ""
 }

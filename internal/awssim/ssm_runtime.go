@@ -11,6 +11,8 @@ import (
 type ssmRuntime struct {
 	sessions map[string]*simSession
 	faults   SessionFaults
+	// settingChanges: region+setting id -> last UpdateServiceSetting.
+	settingChanges map[string]settingChange
 }
 
 // SessionFaults make StartSession fail on purpose (tests of error paths).
@@ -31,7 +33,8 @@ func (s *Sim) SetSessionFaults(f SessionFaults) {
 // simSession is one Session Manager session as the service knows it.
 //
 // Contract with the data channel (dc_*.go):
-//   - ID, Target, DocumentName, Port, Host, Owner, KMSKeyID, Started and
+//   - ID, Region, Target, DocumentName, Port, Host, Owner, KMSKeyID, Started,
+//     Reason and
 //     terminate never change after StartSession; read them freely.
 //   - Tokens, Terminated, Ended and ClientID change; read or write them only
 //     with s.mu held. The data channel sets ClientID on the first open and
@@ -40,6 +43,7 @@ func (s *Sim) SetSessionFaults(f SessionFaults) {
 //     endSession): select on Done() to send channel_closed and drop TCP.
 type simSession struct {
 	ID, Target, DocumentName string
+	Region                   string
 	// Port is the portNumber parameter (the document's default when the
 	// caller gave none); empty for shell sessions.
 	Port string
