@@ -1,0 +1,108 @@
+// Package report renders check outcomes: every byte of result output lives
+// here, in one of four formats (human, json, junit, github).
+package report
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/checks"
+)
+
+// Report is one run of `ssmdoctor check`, over zero or more targets.
+type Report struct {
+	Version     string    // ssmdoctor version
+	GeneratedAt time.Time // omitted in deterministic mode
+	Targets     []Target
+}
+
+// Target is the outcomes for one instance; a run without a target has one
+// Target with an empty Input (local and caller checks only).
+type Target struct {
+	Input      string
+	InstanceID string
+	Region     string
+	Checks     []checks.Outcome
+}
+
+// Options change how a report is written, never what it says.
+type Options struct {
+	Color bool // decided once by the caller; see UseColor
+	// Deterministic drops timestamps and durations so output can be
+	// compared byte for byte (golden files, CI diffs).
+	Deterministic bool
+	// Detail prints every instance of a fleet in the human format instead
+	// of the per-check summary.
+	Detail bool
+}
+
+// Formats lists the accepted --format values.
+func Formats() []string { return []string{"human", "json", "junit", "github"} }
+
+// Write renders r in format to w.
+func Write(w io.Writer, format string, r Report, o Options) error {
+	switch format {
+	case "human", "":
+		return Human(w, r, o)
+	case "json":
+		return JSON(w, r, o)
+	case "junit":
+		return JUnit(w, r, o)
+	case "github":
+		return GitHub(w, r, o)
+	}
+	return fmt.Errorf("unknown format %q", format)
+}
+
+// Summary counts outcomes by status over every target.
+type Summary struct {
+	Passed, Warnings, Failed, Skipped, Undetermined int
+}
+
+// Summarize counts outcomes.
+func (r Report) Summarize() Summary {
+	var s Summary
+	for _, t := range r.Targets {
+		for _, o := range t.Checks {
+			s.add(o.Result.Status)
+		}
+	}
+	return s
+}
+
+func (s *Summary) add(st checks.Status) {
+	switch st {
+	case checks.StatusPass:
+		s.Passed++
+	case checks.StatusWarn:
+		s.Warnings++
+	case checks.StatusFail:
+		s.Failed++
+	case checks.StatusSkip:
+		s.Skipped++
+	default:
+		s.Undetermined++
+	}
+}
+
+// Line is the one-line summary printed by the human format.
+func (s Summary) Line() string {
+	return fmt.Sprintf("%d passed, %d warnings, %d failed, %d skipped, %d could not be determined",
+		s.Passed, s.Warnings, s.Failed, s.Skipped, s.Undetermined)
+}
+
+// UseColor decides colour once: never with --no-color, NO_COLOR or
+// TERM=dumb, and only when w is a terminal.
+func UseColor(w io.Writer, noColorFlag bool, getenv func(string) string) bool {
+	if noColorFlag || getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,211 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/checks"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func out(id, title string, l checks.Layer, r checks.Result) checks.Outcome {
+	return checks.Outcome{ID: id, Title: title, Layer: l, Result: r, Duration: 1500 * time.Millisecond}
+}
+
+func singleTarget() Target {
+	return Target{Input: "web-1", InstanceID: "i-0123456789abcdef0", Region: "eu-west-1", Checks: []checks.Outcome{
+		out("credentials", "AWS credentials resolve and are not expired", checks.LayerLocal, checks.Pass("resolved from SSOProvider (profile dev)")),
+		out("ssh-config", "ssh routes the target through Session Manager", checks.LayerLocal,
+			checks.Fail("the Session Manager ProxyCommand at /home/u/.ssh/config line 9 (Host i-* mi-*) is shadowed by /home/u/.ssh/config line 2 (Host *)").
+				WithDetails("in effect: proxycommand ssh -W %h:%p bastion").WithFix("ssmdoctor fix ssh-config", "ssh-config")),
+		out("proxy-env", "no HTTPS proxy intercepts the Session Manager websocket", checks.LayerLocal,
+			checks.Warn("HTTPS_PROXY=http://proxy:3128 (credentials hidden) sends the websocket through a proxy, \"quoted\" <b> & 100%%").
+				WithFix(`export NO_PROXY="${NO_PROXY:+$NO_PROXY,}.amazonaws.com"`, "")),
+		out("start-session", "ssm:StartSession allowed", checks.LayerCaller,
+			checks.Undetermined("iam:SimulatePrincipalPolicy", "the caller may not simulate its policies")),
+		out("instance-running", "instance exists and is running", checks.LayerInstance,
+			checks.Fail("i-0123456789abcdef0 is stopped").WithFix("ssmdoctor fix start i-0123456789abcdef0", "start")),
+		out("managed", "registered with Systems Manager and Online", checks.LayerInstance, checks.Skip("prerequisite instance-running failed")),
+		out("probe", "sshd answers through a session", checks.LayerSession, checks.Skip("skipped by --skip")),
+	}}
+}
+
+func noTarget() Target {
+	return Target{Checks: []checks.Outcome{
+		out("credentials", "AWS credentials resolve and are not expired", checks.LayerLocal, checks.Pass("resolved from EnvConfigCredentials (profile default)")),
+		out("region", "AWS region is set", checks.LayerLocal, checks.Pass("us-east-1 (from AWS_REGION)")),
+	}}
+}
+
+func fleet() []Target {
+	var ts []Target
+	for i, st := range []checks.Result{checks.Pass("ok"), checks.Fail("stopped"), checks.Fail("stopped"), checks.Warn("old agent")} {
+		id := "i-00000000000000" + string(rune('a'+i)) + "0"
+		ts = append(ts, Target{Input: id, InstanceID: id, Region: "us-east-1", Checks: []checks.Outcome{
+			out("credentials", "AWS credentials resolve and are not expired", checks.LayerLocal, checks.Pass("ok")),
+			out("instance-running", "instance exists and is running", checks.LayerInstance, st),
+		}})
+	}
+	return ts
+}
+
+var cases = map[string]Report{
+	"single":   {Version: "1.2.3", GeneratedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Targets: []Target{singleTarget()}},
+	"notarget": {Version: "1.2.3", Targets: []Target{noTarget()}},
+	"fleet":    {Version: "1.2.3", Targets: fleet()},
+}
+
+var ext = map[string]string{"human": "txt", "json": "json", "junit": "xml", "github": "txt"}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/report -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run with -update after checking the diff):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for name, r := range cases {
+		for _, f := range Formats() {
+			var b bytes.Buffer
+			if err := Write(&b, f, r, Options{Deterministic: true}); err != nil {
+				t.Fatalf("%s/%s: %v", name, f, err)
+			}
+			golden(t, name+"-"+f+"."+ext[f], b.Bytes())
+		}
+	}
+	var b bytes.Buffer
+	if err := Human(&b, cases["single"], Options{Deterministic: true, Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "single-human-color.txt", b.Bytes())
+	b.Reset()
+	if err := Human(&b, cases["fleet"], Options{Deterministic: true, Detail: true}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "fleet-human-detail.txt", b.Bytes())
+}
+
+func TestHumanColourOnlyWhenAsked(t *testing.T) {
+	var plain, coloured bytes.Buffer
+	_ = Human(&plain, cases["single"], Options{})
+	_ = Human(&coloured, cases["single"], Options{Color: true})
+	if bytes.Contains(plain.Bytes(), []byte("\x1b[")) {
+		t.Error("escape codes without colour")
+	}
+	if !bytes.Contains(coloured.Bytes(), []byte("\x1b[31;1m✗")) {
+		t.Error("no red cross with colour")
+	}
+	if !strings.HasSuffix(plain.String(), "1 passed, 1 warnings, 2 failed, 2 skipped, 1 could not be determined\n") {
+		t.Errorf("summary line: %q", plain.String())
+	}
+}
+
+func TestUseColor(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	if UseColor(&bytes.Buffer{}, false, env(nil)) {
+		t.Error("a buffer is not a terminal")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if UseColor(f, false, env(nil)) {
+		t.Error("a regular file is not a terminal")
+	}
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		defer tty.Close()
+		if !UseColor(tty, false, env(nil)) {
+			t.Error("a terminal gets colour")
+		}
+		if UseColor(tty, true, env(nil)) || UseColor(tty, false, env(map[string]string{"NO_COLOR": "1"})) || UseColor(tty, false, env(map[string]string{"TERM": "dumb"})) {
+			t.Error("--no-color, NO_COLOR and TERM=dumb turn colour off")
+		}
+	}
+}
+
+func TestJSONSchema(t *testing.T) {
+	var b bytes.Buffer
+	if err := JSON(&b, cases["single"], Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		SchemaVersion    int     `json:"schemaVersion"`
+		SSMDoctorVersion string  `json:"ssmdoctorVersion"`
+		GeneratedAt      *string `json:"generatedAt"`
+		Targets          []struct {
+			InstanceID string                   `json:"instanceId"`
+			Checks     []map[string]interface{} `json:"checks"`
+		} `json:"targets"`
+		Summary map[string]int `json:"summary"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.SchemaVersion != 1 || doc.SSMDoctorVersion != "1.2.3" || doc.GeneratedAt == nil || *doc.GeneratedAt != "2026-01-02T03:04:05Z" {
+		t.Fatalf("header: %+v", doc)
+	}
+	c := doc.Targets[0].Checks[1]
+	for _, k := range []string{"id", "title", "layer", "status", "message", "details", "fix", "fixId", "missing", "durationMs"} {
+		if _, ok := c[k]; !ok {
+			t.Errorf("check lacks %q", k)
+		}
+	}
+	if c["id"] != "ssh-config" || c["status"] != "fail" || c["fixId"] != "ssh-config" || c["durationMs"] != float64(1500) {
+		t.Errorf("check: %v", c)
+	}
+	if doc.Summary["fail"] != 2 || doc.Summary["error"] != 1 || doc.Summary["skip"] != 2 {
+		t.Errorf("summary: %v", doc.Summary)
+	}
+}
+
+func TestJUnitParses(t *testing.T) {
+	var b bytes.Buffer
+	if err := JUnit(&b, Report{Targets: append(fleet(), singleTarget())}, Options{Deterministic: true}); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Suites) != 5 || doc.Tests != 15 || doc.Failures != 5 || doc.Skipped != 2 {
+		t.Fatalf("suites=%d tests=%d failures=%d skipped=%d", len(doc.Suites), doc.Tests, doc.Failures, doc.Skipped)
+	}
+	last := doc.Suites[4]
+	if last.Cases[3].Failure == nil || last.Cases[3].Failure.Type != "error" || last.Cases[5].Skipped == nil {
+		t.Fatalf("cases: %+v", last.Cases)
+	}
+}
+
+func TestGitHubEscapes(t *testing.T) {
+	if got := escapeProperty("a:b,c%\n"); got != "a%3Ab%2Cc%25%0A" {
+		t.Fatal(got)
+	}
+	var b bytes.Buffer
+	_ = GitHub(&b, cases["single"], Options{})
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if !strings.HasPrefix(line, "::") {
+			t.Fatalf("a raw newline escaped the command: %q", line)
+		}
+	}
+}
