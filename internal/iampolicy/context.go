@@ -21,7 +21,14 @@ func (c Context) Get(key string) ([]string, bool) {
 	if v, ok := c[key]; ok {
 		return v, len(v) > 0
 	}
-	if v, ok := c[strings.ToLower(key)]; ok {
+	// Lowercase ASCII keys on the stack: m[string(bytes)] does not allocate,
+	// and Get runs for every condition of every evaluation.
+	var buf [128]byte
+	if lk, ok := lowerASCII(buf[:0], key); ok {
+		if v, ok := c[string(lk)]; ok {
+			return v, len(v) > 0
+		}
+	} else if v, ok := c[strings.ToLower(key)]; ok {
 		return v, len(v) > 0
 	}
 	// Contexts built as map literals may carry mixed-case keys; matching
@@ -32,4 +39,19 @@ func (c Context) Get(key string) ([]string, bool) {
 		}
 	}
 	return nil, false
+}
+
+// lowerASCII appends key lowercased to dst; ok is false for non-ASCII keys.
+func lowerASCII(dst []byte, key string) ([]byte, bool) {
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c >= 0x80 {
+			return nil, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
 }

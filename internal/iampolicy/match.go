@@ -89,6 +89,9 @@ func sameChar(a, b string, fold bool) bool {
 	if !fold {
 		return false
 	}
+	if len(a) == 1 && len(b) == 1 && a[0] < utf8.RuneSelf && b[0] < utf8.RuneSelf {
+		return lowerByte(a[0]) == lowerByte(b[0])
+	}
 	ra, wa := utf8.DecodeRuneInString(a)
 	rb, wb := utf8.DecodeRuneInString(b)
 	if (ra == utf8.RuneError && wa <= 1) || (rb == utf8.RuneError && wb <= 1) {
@@ -129,4 +132,11 @@ func arnMatch(p, s string) bool {
 		}
 	}
 	return true
+}
+
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

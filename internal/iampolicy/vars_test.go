@@ -72,6 +72,10 @@ func TestContext(t *testing.T) {
 	if v, ok := lit.Get("aws:principaltag/team"); !ok || v[0] != "x" {
 		t.Error("mixed-case literal key not found")
 	}
+	c.Set("Tag/Équipe", "bleu")
+	if v, ok := c.Get("TAG/éQUIPE"); !ok || v[0] != "bleu" {
+		t.Error("non-ASCII key not matched case-insensitively")
+	}
 	var nilCtx Context
 	if _, ok := nilCtx.Get("x"); ok {
 		t.Error("nil context has a key")
