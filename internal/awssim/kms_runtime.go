@@ -1,4 +1,5 @@
 package awssim
 
-// kmsRuntime: OWNED BY THE SSM AREA (placeholder).
+// kmsRuntime: KMS keeps no runtime state beyond each key's material, which
+// lives on State.KMSKeys (generated on first use when a scenario has none).
 type kmsRuntime struct{}
