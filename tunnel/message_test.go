@@ -43,7 +43,9 @@ func padType(t string, pad byte) string {
 	return t + strings.Repeat(string(pad), 32-len(t))
 }
 
-func hex32(n uint32) string { return hex.EncodeToString([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}) }
+func hex32(n uint32) string {
+	return hex.EncodeToString([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+}
 
 func (f vecFrame) bytes(t *testing.T) []byte {
 	t.Helper()
