@@ -79,7 +79,7 @@ func (c *funcCheck) Run(ctx context.Context, env *Env) Result { return c.run(ctx
 // Env is everything a check may read. Shared facts come from memoized
 // accessors on Local and AWS, never from fields another check wrote.
 type Env struct {
-	Target  *Target   // nil when no target was given: only local and caller checks run
+	Target  *Target // nil when no target was given: only local and caller checks run
 	Options Options
 	Local   *LocalEnv // workstation seams (exec, env vars, files, ssh -G)
 	AWS     *AWSEnv   // nil when AWS configuration could not be loaded
