@@ -59,7 +59,7 @@ func TestMatchResource(t *testing.T) {
 		{"a*b*c", "aXXbYY", false},
 		{"a**", "a", true},
 		{"*a*a*a*a*a*a*b", strings.Repeat("a", 200), false}, // no exponential blow-up
-		{"?", "é", true}, // '?' is one character, not one byte
+		{"?", "é", true},                                    // '?' is one character, not one byte
 		{"??", "é", false},
 		{"x\x00y", "x\x00y", true}, // NUL in a document is an ordinary character
 	}
