@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+// evalCondition decides one condition. vars enables policy variables in
+// string and ARN values; onMissing hears variable keys without a value.
 func evalCondition(c Condition, ctx Context, vars bool, onMissing func(string)) bool {
 	op, ok := parseOperator(c.Operator)
 	if !ok {

@@ -143,6 +143,3 @@ func (op operator) checkValue(v string) string {
 	}
 	return ""
 }
-
-// evalCondition decides one condition. vars enables policy variables in
-// string and ARN values; onMissing hears variable keys without a value.
