@@ -1,0 +1,237 @@
+package awssim
+
+import (
+	"container/list"
+	"context"
+	"crypto/cipher"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/ssmdoctor/ssmdoctor/tunnel"
+)
+
+// Handshake stages of the agent side.
+const (
+	hsFailed     = -1 // late handshake replies are ignored
+	hsNotStarted = iota - 1
+	hsAwaitResponse
+	hsAwaitChallenge
+	hsDialing
+	hsDone
+)
+
+// dcChannel is a session's data channel as the service and agent keep it:
+// it outlives websockets (ResumeSession reconnects keep sequence numbers
+// and the unacked output) and ends with the session.
+type dcChannel struct {
+	s        *Sim
+	sess     *simSession
+	id       string
+	clientID string
+	opts     DCOptions
+	faults   DCFaults
+	ctx      context.Context
+	cancel   context.CancelFunc
+
+	mu    sync.Mutex
+	conn  *dcConn // current websocket, nil while disconnected
+	grace *time.Timer
+	ended bool
+
+	stage     int
+	hsStarted time.Time
+	hsTimer   *time.Timer
+	enc, dec  cipher.AEAD // KMS: agent->client and client->agent keys
+	challenge []byte
+
+	outSeq   int64
+	out      *list.List // of *dcOut, in sequence order
+	outBySeq map[int64]*list.Element
+	rtt      dcRTT
+	space    chan struct{} // signalled when the pump may have room to send
+	sent     int           // stream messages sent for the first time (fault counts)
+	held     *dcOut        // ReorderEvery: the message sent after the next one
+	dropped  bool          // DropAfterMessages fired
+	paused   bool
+
+	inExpected int64
+	inBuf      map[int64]*tunnel.Message
+
+	tcp *dcTCP
+}
+
+func newDCChannel(s *Sim, sess *simSession, clientID string, opts DCOptions, faults DCFaults) *dcChannel {
+	ctx, cancel := context.WithCancel(s.closeCtx)
+	ch := &dcChannel{
+		s: s, sess: sess, id: sess.ID, clientID: clientID,
+		opts: opts, faults: faults, ctx: ctx, cancel: cancel,
+		out:      list.New(),
+		outBySeq: map[int64]*list.Element{},
+		rtt:      newDCRTT(opts.InitialRTO),
+		space:    make(chan struct{}, 1),
+		inBuf:    map[int64]*tunnel.Message{},
+	}
+	go ch.resendLoop()
+	go ch.watchTerminate()
+	return ch
+}
+
+// serve runs one websocket of the channel until it fails or closes.
+func (ch *dcChannel) serve(ws *websocket.Conn) {
+	conn := newDCConn(ch.ctx, ws, ch.faults.DelayMessages)
+	ch.mu.Lock()
+	if ch.ended {
+		ch.mu.Unlock()
+		ws.Close(websocket.StatusNormalClosure, "session ended")
+		return
+	}
+	old := ch.conn
+	ch.conn = conn
+	if ch.grace != nil {
+		ch.grace.Stop()
+		ch.grace = nil
+	}
+	if ch.stage == hsNotStarted {
+		ch.startHandshake()
+	} else {
+		// A resumed connection: no second handshake, and everything the
+		// client has not acked goes again, in order.
+		for e := ch.out.Front(); e != nil; e = e.Next() {
+			o := e.Value.(*dcOut)
+			o.lastSent = time.Now()
+			conn.pushOut(o)
+		}
+		ch.held = nil
+	}
+	ch.mu.Unlock()
+	if old != nil {
+		old.ws.CloseNow()
+	}
+	go conn.writeLoop()
+	ch.readLoop(conn)
+	conn.cancel()
+
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.conn != conn {
+		return
+	}
+	ch.conn = nil
+	if !ch.ended {
+		ch.grace = time.AfterFunc(ch.opts.GracePeriod, func() {
+			ch.s.logf("data channel %s: no reconnect within %v; ending the session", ch.id, ch.opts.GracePeriod)
+			ch.finish("")
+		})
+	}
+}
+
+func (ch *dcChannel) readLoop(conn *dcConn) {
+	for {
+		typ, data, err := conn.ws.Read(conn.ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageBinary {
+			ch.s.dcWarn(ch.id, "text frame after the open message; every later frame must be binary")
+			continue
+		}
+		ch.handleFrame(conn, data)
+	}
+}
+
+func (ch *dcChannel) watchTerminate() {
+	select {
+	case <-ch.sess.Done():
+		ch.finish("Session " + ch.id + " was terminated.")
+	case <-ch.ctx.Done():
+	}
+}
+
+// finish ends the channel once: channel_closed with output to a connected
+// client, the websocket closed, TCP dropped, the session moved to history.
+func (ch *dcChannel) finish(output string) {
+	ch.mu.Lock()
+	if ch.ended {
+		ch.mu.Unlock()
+		return
+	}
+	ch.ended = true
+	if ch.hsTimer != nil {
+		ch.hsTimer.Stop()
+	}
+	if ch.grace != nil {
+		ch.grace.Stop()
+	}
+	conn := ch.conn
+	if conn != nil {
+		conn.push(dcItem{frame: ch.channelClosedFrame(output), closeAfter: true})
+	}
+	ch.mu.Unlock()
+	if conn != nil {
+		t := time.NewTimer(5 * time.Second)
+		select {
+		case <-conn.done:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	ch.cancel()
+	ch.mu.Lock()
+	if ch.tcp != nil {
+		ch.tcp.close(true)
+	}
+	ch.mu.Unlock()
+	ch.s.endSession(ch.id)
+	ch.s.dcForget(ch.id)
+}
+
+func (ch *dcChannel) channelClosedFrame(output string) []byte {
+	m := tunnel.NewMessage(tunnel.TypeChannelClosed, 0, tunnel.FlagsAck, tunnel.PayloadNone, nil)
+	p, _ := json.Marshal(tunnel.ChannelClosed{
+		MessageID:     m.MessageID.String(),
+		CreatedDate:   m.CreatedDate.UTC().Format("2006-01-02T15:04:05.000Z"),
+		DestinationID: ch.clientID,
+		SessionID:     ch.id,
+		MessageType:   tunnel.TypeChannelClosed,
+		SchemaVersion: 1,
+		Output:        output,
+	})
+	m.Payload = p
+	b, _ := m.MarshalBinary()
+	return b
+}
+
+// controlFrame is a service message (pause/start_publication) that is not
+// part of the stream: sequence 0, not kept for resending.
+func controlFrame(msgType string) []byte {
+	b, _ := tunnel.NewMessage(msgType, 0, tunnel.FlagsAck, tunnel.PayloadNone, nil).MarshalBinary()
+	return b
+}
+
+// setPaused sends the publication message and stops or restarts stream
+// data. ch.mu held.
+func (ch *dcChannel) setPaused(p bool) {
+	if ch.paused == p {
+		return
+	}
+	ch.paused = p
+	msgType := tunnel.TypeStartPublication
+	if p {
+		msgType = tunnel.TypePausePublication
+	}
+	if ch.conn != nil {
+		ch.conn.push(dcItem{frame: controlFrame(msgType)})
+	}
+	if !p {
+		ch.signalSpace()
+	}
+}
+
+func (ch *dcChannel) signalSpace() {
+	select {
+	case ch.space <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,119 @@
+package awssim
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// dcConn is one websocket of a channel. All writes go through its queue
+// and a single writer goroutine, so that frames leave in the order the
+// channel decided under its lock, and so that the channel's lock is never
+// held while a slow client blocks a write.
+type dcConn struct {
+	ws     *websocket.Conn
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	queue  []dcItem
+	notify chan struct{}
+	done   chan struct{} // closed when the writer stops
+
+	delayMessages time.Duration
+
+	// Receive-side bookkeeping for the contiguity check: a conformant
+	// client sends new sequence numbers without gaps on one socket.
+	seenInput bool
+	maxInSeq  int64
+}
+
+type dcItem struct {
+	frame      []byte
+	out        *dcOut // set for stream messages: cleared from "queued" after writing
+	closeAfter bool   // end the socket with a normal close after this frame
+}
+
+func newDCConn(parent context.Context, ws *websocket.Conn, delayMessages time.Duration) *dcConn {
+	ctx, cancel := context.WithCancel(parent)
+	return &dcConn{
+		ws: ws, ctx: ctx, cancel: cancel,
+		notify:        make(chan struct{}, 1),
+		done:          make(chan struct{}),
+		delayMessages: delayMessages,
+	}
+}
+
+func (c *dcConn) push(it dcItem) {
+	c.mu.Lock()
+	c.queue = append(c.queue, it)
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// pushOut queues a stream message and marks it as queued on this socket
+// so that the resend timer does not queue it again meanwhile.
+func (c *dcConn) pushOut(o *dcOut) {
+	o.queuedOn.Store(c)
+	c.push(dcItem{frame: o.frame, out: o})
+}
+
+func (c *dcConn) writeLoop() {
+	defer close(c.done)
+	for {
+		c.mu.Lock()
+		var it dcItem
+		ok := len(c.queue) > 0
+		if ok {
+			it = c.queue[0]
+			c.queue[0] = dcItem{}
+			c.queue = c.queue[1:]
+		}
+		c.mu.Unlock()
+		if !ok {
+			select {
+			case <-c.notify:
+				continue
+			case <-c.ctx.Done():
+				return
+			}
+		}
+		if it.out != nil && c.delayMessages > 0 {
+			t := time.NewTimer(rand.N(c.delayMessages))
+			select {
+			case <-t.C:
+			case <-c.ctx.Done():
+				t.Stop()
+				return
+			}
+		}
+		err := c.ws.Write(c.ctx, websocket.MessageBinary, it.frame)
+		if it.out != nil {
+			it.out.queuedOn.CompareAndSwap(c, nil)
+		}
+		if err != nil {
+			c.ws.CloseNow()
+			return
+		}
+		if it.closeAfter {
+			c.ws.Close(websocket.StatusNormalClosure, "")
+			return
+		}
+	}
+}
+
+// dcOut is one outgoing stream message kept until the client acks it.
+type dcOut struct {
+	seq       int64
+	frame     []byte
+	firstSent time.Time
+	lastSent  time.Time
+	queuedOn  atomic.Pointer[dcConn]
+}

@@ -1,0 +1,208 @@
+package awssim
+
+import (
+	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/tunnel"
+)
+
+// sendStream numbers a new output_stream_data message, keeps it until it
+// is acked and transmits it (through the fault hooks). ch.mu held.
+func (ch *dcChannel) sendStream(pt tunnel.PayloadType, payload []byte) {
+	seq := ch.outSeq
+	ch.outSeq++
+	flags := tunnel.FlagsNone
+	if seq == 0 {
+		flags = tunnel.FlagsSYN // the agent marks the first message of its stream
+	}
+	frame, _ := tunnel.NewMessage(tunnel.TypeOutputStreamData, seq, flags, pt, payload).MarshalBinary()
+	now := time.Now()
+	o := &dcOut{seq: seq, frame: frame, firstSent: now, lastSent: now}
+	ch.outBySeq[seq] = ch.out.PushBack(o)
+	ch.transmit(o)
+}
+
+// transmit sends a new stream message, applying the fault hooks. The
+// message is already in the outgoing list, so whatever a fault loses comes
+// back through the resend timer or a reconnect. ch.mu held.
+func (ch *dcChannel) transmit(o *dcOut) {
+	ch.sent++
+	n := ch.sent
+	f := ch.faults
+	conn := ch.conn
+	if conn != nil {
+		switch {
+		case every(n, f.CorruptDigestEvery):
+			bad := append([]byte(nil), o.frame...)
+			bad[80] ^= 0xff // first byte of PayloadDigest (§4)
+			conn.push(dcItem{frame: bad})
+		case every(n, f.ReorderEvery) && ch.held == nil:
+			ch.held = o
+		default:
+			conn.pushOut(o)
+			if every(n, f.DuplicateEvery) {
+				conn.push(dcItem{frame: o.frame})
+			}
+		}
+		if ch.held != nil && ch.held != o {
+			conn.pushOut(ch.held)
+			ch.held = nil
+		}
+	}
+	if n == f.DropAfterMessages && !ch.dropped && conn != nil {
+		ch.dropped = true
+		ch.s.logf("data channel %s: fault: dropping the websocket after %d messages", ch.id, n)
+		go conn.ws.CloseNow()
+	}
+	if n == f.PauseAfter {
+		ch.setPaused(true)
+		time.AfterFunc(f.PauseFor, func() {
+			ch.mu.Lock()
+			ch.setPaused(false)
+			ch.mu.Unlock()
+		})
+	}
+	if n == f.ChannelClosedAfter {
+		go ch.finish(f.ChannelClosedOutput)
+	}
+}
+
+func every(n, k int) bool { return k > 0 && n%k == 0 }
+
+// flushHeld sends a message the reorder fault held back when nothing
+// follows it (end of stream, window full). ch.mu held.
+func (ch *dcChannel) flushHeld() {
+	if ch.held != nil && ch.conn != nil {
+		ch.conn.pushOut(ch.held)
+	}
+	ch.held = nil
+}
+
+// onAck removes the acked message (matched by sequence number, as both
+// real peers do) and feeds the RTT estimate.
+func (ch *dcChannel) onAck(m *tunnel.Message) {
+	a, err := tunnel.ParseAck(m)
+	if err != nil {
+		ch.s.dcWarn(ch.id, "acknowledge payload: %v", err)
+		return
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	e, ok := ch.outBySeq[a.AcknowledgedMessageSequenceNumber]
+	if !ok {
+		return // a duplicate ack, or an ack of a resend already acked
+	}
+	o := e.Value.(*dcOut)
+	ch.out.Remove(e)
+	delete(ch.outBySeq, o.seq)
+	if o == ch.held {
+		ch.held = nil
+	}
+	ch.rtt.sample(time.Since(o.firstSent))
+	ch.signalSpace()
+}
+
+// resendLoop is the agent's resend timer: each tick, every unacked
+// message older than the RTO goes again (the agent updates the send time,
+// so each goes at most once per RTO).
+func (ch *dcChannel) resendLoop() {
+	t := time.NewTicker(ch.opts.ResendInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ch.ctx.Done():
+			return
+		case <-t.C:
+			ch.resendOverdue()
+		}
+	}
+}
+
+func (ch *dcChannel) resendOverdue() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	conn := ch.conn
+	if conn == nil || ch.paused {
+		return
+	}
+	rto := ch.rtt.rto
+	now := time.Now()
+	for e := ch.out.Front(); e != nil; e = e.Next() {
+		o := e.Value.(*dcOut)
+		if o.queuedOn.Load() == conn || now.Sub(o.lastSent) < rto {
+			continue
+		}
+		if o == ch.held {
+			ch.held = nil
+		}
+		o.lastSent = now
+		conn.pushOut(o)
+	}
+}
+
+// waitRoom blocks the TCP pump until the outgoing list has room and
+// publication is not paused; false when the channel ends.
+func (ch *dcChannel) waitRoom() bool {
+	for {
+		ch.mu.Lock()
+		ok := !ch.paused && ch.out.Len() < ch.opts.MaxUnacked
+		if !ok {
+			ch.flushHeld()
+		}
+		ch.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch.space:
+		case <-ch.ctx.Done():
+			return false
+		}
+	}
+}
+
+// waitDrained waits (bounded) until the client acked every output
+// message; false when the channel ended meanwhile.
+func (ch *dcChannel) waitDrained() bool {
+	t := time.NewTimer(ch.opts.DrainTimeout)
+	defer t.Stop()
+	for {
+		ch.mu.Lock()
+		ch.flushHeld()
+		n := ch.out.Len()
+		ch.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		select {
+		case <-ch.space:
+		case <-t.C:
+			ch.s.logf("data channel %s: %d output messages still unacked after %v; closing anyway", ch.id, n, ch.opts.DrainTimeout)
+			return true
+		case <-ch.ctx.Done():
+			return false
+		}
+	}
+}
+
+// dcRTT is the Jacobson-style estimator both real peers use (§8).
+type dcRTT struct {
+	rtt, rttvar, rto time.Duration
+}
+
+func newDCRTT(initialRTO time.Duration) dcRTT {
+	return dcRTT{rtt: 100 * time.Millisecond, rto: initialRTO}
+}
+
+func (r *dcRTT) sample(d time.Duration) {
+	diff := r.rtt - d
+	if diff < 0 {
+		diff = -diff
+	}
+	r.rttvar = r.rttvar*3/4 + diff/4
+	r.rtt = r.rtt*7/8 + d/8
+	r.rto = r.rtt + max(10*time.Millisecond, 4*r.rttvar)
+	if r.rto > time.Second {
+		r.rto = time.Second
+	}
+}
