@@ -1,19 +1,319 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/urfave/cli/v2"
+
+	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/report"
 )
 
-// checkCommand: placeholder until its owner lands the command.
 func checkCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "check",
-		Usage: "(not available yet)",
-		Flags: globalFlags(),
-		Action: func(c *cli.Context) error {
-			return internalErr("", fmt.Errorf("check: not available yet"))
+		Name:      "check",
+		Usage:     "diagnose every layer between you and an instance's sshd",
+		ArgsUsage: "[TARGET...]  (instance id i-…/mi-…, Name tag, private IP or private DNS name)",
+		Description: "Without a target only the local and caller checks run. Exit status: 0 nothing failed,\n" +
+			"1 a check failed (or, with --strict, warned or could not be determined), 2 usage error,\n" +
+			"3 ssmdoctor itself failed.",
+		Flags: append(globalFlags(),
+			&cli.BoolFlag{Name: "all", Usage: "check every instance in the region"},
+			&cli.StringSliceFlag{Name: "filter", Usage: "select instances by tag: tag:KEY=VALUE (repeatable)"},
+			&cli.StringFlag{Name: "user", Usage: "OS user to log in as"},
+			&cli.IntFlag{Name: "port", Usage: "sshd port on the instance", Value: 22},
+			&cli.BoolFlag{Name: "probe", Usage: "open a real session and read the SSH banner"},
+			&cli.StringFlag{Name: "format", Usage: "output format: " + strings.Join(report.Formats(), ", "), Value: "human"},
+			&cli.StringFlag{Name: "output", Usage: "write results to `FILE` instead of stdout"},
+			&cli.BoolFlag{Name: "strict", Usage: "warnings and undetermined checks also fail"},
+			&cli.StringSliceFlag{Name: "skip", Usage: "skip the check with this `ID` (repeatable)"},
+			&cli.BoolFlag{Name: "list-checks", Usage: "list every check and exit"},
+		),
+		Action: runCheck,
+	}
+}
+
+// checkOptions is the parsed command line; newCheckEnv turns it into
+// dependencies, so tests can swap those without a command line.
+type checkOptions struct {
+	targets    []string
+	filters    []string
+	all        bool
+	opts       checks.Options
+	format     string
+	output     string
+	strict     bool
+	skip       []string
+	listChecks bool
+	noColor    bool
+	verbose    bool
+	timeout    time.Duration
+}
+
+func runCheck(c *cli.Context) error {
+	o, err := parseCheckOptions(c)
+	if err != nil {
+		return err
+	}
+	stdout, stderr := c.App.Writer, c.App.ErrWriter
+	if o.listChecks {
+		return listChecks(stdout)
+	}
+	ctx := c.Context
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+
+	base := &checks.Env{Options: o.opts, Local: checks.NewLocalEnv()}
+	base.Local.Credentials = credentialsProbe(o.opts.Profile, o.opts.Region)
+
+	targets, err := resolveTargets(ctx, base, o)
+	if err != nil {
+		return err
+	}
+
+	progress := stderrIsTerminal(stderr) || o.verbose
+	rep := report.Report{Version: version, GeneratedAt: time.Now()}
+	for _, t := range targets {
+		env := *base
+		env.Target = t
+		list := checks.ForTarget(checks.All(), t != nil)
+		label := "local"
+		if t != nil {
+			label = t.Input
+		}
+		var n int
+		outs := checks.Run(ctx, &env, list, checks.RunOptions{Skip: o.skip, OnDone: func(out checks.Outcome) {
+			n++
+			if progress {
+				fmt.Fprintf(stderr, "[%s %d/%d] %s: %s\n", label, n, len(list), out.ID, out.Result.Status)
+			}
+		}})
+		rt := report.Target{Checks: outs}
+		if t != nil {
+			rt.Input, rt.InstanceID, rt.Region = t.Input, t.InstanceID, t.Region
+		}
+		rep.Targets = append(rep.Targets, rt)
+	}
+	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+		return internalErr("", fmt.Errorf("check: interrupted"))
+	}
+
+	if err := writeReport(stdout, o, rep); err != nil {
+		return internalErr("", err)
+	}
+	return codeOnly(checkExitCode(rep.Summarize(), o.strict))
+}
+
+func checkExitCode(s report.Summary, strict bool) int {
+	if s.Failed > 0 || (strict && (s.Warnings > 0 || s.Undetermined > 0)) {
+		return exitProblems
+	}
+	return exitOK
+}
+
+func writeReport(stdout io.Writer, o checkOptions, rep report.Report) error {
+	w := stdout
+	if o.output != "" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			return fmt.Errorf("open --output file: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	ro := report.Options{Color: report.UseColor(w, o.noColor, os.Getenv), Detail: o.verbose}
+	if err := report.Write(w, o.format, rep, ro); err != nil {
+		return fmt.Errorf("write %s report: %w", o.format, err)
+	}
+	if f, ok := w.(*os.File); ok && o.output != "" {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("close --output file: %w", err)
+		}
+	}
+	return nil
+}
+
+// A target becomes a word of an ssh command line and an AWS filter value:
+// nothing a shell would interpret may pass.
+var targetRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)
+
+var instanceIDRE = regexp.MustCompile(`^(i-[0-9a-f]{8}|i-[0-9a-f]{17}|mi-[0-9a-f]{17})$`)
+
+var osUserRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+
+var filterRE = regexp.MustCompile(`^tag:([^=]+)=(.*)$`)
+
+func parseCheckOptions(c *cli.Context) (checkOptions, error) {
+	o := checkOptions{
+		targets:    c.Args().Slice(),
+		filters:    c.StringSlice("filter"),
+		all:        c.Bool("all"),
+		format:     c.String("format"),
+		output:     c.String("output"),
+		strict:     c.Bool("strict"),
+		skip:       c.StringSlice("skip"),
+		listChecks: c.Bool("list-checks"),
+		noColor:    inheritedBool(c, "no-color"),
+		verbose:    inheritedBool(c, "verbose"),
+		timeout:    inheritedDuration(c, "timeout"),
+		opts: checks.Options{
+			OSUser:  c.String("user"),
+			Port:    c.Int("port"),
+			Probe:   c.Bool("probe"),
+			Profile: inheritedString(c, "profile"),
+			Region:  inheritedString(c, "region"),
 		},
 	}
+	if !slices.Contains(report.Formats(), o.format) {
+		return o, usageErr("use one of: "+strings.Join(report.Formats(), ", "), "check: unknown --format %q", o.format)
+	}
+	for _, t := range o.targets {
+		if len(t) > 255 || !targetRE.MatchString(t) {
+			return o, usageErr("a target is an instance id (i-0123456789abcdef0, mi-…), a Name tag, a private IP or a private DNS name; only letters, digits and . _ : - are accepted",
+				"check: malformed target %q", t)
+		}
+	}
+	if o.all && len(o.filters) > 0 || (o.all || len(o.filters) > 0) && len(o.targets) > 0 {
+		return o, usageErr("give targets, or --all, or --filter", "check: targets, --all and --filter are mutually exclusive")
+	}
+	for _, f := range o.filters {
+		if !filterRE.MatchString(f) {
+			return o, usageErr("the form is --filter tag:KEY=VALUE", "check: malformed --filter %q", f)
+		}
+	}
+	if o.opts.OSUser != "" && (len(o.opts.OSUser) > 32 || !osUserRE.MatchString(o.opts.OSUser)) {
+		return o, usageErr("", "check: malformed --user %q", o.opts.OSUser)
+	}
+	if o.opts.Port < 1 || o.opts.Port > 65535 {
+		return o, usageErr("", "check: --port %d is out of range 1-65535", o.opts.Port)
+	}
+	known := map[string]bool{}
+	for _, ch := range checks.All() {
+		known[ch.ID()] = true
+	}
+	for _, id := range o.skip {
+		if !known[id] {
+			return o, usageErr("run 'ssmdoctor check --list-checks' for the IDs", "check: --skip %q is not a check ID", id)
+		}
+	}
+	return o, nil
+}
+
+// Global flags may be given before or after the command; urfave/cli keeps
+// each in its own context, so look through the lineage for one that was set.
+func inheritedString(c *cli.Context, name string) string {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.String(name)
+		}
+	}
+	return c.String(name)
+}
+
+func inheritedBool(c *cli.Context, name string) bool {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.Bool(name)
+		}
+	}
+	return false
+}
+
+func inheritedDuration(c *cli.Context, name string) time.Duration {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.Duration(name)
+		}
+	}
+	return 0
+}
+
+// resolveTargets returns nil (one run without a target) when none was given.
+// TODO(aws-checks): hand inputs, filters and --all to checks.ResolveTargets
+// once it lands; until then ids and names pass through unresolved.
+func resolveTargets(ctx context.Context, env *checks.Env, o checkOptions) ([]*checks.Target, error) {
+	if o.all || len(o.filters) > 0 {
+		return nil, internalErr("", errors.New("check: --all and --filter need the AWS checks, which this build does not have yet"))
+	}
+	if len(o.targets) == 0 {
+		return []*checks.Target{nil}, nil
+	}
+	var out []*checks.Target
+	for _, in := range o.targets {
+		t := &checks.Target{Input: in, Region: o.opts.Region}
+		if instanceIDRE.MatchString(in) {
+			t.InstanceID = in
+			t.Hybrid = strings.HasPrefix(in, "mi-")
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// credentialsProbe resolves credentials the way every AWS call will, and
+// reports where they came from without ever returning the secrets.
+func credentialsProbe(profile, region string) func(context.Context) (checks.CredentialsInfo, error) {
+	return func(ctx context.Context) (checks.CredentialsInfo, error) {
+		info := checks.CredentialsInfo{Profile: profile}
+		if info.Profile == "" {
+			info.Profile = os.Getenv("AWS_PROFILE")
+		}
+		if info.Profile != "" {
+			if sc, err := config.LoadSharedConfigProfile(ctx, info.Profile); err == nil {
+				info.SSO = sc.SSOStartURL != "" || sc.SSOSessionName != ""
+				info.Region = sc.Region
+			}
+		}
+		clients, err := awsapi.Load(ctx, awsapi.Options{Profile: profile, Region: region})
+		if err != nil {
+			return info, err
+		}
+		info.Region = clients.Region
+		creds, err := clients.Config.Credentials.Retrieve(ctx)
+		if err != nil {
+			return info, fmt.Errorf("retrieve AWS credentials: %w", err)
+		}
+		info.Source = creds.Source
+		info.CanExpire, info.Expires = creds.CanExpire, creds.Expires
+		return info, nil
+	}
+}
+
+func listChecks(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tLAYER\tTITLE\tDEPENDS ON")
+	for _, c := range checks.All() {
+		deps := strings.Join(c.DependsOn(), ",")
+		if deps == "" {
+			deps = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID(), c.Layer(), c.Title(), deps)
+	}
+	if err := tw.Flush(); err != nil {
+		return internalErr("", fmt.Errorf("list checks: %w", err))
+	}
+	return nil
+}
+
+func stderrIsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
