@@ -1,0 +1,163 @@
+// Package awsapi is the one place ssmdoctor builds AWS SDK clients. It loads
+// configuration the way the AWS CLI does (profiles, SSO, environment,
+// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, all handled by the SDK
+// itself) and uses adaptive retries so that fleet checks slow down instead
+// of failing when AWS throttles them. Narrow interfaces over these clients
+// are declared beside their users, not here.
+package awsapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2instanceconnect"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Options select and tune the configuration. The zero value loads the
+// default chain with adaptive retries.
+type Options struct {
+	Profile string // shared config profile; "" uses AWS_PROFILE or default
+	Region  string // overrides the profile's and the environment's region
+
+	// MaxAttempts per API call, first try included; 0 keeps the SDK default (3).
+	MaxAttempts int
+	// MaxBackoff caps the delay between attempts; 0 keeps the SDK default.
+	// Tests lower it so throttling scenarios finish quickly.
+	MaxBackoff time.Duration
+
+	// Credentials replaces the default chain (tests, the demo).
+	Credentials aws.CredentialsProvider
+	// Endpoint points every service at one URL (the simulator); Endpoints
+	// does so per service ("ec2", "iam", "ssm", "sts", "ec2-instance-connect",
+	// "kms") and wins over Endpoint. The environment variables
+	// AWS_ENDPOINT_URL[_<SERVICE>] work without these.
+	Endpoint  string
+	Endpoints map[string]string
+	// HTTPClient replaces the SDK's (tests count or fault requests with it).
+	HTTPClient *http.Client
+}
+
+// Clients holds one client per service, all for Region.
+type Clients struct {
+	Config aws.Config
+	Region string
+
+	EC2 *ec2.Client
+	IAM *iam.Client
+	SSM *ssm.Client
+	STS *sts.Client
+	EIC *ec2instanceconnect.Client
+	KMS *kms.Client
+
+	endpoints map[string]string
+}
+
+// Load resolves configuration and builds the clients. A missing region is
+// not an error here: the local "region" check reports it, and every call
+// then fails with the SDK's own message.
+func Load(ctx context.Context, o Options) (*Clients, error) {
+	var opts []func(*config.LoadOptions) error
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(o.Credentials))
+	}
+	if o.HTTPClient != nil {
+		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
+	}
+	if o.Endpoint != "" {
+		opts = append(opts, config.WithBaseEndpoint(o.Endpoint))
+	}
+	opts = append(opts, config.WithRetryer(func() aws.Retryer { return newRetryer(o) }))
+
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return FromConfig(cfg, o.Endpoints), nil
+}
+
+// newRetryer builds the adaptive retryer: standard retries plus a client-side
+// rate limit that shrinks on throttling errors.
+func newRetryer(o Options) aws.Retryer {
+	return retry.NewAdaptiveMode(func(a *retry.AdaptiveModeOptions) {
+		a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) {
+			if o.MaxAttempts > 0 {
+				s.MaxAttempts = o.MaxAttempts
+			}
+			if o.MaxBackoff > 0 {
+				s.MaxBackoff = o.MaxBackoff
+				s.Backoff = retry.NewExponentialJitterBackoff(o.MaxBackoff)
+			}
+		})
+	})
+}
+
+// FromConfig builds clients over an already loaded configuration.
+// endpoints may override single services (see Options.Endpoints).
+func FromConfig(cfg aws.Config, endpoints map[string]string) *Clients {
+	c := &Clients{Config: cfg, Region: cfg.Region, endpoints: endpoints}
+	ep := func(service string) *string {
+		if u, ok := endpoints[service]; ok && u != "" {
+			return aws.String(u)
+		}
+		return nil
+	}
+	c.EC2 = ec2.NewFromConfig(cfg, func(o *ec2.Options) {
+		if u := ep("ec2"); u != nil {
+			o.BaseEndpoint = u
+		}
+	})
+	c.IAM = iam.NewFromConfig(cfg, func(o *iam.Options) {
+		if u := ep("iam"); u != nil {
+			o.BaseEndpoint = u
+		}
+	})
+	c.SSM = ssm.NewFromConfig(cfg, func(o *ssm.Options) {
+		if u := ep("ssm"); u != nil {
+			o.BaseEndpoint = u
+		}
+	})
+	c.STS = sts.NewFromConfig(cfg, func(o *sts.Options) {
+		if u := ep("sts"); u != nil {
+			o.BaseEndpoint = u
+		}
+	})
+	c.EIC = ec2instanceconnect.NewFromConfig(cfg, func(o *ec2instanceconnect.Options) {
+		if u := ep("ec2-instance-connect"); u != nil {
+			o.BaseEndpoint = u
+		}
+	})
+	c.KMS = kms.NewFromConfig(cfg, func(o *kms.Options) {
+		if u := ep("kms"); u != nil {
+			o.BaseEndpoint = u
+		}
+	})
+	return c
+}
+
+// ForRegion returns clients for another region sharing credentials, retry
+// and endpoint settings; used to look for an instance the user's region
+// does not hold.
+func (c *Clients) ForRegion(region string) *Clients {
+	if region == c.Region {
+		return c
+	}
+	cfg := c.Config.Copy()
+	cfg.Region = region
+	return FromConfig(cfg, c.endpoints)
+}
