@@ -133,4 +133,3 @@ func runLocalCases(t *testing.T, check func() Check, cases []localCase) {
 		})
 	}
 }
-
