@@ -7,4 +7,5 @@ type extState struct {
 	eic eicRuntime // eic_*.go: pushed keys
 	kms kmsRuntime // kms_*.go
 	dc  dcRuntime  // dc_*.go: data channel
+	ec2 ec2Runtime // ec2_*.go: instances starting
 }
