@@ -2,18 +2,79 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
-// proxyCommand: placeholder until its owner lands the command.
+// proxyCommand is ssh's ProxyCommand: stdin and stdout carry nothing but
+// session bytes; everything for the user goes to stderr.
 func proxyCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "proxy",
-		Usage: "(not available yet)",
-		Flags: globalFlags(),
+		Name:      "proxy",
+		Usage:     "carry one SSH connection over Session Manager (use as ssh's ProxyCommand)",
+		ArgsUsage: "TARGET PORT",
+		Description: "ProxyCommand: ssmdoctor proxy %h %p\n" +
+			"TARGET is an instance id (i-..., mi-...), a Name tag or an IP address.",
+		Flags: append(globalFlags(),
+			&cli.IntFlag{Name: "chunk-size", Usage: "bytes per data channel message", Value: 1024},
+			&cli.IntFlag{Name: "window", Usage: "unacknowledged messages in flight", Value: 512},
+			&cli.StringFlag{Name: "stream-endpoint", Usage: "ssmmessages endpoint for the data channel (PrivateLink), e.g. https://vpce-....ssmmessages.us-east-1.vpce.amazonaws.com", EnvVars: []string{"SSMDOCTOR_STREAM_ENDPOINT"}},
+		),
 		Action: func(c *cli.Context) error {
-			return internalErr("", fmt.Errorf("proxy: not available yet"))
+			if c.NArg() != 2 {
+				return usageErr("ProxyCommand ssmdoctor proxy %h %p", "proxy: want TARGET and PORT, got %d arguments", c.NArg())
+			}
+			target := c.Args().Get(0)
+			if err := validateTarget(target); err != nil {
+				return err
+			}
+			port, err := strconv.Atoi(c.Args().Get(1))
+			if err != nil || port < 1 || port > 65535 {
+				return usageErr("", "proxy: invalid port %q", c.Args().Get(1))
+			}
+			cl, err := loadClients(c)
+			if err != nil {
+				return err
+			}
+			id, err := resolveTarget(c.Context, cl.EC2, target)
+			if err != nil {
+				return err
+			}
+			stderr := c.App.ErrWriter
+			logf := func(string, ...any) {}
+			if c.Bool("verbose") {
+				logf = func(format string, a ...any) { fmt.Fprintf(stderr, "ssmdoctor proxy: "+format+"\n", a...) }
+			}
+			s, err := tunnel.Open(c.Context, ssmSessions{cl.SSM}, tunnel.Options{
+				Target:         id,
+				Port:           port,
+				ChunkSize:      c.Int("chunk-size"),
+				Window:         c.Int("window"),
+				KMS:            kmsKeys{cl.KMS},
+				StreamEndpoint: c.String("stream-endpoint"),
+				ClientVersion:  "1.2.0.0",
+				Logf:           logf,
+			})
+			if err != nil {
+				return sessionError(id, err)
+			}
+			logf("session %s open to %s port %d", s.ID(), id, port)
+			stdin := c.App.Reader
+			if stdin == nil {
+				stdin = os.Stdin
+			}
+			runErr := s.Run(c.Context, stdin, c.App.Writer)
+			if cerr := s.Close(); cerr != nil {
+				logf("%v", cerr)
+			}
+			if runErr != nil {
+				return sessionError(id, runErr)
+			}
+			return nil
 		},
 	}
 }

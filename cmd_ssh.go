@@ -1,19 +1,156 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 )
 
-// sshCommand: placeholder until its owner lands the command.
+// sshCommand runs the system ssh through this binary's proxy. ssh's own
+// options are passed through untouched, so the command is not parsed by
+// urfave/cli.
 func sshCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "ssh",
-		Usage: "(not available yet)",
-		Flags: globalFlags(),
+		Name:            "ssh",
+		Usage:           "ssh to an instance through Session Manager (no plugin, no AWS CLI)",
+		ArgsUsage:       "[--profile P] [--region R] [--ephemeral-key] [--no-preflight] [ssh options] [user@]TARGET [command]",
+		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
-			return internalErr("", fmt.Errorf("ssh: not available yet"))
+			p, err := parseSSHArgs(c.Args().Slice())
+			if err != nil {
+				return err
+			}
+			if p.ours.profile == "" {
+				p.ours.profile = c.String("profile")
+			}
+			if p.ours.region == "" {
+				p.ours.region = c.String("region")
+			}
+			p.ours.verbose = p.ours.verbose || c.Bool("verbose")
+			t, err := prepareTarget(c, p.ours, p.target)
+			if err != nil {
+				return err
+			}
+			osUser := p.user
+			if osUser == "" && !p.loginOpt {
+				osUser = defaultUser(t.platform)
+			}
+			args := []string{"-o", "ProxyCommand=" + t.proxy, "-o", "HostKeyAlias=" + t.id}
+			if p.ours.ephemeral || (!p.identity && !userHasKey()) {
+				if osUser == "" {
+					osUser = loginFromOpts(p.opts)
+				}
+				key, err := t.oneTimeKey(c, osUser)
+				if err != nil {
+					return err
+				}
+				defer key.Close()
+				args = append(args, key.sshOptions()...)
+			}
+			args = append(args, p.opts...)
+			dest := t.id
+			if osUser != "" && !(p.loginOpt && p.user == "") {
+				dest = osUser + "@" + t.id
+			}
+			args = append(args, "--", dest)
+			args = append(args, p.command...)
+			return runOpenSSH(c, "ssh", args)
 		},
 	}
+}
+
+// preparedTarget is what ssh and scp share: the instance id, the
+// ProxyCommand that reaches it and the clients for key pushes.
+type preparedTarget struct {
+	id       string
+	platform string
+	proxy    string
+	clients  *awsapi.Clients
+}
+
+func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, error) {
+	if err := validateTarget(target); err != nil {
+		return nil, err
+	}
+	for _, v := range []string{f.profile, f.region} {
+		if v != "" && !safeTargetRe.MatchString(v) {
+			return nil, usageErr("", "invalid --profile or --region value %q", v)
+		}
+	}
+	cl, err := awsapi.Load(c.Context, awsapi.Options{Profile: f.profile, Region: f.region})
+	if err != nil {
+		return nil, internalErr("check your AWS configuration: run: ssmdoctor check", err)
+	}
+	id, err := resolveTarget(c.Context, cl.EC2, target)
+	if err != nil {
+		return nil, err
+	}
+	t := &preparedTarget{id: id, clients: cl}
+	if !f.noPreflight {
+		if t.platform, err = sshPreflight(c.Context, cl, id, c.App.ErrWriter); err != nil {
+			return nil, err
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, internalErr("", fmt.Errorf("find this program's path for ProxyCommand: %w", err))
+	}
+	t.proxy = proxyCommandFor(self, f)
+	return t, nil
+}
+
+func (t *preparedTarget) oneTimeKey(c *cli.Context, osUser string) (*oneTimeKey, error) {
+	if osUser == "" {
+		return nil, usageErr("give the user as user@TARGET", "a one-time key needs the OS user name")
+	}
+	k, err := newOneTimeKey()
+	if err != nil {
+		return nil, internalErr("", err)
+	}
+	if err := k.push(c.Context, t.clients.EIC, t.id, osUser); err != nil {
+		k.Close()
+		return nil, &exitError{code: exitProblems, err: err, hint: "run: ssmdoctor check " + t.id}
+	}
+	return k, nil
+}
+
+func loginFromOpts(opts []string) string {
+	for i := 0; i+1 < len(opts); i++ {
+		if opts[i] == "-l" {
+			return opts[i+1]
+		}
+	}
+	return ""
+}
+
+// runOpenSSH runs ssh or scp in the foreground and returns its exit
+// status as ours. Ctrl-C reaches the child through the terminal; this
+// process only waits, so its deferred cleanup (the one-time key) runs.
+func runOpenSSH(c *cli.Context, tool string, args []string) error {
+	bin, err := exec.LookPath(tool)
+	if err != nil {
+		return internalErr("install the OpenSSH client", fmt.Errorf("find %s: %w", tool, err))
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = c.App.Reader
+	cmd.Stdout = c.App.Writer
+	cmd.Stderr = c.App.ErrWriter
+	err = cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ee):
+		code := ee.ExitCode()
+		if code < 0 {
+			code = 255 // killed by a signal
+		}
+		return codeOnly(code)
+	}
+	return internalErr("", fmt.Errorf("run %s: %w", tool, err))
 }

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Option letters that take an argument, from OpenSSH 9's getopt strings.
+// Knowing them is what keeps "-p 22" or "-L 8080:localhost:80" from being
+// taken for the destination.
+const (
+	sshArgLetters = "BbcDEeFIiJLlmOoPpQRSWw"
+	scpArgLetters = "cDFiJlOoPSX"
+)
+
+// ourFlags are ssmdoctor's own options, accepted before the destination
+// in ssh and scp; everything else goes to the OpenSSH tool untouched.
+type ourFlags struct {
+	profile, region string
+	ephemeral       bool
+	noPreflight     bool
+	verbose         bool
+}
+
+// takeOurFlag consumes one of our long options at args[i]; it returns how
+// many arguments it used (0: not ours).
+func (f *ourFlags) take(args []string, i int) (int, error) {
+	a := args[i]
+	name, val, hasVal := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+	if !strings.HasPrefix(a, "--") || a == "--" {
+		return 0, nil
+	}
+	str := func(dst *string) (int, error) {
+		if hasVal {
+			*dst = val
+			return 1, nil
+		}
+		if i+1 >= len(args) {
+			return 0, usageErr("", "--%s needs a value", name)
+		}
+		*dst = args[i+1]
+		return 2, nil
+	}
+	switch name {
+	case "profile":
+		return str(&f.profile)
+	case "region":
+		return str(&f.region)
+	case "ephemeral-key":
+		f.ephemeral = true
+	case "no-preflight":
+		f.noPreflight = true
+	case "verbose":
+		f.verbose = true
+	default:
+		return 0, usageErr("ssmdoctor options: --profile, --region, --ephemeral-key, --no-preflight, --verbose", "unknown option %s", a)
+	}
+	return 1, nil
+}
+
+// sshArgs is a parsed ssh command line.
+type sshArgs struct {
+	ours     ourFlags
+	opts     []string // ssh options, in order, with their arguments
+	user     string   // from user@host
+	loginOpt bool     // -l was given
+	identity bool     // -i was given
+	target   string
+	command  []string
+}
+
+func parseSSHArgs(args []string) (sshArgs, error) {
+	var p sshArgs
+	i := 0
+	for i < len(args) {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if n, err := p.ours.take(args, i); err != nil {
+			return p, err
+		} else if n > 0 {
+			i += n
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		n, err := optionSpan(args, i, sshArgLetters, func(letter byte) {
+			switch letter {
+			case 'l':
+				p.loginOpt = true
+			case 'i':
+				p.identity = true
+			}
+		})
+		if err != nil {
+			return p, err
+		}
+		p.opts = append(p.opts, args[i:i+n]...)
+		i += n
+	}
+	if i >= len(args) {
+		return p, usageErr("usage: ssmdoctor ssh [ssh options] [user@]TARGET [command]", "ssh: no target given")
+	}
+	dest := args[i]
+	if u, h, ok := strings.Cut(dest, "@"); ok {
+		p.user, dest = u, h
+	}
+	p.target = dest
+	p.command = args[i+1:]
+	return p, nil
+}
+
+// optionSpan returns how many arguments the option cluster at args[i]
+// uses (e.g. "-vp" "22" is two) and reports each letter it contains.
+func optionSpan(args []string, i int, withArg string, seen func(byte)) (int, error) {
+	a := args[i]
+	for j := 1; j < len(a); j++ {
+		seen(a[j])
+		if strings.IndexByte(withArg, a[j]) < 0 {
+			continue
+		}
+		if j+1 < len(a) {
+			return 1, nil // the rest of this word is the argument
+		}
+		if i+1 >= len(args) {
+			return 0, usageErr("", "option -%c needs an argument", a[j])
+		}
+		return 2, nil
+	}
+	return 1, nil
+}
+
+// scpOperand is a remote scp operand, [user@]host:path.
+type scpOperand struct {
+	index      int
+	user, host string
+	path       string
+}
+
+// splitRemote recognises the remote form as scp does: a colon before any
+// slash, and not a local path that merely contains one.
+func splitRemote(s string) (user, host, path string, ok bool) {
+	if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "scp://") {
+		return "", "", "", false
+	}
+	hostPart, path, found := strings.Cut(s, ":")
+	if !found || hostPart == "" || strings.Contains(hostPart, "/") {
+		return "", "", "", false
+	}
+	if u, h, at := strings.Cut(hostPart, "@"); at {
+		return u, h, path, true
+	}
+	return "", hostPart, path, true
+}
+
+type scpArgs struct {
+	ours     ourFlags
+	opts     []string
+	identity bool
+	operands []string
+	remotes  []scpOperand
+}
+
+func parseSCPArgs(args []string) (scpArgs, error) {
+	var p scpArgs
+	i := 0
+	for i < len(args) {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if n, err := p.ours.take(args, i); err != nil {
+			return p, err
+		} else if n > 0 {
+			i += n
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		n, err := optionSpan(args, i, scpArgLetters, func(letter byte) {
+			if letter == 'i' {
+				p.identity = true
+			}
+		})
+		if err != nil {
+			return p, err
+		}
+		p.opts = append(p.opts, args[i:i+n]...)
+		i += n
+	}
+	p.operands = args[i:]
+	if len(p.operands) < 2 {
+		return p, usageErr("usage: ssmdoctor scp [scp options] SOURCE... TARGET (remote as [user@]TARGET:path)", "scp: want at least a source and a target")
+	}
+	for k, op := range p.operands {
+		if u, h, path, ok := splitRemote(op); ok {
+			p.remotes = append(p.remotes, scpOperand{index: k, user: u, host: h, path: path})
+		}
+	}
+	if len(p.remotes) == 0 {
+		return p, usageErr("write the remote side as [user@]TARGET:path", "scp: no remote operand")
+	}
+	for _, r := range p.remotes[1:] {
+		if r.host != p.remotes[0].host {
+			return p, usageErr("copy to or from one instance at a time", "scp: operands name two remote targets (%s and %s)", p.remotes[0].host, r.host)
+		}
+	}
+	return p, nil
+}
+
+// shellQuote makes s one word for /bin/sh, which runs ProxyCommand.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-=:@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// proxyCommandFor is the ProxyCommand that runs this binary's proxy; the
+// profile and region travel as quoted words.
+func proxyCommandFor(self string, f ourFlags) string {
+	var b strings.Builder
+	b.WriteString(shellQuote(self))
+	b.WriteString(" proxy")
+	if f.profile != "" {
+		fmt.Fprintf(&b, " --profile %s", shellQuote(f.profile))
+	}
+	if f.region != "" {
+		fmt.Fprintf(&b, " --region %s", shellQuote(f.region))
+	}
+	if f.verbose {
+		b.WriteString(" --verbose")
+	}
+	b.WriteString(" %h %p")
+	return b.String()
+}
+
+// defaultUser follows the AMI conventions by SSM's PlatformName.
+func defaultUser(platform string) string {
+	p := strings.ToLower(platform)
+	switch {
+	case strings.Contains(p, "ubuntu"):
+		return "ubuntu"
+	case strings.Contains(p, "debian"):
+		return "admin"
+	case strings.Contains(p, "centos"):
+		return "centos"
+	}
+	return "ec2-user" // Amazon Linux, RHEL, SUSE, Fedora, and unknown
+}
