@@ -1,0 +1,168 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+)
+
+// The narrow views of the SDK clients the AWS checks use. Unit tests replace
+// them with func-typed fakes; everything else passes the real clients.
+type ec2API interface {
+	DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
+	DescribeIamInstanceProfileAssociations(context.Context, *ec2.DescribeIamInstanceProfileAssociationsInput, ...func(*ec2.Options)) (*ec2.DescribeIamInstanceProfileAssociationsOutput, error)
+	DescribeRouteTables(context.Context, *ec2.DescribeRouteTablesInput, ...func(*ec2.Options)) (*ec2.DescribeRouteTablesOutput, error)
+	DescribeVpcEndpoints(context.Context, *ec2.DescribeVpcEndpointsInput, ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointsOutput, error)
+	DescribeSecurityGroups(context.Context, *ec2.DescribeSecurityGroupsInput, ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
+	DescribeVpcAttribute(context.Context, *ec2.DescribeVpcAttributeInput, ...func(*ec2.Options)) (*ec2.DescribeVpcAttributeOutput, error)
+	DescribeRegions(context.Context, *ec2.DescribeRegionsInput, ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error)
+}
+
+type iamAPI interface {
+	SimulatePrincipalPolicy(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
+	GetInstanceProfile(context.Context, *iam.GetInstanceProfileInput, ...func(*iam.Options)) (*iam.GetInstanceProfileOutput, error)
+	GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
+	ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
+	ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
+	GetRolePolicy(context.Context, *iam.GetRolePolicyInput, ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
+	GetUser(context.Context, *iam.GetUserInput, ...func(*iam.Options)) (*iam.GetUserOutput, error)
+	ListAttachedUserPolicies(context.Context, *iam.ListAttachedUserPoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedUserPoliciesOutput, error)
+	ListUserPolicies(context.Context, *iam.ListUserPoliciesInput, ...func(*iam.Options)) (*iam.ListUserPoliciesOutput, error)
+	GetUserPolicy(context.Context, *iam.GetUserPolicyInput, ...func(*iam.Options)) (*iam.GetUserPolicyOutput, error)
+	ListGroupsForUser(context.Context, *iam.ListGroupsForUserInput, ...func(*iam.Options)) (*iam.ListGroupsForUserOutput, error)
+	ListAttachedGroupPolicies(context.Context, *iam.ListAttachedGroupPoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedGroupPoliciesOutput, error)
+	ListGroupPolicies(context.Context, *iam.ListGroupPoliciesInput, ...func(*iam.Options)) (*iam.ListGroupPoliciesOutput, error)
+	GetGroupPolicy(context.Context, *iam.GetGroupPolicyInput, ...func(*iam.Options)) (*iam.GetGroupPolicyOutput, error)
+	GetPolicy(context.Context, *iam.GetPolicyInput, ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
+	GetPolicyVersion(context.Context, *iam.GetPolicyVersionInput, ...func(*iam.Options)) (*iam.GetPolicyVersionOutput, error)
+}
+
+type ssmAPI interface {
+	DescribeInstanceInformation(context.Context, *ssm.DescribeInstanceInformationInput, ...func(*ssm.Options)) (*ssm.DescribeInstanceInformationOutput, error)
+	GetServiceSetting(context.Context, *ssm.GetServiceSettingInput, ...func(*ssm.Options)) (*ssm.GetServiceSettingOutput, error)
+	GetDocument(context.Context, *ssm.GetDocumentInput, ...func(*ssm.Options)) (*ssm.GetDocumentOutput, error)
+	GetConnectionStatus(context.Context, *ssm.GetConnectionStatusInput, ...func(*ssm.Options)) (*ssm.GetConnectionStatusOutput, error)
+}
+
+type stsAPI interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// AWSEnv answers the AWS checks' questions for one region. Each answer is
+// fetched at most once (concurrent checks share the call) and kept with its
+// error, so a denied call is reported by every check that needed it, naming
+// the call, while unrelated checks go on. PrefetchFleet fills the same caches
+// in bulk.
+type AWSEnv struct {
+	Region string
+
+	ec2 ec2API
+	iam iamAPI
+	ssm ssmAPI
+	sts stsAPI
+	// regional builds an EC2 view for another region (the "instance is in
+	// another region" search); nil disables the search.
+	regional func(region string) ec2API
+
+	// fleet is set by PrefetchFleet: per-instance calls without a batch form
+	// (GetConnectionStatus) are answered from the batched data instead.
+	fleet bool
+
+	caller      memo[string, *Caller]
+	instances   memo[string, *instanceRec]
+	info        memo[string, *instanceInfoRec]
+	assoc       memo[string, *profileAssocRec]
+	profiles    memo[string, *InstanceProfile]
+	attached    memo[string, []string]
+	rolePols    memo[string, *PolicySet]
+	managedDocs memo[string, string]
+	callerPols  memo[string, *PolicySet]
+	simulations memo[string, *SimDecision]
+	settings    memo[string, string]
+	prefs       memo[string, *SessionPreferences]
+	connStatus  memo[string, string]
+	routeTables memo[string, *vpcRoutes]
+	endpoints   memo[string, *vpcEndpoints]
+	sgs         memo[string, *vpcGroups]
+	vpcAttrs    memo[string, bool]
+}
+
+// NewAWSEnv wraps the real clients.
+func NewAWSEnv(c *awsapi.Clients) *AWSEnv {
+	e := &AWSEnv{Region: c.Region, ec2: c.EC2, iam: c.IAM, ssm: c.SSM, sts: c.STS}
+	e.regional = func(region string) ec2API { return c.ForRegion(region).EC2 }
+	return e
+}
+
+// memo runs a fetch once per key and keeps its value and error. A fetch
+// cut short by its context is forgotten, so a later caller with time left
+// tries again instead of inheriting "context canceled".
+type memo[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]*memoEntry[V]
+}
+
+type memoEntry[V any] struct {
+	done chan struct{}
+	v    V
+	err  error
+}
+
+func (m *memo[K, V]) get(ctx context.Context, k K, fetch func() (V, error)) (V, error) {
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = map[K]*memoEntry[V]{}
+	}
+	if e, ok := m.m[k]; ok {
+		m.mu.Unlock()
+		select {
+		case <-e.done:
+			return e.v, e.err
+		case <-ctx.Done():
+			var zero V
+			return zero, ctx.Err()
+		}
+	}
+	e := &memoEntry[V]{done: make(chan struct{})}
+	m.m[k] = e
+	m.mu.Unlock()
+
+	e.v, e.err = fetch()
+	if e.err != nil && (errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded)) {
+		m.mu.Lock()
+		delete(m.m, k)
+		m.mu.Unlock()
+	}
+	close(e.done)
+	return e.v, e.err
+}
+
+// put stores an answer obtained in bulk; an answer already present wins.
+func (m *memo[K, V]) put(k K, v V, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = map[K]*memoEntry[V]{}
+	}
+	if _, ok := m.m[k]; ok {
+		return
+	}
+	e := &memoEntry[V]{done: make(chan struct{}), v: v, err: err}
+	close(e.done)
+	m.m[k] = e
+}
+
+// has reports whether k is answered or being answered.
+func (m *memo[K, V]) has(k K) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.m[k]
+	return ok
+}

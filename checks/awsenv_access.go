@@ -1,0 +1,232 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
+)
+
+// simulateResourceBatch is how many resource ARNs one SimulatePrincipalPolicy
+// call carries. Results come back per action and resource, paged.
+const simulateResourceBatch = 100
+
+// ctxValue is one context entry of a simulated request.
+type ctxValue struct {
+	Key    string
+	Type   iamtypes.ContextKeyTypeEnum
+	Values []string
+}
+
+// accessReq asks whether a principal may perform Action on Resource.
+type accessReq struct {
+	Action, Resource string
+	Context          []ctxValue
+}
+
+// SimDecision is the answer to one accessReq.
+type SimDecision struct {
+	Decision   iampolicy.Decision
+	Statements []string // the statements that decided, "policy#index(Sid)"
+	Missing    []string // context keys the policies wanted and the request lacked
+}
+
+// principal is who is being evaluated, and how to read its policies when
+// simulation is not allowed.
+type principal struct {
+	arn     string
+	label   string // "your user alice", "role app-role"
+	offline func(ctx context.Context) (*PolicySet, error)
+}
+
+// evaluate decides every request for p, by simulation when allowed, else
+// offline from p's own policies. method says which, for Details.
+func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([]*SimDecision, string, error) {
+	out, err := e.simulate(ctx, p.arn, reqs)
+	if err == nil {
+		return out, "simulated with iam:SimulatePrincipalPolicy", nil
+	}
+	if !isDenied(err) || p.offline == nil {
+		return nil, "", err
+	}
+	ps, perr := p.offline(ctx)
+	if perr != nil {
+		return nil, "", &CallError{Call: "iam:SimulatePrincipalPolicy", Err: fmt.Errorf("%w; reading the policies instead failed too: %v", err, perr)}
+	}
+	res := make([]*SimDecision, len(reqs))
+	for i, r := range reqs {
+		c := iampolicy.Context{}
+		for _, v := range r.Context {
+			c.Set(v.Key, v.Values...)
+		}
+		ev := iampolicy.Evaluate(ps.Identity, ps.Boundary, iampolicy.Request{Action: r.Action, Resource: r.Resource, Context: c})
+		d := &SimDecision{Decision: ev.Decision, Missing: ev.MissingContextValues}
+		for _, m := range ev.Matched {
+			d.Statements = append(d.Statements, statementName(m.PolicyID, m.StatementIndex, m.Sid))
+		}
+		res[i] = d
+	}
+	return res, "evaluated offline from the policies of " + p.label + " (iam:SimulatePrincipalPolicy is denied; service control policies and resource policies are not visible this way)", nil
+}
+
+func statementName(policy string, index int, sid string) string {
+	if sid != "" {
+		return fmt.Sprintf("%s statement %d (%s)", policy, index+1, sid)
+	}
+	return fmt.Sprintf("%s statement %d", policy, index+1)
+}
+
+func ctxKey(cv []ctxValue) string {
+	parts := make([]string, 0, len(cv))
+	for _, v := range cv {
+		parts = append(parts, strings.ToLower(v.Key)+"="+strings.Join(v.Values, ","))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ";")
+}
+
+func simKey(arn string, r accessReq) string {
+	return arn + "|" + r.Action + "|" + r.Resource + "|" + ctxKey(r.Context)
+}
+
+// simulate answers reqs from the cache, batching the unknown ones: one call
+// per distinct context, carrying every action and up to
+// simulateResourceBatch resources.
+func (e *AWSEnv) simulate(ctx context.Context, arn string, reqs []accessReq) ([]*SimDecision, error) {
+	type group struct {
+		context   []ctxValue
+		actions   map[string]bool
+		resources map[string]bool
+	}
+	groups := map[string]*group{}
+	var order []string
+	for _, r := range reqs {
+		if e.simulations.has(simKey(arn, r)) {
+			continue
+		}
+		k := ctxKey(r.Context)
+		g := groups[k]
+		if g == nil {
+			g = &group{context: r.Context, actions: map[string]bool{}, resources: map[string]bool{}}
+			groups[k] = g
+			order = append(order, k)
+		}
+		g.actions[r.Action] = true
+		g.resources[r.Resource] = true
+	}
+	for _, k := range order {
+		g := groups[k]
+		if err := e.simulateGroup(ctx, arn, g.context, keys(g.actions), keys(g.resources)); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]*SimDecision, len(reqs))
+	for i, r := range reqs {
+		d, err := e.simulations.get(ctx, simKey(arn, r), func() (*SimDecision, error) {
+			return nil, &CallError{Call: "iam:SimulatePrincipalPolicy", Err: fmt.Errorf("no result for %s on %s", r.Action, r.Resource)}
+		})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []ctxValue, actions, resources []string) error {
+	var entries []iamtypes.ContextEntry
+	for _, v := range cv {
+		entries = append(entries, iamtypes.ContextEntry{ContextKeyName: aws.String(v.Key), ContextKeyType: v.Type, ContextKeyValues: v.Values})
+	}
+	for _, chunk := range chunks(resources, simulateResourceBatch) {
+		in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(arn), ActionNames: actions, ContextEntries: entries}
+		if !(len(chunk) == 1 && chunk[0] == "*") {
+			in.ResourceArns = chunk
+		}
+		p := iam.NewSimulatePrincipalPolicyPaginator(e.iam, in)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return callErr("iam:SimulatePrincipalPolicy", err)
+			}
+			for _, r := range page.EvaluationResults {
+				e.storeSimResult(arn, cv, r)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *AWSEnv) storeSimResult(arn string, cv []ctxValue, r iamtypes.EvaluationResult) {
+	action := aws.ToString(r.EvalActionName)
+	put := func(resource string, dec iamtypes.PolicyEvaluationDecisionType, st []iamtypes.Statement, missing []string) {
+		d := &SimDecision{Decision: iampolicy.Decision(dec), Missing: missing}
+		for _, s := range st {
+			name := aws.ToString(s.SourcePolicyId)
+			if s.StartPosition != nil {
+				name += fmt.Sprintf(" (line %d)", s.StartPosition.Line)
+			}
+			d.Statements = append(d.Statements, name)
+		}
+		e.simulations.put(simKey(arn, accessReq{Action: action, Resource: resource, Context: cv}), d, nil)
+	}
+	if len(r.ResourceSpecificResults) > 0 {
+		for _, rs := range r.ResourceSpecificResults {
+			put(aws.ToString(rs.EvalResourceName), rs.EvalResourceDecision, rs.MatchedStatements, append(rs.MissingContextValues, r.MissingContextValues...))
+		}
+		return
+	}
+	res := aws.ToString(r.EvalResourceName)
+	if res == "" {
+		res = "*"
+	}
+	put(res, r.EvalDecision, r.MatchedStatements, r.MissingContextValues)
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// callerPrincipal is the caller as evaluate needs it.
+func (e *AWSEnv) callerPrincipal(c *Caller) principal {
+	p := principal{arn: c.PrincipalArn}
+	switch c.Kind {
+	case "user":
+		p.label = "your user " + c.Name
+		p.offline = func(ctx context.Context) (*PolicySet, error) { return e.UserPolicies(ctx, c.Name) }
+	case "assumed-role":
+		p.label = "your role " + c.Name
+		p.offline = func(ctx context.Context) (*PolicySet, error) { return e.RolePolicies(ctx, c.Name) }
+	default:
+		p.label = c.Arn
+	}
+	return p
+}
+
+// accessError is the result for a failed evaluation: simulation denied and
+// no way to read the policies.
+func accessError(err error) Result {
+	if isDenied(err) {
+		var ce *CallError
+		call := "iam:SimulatePrincipalPolicy"
+		if errors.As(err, &ce) && ce.Call != "" {
+			call = ce.Call
+		}
+		return Undetermined("iam:SimulatePrincipalPolicy", "could not determine: %s denied (iam:SimulatePrincipalPolicy), and the policies could not be read", call).
+			WithDetails(conciseAPIError(err),
+				"ask for iam:SimulatePrincipalPolicy on your own principal, or for read access to your policies (iam:GetUser, iam:List*Policies, iam:Get*Policy)")
+	}
+	return undetermined(err)
+}
