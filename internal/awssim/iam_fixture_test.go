@@ -21,7 +21,7 @@ const trustEC2 = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Princi
 // deny on iam:GetRole), bounded (admin within a ReadOnlyAccess boundary),
 // sshuser (the reference SSH policy, in group devs), and a role session
 // on "reader" (ReadOnlyAccess).
-func iamFixture(t *testing.T) *State {
+func iamFixture(t testing.TB) *State {
 	t.Helper()
 	ref, err := os.ReadFile("../iampolicy/testdata/ssh-reference-policy.json")
 	if err != nil {
