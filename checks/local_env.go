@@ -39,7 +39,7 @@ type LocalEnv struct {
 	SampleHost string
 
 	mu   sync.Mutex
-	memo map[string]*memoEntry
+	memo map[string]*localMemo
 }
 
 // CredentialsInfo describes resolved credentials without the secrets.
@@ -52,7 +52,7 @@ type CredentialsInfo struct {
 	SSO       bool // the profile uses IAM Identity Center
 }
 
-type memoEntry struct {
+type localMemo struct {
 	once sync.Once
 	val  any
 	err  error
@@ -89,11 +89,11 @@ func runProgram(ctx context.Context, name string, args ...string) ([]byte, []byt
 func (l *LocalEnv) remember(key string, f func() (any, error)) (any, error) {
 	l.mu.Lock()
 	if l.memo == nil {
-		l.memo = map[string]*memoEntry{}
+		l.memo = map[string]*localMemo{}
 	}
 	e := l.memo[key]
 	if e == nil {
-		e = &memoEntry{}
+		e = &localMemo{}
 		l.memo[key] = e
 	}
 	l.mu.Unlock()
