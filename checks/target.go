@@ -1,0 +1,242 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// The errors ResolveTargets returns; the command maps them to exit codes
+// (malformed: 2, not found and ambiguous: 1).
+
+// MalformedTargetError: the input cannot be a target at all.
+type MalformedTargetError struct{ Input, Reason string }
+
+func (e *MalformedTargetError) Error() string {
+	return fmt.Sprintf("malformed target %q: %s", e.Input, e.Reason)
+}
+
+// TargetNotFoundError: nothing in the region matches. FoundIn lists other
+// regions of the account where it does exist.
+type TargetNotFoundError struct {
+	Input, Region string
+	FoundIn       []string
+}
+
+func (e *TargetNotFoundError) Error() string {
+	msg := fmt.Sprintf("no instance matches %q in %s", e.Input, e.Region)
+	if len(e.FoundIn) > 0 {
+		msg += fmt.Sprintf("; it exists in %s: run again with --region %s", strings.Join(e.FoundIn, ", "), e.FoundIn[0])
+	}
+	return msg
+}
+
+// AmbiguousTargetError: a name or address matches several instances.
+type AmbiguousTargetError struct {
+	Input      string
+	Candidates []string // "i-… (name, state)"
+}
+
+func (e *AmbiguousTargetError) Error() string {
+	return fmt.Sprintf("%q matches %d instances, name one by id: %s", e.Input, len(e.Candidates), strings.Join(e.Candidates, "; "))
+}
+
+var (
+	ec2IDRE    = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	hybridIDRE = regexp.MustCompile(`^mi-[0-9a-f]{17}$`)
+	// Anything a shell would interpret is refused: targets end up in ssh
+	// command lines and ProxyCommands.
+	targetCharsRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$`)
+	privateDNSRE  = regexp.MustCompile(`^ip-[0-9-]+\.([a-z0-9-]+\.)?(ec2|compute)\.internal$`)
+)
+
+// liveStates are what --all, filters and names select: terminated
+// instances cannot be connected to and are not worth a report.
+var liveStates = []string{"pending", "running", "stopping", "stopped"}
+
+// ResolveTargets turns the command line into instances: explicit inputs,
+// or every live instance (all), or those matching tag filters
+// ("tag:KEY=VALUE"). Fleet selections are one paged DescribeInstances.
+func ResolveTargets(ctx context.Context, env *Env, inputs, filters []string, all bool) ([]*Target, error) {
+	for _, in := range inputs {
+		if !targetCharsRE.MatchString(in) {
+			return nil, &MalformedTargetError{Input: in, Reason: "only letters, digits and . _ : - are accepted, starting with a letter or digit"}
+		}
+	}
+	var ec2Filters []ec2types.Filter
+	for _, f := range filters {
+		kv, ok := strings.CutPrefix(f, "tag:")
+		k, v, ok2 := strings.Cut(kv, "=")
+		if !ok || !ok2 || k == "" {
+			return nil, &MalformedTargetError{Input: f, Reason: "a filter is tag:KEY=VALUE"}
+		}
+		ec2Filters = append(ec2Filters, ec2types.Filter{Name: aws.String("tag:" + k), Values: []string{v}})
+	}
+	if env == nil || env.AWS == nil {
+		return nil, errors.New("resolve targets: AWS configuration could not be loaded")
+	}
+	a := env.AWS
+	if all || len(ec2Filters) > 0 {
+		ec2Filters = append(ec2Filters, ec2types.Filter{Name: aws.String("instance-state-name"), Values: liveStates})
+		insts, err := a.describeInstances(ctx, a.ec2, ec2Filters)
+		if err != nil {
+			return nil, fmt.Errorf("list instances: %w", err)
+		}
+		out := make([]*Target, 0, len(insts))
+		for i := range insts {
+			id := aws.ToString(insts[i].InstanceId)
+			out = append(out, &Target{Input: id, InstanceID: id, Region: a.Region, Name: tagValue(insts[i].Tags, "Name")})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].InstanceID < out[j].InstanceID })
+		return out, nil
+	}
+	var out []*Target
+	for _, in := range inputs {
+		t, err := resolveOne(ctx, a, in)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func resolveOne(ctx context.Context, a *AWSEnv, in string) (*Target, error) {
+	if hybridIDRE.MatchString(in) {
+		info, err := a.InstanceInformation(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("resolve %s: %w", in, err)
+		}
+		if info == nil {
+			return nil, &TargetNotFoundError{Input: in, Region: a.Region}
+		}
+		return &Target{Input: in, InstanceID: in, Region: a.Region, Name: aws.ToString(info.Name), Hybrid: true}, nil
+	}
+	if ec2IDRE.MatchString(in) {
+		inst, err := a.Instance(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("resolve %s: %w", in, err)
+		}
+		if inst == nil {
+			return nil, &TargetNotFoundError{Input: in, Region: a.Region,
+				FoundIn: a.otherRegions(ctx, []ec2types.Filter{{Name: aws.String("instance-id"), Values: []string{in}}})}
+		}
+		return &Target{Input: in, InstanceID: in, Region: a.Region, Name: tagValue(inst.Tags, "Name")}, nil
+	}
+	filter := targetFilter(in)
+	insts, err := a.describeInstances(ctx, a.ec2, []ec2types.Filter{filter})
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", in, err)
+	}
+	insts = preferLive(insts)
+	switch len(insts) {
+	case 0:
+		return nil, &TargetNotFoundError{Input: in, Region: a.Region, FoundIn: a.otherRegions(ctx, []ec2types.Filter{filter})}
+	case 1:
+		id := aws.ToString(insts[0].InstanceId)
+		return &Target{Input: in, InstanceID: id, Region: a.Region, Name: tagValue(insts[0].Tags, "Name")}, nil
+	}
+	amb := &AmbiguousTargetError{Input: in}
+	for _, i := range insts {
+		amb.Candidates = append(amb.Candidates, fmt.Sprintf("%s (%s, %s)", aws.ToString(i.InstanceId), tagValue(i.Tags, "Name"), stateName(i)))
+	}
+	sort.Strings(amb.Candidates)
+	return nil, amb
+}
+
+// targetFilter picks the EC2 filter an input names: a private IP, a private
+// DNS name, or else a Name tag.
+func targetFilter(in string) ec2types.Filter {
+	if ip, err := netip.ParseAddr(in); err == nil && ip.Is4() {
+		return ec2types.Filter{Name: aws.String("private-ip-address"), Values: []string{in}}
+	}
+	if privateDNSRE.MatchString(in) {
+		return ec2types.Filter{Name: aws.String("private-dns-name"), Values: []string{in}}
+	}
+	return ec2types.Filter{Name: aws.String("tag:Name"), Values: []string{in}}
+}
+
+// preferLive drops terminated instances when a live one shares the name:
+// a replaced instance keeps its Name tag for an hour after termination.
+func preferLive(insts []ec2types.Instance) []ec2types.Instance {
+	var live []ec2types.Instance
+	for _, i := range insts {
+		if s := stateName(i); s != "terminated" && s != "shutting-down" {
+			live = append(live, i)
+		}
+	}
+	if len(live) > 0 {
+		return live
+	}
+	return insts
+}
+
+// otherRegions returns the account's other regions that hold a match.
+// Errors only shorten the list: the region search is a hint, not a check.
+func (a *AWSEnv) otherRegions(ctx context.Context, filters []ec2types.Filter) []string {
+	if a.regional == nil {
+		return nil
+	}
+	out, err := a.ec2.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+	if err != nil {
+		return nil
+	}
+	var (
+		mu    sync.Mutex
+		found []string
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, 4)
+	)
+	for _, r := range out.Regions {
+		name := aws.ToString(r.RegionName)
+		if name == a.Region || name == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res, err := a.regional(name).DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: filters})
+			if err != nil {
+				return
+			}
+			for _, rv := range res.Reservations {
+				if len(rv.Instances) > 0 {
+					mu.Lock()
+					found = append(found, name)
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Strings(found)
+	return found
+}
+
+func tagValue(tags []ec2types.Tag, key string) string {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == key {
+			return aws.ToString(t.Value)
+		}
+	}
+	return ""
+}
+
+func stateName(i ec2types.Instance) string {
+	if i.State == nil {
+		return ""
+	}
+	return string(i.State.Name)
+}
