@@ -19,8 +19,12 @@ type dcConn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu     sync.Mutex
-	queue  []dcItem
+	mu sync.Mutex
+	// Acks and service messages overtake queued stream data, as they
+	// would on the real service: an ack stuck behind a window of output
+	// would expire the client's RTO and make it resend everything.
+	control []dcItem
+	queue   []dcItem
 	notify chan struct{}
 	done   chan struct{} // closed when the writer stops
 
@@ -35,6 +39,7 @@ type dcConn struct {
 type dcItem struct {
 	frame      []byte
 	out        *dcOut // set for stream messages: cleared from "queued" after writing
+	stream     bool   // a stream frame sent outside the list (duplicate, corrupt copy)
 	closeAfter bool   // end the socket with a normal close after this frame
 }
 
@@ -50,7 +55,11 @@ func newDCConn(parent context.Context, ws *websocket.Conn, delayMessages time.Du
 
 func (c *dcConn) push(it dcItem) {
 	c.mu.Lock()
-	c.queue = append(c.queue, it)
+	if it.out == nil && !it.stream {
+		c.control = append(c.control, it)
+	} else {
+		c.queue = append(c.queue, it)
+	}
 	c.mu.Unlock()
 	select {
 	case c.notify <- struct{}{}:
@@ -70,11 +79,18 @@ func (c *dcConn) writeLoop() {
 	for {
 		c.mu.Lock()
 		var it dcItem
-		ok := len(c.queue) > 0
-		if ok {
+		ok := true
+		switch {
+		case len(c.control) > 0:
+			it = c.control[0]
+			c.control[0] = dcItem{}
+			c.control = c.control[1:]
+		case len(c.queue) > 0:
 			it = c.queue[0]
 			c.queue[0] = dcItem{}
 			c.queue = c.queue[1:]
+		default:
+			ok = false
 		}
 		c.mu.Unlock()
 		if !ok {
@@ -85,7 +101,7 @@ func (c *dcConn) writeLoop() {
 				return
 			}
 		}
-		if it.out != nil && c.delayMessages > 0 {
+		if (it.out != nil || it.stream) && c.delayMessages > 0 {
 			t := time.NewTimer(rand.N(c.delayMessages))
 			select {
 			case <-t.C:

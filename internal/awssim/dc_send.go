@@ -35,13 +35,13 @@ func (ch *dcChannel) transmit(o *dcOut) {
 		case every(n, f.CorruptDigestEvery):
 			bad := append([]byte(nil), o.frame...)
 			bad[80] ^= 0xff // first byte of PayloadDigest (§4)
-			conn.push(dcItem{frame: bad})
+			conn.push(dcItem{frame: bad, stream: true})
 		case every(n, f.ReorderEvery) && ch.held == nil:
 			ch.held = o
 		default:
 			conn.pushOut(o)
 			if every(n, f.DuplicateEvery) {
-				conn.push(dcItem{frame: o.frame})
+				conn.push(dcItem{frame: o.frame, stream: true})
 			}
 		}
 		if ch.held != nil && ch.held != o {
