@@ -2,9 +2,16 @@ package awssim
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
+	"sort"
+	"strings"
+	"time"
 )
 
 // LoadScenario reads a scenario file (JSON of State).
@@ -28,9 +35,22 @@ func ParseScenario(data []byte) (*State, error) {
 	return &st, nil
 }
 
-// Normalize fills defaults and derived state. OWNED BY THE EC2/SCENARIO
-// AREA: extend it (ids, associations from InstanceProfileName, VPC
-// defaults, ...).
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// LatestAgentVersion is the SSM Agent release the simulator calls latest.
+const LatestAgentVersion = "3.3.1142.0"
+
+// scenarioEpoch is when unspecified resources were created: fixed, so that
+// responses (and goldens built from them) do not change between runs.
+var scenarioEpoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+// ec2DefaultTrust lets EC2 assume a role, the usual trust of an instance role.
+const ec2DefaultTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+
+// Normalize fills defaults and derived state (ids, ARNs, addresses, DNS
+// names, the default VPC and security groups, profile associations) and
+// checks references, naming the resource at fault. It is idempotent: New
+// calls it again on a state a test already normalised.
 func (st *State) Normalize() error {
 	if st.AccountID == "" {
 		st.AccountID = "123456789012"
@@ -41,6 +61,18 @@ func (st *State) Normalize() error {
 	if len(st.Regions) == 0 {
 		st.Regions = []string{"us-east-1", "us-east-2", "us-west-2", "eu-west-1"}
 	}
+	st.initMaps()
+	for _, step := range []func() error{
+		st.normalizeIAM, st.normalizeKeys, st.normalizeNetwork, st.normalizeInstances, st.normalizeAssociations,
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *State) initMaps() {
 	if st.Instances == nil {
 		st.Instances = map[string]*Instance{}
 	}
@@ -86,7 +118,661 @@ func (st *State) Normalize() error {
 	if st.KMSKeys == nil {
 		st.KMSKeys = map[string]*KMSKey{}
 	}
+}
+
+// scenarioID is an IAM unique id (prefix + 17 characters) derived from the
+// entity's kind and name, so that it is stable from run to run.
+func scenarioID(prefix, seed string) string {
+	sum := sha256.Sum256([]byte(prefix + ":" + seed))
+	return prefix + base32.StdEncoding.EncodeToString(sum[:])[:17]
+}
+
+func scenarioKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func scenarioErr(kind, name, format string, args ...any) error {
+	return fmt.Errorf("scenario: %s %s: %s", kind, name, fmt.Sprintf(format, args...))
+}
+
+// scenarioPath is an IAM path as IAM stores it: "/" or "/a/b/".
+func scenarioPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	if !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	return p
+}
+
+func isAWSManagedPolicy(arn string) bool { return strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") }
+
+func (st *State) normalizeIAM() error {
+	for _, arn := range scenarioKeys(st.Policies) {
+		p := st.Policies[arn]
+		if p.Arn == "" {
+			p.Arn = arn
+		}
+		if p.Arn != arn {
+			return scenarioErr("policy", arn, "Arn %s differs from its key", p.Arn)
+		}
+		if p.Name == "" {
+			p.Name = arn[strings.LastIndexByte(arn, '/')+1:]
+		}
+		if p.ID == "" {
+			p.ID = scenarioID("ANPA", arn)
+		}
+		if p.Path == "" {
+			rest := strings.TrimPrefix(arn[strings.Index(arn, ":policy")+len(":policy"):], "")
+			p.Path = scenarioPath(rest[:strings.LastIndexByte(rest, '/')+1])
+		}
+		if len(p.Versions) == 0 {
+			return scenarioErr("policy", arn, "no policy versions")
+		}
+		for i := range p.Versions {
+			if p.Versions[i].VersionID == "" {
+				p.Versions[i].VersionID = fmt.Sprintf("v%d", i+1)
+			}
+			if p.Versions[i].CreatedAt.IsZero() {
+				p.Versions[i].CreatedAt = scenarioEpoch
+			}
+		}
+		if p.DefaultVersionID == "" {
+			p.DefaultVersionID = p.Versions[len(p.Versions)-1].VersionID
+		}
+		if p.CreatedAt.IsZero() {
+			p.CreatedAt = scenarioEpoch
+		}
+		if p.UpdatedAt.IsZero() {
+			p.UpdatedAt = p.CreatedAt
+		}
+	}
+	checkAttached := func(kind, name string, arns []string) error {
+		for _, a := range arns {
+			if _, ok := st.Policies[a]; !ok && !isAWSManagedPolicy(a) {
+				return scenarioErr(kind, name, "policy %s does not exist", a)
+			}
+		}
+		return nil
+	}
+	for _, name := range scenarioKeys(st.Roles) {
+		r := st.Roles[name]
+		if r.Name == "" {
+			r.Name = name
+		}
+		if r.ID == "" {
+			r.ID = scenarioID("AROA", name)
+		}
+		r.Path = scenarioPath(r.Path)
+		if r.AssumeRolePolicy == "" {
+			r.AssumeRolePolicy = ec2DefaultTrust
+		}
+		if r.MaxSessionDuration == 0 {
+			r.MaxSessionDuration = 3600
+		}
+		if r.CreatedAt.IsZero() {
+			r.CreatedAt = scenarioEpoch
+		}
+		if err := checkAttached("role", name, r.AttachedPolicies); err != nil {
+			return err
+		}
+	}
+	for _, name := range scenarioKeys(st.Groups) {
+		g := st.Groups[name]
+		if g.Name == "" {
+			g.Name = name
+		}
+		if g.ID == "" {
+			g.ID = scenarioID("AGPA", name)
+		}
+		g.Path = scenarioPath(g.Path)
+		if g.CreatedAt.IsZero() {
+			g.CreatedAt = scenarioEpoch
+		}
+		if err := checkAttached("group", name, g.AttachedPolicies); err != nil {
+			return err
+		}
+	}
+	for _, name := range scenarioKeys(st.Users) {
+		u := st.Users[name]
+		if u.Name == "" {
+			u.Name = name
+		}
+		if u.ID == "" {
+			u.ID = scenarioID("AIDA", name)
+		}
+		u.Path = scenarioPath(u.Path)
+		if u.CreatedAt.IsZero() {
+			u.CreatedAt = scenarioEpoch
+		}
+		for _, g := range u.Groups {
+			if _, ok := st.Groups[g]; !ok {
+				return scenarioErr("user", name, "group %s does not exist", g)
+			}
+		}
+		if err := checkAttached("user", name, u.AttachedPolicies); err != nil {
+			return err
+		}
+	}
+	for _, name := range scenarioKeys(st.InstanceProfile) {
+		p := st.InstanceProfile[name]
+		if p.Name == "" {
+			p.Name = name
+		}
+		if p.ID == "" {
+			p.ID = scenarioID("AIPA", name)
+		}
+		p.Path = scenarioPath(p.Path)
+		if p.CreatedAt.IsZero() {
+			p.CreatedAt = scenarioEpoch
+		}
+		if len(p.Roles) > 1 {
+			return scenarioErr("instance profile", name, "holds %d roles; an instance profile holds at most one", len(p.Roles))
+		}
+		for _, r := range p.Roles {
+			if _, ok := st.Roles[r]; !ok {
+				return scenarioErr("instance profile", name, "role %s does not exist", r)
+			}
+		}
+	}
 	return nil
 }
 
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+func (st *State) normalizeKeys() error {
+	for _, id := range scenarioKeys(st.AccessKeys) {
+		k := st.AccessKeys[id]
+		if k.ID == "" {
+			k.ID = id
+		}
+		if k.ID != id {
+			return scenarioErr("access key", id, "AccessKeyId %s differs from its key", k.ID)
+		}
+		if k.Status == "" {
+			k.Status = "Active"
+		}
+		switch {
+		case k.Root:
+		case k.RoleName != "":
+			if _, ok := st.Roles[k.RoleName]; !ok {
+				return scenarioErr("access key", id, "role %s does not exist", k.RoleName)
+			}
+			if k.SessionToken == "" {
+				return scenarioErr("access key", id, "an assumed-role key needs a SessionToken")
+			}
+			if k.SessionName == "" {
+				k.SessionName = "session"
+			}
+		case k.UserName != "":
+			if _, ok := st.Users[k.UserName]; !ok {
+				return scenarioErr("access key", id, "user %s does not exist", k.UserName)
+			}
+		default:
+			return scenarioErr("access key", id, "names no user, role or root")
+		}
+		if k.Secret == "" {
+			return scenarioErr("access key", id, "SecretAccessKey is empty")
+		}
+	}
+	return nil
+}
+
+func (st *State) normalizeNetwork() error {
+	for _, id := range scenarioKeys(st.VPCs) {
+		v := st.VPCs[id]
+		if v.ID == "" {
+			v.ID = id
+		}
+		if v.Region == "" {
+			v.Region = st.DefaultRegion
+		}
+		if _, err := netip.ParsePrefix(v.CidrBlock); err != nil {
+			return scenarioErr("vpc", id, "CidrBlock %q is not a CIDR", v.CidrBlock)
+		}
+	}
+	for _, id := range scenarioKeys(st.Subnets) {
+		s := st.Subnets[id]
+		if s.ID == "" {
+			s.ID = id
+		}
+		v, ok := st.VPCs[s.VpcID]
+		if !ok {
+			return scenarioErr("subnet", id, "vpc %s does not exist", s.VpcID)
+		}
+		s.Region = v.Region
+		if s.AvailabilityZone == "" {
+			s.AvailabilityZone = s.Region + "a"
+		}
+		if _, err := netip.ParsePrefix(s.CidrBlock); err != nil {
+			return scenarioErr("subnet", id, "CidrBlock %q is not a CIDR", s.CidrBlock)
+		}
+	}
+	for _, id := range scenarioKeys(st.RouteTables) {
+		rt := st.RouteTables[id]
+		if rt.ID == "" {
+			rt.ID = id
+		}
+		v, ok := st.VPCs[rt.VpcID]
+		if !ok {
+			return scenarioErr("route table", id, "vpc %s does not exist", rt.VpcID)
+		}
+		rt.Region = v.Region
+		for _, sub := range rt.Subnets {
+			if s, ok := st.Subnets[sub]; !ok || s.VpcID != rt.VpcID {
+				return scenarioErr("route table", id, "subnet %s does not exist in vpc %s", sub, rt.VpcID)
+			}
+		}
+		st.ensureLocalRoute(rt, v)
+	}
+	for _, vid := range scenarioKeys(st.VPCs) {
+		st.ensureMainTable(st.VPCs[vid])
+		st.ensureDefaultSG(st.VPCs[vid])
+	}
+	for _, id := range scenarioKeys(st.SecurityGroups) {
+		g := st.SecurityGroups[id]
+		if g.ID == "" {
+			g.ID = id
+		}
+		v, ok := st.VPCs[g.VpcID]
+		if !ok {
+			return scenarioErr("security group", id, "vpc %s does not exist", g.VpcID)
+		}
+		g.Region = v.Region
+		if g.Description == "" {
+			g.Description = g.Name
+		}
+		for _, rules := range [][]SGRule{g.Ingress, g.Egress} {
+			for _, r := range rules {
+				for _, ref := range r.Groups {
+					if _, ok := st.SecurityGroups[ref]; !ok {
+						return scenarioErr("security group", id, "rule refers to security group %s, which does not exist", ref)
+					}
+				}
+			}
+		}
+	}
+	for _, id := range scenarioKeys(st.VpcEndpoints) {
+		e := st.VpcEndpoints[id]
+		if e.ID == "" {
+			e.ID = id
+		}
+		v, ok := st.VPCs[e.VpcID]
+		if !ok {
+			return scenarioErr("vpc endpoint", id, "vpc %s does not exist", e.VpcID)
+		}
+		e.Region = v.Region
+		if e.Type == "" {
+			e.Type = "Interface"
+		}
+		if e.State == "" {
+			e.State = "available"
+		}
+		if e.CreatedAt.IsZero() {
+			e.CreatedAt = scenarioEpoch
+		}
+		for _, sub := range e.SubnetIDs {
+			if s, ok := st.Subnets[sub]; !ok || s.VpcID != e.VpcID {
+				return scenarioErr("vpc endpoint", id, "subnet %s does not exist in vpc %s", sub, e.VpcID)
+			}
+		}
+		for _, g := range e.SecurityGroupIDs {
+			if _, ok := st.SecurityGroups[g]; !ok {
+				return scenarioErr("vpc endpoint", id, "security group %s does not exist", g)
+			}
+		}
+		if e.Type == "Interface" && len(e.SecurityGroupIDs) == 0 {
+			e.SecurityGroupIDs = []string{st.defaultSGOf(e.VpcID)}
+		}
+	}
+	return nil
+}
+
+func (st *State) ensureLocalRoute(rt *RouteTable, v *VPC) {
+	for i := range rt.Routes {
+		if rt.Routes[i].State == "" {
+			rt.Routes[i].State = "active"
+		}
+	}
+	for _, r := range rt.Routes {
+		if r.GatewayID == "local" {
+			return
+		}
+	}
+	rt.Routes = append([]Route{{DestinationCidrBlock: v.CidrBlock, GatewayID: "local", State: "active"}}, rt.Routes...)
+}
+
+// ensureMainTable gives a VPC without one a main route table with only the
+// local route, as CreateVpc does.
+func (st *State) ensureMainTable(v *VPC) {
+	for _, rt := range st.RouteTables {
+		if rt.VpcID == v.ID && rt.Main {
+			return
+		}
+	}
+	id := "rtb-" + ec2Hex("main:"+v.ID, 17)
+	rt := &RouteTable{ID: id, VpcID: v.ID, Region: v.Region, Main: true}
+	st.ensureLocalRoute(rt, v)
+	st.RouteTables[id] = rt
+}
+
+// ensureDefaultSG gives every VPC its "default" group: all traffic from
+// itself in, everything out.
+func (st *State) ensureDefaultSG(v *VPC) {
+	if st.defaultSGOf(v.ID) != "" {
+		return
+	}
+	id := "sg-" + ec2Hex("default:"+v.ID, 17)
+	st.SecurityGroups[id] = &SecurityGroup{
+		ID: id, Name: "default", Description: "default VPC security group", VpcID: v.ID, Region: v.Region,
+		Ingress: []SGRule{{Protocol: "-1", Groups: []string{id}}},
+		Egress:  []SGRule{{Protocol: "-1", Cidrs: []string{"0.0.0.0/0"}}},
+	}
+}
+
+func (st *State) defaultSGOf(vpcID string) string {
+	best := ""
+	for id, g := range st.SecurityGroups {
+		if g.VpcID == vpcID && g.Name == "default" && (best == "" || id < best) {
+			best = id
+		}
+	}
+	return best
+}
+
+// defaultSubnet is the region's default-VPC subnet, created with the
+// default VPC (172.31.0.0/16, internet gateway, DNS on) when the scenario
+// has none, as every AWS account has.
+func (st *State) defaultSubnet(region string) *Subnet {
+	var vpc *VPC
+	for _, id := range scenarioKeys(st.VPCs) {
+		if v := st.VPCs[id]; v.IsDefault && v.Region == region {
+			vpc = v
+			break
+		}
+	}
+	if vpc == nil {
+		vpc = &VPC{ID: "vpc-" + ec2Hex("default-vpc:"+region, 17), Region: region, CidrBlock: "172.31.0.0/16",
+			IsDefault: true, EnableDNSSupport: true, EnableDNSHostnames: true}
+		st.VPCs[vpc.ID] = vpc
+		sub := &Subnet{ID: "subnet-" + ec2Hex("default-subnet:"+region, 17), VpcID: vpc.ID, Region: region,
+			CidrBlock: "172.31.0.0/20", AvailabilityZone: region + "a", MapPublicIPOnLaunch: true}
+		st.Subnets[sub.ID] = sub
+		rt := &RouteTable{ID: "rtb-" + ec2Hex("main:"+vpc.ID, 17), VpcID: vpc.ID, Region: region, Main: true,
+			Routes: []Route{{DestinationCidrBlock: "0.0.0.0/0", GatewayID: "igw-" + ec2Hex("igw:"+vpc.ID, 17), State: "active"}}}
+		st.ensureLocalRoute(rt, vpc)
+		st.RouteTables[rt.ID] = rt
+		st.ensureDefaultSG(vpc)
+		return sub
+	}
+	for _, id := range scenarioKeys(st.Subnets) {
+		if s := st.Subnets[id]; s.VpcID == vpc.ID {
+			return s
+		}
+	}
+	sub := &Subnet{ID: "subnet-" + ec2Hex("default-subnet:"+region, 17), VpcID: vpc.ID, Region: region,
+		CidrBlock: vpc.CidrBlock, AvailabilityZone: region + "a", MapPublicIPOnLaunch: true}
+	st.Subnets[sub.ID] = sub
+	return sub
+}
+
+// cidrSize is the number of addresses in a CIDR block (0 when invalid).
+func cidrSize(cidr string) int {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil || !p.Addr().Is4() {
+		return 0
+	}
+	return 1 << (32 - p.Bits())
+}
+
+// privateDNSName is EC2's IP-based host name: us-east-1 uses ec2.internal,
+// other regions REGION.compute.internal.
+func privateDNSName(ip, region string) string {
+	host := "ip-" + strings.ReplaceAll(ip, ".", "-")
+	if region == "us-east-1" {
+		return host + ".ec2.internal"
+	}
+	return host + "." + region + ".compute.internal"
+}
+
+// ipAllocator hands out the free addresses of each subnet in order,
+// skipping the four AWS reserves at the start.
+type ipAllocator struct {
+	used map[string]bool
+	next map[string]uint32
+}
+
+func (a *ipAllocator) take(sub *Subnet) (string, bool) {
+	p, err := netip.ParsePrefix(sub.CidrBlock)
+	if err != nil || !p.Addr().Is4() {
+		return "", false
+	}
+	b := p.Masked().Addr().As4()
+	base := binary.BigEndian.Uint32(b[:])
+	size := uint32(cidrSize(sub.CidrBlock))
+	off, ok := a.next[sub.ID]
+	if !ok {
+		off = 4
+	}
+	for ; off < size-1; off++ {
+		var ip [4]byte
+		binary.BigEndian.PutUint32(ip[:], base+off)
+		s := netip.AddrFrom4(ip).String()
+		if !a.used[s] {
+			a.used[s] = true
+			a.next[sub.ID] = off + 1
+			return s, true
+		}
+	}
+	return "", false
+}
+
+func (st *State) normalizeInstances() error {
+	alloc := &ipAllocator{used: map[string]bool{}, next: map[string]uint32{}}
+	for _, inst := range st.Instances {
+		if inst.PrivateIP != "" {
+			alloc.used[inst.PrivateIP] = true
+		}
+	}
+	for _, id := range scenarioKeys(st.Instances) {
+		inst := st.Instances[id]
+		if inst.ID == "" {
+			inst.ID = id
+		}
+		if inst.ID != id {
+			return scenarioErr("instance", id, "InstanceId %s differs from its key", inst.ID)
+		}
+		if inst.Region == "" {
+			inst.Region = st.DefaultRegion
+		}
+		var err error
+		switch {
+		case strings.HasPrefix(id, "i-"):
+			err = st.normalizeEC2Instance(inst, alloc)
+		case strings.HasPrefix(id, "mi-"):
+			err = st.normalizeHybridNode(inst)
+		default:
+			err = scenarioErr("instance", id, "id must start with i- (EC2) or mi- (hybrid)")
+		}
+		if err != nil {
+			return err
+		}
+		if inst.Agent.Installed {
+			if inst.Agent.Version == "" {
+				inst.Agent.Version = LatestAgentVersion
+			}
+			inst.Agent.IsLatest = inst.Agent.IsLatest || inst.Agent.Version == LatestAgentVersion
+			if inst.Agent.ComputerName == "" {
+				inst.Agent.ComputerName = inst.PrivateDNS
+			}
+		}
+		if inst.PlatformName == "" {
+			if inst.Platform == "windows" {
+				inst.PlatformName, inst.PlatformVersion = "Microsoft Windows Server 2022 Datacenter", "10.0.20348"
+			} else {
+				inst.PlatformName, inst.PlatformVersion = "Amazon Linux", "2023"
+			}
+		}
+	}
+	return nil
+}
+
+func (st *State) normalizeEC2Instance(inst *Instance, alloc *ipAllocator) error {
+	id := inst.ID
+	if inst.SubnetID == "" {
+		inst.SubnetID = st.defaultSubnet(inst.Region).ID
+		st.ensureDefaultSG(st.VPCs[st.Subnets[inst.SubnetID].VpcID])
+	}
+	sub, ok := st.Subnets[inst.SubnetID]
+	if !ok {
+		return scenarioErr("instance", id, "subnet %s does not exist", inst.SubnetID)
+	}
+	if sub.Region != inst.Region {
+		return scenarioErr("instance", id, "subnet %s is in %s, the instance in %s", sub.ID, sub.Region, inst.Region)
+	}
+	if inst.VpcID == "" {
+		inst.VpcID = sub.VpcID
+	}
+	if inst.VpcID != sub.VpcID {
+		return scenarioErr("instance", id, "subnet %s is not in vpc %s", sub.ID, inst.VpcID)
+	}
+	if len(inst.SecurityGroupIDs) == 0 {
+		inst.SecurityGroupIDs = []string{st.defaultSGOf(inst.VpcID)}
+	}
+	for _, g := range inst.SecurityGroupIDs {
+		sg, ok := st.SecurityGroups[g]
+		if !ok {
+			return scenarioErr("instance", id, "security group %s does not exist", g)
+		}
+		if sg.VpcID != inst.VpcID {
+			return scenarioErr("instance", id, "security group %s is not in vpc %s", g, inst.VpcID)
+		}
+	}
+	if inst.InstanceProfileName != "" {
+		if _, ok := st.InstanceProfile[inst.InstanceProfileName]; !ok {
+			return scenarioErr("instance", id, "instance profile %s does not exist", inst.InstanceProfileName)
+		}
+	}
+	if inst.State == "" {
+		inst.State = "running"
+	}
+	if _, ok := ec2StateCodes[inst.State]; !ok {
+		return scenarioErr("instance", id, "state %q is not an EC2 instance state", inst.State)
+	}
+	if inst.InstanceType == "" {
+		inst.InstanceType = "t3.micro"
+	}
+	if inst.ImageID == "" {
+		inst.ImageID = "ami-" + ec2Hex("image:"+inst.PlatformName+inst.PlatformVersion+inst.Platform, 17)
+	}
+	if inst.PrivateIP == "" {
+		ip, ok := alloc.take(sub)
+		if !ok {
+			return scenarioErr("instance", id, "subnet %s has no free address", sub.ID)
+		}
+		inst.PrivateIP = ip
+	} else if a, err := netip.ParseAddr(inst.PrivateIP); err != nil {
+		return scenarioErr("instance", id, "PrivateIpAddress %q is not an address", inst.PrivateIP)
+	} else if p, _ := netip.ParsePrefix(sub.CidrBlock); !p.Contains(a) {
+		return scenarioErr("instance", id, "PrivateIpAddress %s is outside subnet %s (%s)", inst.PrivateIP, sub.ID, sub.CidrBlock)
+	}
+	if inst.PrivateDNS == "" {
+		inst.PrivateDNS = privateDNSName(inst.PrivateIP, inst.Region)
+	}
+	if inst.PublicIP == "" && sub.MapPublicIPOnLaunch {
+		h := sha256.Sum256([]byte("public-ip:" + id))
+		inst.PublicIP = fmt.Sprintf("3.%d.%d.%d", 80+h[0]%100, h[1], 1+h[2]%254)
+	}
+	if inst.LaunchTime.IsZero() {
+		inst.LaunchTime = scenarioEpoch
+	}
+	if inst.Metadata.HTTPTokens == "" {
+		inst.Metadata.HTTPTokens = "optional"
+	}
+	if inst.Metadata.HTTPEndpoint == "" {
+		inst.Metadata.HTTPEndpoint = "enabled"
+	}
+	if inst.Metadata.HopLimit == 0 {
+		inst.Metadata.HopLimit = 1
+	}
+	return nil
+}
+
+func (st *State) normalizeHybridNode(inst *Instance) error {
+	if inst.SubnetID != "" || inst.InstanceProfileName != "" {
+		return scenarioErr("instance", inst.ID, "a hybrid node has no subnet or instance profile")
+	}
+	if inst.Agent.ActivationID == "" {
+		inst.Agent.ActivationID = ec2Hex("activation:"+inst.ID, 8) + "-" + ec2Hex("activation2:"+inst.ID, 4) + "-4" + ec2Hex("activation3:"+inst.ID, 3) + "-8" + ec2Hex("activation4:"+inst.ID, 3) + "-" + ec2Hex("activation5:"+inst.ID, 12)
+	}
+	if inst.Agent.IamRole == "" {
+		inst.Agent.IamRole = "SSMServiceRole"
+	}
+	if inst.Agent.RegisteredAt.IsZero() {
+		inst.Agent.RegisteredAt = scenarioEpoch
+	}
+	if inst.PrivateDNS == "" && inst.PrivateIP != "" {
+		inst.PrivateDNS = "ip-" + strings.ReplaceAll(inst.PrivateIP, ".", "-")
+	}
+	return nil
+}
+
+// normalizeAssociations turns each instance's InstanceProfileName into an
+// association (unless one exists) and completes the scenario's own.
+func (st *State) normalizeAssociations() error {
+	profileByArn := map[string]*InstanceProfile{}
+	for _, p := range st.InstanceProfile {
+		profileByArn[st.profileArn(p)] = p
+	}
+	for _, id := range scenarioKeys(st.Associations) {
+		a := st.Associations[id]
+		if a.ID == "" {
+			a.ID = id
+		}
+		inst, ok := st.Instances[a.InstanceID]
+		if !ok || !strings.HasPrefix(a.InstanceID, "i-") {
+			return scenarioErr("association", id, "instance %s does not exist", a.InstanceID)
+		}
+		p, ok := profileByArn[a.ProfileArn]
+		if !ok {
+			return scenarioErr("association", id, "instance profile %s does not exist", a.ProfileArn)
+		}
+		a.ProfileID = p.ID
+		if a.State == "" {
+			a.State = "associated"
+		}
+		if inst.InstanceProfileName == "" && a.State == "associated" {
+			inst.InstanceProfileName = p.Name
+		}
+	}
+	for _, id := range scenarioKeys(st.Instances) {
+		inst := st.Instances[id]
+		if inst.InstanceProfileName == "" || !strings.HasPrefix(id, "i-") || st.hasAssociation(id) {
+			continue
+		}
+		p := st.InstanceProfile[inst.InstanceProfileName]
+		aid := "iip-assoc-" + ec2Hex(id+":0", 17)
+		st.Associations[aid] = &ProfileAssoc{ID: aid, InstanceID: id, ProfileArn: st.profileArn(p), ProfileID: p.ID, State: "associated"}
+	}
+	return nil
+}
+
+func (st *State) hasAssociation(instanceID string) bool {
+	for _, a := range st.Associations {
+		if a.InstanceID == instanceID && (a.State == "associated" || a.State == "associating") {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *State) profileArn(p *InstanceProfile) string {
+	return "arn:aws:iam::" + st.AccountID + ":instance-profile" + scenarioPath(p.Path) + p.Name
+}
