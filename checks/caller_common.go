@@ -1,0 +1,111 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
+)
+
+const (
+	callerTimeout   = 60 * time.Second
+	sshDocument     = "AWS-StartSSHSession"
+	fixUserPolicy   = "user-policy"
+	fixUserPolicyCm = "ssmdoctor fix --user-policy"
+)
+
+// awsReady returns the "could not determine" result when there is no AWS
+// configuration at all, so checks can bail out uniformly.
+func awsReady(env *Env) (Result, bool) {
+	if env.AWS == nil {
+		return Undetermined("AWS configuration", "could not determine: AWS configuration could not be loaded"), false
+	}
+	return Result{}, true
+}
+
+// callerFor fetches the caller or says why it cannot.
+func callerFor(ctx context.Context, env *Env) (*Caller, Result, bool) {
+	if r, ok := awsReady(env); !ok {
+		return nil, r, false
+	}
+	c, err := env.AWS.CallerIdentity(ctx)
+	if err != nil {
+		return nil, undetermined(err), false
+	}
+	return c, Result{}, true
+}
+
+func boolCtx(key string) ctxValue {
+	return ctxValue{Key: key, Type: iamtypes.ContextKeyTypeEnumBoolean, Values: []string{"true"}}
+}
+
+func strCtx(key, v string) ctxValue {
+	return ctxValue{Key: key, Type: iamtypes.ContextKeyTypeEnumString, Values: []string{v}}
+}
+
+// principalCtx carries the policy variables Session Manager policies use
+// (${aws:username}, ${aws:userid}), which simulation does not fill itself.
+func principalCtx(c *Caller) []ctxValue {
+	var out []ctxValue
+	if c.Kind == "user" {
+		out = append(out, strCtx("aws:username", c.Name))
+	}
+	if c.UserID != "" {
+		out = append(out, strCtx("aws:userid", c.UserID))
+	}
+	return out
+}
+
+// judge turns decisions into a result: explicit denies first (they need an
+// administrator), then missing allows (a statement fixes them).
+func judge(reqs []accessReq, decs []*SimDecision, method, okMsg, statement string) Result {
+	var denied, missing []string
+	var details []string
+	for i, r := range reqs {
+		d := decs[i]
+		switch d.Decision {
+		case iampolicy.ExplicitDeny:
+			denied = append(denied, fmt.Sprintf("%s on %s", r.Action, r.Resource))
+			details = append(details, fmt.Sprintf("%s on %s: explicitly denied by %s", r.Action, r.Resource, strings.Join(d.Statements, ", ")))
+		case iampolicy.Allowed:
+		default:
+			missing = append(missing, fmt.Sprintf("%s on %s", r.Action, r.Resource))
+			if len(d.Missing) > 0 {
+				details = append(details, fmt.Sprintf("%s on %s: policies refer to context the request lacked: %s", r.Action, r.Resource, strings.Join(d.Missing, ", ")))
+			}
+		}
+	}
+	details = append(details, method)
+	switch {
+	case len(denied) > 0:
+		return Fail("explicitly denied: %s", strings.Join(denied, "; ")).WithDetails(details...).
+			WithDetails("an explicit Deny wins over every Allow: ask the owner of the denying policy (or boundary) to exempt this access")
+	case len(missing) > 0:
+		return Fail("no policy allows %s", strings.Join(missing, "; ")).WithDetails(details...).
+			WithDetails("least-privilege statement to add:", statement).
+			WithFix(fixUserPolicyCm, fixUserPolicy)
+	}
+	return Pass("%s", okMsg).WithDetails(method)
+}
+
+func instanceArn(c *Caller, region string, t *Target) string {
+	if t.Hybrid {
+		return fmt.Sprintf("arn:%s:ssm:%s:%s:managed-instance/%s", c.Partition, region, c.Account, t.InstanceID)
+	}
+	return fmt.Sprintf("arn:%s:ec2:%s:%s:instance/%s", c.Partition, region, c.Account, t.InstanceID)
+}
+
+func documentArn(c *Caller, region string) string {
+	return fmt.Sprintf("arn:%s:ssm:%s::document/%s", c.Partition, region, sshDocument)
+}
+
+func regionOf(env *Env) string {
+	if env.Target != nil && env.Target.Region != "" {
+		return env.Target.Region
+	}
+	return env.AWS.Region
+}

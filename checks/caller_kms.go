@@ -1,0 +1,49 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+func callerKMSCheck() Check {
+	return New("caller-kms", "you may create session data keys (kms:GenerateDataKey) when sessions are encrypted", LayerCaller,
+		[]string{"caller-identity"}, callerTimeout, runCallerKMS)
+}
+
+func runCallerKMS(ctx context.Context, env *Env) Result {
+	c, r, ok := callerFor(ctx, env)
+	if !ok {
+		return r
+	}
+	prefs, err := env.AWS.SessionPreferences(ctx)
+	if err != nil {
+		return undetermined(err)
+	}
+	if prefs.KMSKeyID == "" {
+		return Pass("not required: the session preferences name no KMS key")
+	}
+	if c.Kind == "root" {
+		return Pass("the root user may use the key (if the key policy allows the account)")
+	}
+	region := regionOf(env)
+	key := kmsKeyArn(c, region, prefs.KMSKeyID)
+	reqs := []accessReq{{Action: "kms:GenerateDataKey", Resource: key, Context: principalCtx(c)}}
+	decs, method, err := env.AWS.evaluate(ctx, env.AWS.callerPrincipal(c), reqs)
+	if err != nil {
+		return accessError(err)
+	}
+	res := judge(reqs, decs, method, "kms:GenerateDataKey allowed on "+key,
+		fmt.Sprintf(`{"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": "%s"}`, key))
+	return res.WithDetails("the key policy must also allow you; IAM simulation does not read key policies")
+}
+
+func kmsKeyArn(c *Caller, region, id string) string {
+	if strings.HasPrefix(id, "arn:") {
+		return id
+	}
+	if strings.HasPrefix(id, "alias/") {
+		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", c.Partition, region, c.Account, id)
+	}
+	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", c.Partition, region, c.Account, id)
+}

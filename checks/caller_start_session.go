@@ -1,0 +1,80 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+func callerStartSessionCheck() Check {
+	return New("caller-start-session", "you may start an SSH session (ssm:StartSession)", LayerCaller,
+		[]string{"caller-identity"}, callerTimeout, runCallerStartSession)
+}
+
+func runCallerStartSession(ctx context.Context, env *Env) Result {
+	c, r, ok := callerFor(ctx, env)
+	if !ok {
+		return r
+	}
+	if c.Kind == "root" {
+		return Pass("the root user may start sessions")
+	}
+	region := regionOf(env)
+	reqs := []accessReq{startDocReq(c, region)}
+	if env.Target != nil {
+		var inst *ec2types.Instance
+		if !env.Target.Hybrid {
+			i, err := env.AWS.Instance(ctx, env.Target.InstanceID)
+			if err != nil {
+				return undetermined(err)
+			}
+			inst = i
+		}
+		reqs = append([]accessReq{startInstanceReq(c, region, env.Target, inst)}, reqs...)
+	}
+	decs, method, err := env.AWS.evaluate(ctx, env.AWS.callerPrincipal(c), reqs)
+	if err != nil {
+		return accessError(err)
+	}
+	msg := "ssm:StartSession allowed on document " + sshDocument
+	if env.Target != nil {
+		msg = fmt.Sprintf("ssm:StartSession allowed on %s and document %s", env.Target.InstanceID, sshDocument)
+	}
+	return judge(reqs, decs, method, msg, startSessionStatement(region, c.Account))
+}
+
+// startDocReq asks for the SSH document with the access check on, as the
+// CLI and ssmdoctor send it, so a policy must name the document.
+func startDocReq(c *Caller, region string) accessReq {
+	return accessReq{Action: "ssm:StartSession", Resource: documentArn(c, region),
+		Context: append([]ctxValue{boolCtx("ssm:SessionDocumentAccessCheck")}, principalCtx(c)...)}
+}
+
+// startInstanceReq carries the instance's tags: policies often scope
+// sessions with aws:ResourceTag conditions.
+func startInstanceReq(c *Caller, region string, t *Target, inst *ec2types.Instance) accessReq {
+	cv := append([]ctxValue{boolCtx("ssm:SessionDocumentAccessCheck")}, principalCtx(c)...)
+	if inst != nil {
+		cv = append(cv, tagCtx(inst.Tags)...)
+	}
+	return accessReq{Action: "ssm:StartSession", Resource: instanceArn(c, region, t), Context: cv}
+}
+
+func tagCtx(tags []ec2types.Tag) []ctxValue {
+	var out []ctxValue
+	for _, tg := range tags {
+		out = append(out, strCtx("aws:ResourceTag/"+aws.ToString(tg.Key), aws.ToString(tg.Value)))
+	}
+	return out
+}
+
+func startSessionStatement(region, account string) string {
+	return strings.Join([]string{
+		`{"Effect": "Allow", "Action": "ssm:StartSession",`,
+		fmt.Sprintf(` "Resource": ["arn:aws:ec2:%s:%s:instance/*", "arn:aws:ssm:%s::document/%s"],`, region, account, region, sshDocument),
+		` "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}}`,
+	}, "\n")
+}
