@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -39,6 +40,7 @@ func checkCommand() *cli.Command {
 			&cli.BoolFlag{Name: "strict", Usage: "warnings and undetermined checks also fail"},
 			&cli.StringSliceFlag{Name: "skip", Usage: "skip the check with this `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "list-checks", Usage: "list every check and exit"},
+			&cli.StringFlag{Name: "ssh-config", Usage: "check this ssh client config `FILE` (as ssh -F) instead of ~/.ssh/config"},
 		),
 		Action: runCheck,
 	}
@@ -56,6 +58,7 @@ type checkOptions struct {
 	strict     bool
 	skip       []string
 	listChecks bool
+	sshConfig  string
 	noColor    bool
 	verbose    bool
 	timeout    time.Duration
@@ -78,7 +81,12 @@ func runCheck(c *cli.Context) error {
 	}
 
 	base := &checks.Env{Options: o.opts, Local: checks.NewLocalEnv()}
-	base.Local.Credentials = credentialsProbe(o.opts.Profile, o.opts.Region)
+	clients, loadErr := awsapi.Load(ctx, awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region})
+	if loadErr == nil {
+		base.AWS = checks.NewAWSEnv(clients)
+	}
+	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr)
+	base.Local.SSHConfigFile = o.sshConfig
 
 	targets, err := resolveTargets(ctx, base, o)
 	if err != nil {
@@ -86,28 +94,25 @@ func runCheck(c *cli.Context) error {
 	}
 
 	progress := stderrIsTerminal(stderr) || o.verbose
-	rep := report.Report{Version: version, GeneratedAt: time.Now()}
-	for _, t := range targets {
-		env := *base
-		env.Target = t
-		list := checks.ForTarget(checks.All(), t != nil)
-		label := "local"
-		if t != nil {
-			label = t.Input
-		}
-		var n int
-		outs := checks.Run(ctx, &env, list, checks.RunOptions{Skip: o.skip, OnDone: func(out checks.Outcome) {
-			n++
-			if progress {
-				fmt.Fprintf(stderr, "[%s %d/%d] %s: %s\n", label, n, len(list), out.ID, out.Result.Status)
-			}
-		}})
-		rt := report.Target{Checks: outs}
-		if t != nil {
-			rt.Input, rt.InstanceID, rt.Region = t.Input, t.InstanceID, t.Region
-		}
-		rep.Targets = append(rep.Targets, rt)
+	rep := report.Report{Version: version, GeneratedAt: time.Now(), Targets: make([]report.Target, len(targets))}
+	var mu sync.Mutex // serialises progress lines
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, targetConcurrency)
+	for i, t := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rep.Targets[i] = checkTarget(ctx, base, t, o, func(label string, n, total int, out checks.Outcome) {
+				if progress {
+					mu.Lock()
+					fmt.Fprintf(stderr, "[%s %d/%d] %s: %s\n", label, n, total, out.ID, out.Result.Status)
+					mu.Unlock()
+				}
+			})
+		}()
 	}
+	wg.Wait()
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return internalErr("", fmt.Errorf("check: interrupted"))
 	}
@@ -116,6 +121,30 @@ func runCheck(c *cli.Context) error {
 		return internalErr("", err)
 	}
 	return codeOnly(checkExitCode(rep.Summarize(), o.strict))
+}
+
+// targetConcurrency bounds how many targets of a fleet are checked at once;
+// each runs its own checks with the runner's bound inside.
+const targetConcurrency = 8
+
+func checkTarget(ctx context.Context, base *checks.Env, t *checks.Target, o checkOptions, progress func(string, int, int, checks.Outcome)) report.Target {
+	env := *base
+	env.Target = t
+	list := checks.ForTarget(checks.All(), t != nil)
+	label := "local"
+	if t != nil {
+		label = t.Input
+	}
+	var n int
+	outs := checks.Run(ctx, &env, list, checks.RunOptions{Skip: o.skip, OnDone: func(out checks.Outcome) {
+		n++
+		progress(label, n, len(list), out)
+	}})
+	rt := report.Target{Checks: outs}
+	if t != nil {
+		rt.Input, rt.InstanceID, rt.Region = t.Input, t.InstanceID, t.Region
+	}
+	return rt
 }
 
 func checkExitCode(s report.Summary, strict bool) int {
@@ -151,8 +180,6 @@ func writeReport(stdout io.Writer, o checkOptions, rep report.Report) error {
 // nothing a shell would interpret may pass.
 var targetRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)
 
-var instanceIDRE = regexp.MustCompile(`^(i-[0-9a-f]{8}|i-[0-9a-f]{17}|mi-[0-9a-f]{17})$`)
-
 var osUserRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 
 var filterRE = regexp.MustCompile(`^tag:([^=]+)=(.*)$`)
@@ -167,6 +194,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		strict:     c.Bool("strict"),
 		skip:       c.StringSlice("skip"),
 		listChecks: c.Bool("list-checks"),
+		sshConfig:  c.String("ssh-config"),
 		noColor:    inheritedBool(c, "no-color"),
 		verbose:    inheritedBool(c, "verbose"),
 		timeout:    inheritedDuration(c, "timeout"),
@@ -242,31 +270,42 @@ func inheritedDuration(c *cli.Context, name string) time.Duration {
 	return 0
 }
 
-// resolveTargets returns nil (one run without a target) when none was given.
-// TODO(aws-checks): hand inputs, filters and --all to checks.ResolveTargets
-// once it lands; until then ids and names pass through unresolved.
+// resolveTargets returns one nil target (a run of the local and caller
+// checks) when none was given. An instance that does not exist or a name
+// that matches several is the user's problem (exit 1); failing to ask AWS at
+// all is ours (exit 3).
 func resolveTargets(ctx context.Context, env *checks.Env, o checkOptions) ([]*checks.Target, error) {
-	if o.all || len(o.filters) > 0 {
-		return nil, internalErr("", errors.New("check: --all and --filter need the AWS checks, which this build does not have yet"))
-	}
-	if len(o.targets) == 0 {
+	if len(o.targets) == 0 && !o.all && len(o.filters) == 0 {
 		return []*checks.Target{nil}, nil
 	}
-	var out []*checks.Target
-	for _, in := range o.targets {
-		t := &checks.Target{Input: in, Region: o.opts.Region}
-		if instanceIDRE.MatchString(in) {
-			t.InstanceID = in
-			t.Hybrid = strings.HasPrefix(in, "mi-")
+	ts, err := checks.ResolveTargets(ctx, env, o.targets, o.filters, o.all)
+	var malformed *checks.MalformedTargetError
+	var notFound *checks.TargetNotFoundError
+	var ambiguous *checks.AmbiguousTargetError
+	switch {
+	case err == nil:
+		if len(ts) == 0 {
+			return nil, &exitError{code: exitProblems, err: errors.New("check: no instance matches the selection"),
+				hint: "--all and --filter select pending, running, stopping and stopped instances in the region"}
 		}
-		out = append(out, t)
+		return ts, nil
+	case errors.As(err, &malformed):
+		return nil, usageErr("", "check: %v", err)
+	case errors.As(err, &notFound):
+		hint := "check the id or name, the account and --region"
+		if len(notFound.FoundIn) > 0 {
+			hint = "run again with --region " + notFound.FoundIn[0]
+		}
+		return nil, &exitError{code: exitProblems, err: fmt.Errorf("check: %w", err), hint: hint}
+	case errors.As(err, &ambiguous):
+		return nil, &exitError{code: exitProblems, err: fmt.Errorf("check: %w", err), hint: "name the instance by its id"}
 	}
-	return out, nil
+	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", fmt.Errorf("check: %w", err))
 }
 
 // credentialsProbe resolves credentials the way every AWS call will, and
 // reports where they came from without ever returning the secrets.
-func credentialsProbe(profile, region string) func(context.Context) (checks.CredentialsInfo, error) {
+func credentialsProbe(profile string, clients *awsapi.Clients, loadErr error) func(context.Context) (checks.CredentialsInfo, error) {
 	return func(ctx context.Context) (checks.CredentialsInfo, error) {
 		info := checks.CredentialsInfo{Profile: profile}
 		if info.Profile == "" {
@@ -278,9 +317,8 @@ func credentialsProbe(profile, region string) func(context.Context) (checks.Cred
 				info.Region = sc.Region
 			}
 		}
-		clients, err := awsapi.Load(ctx, awsapi.Options{Profile: profile, Region: region})
-		if err != nil {
-			return info, err
+		if loadErr != nil {
+			return info, loadErr
 		}
 		info.Region = clients.Region
 		creds, err := clients.Config.Credentials.Retrieve(ctx)
