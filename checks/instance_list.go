@@ -11,5 +11,15 @@ func awsChecks() []Check {
 		callerInstanceConnectCheck(),
 		callerKMSCheck(),
 		callerReadPermissionsCheck(),
+		instanceExistsCheck(),
+		instanceProfileCheck(),
+		instanceRolePermissionsCheck(),
+		instanceRegisteredCheck(),
+		instanceAgentVersionCheck(),
+		instanceHybridTierCheck(),
+		instanceNetworkCheck(),
+		instanceMetadataCheck(),
+		sessionPreferencesCheck(),
+		connectionStatusCheck(),
 	}
 }

@@ -1,0 +1,38 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+func instanceAgentVersionCheck() Check {
+	return New("instance-agent-version", "SSM Agent is recent enough for SSH", LayerInstance,
+		[]string{"instance-registered"}, instanceTimeout, runInstanceAgentVersion)
+}
+
+func runInstanceAgentVersion(ctx context.Context, env *Env) Result {
+	info, err := env.AWS.InstanceInformation(ctx, env.Target.InstanceID)
+	if err != nil {
+		return undetermined(err)
+	}
+	if info == nil {
+		return Skip("not registered")
+	}
+	v := aws.ToString(info.AgentVersion)
+	thresholds := fmt.Sprintf("thresholds: %s SSH sessions, %s multiplexed port forwarding, %s Default Host Management, %s no ec2messages endpoint needed",
+		agentMinSSH, agentMuxPortFwd, agentMinDHMC, agentNoEC2Msgs)
+	fix := fmt.Sprintf("aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values=%s --region %s", env.Target.InstanceID, regionOf(env))
+	if !versionAtLeast(v, agentMinSSH) {
+		return Fail("agent %s is older than %s, the first to support SSH sessions", v, agentMinSSH).WithDetails(thresholds).WithFix(fix, "agent-update")
+	}
+	if info.IsLatestVersion != nil && !*info.IsLatestVersion {
+		r := Warn("agent %s works for SSH but is not the latest", v).WithDetails(thresholds)
+		if !versionAtLeast(v, agentMuxPortFwd) {
+			r = r.WithDetails("below " + agentMuxPortFwd + ": port forwarding is not multiplexed")
+		}
+		return r.WithFix(fix, "agent-update")
+	}
+	return Pass("agent %s", v).WithDetails(thresholds)
+}

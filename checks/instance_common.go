@@ -1,0 +1,62 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	version "github.com/hashicorp/go-version"
+)
+
+const instanceTimeout = 60 * time.Second
+
+// Agent versions that change what works (diagnostics catalogue, thresholds).
+const (
+	agentMinSSH      = "2.3.672.0" // AWS-StartSSHSession
+	agentMuxPortFwd  = "3.0.196.0" // multiplexed port forwarding
+	agentMinDHMC     = "3.2.582.0" // Default Host Management Configuration
+	agentNoEC2Msgs   = "3.3.40.0"  // stops needing ec2messages once ssmmessages connects
+	legacyRolePolicy = "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM"
+	corePolicyArn    = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+)
+
+// coreActions are what the agent calls to register and to carry sessions.
+var coreActions = []string{
+	"ssm:UpdateInstanceInformation",
+	"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+	"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+	"ec2messages:GetMessages",
+}
+
+// targetInstance returns the EC2 instance of the target, or a result that
+// explains why there is none.
+func targetInstance(ctx context.Context, env *Env) (*ec2types.Instance, Result, bool) {
+	if r, ok := awsReady(env); !ok {
+		return nil, r, false
+	}
+	if env.Target == nil {
+		return nil, Skip("no target instance given"), false
+	}
+	inst, err := env.AWS.Instance(ctx, env.Target.InstanceID)
+	if err != nil {
+		return nil, undetermined(err), false
+	}
+	if inst == nil {
+		return nil, Fail("%s does not exist in %s", env.Target.InstanceID, regionOf(env)), false
+	}
+	return inst, Result{}, true
+}
+
+// versionAtLeast compares agent versions; unparsable versions never pass.
+func versionAtLeast(v, min string) bool {
+	a, err := version.NewVersion(v)
+	if err != nil {
+		return false
+	}
+	return a.GreaterThanOrEqual(version.Must(version.NewVersion(min)))
+}
+
+func startCommand(env *Env) string {
+	return fmt.Sprintf("aws ec2 start-instances --instance-ids %s --region %s", env.Target.InstanceID, regionOf(env))
+}

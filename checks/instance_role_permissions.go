@@ -1,0 +1,68 @@
+package checks
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
+)
+
+func instanceRolePermissionsCheck() Check {
+	return New("instance-role-permissions", "instance role grants the core Systems Manager permissions", LayerInstance,
+		[]string{"instance-profile"}, instanceTimeout, runInstanceRolePermissions)
+}
+
+func runInstanceRolePermissions(ctx context.Context, env *Env) Result {
+	inst, r, ok := targetInstance(ctx, env)
+	if !ok {
+		return r
+	}
+	if inst.IamInstanceProfile == nil {
+		return Skip("no instance profile: the Default Host Management role applies")
+	}
+	p, err := env.AWS.InstanceProfileByArn(ctx, aws.ToString(inst.IamInstanceProfile.Arn))
+	if err != nil {
+		return undetermined(err)
+	}
+	attached, err := env.AWS.AttachedRolePolicies(ctx, p.RoleName)
+	if err != nil {
+		return undetermined(err)
+	}
+	reqs := make([]accessReq, len(coreActions))
+	for i, a := range coreActions {
+		reqs[i] = accessReq{Action: a, Resource: "*"}
+	}
+	role := principal{arn: p.RoleArn, label: "role " + p.RoleName,
+		offline: func(ctx context.Context) (*PolicySet, error) { return env.AWS.RolePolicies(ctx, p.RoleName) }}
+	decs, method, err := env.AWS.evaluate(ctx, role, reqs)
+	if err != nil {
+		return accessError(err)
+	}
+	var missing, denied []string
+	for i, d := range decs {
+		switch d.Decision {
+		case iampolicy.Allowed:
+		case iampolicy.ExplicitDeny:
+			denied = append(denied, reqs[i].Action+" (by "+strings.Join(d.Statements, ", ")+")")
+		default:
+			missing = append(missing, reqs[i].Action)
+		}
+	}
+	fix := "aws iam attach-role-policy --role-name " + p.RoleName + " --policy-arn " + corePolicyArn
+	switch {
+	case len(denied) > 0:
+		return Fail("role %s explicitly denies %s", p.RoleName, strings.Join(denied, "; ")).WithDetails(method).WithFix(fix, "instance-role")
+	case len(missing) > 0:
+		return Fail("role %s lacks %s", p.RoleName, strings.Join(missing, ", ")).
+			WithDetails(method, "the agent registers but sessions fail to open their data channel, or it never registers").
+			WithFix(fix, "instance-role")
+	case slices.Contains(attached, legacyRolePolicy):
+		return Warn("role %s grants the core permissions through the legacy AmazonEC2RoleforSSM policy", p.RoleName).
+			WithDetails(method, "AmazonEC2RoleforSSM is deprecated and far broader than needed (it grants s3:* reads and more); use AmazonSSMManagedInstanceCore").
+			WithFix(fix, "instance-role")
+	}
+	return Pass("role %s grants the core permissions", p.RoleName).WithDetails(method)
+}

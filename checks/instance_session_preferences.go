@@ -1,0 +1,46 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+func sessionPreferencesCheck() Check {
+	return New("session-preferences", "Session Manager preferences (KMS, logging, timeouts, RunAs)", LayerSession,
+		nil, 60*time.Second, runSessionPreferences)
+}
+
+func runSessionPreferences(ctx context.Context, env *Env) Result {
+	if r, ok := awsReady(env); !ok {
+		return r
+	}
+	p, err := env.AWS.SessionPreferences(ctx)
+	if err != nil {
+		return undetermined(err)
+	}
+	if !p.Exists {
+		return Pass("not configured: AWS defaults (no encryption beyond TLS, no logging, 20 minute idle timeout)")
+	}
+	or := func(s, def string) string {
+		if s == "" {
+			return def
+		}
+		return s
+	}
+	details := []string{
+		"KMS key: " + or(p.KMSKeyID, "none"),
+		fmt.Sprintf("S3 logging: %s (encryption required: %t)", or(p.S3BucketName, "off"), p.S3EncryptionEnabled),
+		fmt.Sprintf("CloudWatch logging: %s (encryption required: %t)", or(p.CloudWatchLogGroupName, "off"), p.CloudWatchEncryption),
+		"idle timeout: " + or(p.IdleSessionTimeout, "20") + " min, max duration: " + or(p.MaxSessionDuration, "none"),
+		fmt.Sprintf("RunAs: %t %s", p.RunAsEnabled, p.RunAsDefaultUser),
+	}
+	if p.KMSKeyID != "" {
+		details = append(details, "with a KMS key the instance role also needs kms:Decrypt on it, and the instance a route to kms")
+	}
+	if p.RunAsEnabled && p.RunAsDefaultUser == "" {
+		return Warn("RunAs is enabled without a default user: shell sessions fail unless the caller is tagged SSMSessionRunAs").WithDetails(details...).
+			WithFix("aws ssm update-document --name SSM-SessionManagerRunShell --document-version '$LATEST' --content file://prefs.json   # set runAsDefaultUser", "")
+	}
+	return Pass("configured (KMS: %s, idle timeout %s min)", or(p.KMSKeyID, "none"), or(p.IdleSessionTimeout, "20")).WithDetails(details...)
+}
