@@ -49,13 +49,20 @@ type principal struct {
 // evaluate decides every request for p, by simulation when allowed, else
 // offline from p's own policies. method says which, for Details.
 func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([]*SimDecision, string, error) {
-	out, err := e.simulate(ctx, p.arn, reqs)
-	if err == nil {
-		return out, "simulated with iam:SimulatePrincipalPolicy", nil
+	var err error
+	if denied, ok := e.simDenied.Load(p.arn); ok {
+		err = denied.(error)
+	} else {
+		var out []*SimDecision
+		out, err = e.simulate(ctx, p.arn, reqs)
+		if err == nil {
+			return out, "simulated with iam:SimulatePrincipalPolicy", nil
+		}
 	}
 	if !isDenied(err) || p.offline == nil {
 		return nil, "", err
 	}
+	e.simDenied.Store(p.arn, err)
 	ps, perr := p.offline(ctx)
 	if perr != nil {
 		return nil, "", &CallError{Call: "iam:SimulatePrincipalPolicy", Err: fmt.Errorf("%w; reading the policies instead failed too: %v", err, perr)}

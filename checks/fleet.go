@@ -1,0 +1,221 @@
+package checks
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// fleetConcurrency bounds the per-profile and per-role lookups PrefetchFleet
+// runs at once; adaptive retry slows them further under throttling.
+const fleetConcurrency = 8
+
+// PrefetchFleet fills env's caches in bulk so that running the checks on
+// each target makes no further calls (in the usual case where the caller may
+// simulate and no policy scopes sessions by tag).
+//
+// Lower bound on API calls for N instances (all in env's region), P distinct
+// instance profiles with R distinct roles, V distinct VPCs, of which Ve rely
+// on VPC endpoints (no NAT/IGW route), when instances came from --all or
+// --filter (ResolveTargets already described them):
+//
+//	ceil(N/1000)             ec2:DescribeInstances (in ResolveTargets)
+//	+ ceil(N/50)             ssm:DescribeInstanceInformation
+//	+ P                      iam:GetInstanceProfile
+//	+ 2R                     iam:ListAttachedRolePolicies + iam:SimulatePrincipalPolicy (role)
+//	+ 3*ceil(V/200)          ec2:DescribeRouteTables, DescribeVpcEndpoints, DescribeSecurityGroups (at least; pages of 100/1000/1000)
+//	+ 2Ve                    ec2:DescribeVpcAttribute (DNS support, DNS hostnames)
+//	+ 1                      sts:GetCallerIdentity
+//	+ ceil(N/100)            iam:SimulatePrincipalPolicy (caller, StartSession over instance ARNs)
+//	+ 3                      iam:SimulatePrincipalPolicy (caller: document, session lifecycle, read permissions)
+//	+ 1                      ssm:GetDocument (session preferences)
+//	+ [1]                    ssm:GetServiceSetting (DHMC) when some instance has no profile
+//
+// Each policy that scopes StartSession by aws:ResourceTag adds one
+// simulation per distinct tag set; offline evaluation (simulation denied)
+// replaces simulations with reads of each principal's policies.
+func PrefetchFleet(ctx context.Context, env *Env, targets []*Target) error {
+	a := env.AWS
+	if a == nil || len(targets) == 0 {
+		return nil
+	}
+	a.fleet = true
+
+	var ec2IDs, allIDs []string
+	for _, t := range targets {
+		allIDs = append(allIDs, t.InstanceID)
+		if !t.Hybrid {
+			ec2IDs = append(ec2IDs, t.InstanceID)
+		}
+	}
+	if err := a.prefetchInstances(ctx, ec2IDs); err != nil {
+		return err
+	}
+	info, err := a.fetchInstanceInfo(ctx, allIDs)
+	if err != nil {
+		return err
+	}
+	for _, id := range allIDs {
+		a.info.put(id, &instanceInfoRec{info: info[id]}, nil)
+	}
+
+	insts := map[string]*ec2types.Instance{}
+	profiles, vpcs := map[string]bool{}, map[string]bool{}
+	for _, id := range ec2IDs {
+		inst, err := a.Instance(ctx, id)
+		if err != nil || inst == nil {
+			continue
+		}
+		insts[id] = inst
+		if inst.IamInstanceProfile != nil {
+			profiles[aws.ToString(inst.IamInstanceProfile.Arn)] = true
+		}
+		if v := aws.ToString(inst.VpcId); v != "" {
+			vpcs[v] = true
+		}
+	}
+	a.prefetchNetwork(ctx, keys(vpcs))
+	a.prefetchRoles(ctx, keys(profiles))
+	a.prefetchStartSession(ctx, targets, insts)
+	return nil
+}
+
+// prefetchInstances describes the ids the cache lacks, by filter (which,
+// unlike InstanceIds, takes a page size and ignores unknown ids).
+func (a *AWSEnv) prefetchInstances(ctx context.Context, ids []string) error {
+	var missing []string
+	for _, id := range ids {
+		if !a.instances.has(id) {
+			missing = append(missing, id)
+		}
+	}
+	for _, chunk := range chunks(missing, filterValuesMax) {
+		if _, err := a.describeInstances(ctx, a.ec2, []ec2types.Filter{{Name: aws.String("instance-id"), Values: chunk}}); err != nil {
+			return err
+		}
+		for _, id := range chunk {
+			a.instances.put(id, &instanceRec{}, nil) // not returned: gone
+		}
+	}
+	return nil
+}
+
+// prefetchNetwork loads route tables, endpoints and groups for all VPCs at
+// once; failures are left for each check to meet (and report) itself.
+func (a *AWSEnv) prefetchNetwork(ctx context.Context, vpcs []string) {
+	if len(vpcs) == 0 {
+		return
+	}
+	if rts, err := a.fetchRouteTables(ctx, vpcs); err == nil {
+		for v, r := range rts {
+			a.routeTables.put(v, r, nil)
+		}
+	}
+	if eps, err := a.fetchEndpoints(ctx, vpcs); err == nil {
+		for v, r := range eps {
+			a.endpoints.put(v, r, nil)
+		}
+	}
+	if gs, err := a.fetchGroups(ctx, vpcs); err == nil {
+		for v, r := range gs {
+			a.sgs.put(v, r, nil)
+		}
+	}
+}
+
+// prefetchRoles reads each profile once and evaluates each role once.
+func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string) {
+	sem := make(chan struct{}, fleetConcurrency)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	roles := map[string]*InstanceProfile{}
+	for _, arn := range profiles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if p, err := a.InstanceProfileByArn(ctx, arn); err == nil && p.RoleName != "" {
+				mu.Lock()
+				roles[p.RoleName] = p
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	reqs := make([]accessReq, len(coreActions))
+	for i, act := range coreActions {
+		reqs[i] = accessReq{Action: act, Resource: "*"}
+	}
+	for name, p := range roles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			_, _ = a.AttachedRolePolicies(ctx, name)
+			_, _, _ = a.evaluate(ctx, principal{arn: p.RoleArn, label: "role " + name,
+				offline: func(ctx context.Context) (*PolicySet, error) { return a.RolePolicies(ctx, name) }}, reqs)
+		}()
+	}
+	wg.Wait()
+}
+
+// prefetchStartSession simulates StartSession for every instance ARN in one
+// batch without tag context; only instances whose answer depended on a
+// resource tag are simulated again with their tags.
+func (a *AWSEnv) prefetchStartSession(ctx context.Context, targets []*Target, insts map[string]*ec2types.Instance) {
+	c, err := a.CallerIdentity(ctx)
+	if err != nil || c.Kind == "root" {
+		return
+	}
+	p := a.callerPrincipal(c)
+	if _, denied := a.simDenied.Load(p.arn); denied {
+		return // offline evaluation needs no calls per instance
+	}
+	region := a.Region
+	var bare, full []accessReq
+	for _, t := range targets {
+		inst := insts[t.InstanceID]
+		if !t.Hybrid && inst == nil {
+			continue
+		}
+		f := startInstanceReq(c, region, t, inst)
+		b := f
+		b.Context = append([]ctxValue{boolCtx("ssm:SessionDocumentAccessCheck")}, principalCtx(c)...)
+		bare, full = append(bare, b), append(full, f)
+	}
+	if len(bare) == 0 {
+		return
+	}
+	decs, err := a.simulate(ctx, p.arn, bare)
+	if err != nil {
+		if isDenied(err) {
+			a.simDenied.Store(p.arn, err)
+		}
+		return
+	}
+	var tagged []accessReq
+	for i, d := range decs {
+		if needsTags(d.Missing) {
+			tagged = append(tagged, full[i])
+			continue
+		}
+		a.simulations.put(simKey(p.arn, full[i]), d, nil)
+	}
+	if len(tagged) > 0 {
+		_, _ = a.simulate(ctx, p.arn, tagged)
+	}
+}
+
+func needsTags(missing []string) bool {
+	for _, k := range missing {
+		if strings.HasPrefix(strings.ToLower(k), "aws:resourcetag/") {
+			return true
+		}
+	}
+	return false
+}
