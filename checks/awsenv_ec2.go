@@ -109,7 +109,9 @@ func (e *AWSEnv) ProfileAssociation(ctx context.Context, instanceID string) (*ec
 
 type vpcRoutes struct{ tables []ec2types.RouteTable }
 type vpcEndpoints struct{ list []ec2types.VpcEndpoint }
-type vpcGroups struct{ byID map[string]ec2types.SecurityGroup }
+type vpcGroups struct {
+	byID map[string]ec2types.SecurityGroup
+}
 
 // RouteTable is the table that routes subnetID: its explicit association,
 // else the VPC's main table (implicitly associated subnets have no

@@ -114,7 +114,7 @@ func endpointPath(ctx context.Context, env *Env, inst *ec2types.Instance, subnet
 	}
 	if len(problems) > 0 {
 		return Fail("private path incomplete: %s", problems[0]).WithDetails(problems[1:]...).
-			WithDetails("internet path: " + routeNote).WithFix(fix, "endpoints")
+			WithDetails("internet path: "+routeNote).WithFix(fix, "endpoints")
 	}
 	return Pass("interface endpoints for %s with private DNS and 443 open", strings.Join(needed, ", ")).
 		WithDetails("internet path: " + routeNote)
