@@ -15,9 +15,7 @@ var _ = func() bool {
 	return true
 }()
 
-// ec2InstanceIDRe accepts lowercase alphanumerics where AWS accepts only
-// hex, so that the demo's ids can say what they are (i-0healthy000000001).
-var ec2InstanceIDRe = regexp.MustCompile(`^i-([0-9a-z]{8}|[0-9a-z]{17})$`)
+var ec2InstanceIDRe = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
 
 var ec2StateCodes = map[string]int{
 	"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80,
