@@ -1,0 +1,308 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+)
+
+// healthyFake is an account where alice may do everything and every listed
+// instance is running, registered and routed through a NAT gateway.
+func healthyFake(ids ...string) *fakeAWS {
+	f := newFake()
+	insts := map[string]ec2types.Instance{}
+	for _, id := range ids {
+		insts[id] = instanceFixture(id)
+	}
+	f.on("GetCallerIdentity", func(any) (any, error) {
+		return &sts.GetCallerIdentityOutput{Account: aws.String("123456789012"), Arn: aws.String("arn:aws:iam::123456789012:user/alice"), UserId: aws.String("AIDAALICE")}, nil
+	})
+	f.on("DescribeInstances", func(in any) (any, error) {
+		req := in.(*ec2.DescribeInstancesInput)
+		want := map[string]bool{}
+		for _, id := range req.InstanceIds {
+			want[id] = true
+		}
+		for _, fl := range req.Filters {
+			switch aws.ToString(fl.Name) {
+			case "instance-id":
+				for _, v := range fl.Values {
+					want[v] = true
+				}
+			case "tag:Name":
+				for id, i := range insts {
+					if tagValue(i.Tags, "Name") == fl.Values[0] {
+						want[id] = true
+					}
+				}
+			}
+		}
+		var list []ec2types.Instance
+		for id := range want {
+			if i, ok := insts[id]; ok {
+				list = append(list, i)
+			}
+		}
+		if len(req.InstanceIds) > 0 && len(list) == 0 {
+			return nil, &smithy.GenericAPIError{Code: "InvalidInstanceID.NotFound"}
+		}
+		return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{{Instances: list}}}, nil
+	})
+	f.on("DescribeInstanceInformation", func(in any) (any, error) {
+		req := in.(*ssm.DescribeInstanceInformationInput)
+		out := &ssm.DescribeInstanceInformationOutput{}
+		for _, id := range req.Filters[0].Values {
+			if _, ok := insts[id]; ok {
+				out.InstanceInformationList = append(out.InstanceInformationList, ssmtypes.InstanceInformation{
+					InstanceId: aws.String(id), PingStatus: ssmtypes.PingStatusOnline, AgentVersion: aws.String("3.3.40.0"),
+					IsLatestVersion: aws.Bool(true), LastPingDateTime: aws.Time(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)),
+				})
+			}
+		}
+		return out, nil
+	})
+	f.on("GetInstanceProfile", func(any) (any, error) {
+		return &iam.GetInstanceProfileOutput{InstanceProfile: &iamtypes.InstanceProfile{
+			Arn:   aws.String("arn:aws:iam::123456789012:instance-profile/ssm-profile"),
+			Roles: []iamtypes.Role{{RoleName: aws.String("ssm-role"), Arn: aws.String("arn:aws:iam::123456789012:role/ssm-role")}},
+		}}, nil
+	})
+	f.on("ListAttachedRolePolicies", func(any) (any, error) {
+		return &iam.ListAttachedRolePoliciesOutput{AttachedPolicies: []iamtypes.AttachedPolicy{{PolicyArn: aws.String(corePolicyArn)}}}, nil
+	})
+	f.on("SimulatePrincipalPolicy", simulateWith(func(string, string, string, map[string][]string) iamtypes.PolicyEvaluationDecisionType {
+		return iamtypes.PolicyEvaluationDecisionTypeAllowed
+	}))
+	f.on("DescribeRouteTables", func(any) (any, error) {
+		return &ec2.DescribeRouteTablesOutput{RouteTables: []ec2types.RouteTable{{
+			VpcId:        aws.String("vpc-1"),
+			Associations: []ec2types.RouteTableAssociation{{Main: aws.Bool(true)}},
+			Routes:       []ec2types.Route{{DestinationCidrBlock: aws.String("0.0.0.0/0"), NatGatewayId: aws.String("nat-1"), State: ec2types.RouteStateActive}},
+		}}}, nil
+	})
+	f.on("GetDocument", func(any) (any, error) {
+		return nil, &smithy.GenericAPIError{Code: "InvalidDocument"}
+	})
+	f.on("GetConnectionStatus", func(any) (any, error) {
+		return &ssm.GetConnectionStatusOutput{Status: ssmtypes.ConnectionStatusConnected}, nil
+	})
+	return f
+}
+
+const testID = "i-0123456789abcdef0"
+
+func runAWS(t *testing.T, f *fakeAWS, target *Target, opts Options) map[string]Result {
+	t.Helper()
+	env := &Env{Target: target, Options: opts, AWS: f.env("us-east-1")}
+	out := map[string]Result{}
+	list := ForTarget(awsChecks(), target != nil)
+	for _, o := range Run(context.Background(), env, list, RunOptions{}) {
+		out[o.ID] = o.Result
+	}
+	return out
+}
+
+func ec2Target(id string) *Target { return &Target{Input: id, InstanceID: id, Region: "us-east-1"} }
+
+func wantStatus(t *testing.T, got map[string]Result, want map[string]Status) {
+	t.Helper()
+	for id, st := range want {
+		if got[id].Status != st {
+			t.Errorf("%s: status %s, want %s (%s; %v)", id, got[id].Status, st, got[id].Message, got[id].Details)
+		}
+	}
+}
+
+func TestAWSChecksHealthyInstance(t *testing.T) {
+	got := runAWS(t, healthyFake(testID), ec2Target(testID), Options{})
+	wantStatus(t, got, map[string]Status{
+		"caller-identity": StatusPass, "caller-start-session": StatusPass, "caller-session-lifecycle": StatusPass,
+		"caller-instance-connect": StatusSkip, "caller-kms": StatusPass, "caller-read-permissions": StatusPass,
+		"instance-exists": StatusPass, "instance-profile": StatusPass, "instance-role-permissions": StatusPass,
+		"instance-registered": StatusPass, "instance-agent-version": StatusPass, "instance-hybrid-tier": StatusSkip,
+		"instance-network": StatusPass, "instance-metadata": StatusPass, "session-preferences": StatusPass,
+		"connection-status": StatusPass,
+	})
+	if len(got) != 16 {
+		t.Errorf("got %d results, want 16", len(got))
+	}
+}
+
+func TestAWSChecksDeniedReadIsUndeterminedAndOthersContinue(t *testing.T) {
+	f := healthyFake(testID)
+	f.deny("DescribeInstanceInformation")
+	got := runAWS(t, f, ec2Target(testID), Options{})
+	r := got["instance-registered"]
+	if r.Status != StatusError || r.Missing != "ssm:DescribeInstanceInformation" || !strings.Contains(r.Message, "denied (ssm:DescribeInstanceInformation)") {
+		t.Fatalf("instance-registered = %+v", r)
+	}
+	wantStatus(t, got, map[string]Status{
+		"instance-exists": StatusPass, "instance-profile": StatusPass, "instance-role-permissions": StatusPass,
+		"instance-agent-version": StatusSkip, "connection-status": StatusSkip, "caller-start-session": StatusPass,
+	})
+}
+
+func TestAWSChecksStoppedInstance(t *testing.T) {
+	f := healthyFake(testID)
+	inst := instanceFixture(testID)
+	inst.State.Name = ec2types.InstanceStateNameStopped
+	f.on("DescribeInstances", func(any) (any, error) {
+		return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{{Instances: []ec2types.Instance{inst}}}}, nil
+	})
+	got := runAWS(t, f, ec2Target(testID), Options{})
+	r := got["instance-exists"]
+	if r.Status != StatusFail || r.FixID != "start" || r.Fix != "aws ec2 start-instances --instance-ids "+testID+" --region us-east-1" {
+		t.Fatalf("instance-exists = %+v", r)
+	}
+	wantStatus(t, got, map[string]Status{"instance-profile": StatusSkip, "instance-registered": StatusSkip, "instance-network": StatusSkip})
+}
+
+func TestAWSChecksExplicitDenyAndMissingAllow(t *testing.T) {
+	f := healthyFake(testID)
+	f.on("SimulatePrincipalPolicy", simulateWith(func(p, a, r string, cx map[string][]string) iamtypes.PolicyEvaluationDecisionType {
+		switch {
+		case a == "ssm:StartSession" && strings.Contains(r, ":instance/"):
+			return iamtypes.PolicyEvaluationDecisionTypeExplicitDeny
+		case a == "ssm:TerminateSession":
+			return iamtypes.PolicyEvaluationDecisionTypeImplicitDeny
+		case strings.HasPrefix(a, "ssmmessages:OpenDataChannel"):
+			return iamtypes.PolicyEvaluationDecisionTypeImplicitDeny
+		}
+		return iamtypes.PolicyEvaluationDecisionTypeAllowed
+	}))
+	got := runAWS(t, f, ec2Target(testID), Options{})
+	if r := got["caller-start-session"]; r.Status != StatusFail || !strings.Contains(r.Message, "explicitly denied: ssm:StartSession on arn:aws:ec2:us-east-1:123456789012:instance/"+testID) ||
+		!strings.Contains(strings.Join(r.Details, "\n"), "policy-for-ssm:StartSession") {
+		t.Errorf("caller-start-session = %+v", r)
+	}
+	if r := got["caller-session-lifecycle"]; r.Status != StatusFail || r.FixID != fixUserPolicy || !strings.Contains(r.Message, "session/alice-0123456789abcdef0") {
+		t.Errorf("caller-session-lifecycle = %+v", r)
+	}
+	if r := got["instance-role-permissions"]; r.Status != StatusFail || !strings.Contains(r.Message, "ssmmessages:OpenDataChannel") || r.FixID != "instance-role" {
+		t.Errorf("instance-role-permissions = %+v", r)
+	}
+}
+
+func TestAWSChecksOfflineWhenSimulationDenied(t *testing.T) {
+	f := healthyFake(testID)
+	f.deny("SimulatePrincipalPolicy")
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:StartSession","Resource":["arn:aws:ec2:*:*:instance/*","arn:aws:ssm:*::document/AWS-StartSSHSession"],"Condition":{"BoolIfExists":{"ssm:SessionDocumentAccessCheck":"true"}}}]}`
+	f.on("GetUser", func(any) (any, error) { return &iam.GetUserOutput{User: &iamtypes.User{UserName: aws.String("alice")}}, nil })
+	f.on("ListAttachedUserPolicies", func(any) (any, error) { return &iam.ListAttachedUserPoliciesOutput{}, nil })
+	f.on("ListUserPolicies", func(any) (any, error) { return &iam.ListUserPoliciesOutput{PolicyNames: []string{"ssh"}}, nil })
+	f.on("GetUserPolicy", func(any) (any, error) { return &iam.GetUserPolicyOutput{PolicyDocument: aws.String(policy)}, nil })
+	f.on("ListGroupsForUser", func(any) (any, error) { return &iam.ListGroupsForUserOutput{}, nil })
+	got := runAWS(t, f, ec2Target(testID), Options{})
+	r := got["caller-start-session"]
+	if r.Status != StatusPass || !strings.Contains(strings.Join(r.Details, " "), "evaluated offline") {
+		t.Errorf("caller-start-session = %+v", r)
+	}
+	if r := got["caller-session-lifecycle"]; r.Status != StatusFail {
+		t.Errorf("caller-session-lifecycle = %+v, want fail (no TerminateSession in the policy)", r)
+	}
+	if n := f.count("SimulatePrincipalPolicy"); n > 2 {
+		t.Errorf("SimulatePrincipalPolicy called %d times; a denied principal must go offline directly", n)
+	}
+
+	// Neither simulation nor reading the policies: could not determine.
+	f2 := healthyFake(testID)
+	f2.deny("SimulatePrincipalPolicy")
+	f2.deny("GetUser")
+	got = runAWS(t, f2, ec2Target(testID), Options{})
+	if r := got["caller-start-session"]; r.Status != StatusError || r.Missing != "iam:SimulatePrincipalPolicy" {
+		t.Errorf("caller-start-session = %+v", r)
+	}
+}
+
+func TestAWSChecksExpiredCredentials(t *testing.T) {
+	f := healthyFake(testID)
+	f.on("GetCallerIdentity", func(any) (any, error) {
+		return nil, &smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired"}
+	})
+	got := runAWS(t, f, ec2Target(testID), Options{})
+	r := got["caller-identity"]
+	if r.Status != StatusError || r.Missing != "sts:GetCallerIdentity" || !strings.Contains(r.Message, "credentials rejected") || r.Fix == "" {
+		t.Fatalf("caller-identity = %+v", r)
+	}
+	if got["caller-start-session"].Status != StatusSkip {
+		t.Errorf("caller-start-session should be skipped, got %+v", got["caller-start-session"])
+	}
+}
+
+func TestAWSChecksThrottledAfterRetries(t *testing.T) {
+	f := healthyFake(testID)
+	f.on("GetConnectionStatus", func(any) (any, error) {
+		return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
+	})
+	got := runAWS(t, f, ec2Target(testID), Options{})
+	if r := got["connection-status"]; r.Status != StatusError || !strings.Contains(r.Message, "throttled") || r.Missing != "ssm:GetConnectionStatus" {
+		t.Errorf("connection-status = %+v", r)
+	}
+}
+
+func TestAWSChecksNoProfileNoDHMC(t *testing.T) {
+	f := healthyFake(testID)
+	inst := instanceFixture(testID)
+	inst.IamInstanceProfile = nil
+	f.on("DescribeInstances", func(any) (any, error) {
+		return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{{Instances: []ec2types.Instance{inst}}}}, nil
+	})
+	f.on("GetServiceSetting", func(any) (any, error) {
+		return &ssm.GetServiceSettingOutput{ServiceSetting: &ssmtypes.ServiceSetting{SettingValue: aws.String("$None")}}, nil
+	})
+	got := runAWS(t, f, ec2Target(testID), Options{})
+	if r := got["instance-profile"]; r.Status != StatusFail || r.FixID != "instance-role" {
+		t.Errorf("instance-profile = %+v", r)
+	}
+	if got["instance-role-permissions"].Status != StatusSkip {
+		t.Errorf("instance-role-permissions = %+v", got["instance-role-permissions"])
+	}
+}
+
+func TestResolveTargets(t *testing.T) {
+	f := healthyFake(testID, "i-0123456789abcdef1")
+	f.on("DescribeRegions", func(any) (any, error) {
+		return &ec2.DescribeRegionsOutput{Regions: []ec2types.Region{{RegionName: aws.String("us-east-1")}, {RegionName: aws.String("eu-west-1")}}}, nil
+	})
+	a := f.env("us-east-1")
+	other := healthyFake("i-0aaaaaaaaaaaaaaaa")
+	a.regional = func(string) ec2API { return other }
+	env := &Env{AWS: a}
+	ctx := context.Background()
+
+	ts, err := ResolveTargets(ctx, env, []string{"web-def0"}, nil, false)
+	if err != nil || len(ts) != 1 || ts[0].InstanceID != testID || ts[0].Name != "web-def0" {
+		t.Fatalf("by name: %+v %v", ts, err)
+	}
+	_, err = ResolveTargets(ctx, env, []string{"i-0aaaaaaaaaaaaaaaa"}, nil, false)
+	var nf *TargetNotFoundError
+	if !errors.As(err, &nf) || len(nf.FoundIn) != 1 || nf.FoundIn[0] != "eu-west-1" || !strings.Contains(err.Error(), "--region eu-west-1") {
+		t.Fatalf("other region: %v", err)
+	}
+	_, err = ResolveTargets(ctx, env, []string{"web;rm -rf /"}, nil, false)
+	var bad *MalformedTargetError
+	if !errors.As(err, &bad) {
+		t.Fatalf("metacharacters: %v", err)
+	}
+	f.on("DescribeInstances", func(any) (any, error) {
+		a, b := instanceFixture(testID), instanceFixture("i-0123456789abcdef1")
+		return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{{Instances: []ec2types.Instance{a, b}}}}, nil
+	})
+	_, err = ResolveTargets(ctx, &Env{AWS: f.env("us-east-1")}, []string{"web"}, nil, false)
+	var amb *AmbiguousTargetError
+	if !errors.As(err, &amb) || len(amb.Candidates) != 2 || !strings.Contains(amb.Candidates[0], testID) {
+		t.Fatalf("ambiguous: %v", err)
+	}
+}
