@@ -386,7 +386,7 @@ func TestE2EFaults(t *testing.T) {
 		{"websocket_dropped", awssim.DCFaults{DropAfterMessages: 3000}, ""},
 		{"duplicated", awssim.DCFaults{DuplicateEvery: 7}, ""},
 		{"reordered", awssim.DCFaults{ReorderEvery: 5}, ""},
-		{"delayed_messages", awssim.DCFaults{DelayMessages: 2 * time.Millisecond}, ""},
+		{"delayed_messages", awssim.DCFaults{DelayMessages: time.Millisecond}, ""},
 		{"delayed_acks", awssim.DCFaults{DelayAcks: 50 * time.Millisecond}, ""},
 		{"corrupt_digest", awssim.DCFaults{CorruptDigestEvery: 101}, ""},
 		{"pause_publication", awssim.DCFaults{PauseAfter: 2000}, ""},
@@ -407,7 +407,9 @@ func TestE2EFaults(t *testing.T) {
 			dir := t.TempDir()
 			src := filepath.Join(dir, "src")
 			payload(t, src, n, 9)
-			r := e.run(nil, nil, append(append([]string{"scp"}, e.sshOpts(true)...), src, e.dest()+":"+filepath.Join(dir, "remote"))...)
+			// A download: the sshd side then sends thousands of messages,
+			// so the fault lands mid-transfer.
+			r := e.run(nil, nil, append(append([]string{"scp"}, e.sshOpts(true)...), e.dest()+":"+src, filepath.Join(dir, "back"))...)
 			if r.code == 0 || !strings.Contains(r.stderr, tc.errHas) {
 				t.Fatalf("exit %d, stderr %q: want a failure that says %q", r.code, r.stderr, tc.errHas)
 			}
