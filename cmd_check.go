@@ -42,6 +42,11 @@ func checkCommand() *cli.Command {
 			&cli.BoolFlag{Name: "list-checks", Usage: "list every check and exit"},
 			&cli.StringFlag{Name: "ssh-config", Usage: "check this ssh client config `FILE` (as ssh -F) instead of ~/.ssh/config"},
 		),
+		// Without this urfave/cli prints the whole help to stdout on a bad
+		// flag; one error line and a hint on stderr is enough.
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageErr("run 'ssmdoctor check --help' for usage", "check: %v", err)
+		},
 		Action: runCheck,
 	}
 }
