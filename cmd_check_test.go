@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 )
 
 var (
@@ -332,4 +334,73 @@ func toStrings(v any) []string {
 		out = append(out, x.(string))
 	}
 	return out
+}
+
+// startCheckSim serves a small account on loopback: one running instance
+// named web, two named twin, and a root access key for the CLI.
+func startCheckSim(t *testing.T) string {
+	t.Helper()
+	st, err := awssim.ParseScenario([]byte(`{
+		"AccountId": "111122223333", "DefaultRegion": "eu-west-1", "Regions": ["eu-west-1", "us-east-1"],
+		"AccessKeys": {"AKIAEXAMPLEEXAMPLE00": {"AccessKeyId": "AKIAEXAMPLEEXAMPLE00", "SecretAccessKey": "fake-secret-for-cli-tests", "Root": true, "Status": "Active"}},
+		"Instances": {
+			"i-0aaaaaaaaaaaaaaaa": {"InstanceId": "i-0aaaaaaaaaaaaaaaa", "Region": "eu-west-1", "State": "running", "Tags": [{"Key": "Name", "Value": "web"}]},
+			"i-0bbbbbbbbbbbbbbbb": {"InstanceId": "i-0bbbbbbbbbbbbbbbb", "Region": "eu-west-1", "State": "running", "Tags": [{"Key": "Name", "Value": "twin"}]},
+			"i-0cccccccccccccccc": {"InstanceId": "i-0cccccccccccccccc", "Region": "eu-west-1", "State": "stopped", "Tags": [{"Key": "Name", "Value": "twin"}]},
+			"i-0dddddddddddddddd": {"InstanceId": "i-0dddddddddddddddd", "Region": "us-east-1", "State": "running"}
+		}
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := awssim.New(st, awssim.Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	return sim.URL()
+}
+
+func TestCheckCLITargetResolution(t *testing.T) {
+	h := newCheckHome(t)
+	h.env = append(h.env, "AWS_ENDPOINT_URL="+startCheckSim(t)) // later entries win
+	cases := []struct {
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{[]string{"i-0eeeeeeeeeeeeeeee"}, 1, []string{`error: check: no instance matches "i-0eeeeeeeeeeeeeeee" in eu-west-1`}},
+		{[]string{"i-0dddddddddddddddd"}, 1, []string{"it exists in us-east-1", "hint: run again with --region us-east-1"}},
+		{[]string{"twin"}, 1, []string{`"twin" matches 2 instances`, "i-0bbbbbbbbbbbbbbbb (twin, running)", "hint: name the instance by its id"}},
+		{[]string{"--filter", "tag:Name=nobody"}, 1, []string{"no instance matches the selection"}},
+	}
+	for _, c := range cases {
+		r := h.run(t, append([]string{"check", "--skip", "caller-identity"}, c.args...)...)
+		if r.code != c.code || r.stdout != "" {
+			t.Errorf("%v: exit %d stdout %q stderr %q", c.args, r.code, r.stdout, r.stderr)
+			continue
+		}
+		for _, want := range c.stderr {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", c.args, want, r.stderr)
+			}
+		}
+	}
+	// A name resolves to its instance, which the report names.
+	r := h.run(t, "check", "--skip", "caller-identity", "--format", "json", "web")
+	if r.code == 2 || r.code == 3 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var doc struct {
+		Targets []struct{ Input, InstanceID, Region string } `json:"targets"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Targets) != 1 {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if got := doc.Targets[0]; got.Input != "web" || got.InstanceID != "i-0aaaaaaaaaaaaaaaa" || got.Region != "eu-west-1" {
+		t.Fatalf("target %+v", got)
+	}
 }
