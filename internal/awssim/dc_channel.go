@@ -55,6 +55,8 @@ type dcChannel struct {
 	held     *dcOut        // ReorderEvery: the message sent after the next one
 	dropped  bool          // DropAfterMessages fired
 	paused   bool
+	resent   int // stream messages sent again (resend timer, reconnect)
+	refused  int // in-order client data refused while the TCP queue was full
 
 	inExpected int64
 	inBuf      map[int64]*tunnel.Message
@@ -100,7 +102,6 @@ func (ch *dcChannel) serve(ws *websocket.Conn) {
 		// client has not acked goes again, in order.
 		for e := ch.out.Front(); e != nil; e = e.Next() {
 			o := e.Value.(*dcOut)
-			o.lastSent = time.Now()
 			conn.pushOut(o)
 		}
 		ch.held = nil
@@ -158,6 +159,7 @@ func (ch *dcChannel) finish(output string) {
 		return
 	}
 	ch.ended = true
+	ch.s.logf("data channel %s: ending (output %q): sent %d, resent %d, refused %d client messages", ch.id, output, ch.sent, ch.resent, ch.refused)
 	if ch.hsTimer != nil {
 		ch.hsTimer.Stop()
 	}

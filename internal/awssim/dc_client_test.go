@@ -390,7 +390,9 @@ func (c *dcClient) upload(r io.Reader) error {
 	}
 }
 
-// resendLoop resends the client's unacked messages older than 250 ms.
+// resendLoop resends the oldest unacked message once it is 300 ms old, as
+// the plugin does: later losses surface one by one as the oldest, and a
+// resend storm of the whole window is avoided.
 func (c *dcClient) resendLoop() {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
@@ -401,10 +403,9 @@ func (c *dcClient) resendLoop() {
 		case <-t.C:
 		}
 		c.mu.Lock()
-		now := time.Now()
-		for e := c.out.Front(); e != nil && c.ws != nil; e = e.Next() {
+		if e := c.out.Front(); e != nil && c.ws != nil {
 			o := e.Value.(*dcClientOut)
-			if now.Sub(o.lastSent) > 250*time.Millisecond {
+			if now := time.Now(); now.Sub(o.lastSent) > 300*time.Millisecond {
 				o.lastSent = now
 				c.resends++
 				c.ws.Write(c.ctx, websocket.MessageBinary, o.frame)

@@ -25,8 +25,8 @@ type dcConn struct {
 	// would expire the client's RTO and make it resend everything.
 	control []dcItem
 	queue   []dcItem
-	notify chan struct{}
-	done   chan struct{} // closed when the writer stops
+	notify  chan struct{}
+	done    chan struct{} // closed when the writer stops
 
 	delayMessages time.Duration
 
@@ -112,6 +112,7 @@ func (c *dcConn) writeLoop() {
 		}
 		err := c.ws.Write(c.ctx, websocket.MessageBinary, it.frame)
 		if it.out != nil {
+			it.out.lastSent.Store(time.Now().UnixNano())
 			it.out.queuedOn.CompareAndSwap(c, nil)
 		}
 		if err != nil {
@@ -130,6 +131,9 @@ type dcOut struct {
 	seq       int64
 	frame     []byte
 	firstSent time.Time
-	lastSent  time.Time
-	queuedOn  atomic.Pointer[dcConn]
+	// lastSent is when the writer last put the frame on the wire (unix
+	// nanoseconds): time spent queued behind other output must not count
+	// toward the RTO, or every deep queue would trigger resends.
+	lastSent atomic.Int64
+	queuedOn atomic.Pointer[dcConn]
 }

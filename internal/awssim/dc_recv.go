@@ -79,6 +79,7 @@ func (ch *dcChannel) onInput(conn *dcConn, m *tunnel.Message) {
 			ch.ack(conn, m)
 		}
 		if !ch.process(m, false) {
+			ch.refused++
 			return // not accepted: no ack and no advance, so it comes again
 		}
 		if !handshake {

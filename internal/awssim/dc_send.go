@@ -17,7 +17,8 @@ func (ch *dcChannel) sendStream(pt tunnel.PayloadType, payload []byte) {
 	}
 	frame, _ := tunnel.NewMessage(tunnel.TypeOutputStreamData, seq, flags, pt, payload).MarshalBinary()
 	now := time.Now()
-	o := &dcOut{seq: seq, frame: frame, firstSent: now, lastSent: now}
+	o := &dcOut{seq: seq, frame: frame, firstSent: now}
+	o.lastSent.Store(now.UnixNano())
 	ch.outBySeq[seq] = ch.out.PushBack(o)
 	ch.transmit(o)
 }
@@ -129,13 +130,14 @@ func (ch *dcChannel) resendOverdue() {
 	now := time.Now()
 	for e := ch.out.Front(); e != nil; e = e.Next() {
 		o := e.Value.(*dcOut)
-		if o.queuedOn.Load() == conn || now.Sub(o.lastSent) < rto {
+		if o.queuedOn.Load() == conn || now.Sub(time.Unix(0, o.lastSent.Load())) < rto {
 			continue
 		}
 		if o == ch.held {
 			ch.held = nil
 		}
-		o.lastSent = now
+		o.lastSent.Store(now.UnixNano())
+		ch.resent++
 		conn.pushOut(o)
 	}
 }

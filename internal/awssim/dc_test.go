@@ -72,7 +72,7 @@ func dcSum(size int64) [32]byte {
 // addr, applies opts and faults, and starts an SSH session as "ops".
 func dcSession(t *testing.T, addr string, opts *DCOptions, faults DCFaults) (*Sim, *ssm.Client, *ssm.StartSessionOutput) {
 	t.Helper()
-	s, _ := startSSMSim(t)
+	s := startDCSim(t)
 	s.WithState(func(st *State) { st.Instances[idHealthy].Ports = map[string]string{"22": addr} })
 	if opts != nil {
 		s.SetDataChannelOptions(*opts)
@@ -87,6 +87,26 @@ func dcSession(t *testing.T, addr string, opts *DCOptions, faults DCFaults) (*Si
 		t.Fatalf("start session: %v", err)
 	}
 	return s, api, out
+}
+
+// startDCSim runs the SSM fixture (its healthy instance is online and
+// "ops" may do everything), filling in what later scenario validation
+// needs so that the data channel tests do not depend on it.
+func startDCSim(t *testing.T) *Sim {
+	t.Helper()
+	st := ssmFixture()
+	for id := range st.Instances {
+		if id != idHealthy {
+			delete(st.Instances, id)
+		}
+	}
+	for id, cidr := range map[string]string{"subnet-pub": "10.0.0.0/24", "subnet-priv": "10.1.0.0/24", "subnet-ep": "10.2.0.0/24"} {
+		if sn, ok := st.Subnets[id]; ok && sn.CidrBlock == "" {
+			sn.CidrBlock = cidr
+		}
+	}
+	clk := &ssmClock{t: ssmT0}
+	return startSim(t, st, Options{Now: clk.Now})
 }
 
 type dcRun struct {
@@ -188,7 +208,7 @@ func TestDCEchoKMS(t *testing.T) {
 func dcEchoRunKMS(t *testing.T, size int64) dcRun {
 	t.Helper()
 	echo := startDCEcho(t, size)
-	s, _ := startSSMSim(t)
+	s := startDCSim(t)
 	s.WithState(func(st *State) {
 		st.Instances[idHealthy].Ports = map[string]string{"22": echo.addr}
 		st.SessionPreferences.KMSKeyID = "1234abcd-12ab-34cd-56ef-1234567890ab"
