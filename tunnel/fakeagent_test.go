@@ -28,7 +28,7 @@ type fakeAgent struct {
 	duplicate    bool          // send every output frame twice
 	reorder      bool          // swap consecutive output frames
 	corruptEvery int           // every Nth output frame first goes out with a bad digest
-	pauseAfter   int           // pause_publication after this many input messages
+	pauseFirst   bool          // pause_publication before HandshakeComplete, start_publication 300 ms later
 	ackDelay     time.Duration // hold every ack this long
 	closeAfter   int           // channel_closed once this many bytes were echoed
 	closeOutput  string
@@ -43,29 +43,30 @@ type fakeAgent struct {
 	opens     []OpenDataChannel
 	hsResp    *HandshakeResponse
 	hsSeen    chan struct{} // closed when hsResp is set
-	pausedIn  int // input messages that arrived well inside a pause
+	pausedIn  int           // input messages that arrived well inside a pause
 	resumes   int
 	terminate int
 	kmsCalls  []map[string]string
 }
 
 type fakeSess struct {
-	id       string
-	tokens   map[string]bool
-	conn     *websocket.Conn
-	outSeq   int64
-	unacked  map[int64][]byte
-	sentAt   map[int64]time.Time
-	expected int64
-	held     map[int64]*Message
-	sentOut  int
-	dropped  bool
-	heldOut  []byte
-	inCount  int
-	echoed   int
-	pausedAt time.Time
-	closed   bool
-	hsDone   bool
+	procMu    sync.Mutex // one connection at a time processes input, as on the real service
+	id        string
+	tokens    map[string]bool
+	conn      *websocket.Conn
+	outSeq    int64
+	unacked   map[int64][]byte
+	sentAt    map[int64]time.Time
+	expected  int64
+	held      map[int64]*Message
+	sentOut   int
+	dropped   bool
+	heldOut   []byte
+	inCount   int
+	echoed    int
+	resumedAt time.Time
+	closed    bool
+	hsDone    bool
 }
 
 func newFakeAgent(t *testing.T) *fakeAgent {
@@ -171,6 +172,9 @@ func (a *fakeAgent) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	delete(s.tokens, open.TokenValue)
 	a.opens = append(a.opens, open)
+	if s.conn != nil {
+		s.conn.CloseNow()
+	}
 	s.conn = c
 	fresh := s.outSeq == 0
 	var resend [][]byte
@@ -316,9 +320,13 @@ func (a *fakeAgent) handle(ctx context.Context, s *fakeSess, c *websocket.Conn, 
 			apply()
 		}
 	case TypeInputStreamData:
+		s.procMu.Lock()
+		defer s.procMu.Unlock()
 		ackFrame, _ := NewAck(m).MarshalBinary()
 		a.mu.Lock()
-		if !s.pausedAt.IsZero() && time.Since(s.pausedAt) > 50*time.Millisecond && m.PayloadType == PayloadOutput {
+		// The pause came before HandshakeComplete, so every data message
+		// made before start_publication broke it.
+		if m.PayloadType == PayloadOutput && (s.resumedAt.IsZero() || m.CreatedDate.Before(s.resumedAt.Truncate(time.Millisecond))) && a.pauseFirst {
 			a.pausedIn++
 		}
 		switch {
@@ -384,23 +392,10 @@ func (a *fakeAgent) process(ctx context.Context, s *fakeSess, c *websocket.Conn,
 		}
 		a.mu.Lock()
 		s.inCount++
-		pause := a.pauseAfter > 0 && s.inCount == a.pauseAfter
 		if !s.hsDone {
 			a.t.Errorf("fake agent: data before HandshakeComplete")
 		}
 		a.mu.Unlock()
-		if pause {
-			a.sendControl(ctx, c, TypePausePublication, []byte{0})
-			a.mu.Lock()
-			s.pausedAt = time.Now()
-			a.mu.Unlock()
-			time.AfterFunc(300*time.Millisecond, func() {
-				a.mu.Lock()
-				s.pausedAt = time.Time{}
-				a.mu.Unlock()
-				a.sendControl(ctx, c, TypeStartPublication, []byte{0})
-			})
-		}
 		for len(p) > 0 {
 			n := min(len(p), a.chunk)
 			out := p[:n]
@@ -427,7 +422,17 @@ func (a *fakeAgent) process(ctx context.Context, s *fakeSess, c *websocket.Conn,
 func (a *fakeAgent) complete(ctx context.Context, s *fakeSess) {
 	a.mu.Lock()
 	s.hsDone = true
+	c := s.conn
 	a.mu.Unlock()
+	if a.pauseFirst {
+		a.sendControl(ctx, c, TypePausePublication, []byte{0})
+		time.AfterFunc(300*time.Millisecond, func() {
+			a.mu.Lock()
+			s.resumedAt = time.Now()
+			a.mu.Unlock()
+			a.sendControl(ctx, c, TypeStartPublication, []byte{0})
+		})
+	}
 	msg := ""
 	if a.dataKey != nil {
 		msg = "This session is encrypted using AWS KMS."

@@ -53,6 +53,7 @@ func (s *Session) receive(ctx context.Context, m *Message, q chan<- delivery) bo
 	in := s.in
 	switch {
 	case m.SequenceNumber < in.expected:
+		s.stats.duplicates.Add(1)
 		s.sendAck(ctx, m)
 		return false
 	case m.SequenceNumber > in.expected:

@@ -119,7 +119,7 @@ func TestSessionFaults(t *testing.T) {
 		{"duplicated", func(a *fakeAgent) { a.duplicate = true }, Options{}, 1 << 20},
 		{"corrupt_digest", func(a *fakeAgent) { a.corruptEvery = 97 }, Options{}, 512 << 10},
 		{"delayed_acks", func(a *fakeAgent) { a.ackDelay = 150 * time.Millisecond }, Options{}, 512 << 10},
-		{"paused", func(a *fakeAgent) { a.pauseAfter = 20 }, Options{}, 512 << 10},
+		{"paused", func(a *fakeAgent) { a.pauseFirst = true }, Options{}, 512 << 10},
 		{"small_window_big_chunks", func(a *fakeAgent) { a.chunk = 4096 }, Options{Window: 4, ChunkSize: 8192}, 1 << 20},
 		{"dropped_socket", func(a *fakeAgent) { a.dropAfter = 150 }, Options{}, 1 << 20},
 	}
