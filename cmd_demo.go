@@ -2,18 +2,146 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 )
 
-// demoCommand: placeholder until its owner lands the command.
+// demoUsers are the demo scenario's callers, in the order the demo shows
+// them, with what makes each one interesting.
+var demoUsers = []struct{ name, about string }{
+	{"alice", "may do everything SSH through Session Manager needs"},
+	{"bob", "may start sessions on instances but not with the AWS-StartSSHSession document"},
+	{"carol", "has an explicit Deny on ssm:StartSession"},
+	{"dave", "may not call iam:SimulatePrincipalPolicy (the doctor evaluates his policies offline)"},
+}
+
 func demoCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
-		Usage: "(not available yet)",
-		Flags: globalFlags(),
-		Action: func(c *cli.Context) error {
-			return internalErr("", fmt.Errorf("demo: not available yet"))
-		},
+		Usage: "run check on a built-in simulated AWS account that has one instance per kind of problem",
+		Description: "Starts the simulator in-process (no AWS account is touched), checks the whole demo fleet\n" +
+			"as a user who may do everything, then checks the healthy instance as each of the\n" +
+			"differently-permissioned demo users. The local checks look at this machine for real.",
+		ArgsUsage: " ",
+		Flags: append(globalFlags(),
+			&cli.StringFlag{Name: "format", Usage: "output format of each check run (human, json, junit, github)", Value: "human"},
+		),
+		Action: runDemo,
+	}
+}
+
+func runDemo(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageErr("ssmdoctor demo [--format FORMAT]", "demo takes no arguments (got %q)", c.Args().First())
+	}
+	sim, err := awssim.New(awssim.DemoScenario(), awssim.Options{})
+	if err != nil {
+		return internalErr("", fmt.Errorf("demo: load the demo scenario: %w", err))
+	}
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		return internalErr("", fmt.Errorf("demo: start the simulator: %w", err))
+	}
+	defer sim.Close()
+
+	var healthy, account, region string
+	sim.WithState(func(st *awssim.State) {
+		account, region = st.AccountID, st.DefaultRegion
+		ids := make([]string, 0, len(st.Instances))
+		for id := range st.Instances {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			for _, tag := range st.Instances[id].Tags {
+				if tag.Key == "Scenario" && tag.Value == "healthy" && healthy == "" {
+					healthy = id
+				}
+			}
+		}
+	})
+	if healthy == "" {
+		return internalErr("", fmt.Errorf("demo: the demo scenario has no instance tagged Scenario=healthy"))
+	}
+
+	out, errw := c.App.Writer, c.App.ErrWriter
+	format := c.String("format")
+	human := format == "human"
+	if human {
+		fmt.Fprintf(out, "ssmdoctor demo: a simulated account %s in %s on %s.\nNothing here touches AWS; the local checks look at this machine.\n", account, region, sim.URL())
+	}
+	section := func(title string) {
+		if human {
+			fmt.Fprintf(out, "\n%s\n%s\n\n", title, strings.Repeat("=", len([]rune(title))))
+		}
+	}
+	runAs := func(user string, args ...string) error {
+		env, err := simEnvironment(sim, user)
+		if err != nil {
+			return internalErr("", fmt.Errorf("demo: %w", err))
+		}
+		restore := setEnv(append(env, [2]string{"AWS_PROFILE", ""}, [2]string{"AWS_CONFIG_FILE", os.DevNull}, [2]string{"AWS_SHARED_CREDENTIALS_FILE", os.DevNull}))
+		defer restore()
+		// Flags first: urfave/cli stops at the first positional argument.
+		argv := []string{"ssmdoctor", "check", "--format", format}
+		if c.Bool("no-color") {
+			argv = append(argv, "--no-color")
+		}
+		argv = append(argv, args...)
+		code := run(c.Context, argv, c.App.Reader, out, errw)
+		if code == exitUsage || code == exitInternal {
+			return codeOnly(code)
+		}
+		return nil
+	}
+
+	section(fmt.Sprintf("1. The whole fleet, as alice (%s): ssmdoctor check --all", demoUsers[0].about))
+	if err := runAs("alice", "--all"); err != nil {
+		return err
+	}
+	for i, u := range demoUsers[1:] {
+		section(fmt.Sprintf("%d. The healthy instance, as %s (%s): ssmdoctor check %s", i+2, u.name, u.about, healthy))
+		if err := runAs(u.name, healthy); err != nil {
+			return err
+		}
+	}
+	if human {
+		fmt.Fprintf(out, "\nTry it yourself: ssmdoctor sim > sim.env &  then  . ./sim.env && ssmdoctor check --region %s %s\n", region, healthy)
+	}
+	return nil
+}
+
+// setEnv sets environment variables (an empty value unsets) and returns a
+// function that restores the previous values. The demo is the only command
+// that points its own process at the simulator this way.
+func setEnv(kvs [][2]string) func() {
+	type prev struct {
+		val string
+		ok  bool
+	}
+	saved := map[string]prev{}
+	for _, kv := range kvs {
+		if _, done := saved[kv[0]]; !done {
+			v, ok := os.LookupEnv(kv[0])
+			saved[kv[0]] = prev{v, ok}
+		}
+		if kv[1] == "" {
+			os.Unsetenv(kv[0])
+		} else {
+			os.Setenv(kv[0], kv[1])
+		}
+	}
+	return func() {
+		for k, p := range saved {
+			if p.ok {
+				os.Setenv(k, p.val)
+			} else {
+				os.Unsetenv(k)
+			}
+		}
 	}
 }

@@ -17,8 +17,9 @@ func simCommand() *cli.Command {
 		Usage: "run the simulated AWS account on loopback and print the environment that points SDKs and the AWS CLI at it",
 		Description: "Serves EC2, IAM, STS, SSM (with the Session Manager data channel), EC2 Instance Connect and KMS\n" +
 			"on one loopback port until interrupted. The printed credentials are the simulator's own.\n\n" +
-			"  eval \"$(ssmdoctor sim --scenario demo.json)\"   # in one shell (or copy the lines)\n" +
-			"  aws ec2 describe-instances                      # in another, with that environment",
+			"  ssmdoctor sim > sim.env &      # serves until stopped; the exports land in sim.env\n" +
+			"  . ./sim.env                    # point this shell at it\n" +
+			"  aws ec2 describe-instances     # the AWS CLI (or any SDK) now talks to the simulator",
 		ArgsUsage: " ",
 		Flags: append(globalFlags(),
 			&cli.StringFlag{Name: "scenario", Usage: "scenario file (JSON); default: the built-in demo scenario"},
