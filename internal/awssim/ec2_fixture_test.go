@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -59,7 +60,9 @@ func demoKey(user string) (string, string) {
 
 func ec2As(s *Sim, user string) *ec2.Client {
 	id, secret := demoKey(user)
-	return ec2.NewFromConfig(awsConfig(s, id, secret, ""))
+	cfg := awsConfig(s, id, secret, "")
+	cfg.HTTPClient = &http.Client{}
+	return ec2.NewFromConfig(cfg)
 }
 
 func stsAs(s *Sim, user string) *sts.Client {

@@ -228,8 +228,9 @@ func (s *Sim) ec2ReplaceProfileAssoc(c *Call) (any, error) {
 	if cur, ok := s.state.Associations[assocID]; !ok || cur.State != "associated" {
 		return nil, Errf("InvalidAssociationID.NotFound", "The association ID '%s' does not exist", assocID)
 	}
-	delete(s.state.Associations, assocID)
+	// The new id is drawn while the old one is still taken, so they differ.
 	a := &ProfileAssoc{ID: s.ec2NewAssocIDLocked(instID), InstanceID: instID, ProfileArn: arn, ProfileID: prof.ID, State: "associated"}
+	delete(s.state.Associations, assocID)
 	s.state.Associations[a.ID] = a
 	// The instance record's load-time hint must not outlive a replace.
 	if inst, ok := s.state.Instances[instID]; ok {
