@@ -48,12 +48,16 @@ func ssmFixture() *State {
 	st.VPCs["vpc-pub"] = &VPC{ID: "vpc-pub", Region: "us-east-1", CidrBlock: "10.0.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}
 	st.VPCs["vpc-priv"] = &VPC{ID: "vpc-priv", Region: "us-east-1", CidrBlock: "10.1.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}
 	st.VPCs["vpc-ep"] = &VPC{ID: "vpc-ep", Region: "us-east-1", CidrBlock: "10.2.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}
-	st.Subnets["subnet-pub"] = &Subnet{ID: "subnet-pub", VpcID: "vpc-pub", Region: "us-east-1", AvailabilityZone: "us-east-1a"}
-	st.Subnets["subnet-priv"] = &Subnet{ID: "subnet-priv", VpcID: "vpc-priv", Region: "us-east-1", AvailabilityZone: "us-east-1b"}
-	st.Subnets["subnet-ep"] = &Subnet{ID: "subnet-ep", VpcID: "vpc-ep", Region: "us-east-1", AvailabilityZone: "us-east-1c"}
+	st.VPCs["vpc-eu"] = &VPC{ID: "vpc-eu", Region: "eu-west-1", CidrBlock: "10.3.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}
+	st.Subnets["subnet-pub"] = &Subnet{ID: "subnet-pub", VpcID: "vpc-pub", Region: "us-east-1", AvailabilityZone: "us-east-1a", CidrBlock: "10.0.0.0/24"}
+	st.Subnets["subnet-priv"] = &Subnet{ID: "subnet-priv", VpcID: "vpc-priv", Region: "us-east-1", AvailabilityZone: "us-east-1b", CidrBlock: "10.1.0.0/24"}
+	st.Subnets["subnet-ep"] = &Subnet{ID: "subnet-ep", VpcID: "vpc-ep", Region: "us-east-1", AvailabilityZone: "us-east-1c", CidrBlock: "10.2.0.0/24"}
+	st.Subnets["subnet-eu"] = &Subnet{ID: "subnet-eu", VpcID: "vpc-eu", Region: "eu-west-1", AvailabilityZone: "eu-west-1a", CidrBlock: "10.3.0.0/24"}
 	local := func(cidr string) Route { return Route{DestinationCidrBlock: cidr, GatewayID: "local", State: "active"} }
 	st.RouteTables["rtb-pub"] = &RouteTable{ID: "rtb-pub", VpcID: "vpc-pub", Region: "us-east-1", Main: true,
 		Routes: []Route{local("10.0.0.0/16"), {DestinationCidrBlock: "0.0.0.0/0", GatewayID: "igw-1", State: "active"}}}
+	st.RouteTables["rtb-eu"] = &RouteTable{ID: "rtb-eu", VpcID: "vpc-eu", Region: "eu-west-1", Main: true,
+		Routes: []Route{local("10.3.0.0/16"), {DestinationCidrBlock: "0.0.0.0/0", GatewayID: "igw-2", State: "active"}}}
 	st.RouteTables["rtb-priv"] = &RouteTable{ID: "rtb-priv", VpcID: "vpc-priv", Region: "us-east-1", Main: true, Routes: []Route{local("10.1.0.0/16")}}
 	st.RouteTables["rtb-ep"] = &RouteTable{ID: "rtb-ep", VpcID: "vpc-ep", Region: "us-east-1", Subnets: []string{"subnet-ep"}, Routes: []Route{local("10.2.0.0/16")}}
 	for _, svc := range []string{"ssm", "ssmmessages"} {
@@ -74,7 +78,7 @@ func ssmFixture() *State {
 	add := func(id, state, subnet, profile string, a Agent, mutate func(*Instance)) {
 		vpc := st.Subnets[subnet].VpcID
 		inst := &Instance{ID: id, Region: "us-east-1", State: state, SubnetID: subnet, VpcID: vpc, InstanceProfileName: profile,
-			Agent: a, PlatformName: "Amazon Linux", PlatformVersion: "2023", PrivateIP: "10.0.0.10", LaunchTime: ssmT0.Add(-24 * time.Hour),
+			Agent: a, PlatformName: "Amazon Linux", PlatformVersion: "2023", LaunchTime: ssmT0.Add(-24 * time.Hour),
 			Metadata: MetadataOptions{HTTPTokens: "optional", HTTPEndpoint: "enabled", HopLimit: 1}}
 		if mutate != nil {
 			mutate(inst)
@@ -83,6 +87,7 @@ func ssmFixture() *State {
 	}
 	add(idHealthy, "running", "subnet-pub", "prof-core", agent("3.3.1142.0"), func(i *Instance) {
 		i.Tags = []Tag{{Key: "Name", Value: "healthy"}, {Key: "Env", Value: "prod"}}
+		i.PrivateIP = "10.0.0.10"
 		i.Ports = map[string]string{"22": "127.0.0.1:1", "10.0.0.99:5432": "127.0.0.1:2"}
 	})
 	add(idOldAgent, "running", "subnet-pub", "prof-core", agent("2.3.500.0"), func(i *Instance) { i.Tags = []Tag{{Key: "Env", Value: "dev"}} })
@@ -97,7 +102,7 @@ func ssmFixture() *State {
 	add(idEndpoints, "running", "subnet-ep", "prof-core", agent("3.3.1142.0"), nil)
 	add(idNoAgent, "running", "subnet-pub", "prof-core", Agent{}, nil)
 	add(idInactive, "running", "subnet-pub", "prof-core", agent("3.3.1142.0"), func(i *Instance) { i.Agent.PingStatus = "Inactive"; i.Agent.LastPing = lastPing })
-	add(idOtherRegion, "running", "subnet-pub", "prof-core", agent("3.3.1142.0"), func(i *Instance) { i.Region = "eu-west-1" })
+	add(idOtherRegion, "running", "subnet-eu", "prof-core", agent("3.3.1142.0"), func(i *Instance) { i.Region = "eu-west-1" })
 	st.Instances[idHybrid] = &Instance{ID: idHybrid, Region: "us-east-1", PlatformName: "Ubuntu", PlatformVersion: "22.04", PrivateIP: "192.168.1.5",
 		Agent: Agent{Installed: true, Version: "3.3.1142.0", ComputerName: "onprem-1", ActivationID: "act-1", IamRole: "SSMServiceRole", RegisteredAt: ssmT0.Add(-48 * time.Hour)},
 		Ports: map[string]string{"22": "127.0.0.1:3"}}
