@@ -68,6 +68,9 @@ func proxyCommand() *cli.Command {
 				stdin = os.Stdin
 			}
 			runErr := s.Run(c.Context, stdin, c.App.Writer)
+			st := s.Stats()
+			logf("session %s ended: %d messages sent, %d resent, %d received, %d duplicates, %d reconnects",
+				s.ID(), st.Sent, st.Resent, st.Received, st.Duplicates, st.Reconnects)
 			if cerr := s.Close(); cerr != nil {
 				logf("%v", cerr)
 			}

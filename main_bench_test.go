@@ -1,0 +1,163 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+)
+
+// Benchmarks for docs/benchmarks.md: the same sshd reached directly and
+// through `ssmdoctor proxy` + the simulator, in one run. Run with
+//
+//	go test -run '^$' -bench 'Tunnel' -benchtime 3x .
+//
+// Not timed tests: they report numbers, they assert nothing about speed.
+
+func benchEnv(b *testing.B, delay time.Duration) *e2e {
+	e := startE2E(b, e2eOpts{})
+	e.sim.SetDataChannelOptions(awssim.DCOptions{PerMessageDelay: delay})
+	return e
+}
+
+// viaProxy are scp/ssh options that go through the tunnel; direct ones
+// reach the sshd's TCP port.
+func (e *e2e) viaProxy(proxy string) []string {
+	return append(e.sshOpts(true), "-o", "ProxyCommand="+proxy, "-o", "HostKeyAlias="+e2eID)
+}
+
+func (e *e2e) direct() []string {
+	return []string{"-F", "/dev/null", "-i", e.sshd.UserKeyPath, "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + e.sshd.KnownHostsPath,
+		"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"}
+}
+
+func (e *e2e) tool(b *testing.B, name string, args ...string) {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = e.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+func benchSCP(b *testing.B, delay time.Duration, size int64, upload, tunnel bool) {
+	e := benchEnv(b, delay)
+	dir := b.TempDir()
+	local, remote := filepath.Join(dir, "local"), filepath.Join(dir, "remote")
+	if upload {
+		payload(b, local, size, 1)
+	} else {
+		payload(b, remote, size, 1)
+	}
+	var opts []string
+	host := e.sshd.User + "@" + e2eID
+	if tunnel {
+		opts = e.viaProxy(ssmdoctorBin + " proxy %h %p")
+	} else {
+		opts = append(e.direct(), "-P", strconv.Itoa(e.sshd.Port))
+		host = e.sshd.User + "@127.0.0.1"
+	}
+	b.SetBytes(size)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if upload {
+			e.tool(b, "scp", append(opts, local, host+":"+remote)...)
+		} else {
+			e.tool(b, "scp", append(opts, host+":"+remote, local)...)
+		}
+	}
+}
+
+func BenchmarkTunnelSCP(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		delay  time.Duration
+		size   int64
+		tunnel bool
+	}{
+		{"direct", 0, 64 << 20, false},
+		{"tunnel_unpaced", 0, 64 << 20, true},
+		{"tunnel_paced", time.Millisecond, 4 << 20, true},
+	} {
+		for _, up := range []bool{true, false} {
+			dir := "download"
+			if up {
+				dir = "upload"
+			}
+			b.Run(c.name+"_"+dir, func(b *testing.B) { benchSCP(b, c.delay, c.size, up, c.tunnel) })
+		}
+	}
+}
+
+func BenchmarkTunnelSSHTrue(b *testing.B) {
+	e := benchEnv(b, time.Millisecond)
+	b.Run("direct", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			e.tool(b, "ssh", append(e.direct(), "-p", strconv.Itoa(e.sshd.Port), e.sshd.User+"@127.0.0.1", "true")...)
+		}
+	})
+	b.Run("proxycommand", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			e.tool(b, "ssh", append(e.viaProxy(ssmdoctorBin+" proxy %h %p"), e.sshd.User+"@"+e2eID, "true")...)
+		}
+	})
+	b.Run("ssmdoctor_ssh", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			e.tool(b, ssmdoctorBin, append(append([]string{"ssh"}, e.sshOpts(true)...), e.sshd.User+"@"+e2eID, "true")...)
+		}
+	})
+}
+
+// BenchmarkTunnelRSS moves 1 GiB each way through the proxy with the
+// agent side unpaced and reports the proxy's peak RSS (GNU time's %M).
+func BenchmarkTunnelRSS(b *testing.B) {
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		b.Skip("skipping: /usr/bin/time (GNU time) not found")
+	}
+	const size = 1 << 30
+	for _, up := range []bool{true, false} {
+		name := "download"
+		if up {
+			name = "upload"
+		}
+		b.Run(name, func(b *testing.B) {
+			e := benchEnv(b, 0)
+			dir := b.TempDir()
+			local, remote, rss := filepath.Join(dir, "local"), filepath.Join(dir, "remote"), filepath.Join(dir, "rss")
+			if up {
+				payload(b, local, size, 2)
+			} else {
+				payload(b, remote, size, 2)
+			}
+			// ssh hangs up on its ProxyCommand when it ends; ignoring
+			// SIGHUP lets GNU time outlive that and write its report.
+			opts := e.viaProxy(`sh -c 'trap "" HUP; exec /usr/bin/time -f "%%M" -o ` + rss + " " + ssmdoctorBin + ` proxy %h %p'`)
+			b.SetBytes(size)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if up {
+					e.tool(b, "scp", append(opts, local, e.sshd.User+"@"+e2eID+":"+remote)...)
+				} else {
+					e.tool(b, "scp", append(opts, e.sshd.User+"@"+e2eID+":"+remote, local)...)
+				}
+			}
+			b.StopTimer()
+			raw, err := os.ReadFile(rss)
+			if err != nil {
+				b.Fatal(err)
+			}
+			kb, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+			if err != nil {
+				b.Fatalf("parse %q: %v", raw, err)
+			}
+			b.ReportMetric(float64(kb)/1024, "peak-RSS-MiB")
+			fmt.Fprintf(os.Stderr, "proxy peak RSS %s: %.1f MiB\n", name, float64(kb)/1024)
+		})
+	}
+}
