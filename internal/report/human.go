@@ -116,10 +116,7 @@ func humanLine(w io.Writer, p palette, c checks.Outcome) {
 	res := c.Result
 	msg := res.Message
 	if res.Status == checks.StatusError {
-		msg = "could not determine: " + msg
-		if res.Missing != "" {
-			msg += " (needs " + res.Missing + ")"
-		}
+		msg = undeterminedText(res)
 	}
 	fmt.Fprintf(w, "  %s %s: %s\n", p.mark(res.Status), c.Title, msg)
 	if res.Status == checks.StatusPass || res.Status == checks.StatusSkip {

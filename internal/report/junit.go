@@ -122,11 +122,7 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
 func failureMessage(res checks.Result) string {
 	if res.Status == checks.StatusError {
-		m := "could not determine: " + res.Message
-		if res.Missing != "" {
-			m += " (needs " + res.Missing + ")"
-		}
-		return m
+		return undeterminedText(res)
 	}
 	return res.Message
 }
@@ -138,4 +134,17 @@ func failureBody(c checks.Outcome) string {
 		lines = append(lines, "fix: "+c.Result.Fix)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// undeterminedText says "could not determine" once (some checks already
+// start their message with it) and names what to ask for.
+func undeterminedText(res checks.Result) string {
+	m := res.Message
+	if !strings.HasPrefix(strings.ToLower(m), "could not determine") {
+		m = "could not determine: " + m
+	}
+	if res.Missing != "" && !strings.Contains(m, res.Missing) {
+		m += " (needs " + res.Missing + ")"
+	}
+	return m
 }

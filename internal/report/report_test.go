@@ -209,3 +209,18 @@ func TestGitHubEscapes(t *testing.T) {
 		}
 	}
 }
+
+func TestUndeterminedSaidOnce(t *testing.T) {
+	for _, c := range []struct {
+		res  checks.Result
+		want string
+	}{
+		{checks.Undetermined("iam:GetRole", "role unreadable"), "could not determine: role unreadable (needs iam:GetRole)"},
+		{checks.Undetermined("sts:GetCallerIdentity", "could not determine: sts:GetCallerIdentity failed"), "could not determine: sts:GetCallerIdentity failed"},
+		{checks.Undetermined("", "timed out after 1s"), "could not determine: timed out after 1s"},
+	} {
+		if got := undeterminedText(c.res); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}
