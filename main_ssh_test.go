@@ -99,7 +99,7 @@ func e2eState() *awssim.State {
 }
 
 type e2e struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *awssim.Sim
 	sshd   *testsshd.Server
 	clock  *e2eClock
@@ -115,7 +115,7 @@ type e2eOpts struct {
 	kms         bool // session preferences require KMS encryption
 }
 
-func startE2E(t *testing.T, o e2eOpts) *e2e {
+func startE2E(t testing.TB, o e2eOpts) *e2e {
 	t.Helper()
 	if ssmdoctorBin == "" {
 		t.Fatal("the ssmdoctor binary could not be built (see TestMain output)")
@@ -288,7 +288,7 @@ func TestE2ETargetInjection(t *testing.T) {
 
 // payload writes n deterministic pseudo-random bytes to a file and
 // returns its sha256.
-func payload(t *testing.T, path string, n int64, seed byte) [32]byte {
+func payload(t testing.TB, path string, n int64, seed byte) [32]byte {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -304,7 +304,7 @@ func payload(t *testing.T, path string, n int64, seed byte) [32]byte {
 	return s
 }
 
-func fileSum(t *testing.T, path string) [32]byte {
+func fileSum(t testing.TB, path string) [32]byte {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
