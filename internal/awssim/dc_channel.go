@@ -166,6 +166,10 @@ func (ch *dcChannel) finish(output string) {
 	if ch.grace != nil {
 		ch.grace.Stop()
 	}
+	// The session is history before the client can read channel_closed,
+	// so a ResumeSession it sends next already gets no token. (Lock order:
+	// ch.mu, then Sim.mu; nothing holding Sim.mu takes a channel's lock.)
+	ch.s.endSession(ch.id)
 	conn := ch.conn
 	if conn != nil {
 		conn.push(dcItem{frame: ch.channelClosedFrame(output), closeAfter: true})
@@ -185,7 +189,6 @@ func (ch *dcChannel) finish(output string) {
 		ch.tcp.close(true)
 	}
 	ch.mu.Unlock()
-	ch.s.endSession(ch.id)
 	ch.s.dcForget(ch.id)
 }
 

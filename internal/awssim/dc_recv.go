@@ -148,7 +148,7 @@ func (ch *dcChannel) process(m *tunnel.Message, force bool) bool {
 		switch flag {
 		case tunnel.FlagDisconnectToPort:
 			if ch.tcp != nil {
-				ch.tcp.close(true)
+				ch.tcp.disconnect()
 				ch.tcp = nil
 			}
 		case tunnel.FlagTerminateSession:

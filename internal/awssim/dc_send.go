@@ -119,6 +119,13 @@ func (ch *dcChannel) resendLoop() {
 	}
 }
 
+// dcResendBurst caps the resends of one tick. The agent resends only its
+// oldest message per tick, which makes recovery from many scattered losses
+// slow; resending every overdue message turns a scheduling hiccup (acks
+// late by more than an RTO of ~10 ms on a busy machine) into a resend of
+// the whole window. A burst is the middle ground.
+const dcResendBurst = 64
+
 func (ch *dcChannel) resendOverdue() {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
@@ -128,7 +135,8 @@ func (ch *dcChannel) resendOverdue() {
 	}
 	rto := ch.rtt.rto
 	now := time.Now()
-	for e := ch.out.Front(); e != nil; e = e.Next() {
+	burst := 0
+	for e := ch.out.Front(); e != nil && burst < dcResendBurst; e = e.Next() {
 		o := e.Value.(*dcOut)
 		if o.queuedOn.Load() == conn || now.Sub(time.Unix(0, o.lastSent.Load())) < rto {
 			continue
@@ -138,6 +146,7 @@ func (ch *dcChannel) resendOverdue() {
 		}
 		o.lastSent.Store(now.UnixNano())
 		ch.resent++
+		burst++
 		conn.pushOut(o)
 	}
 }

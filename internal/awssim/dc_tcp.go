@@ -86,10 +86,14 @@ func (t *dcTCP) writeLoop() {
 		}
 		c := t.conn
 		t.mu.Unlock()
-		if t.closed.Load() {
+		if ok && p == nil {
+			c.Close()
 			return
 		}
 		if !ok {
+			if t.closed.Load() {
+				return
+			}
 			select {
 			case <-t.notify:
 				continue
@@ -102,6 +106,20 @@ func (t *dcTCP) writeLoop() {
 			c.Close()
 			return
 		}
+	}
+}
+
+// disconnect closes the connection after the data already queued, as
+// the agent, which writes inline, would have written it before it handles
+// the DisconnectToPort flag that follows. ch.mu held.
+func (t *dcTCP) disconnect() {
+	t.closed.Store(true)
+	t.mu.Lock()
+	t.queue = append(t.queue, nil) // nil: close here
+	t.mu.Unlock()
+	select {
+	case t.notify <- struct{}{}:
+	default:
 	}
 }
 
@@ -126,6 +144,9 @@ func (t *dcTCP) close(onPurpose bool) {
 // writeTCP passes in-order client data to the target, redialing after a
 // DisconnectToPort. ch.mu held.
 func (ch *dcChannel) writeTCP(p []byte, force bool) bool {
+	if len(p) == 0 {
+		return true // nothing to write; nil is the queue's close marker
+	}
 	if ch.tcp == nil {
 		addr, err := ch.s.sessionTargetAddr(ch.sess)
 		if err != nil {
