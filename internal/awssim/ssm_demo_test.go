@@ -40,7 +40,7 @@ func TestSSMDemoScenarioRegistration(t *testing.T) {
 			// register. The real agent then falls back to DHMC, so the node
 			// registers only when DHMC can apply to it.
 			arn := "arn:aws:ec2:" + inst.Region + ":" + st.AccountID + ":instance/" + inst.ID
-			for _, r := range st.instanceRoles(inst) {
+			for _, r := range st.instanceRoles(inst, nil) {
 				if instanceRoleAllows(st, r, "ssm:UpdateInstanceInformation", arn) {
 					t.Errorf("role-without-ssm: role %s lets the agent register", r)
 				}

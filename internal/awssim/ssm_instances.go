@@ -89,12 +89,15 @@ func (s *Sim) ssmDescribeInstanceInformation(c *Call) (any, error) {
 
 	s.mu.Lock()
 	now := s.now()
+	idx := s.state.indexProfiles()
 	var all []ssmInstanceInfo
 	for _, inst := range s.state.Instances {
-		if inst.Region != c.Region {
+		// Registration evaluates the node's role: skip nodes an id filter
+		// excludes anyway, the doctor's usual one-node query.
+		if inst.Region != c.Region || !idFiltersAdmit(filters, inst.ID) {
 			continue
 		}
-		reg, ping, last := s.state.registration(inst, now)
+		reg, ping, last := s.state.registrationIndexed(inst, now, idx)
 		if !reg {
 			continue
 		}
@@ -125,6 +128,15 @@ func (s *Sim) ssmDescribeInstanceInformation(c *Call) (any, error) {
 var diiListKeys = map[string]bool{
 	"InstanceIds": true, "AgentVersion": true, "PingStatus": true, "PlatformTypes": true,
 	"ActivationIds": true, "IamRole": true, "ResourceType": true, "AssociationStatus": true,
+}
+
+func idFiltersAdmit(filters []diiFilter, id string) bool {
+	for _, f := range filters {
+		if f.Key == "InstanceIds" && !slices.Contains(f.Values, id) {
+			return false
+		}
+	}
+	return true
 }
 
 func (st *State) instanceInfo(inst *Instance, ping string, last time.Time) ssmInstanceInfo {

@@ -29,6 +29,27 @@ const dhmcMinAgent = "3.2.582.0"
 // a hybrid activation) and it has a network path to the ssm and ssmmessages
 // endpoints.
 func (st *State) registration(inst *Instance, now time.Time) (reg bool, ping string, last time.Time) {
+	return st.registrationIndexed(inst, now, nil)
+}
+
+// profilesByInstance indexes associated profile names by instance, so that
+// listing a fleet does not rescan every association for every node.
+type profilesByInstance map[string][]string
+
+func (st *State) indexProfiles() profilesByInstance {
+	idx := profilesByInstance{}
+	for _, a := range st.Associations {
+		if a.State != "associated" && a.State != "associating" {
+			continue
+		}
+		idx[a.InstanceID] = append(idx[a.InstanceID], a.ProfileArn[strings.LastIndexByte(a.ProfileArn, '/')+1:])
+	}
+	return idx
+}
+
+// registrationIndexed is registration with a prebuilt association index
+// (nil: scan the associations).
+func (st *State) registrationIndexed(inst *Instance, now time.Time, idx profilesByInstance) (reg bool, ping string, last time.Time) {
 	if inst == nil || !inst.Agent.Installed {
 		return false, "", time.Time{}
 	}
@@ -36,7 +57,7 @@ func (st *State) registration(inst *Instance, now time.Time) (reg bool, ping str
 	case "terminated", "shutting-down":
 		return false, "", time.Time{}
 	}
-	if !st.instanceHasCredentials(inst) || !st.reachesSSM(inst) {
+	if !st.instanceHasCredentials(inst, idx) || !st.reachesSSM(inst) {
 		return false, "", time.Time{}
 	}
 	last = inst.Agent.LastPing
@@ -66,12 +87,12 @@ func nodeRunning(inst *Instance) bool {
 	return inst.State == "running" || (isHybrid(inst.ID) && inst.State == "")
 }
 
-func (st *State) instanceHasCredentials(inst *Instance) bool {
+func (st *State) instanceHasCredentials(inst *Instance, idx profilesByInstance) bool {
 	if isHybrid(inst.ID) {
 		return true
 	}
 	arn := "arn:aws:ec2:" + inst.Region + ":" + st.AccountID + ":instance/" + inst.ID
-	for _, role := range st.instanceRoles(inst) {
+	for _, role := range st.instanceRoles(inst, idx) {
 		if instanceRoleAllows(st, role, "ssm:UpdateInstanceInformation", arn) {
 			return true
 		}
@@ -85,15 +106,11 @@ func (st *State) instanceHasCredentials(inst *Instance) bool {
 // instanceRoles are the roles of the instance's associated profile. Before
 // the scenario loader turns InstanceProfileName into an association, the
 // name itself is used.
-func (st *State) instanceRoles(inst *Instance) []string {
-	var profiles []string
-	for _, a := range st.Associations {
-		if a.InstanceID != inst.ID || (a.State != "associated" && a.State != "associating") {
-			continue
-		}
-		name := a.ProfileArn[strings.LastIndexByte(a.ProfileArn, '/')+1:]
-		profiles = append(profiles, name)
+func (st *State) instanceRoles(inst *Instance, idx profilesByInstance) []string {
+	if idx == nil {
+		idx = st.indexProfiles()
 	}
+	profiles := append([]string(nil), idx[inst.ID]...)
 	if len(profiles) == 0 && inst.InstanceProfileName != "" {
 		profiles = append(profiles, inst.InstanceProfileName)
 	}
