@@ -39,7 +39,7 @@ func iamFixture(t testing.TB) *State {
 		InlinePolicies: map[string]string{"ssh": string(ref)}, Tags: []Tag{{Key: "team", Value: "ops"}}, CreatedAt: created}
 	st.Groups["devs"] = &Group{Name: "devs", ID: "AGPADEVS00000000001", AttachedPolicies: []string{PolicyS3ReadOnlyAccess},
 		InlinePolicies: map[string]string{"self-read": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","iam:ListGroupsForUser"],"Resource":"arn:aws:iam::*:user/*${aws:username}","Condition":{"StringEquals":{"aws:PrincipalTag/team":"ops"}}}]}`},
-		CreatedAt: created}
+		CreatedAt:      created}
 	st.Roles["ssm-role"] = &Role{Name: "ssm-role", ID: "AROASSMROLE00000001", AssumeRolePolicy: trustEC2, AttachedPolicies: []string{PolicySSMManagedInstanceCore}, CreatedAt: created, MaxSessionDuration: 3600}
 	st.Roles["legacy-role"] = &Role{Name: "legacy-role", ID: "AROALEGACY000000001", AssumeRolePolicy: trustEC2, AttachedPolicies: []string{PolicyEC2RoleforSSMLegacy}}
 	st.Roles["app-role"] = &Role{Name: "app-role", ID: "AROAAPPROLE00000001", AssumeRolePolicy: trustEC2, AttachedPolicies: []string{PolicyS3ReadOnlyAccess},
