@@ -100,7 +100,14 @@ func empty(v any) bool {
 	case []any:
 		return len(x) == 0
 	case map[string]any:
-		return len(x) == 0
+		// A structure whose members are all empty, e.g. moto's
+		// RoleLastUsed with neither date nor region.
+		for _, v := range x {
+			if !empty(v) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }

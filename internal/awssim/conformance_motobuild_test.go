@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"testing"
 	"time"
@@ -35,6 +34,11 @@ func buildInMoto(t *testing.T, ctx context.Context, m *motoserver.Server) *motoW
 	vpc, err := e.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.20.0.0/16")})
 	must("create vpc", err)
 	w.vpc = aws.ToString(vpc.Vpc.VpcId)
+	// AWS refuses private DNS on an endpoint unless the VPC has DNS
+	// hostnames (off by default on a new VPC); the simulator checks this
+	// and moto does not, so the VPC is made valid for both.
+	_, err = e.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(w.vpc), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}})
+	must("enable dns hostnames", err)
 	for _, attr := range []ec2types.VpcAttributeName{ec2types.VpcAttributeNameEnableDnsSupport, ec2types.VpcAttributeNameEnableDnsHostnames} {
 		a, err := e.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(w.vpc), Attribute: attr})
 		must("describe vpc attribute", err)
@@ -172,13 +176,6 @@ func sortedTags(tags []ec2types.Tag) []ec2types.Tag {
 	out := append([]ec2types.Tag(nil), tags...)
 	sort.Slice(out, func(i, j int) bool { return aws.ToString(out[i].Key) < aws.ToString(out[j].Key) })
 	return out
-}
-
-// sortByJSON orders a list by each element's JSON, so that two
-// implementations' orders of the same set compare equal.
-func sortByJSON[T any](list []T) {
-	key := func(v T) string { b, _ := json.Marshal(v); return string(b) }
-	sort.Slice(list, func(i, j int) bool { return key(list[i]) < key(list[j]) })
 }
 
 func tail(s string, n int) string {
