@@ -97,11 +97,21 @@ func (s *Sim) stsAssumeRole(c *Call) (any, error) {
 	s.mu.Unlock()
 	// A missing role is refused like an untrusting one: STS does not tell
 	// callers which roles exist.
-	if !ok || !stsTrustAllows(trust, p, c.Form.Get("ExternalId")) {
+	allowed, named := false, false
+	if ok {
+		allowed, named = stsTrustAllows(trust, p, c.Form.Get("ExternalId"))
+	}
+	if !allowed {
 		return nil, denied
 	}
-	if err := s.authorize(c, "sts:AssumeRole", roleArn, nil); err != nil {
-		return nil, err
+	// Within one account a trust policy that names the caller itself is
+	// enough, as for any resource-based policy; trust in the whole account
+	// delegates the decision to the caller's own policies. (An explicit
+	// deny in the caller's policies is not consulted in the first case.)
+	if !named {
+		if err := s.authorize(c, "sts:AssumeRole", roleArn, nil); err != nil {
+			return nil, err
+		}
 	}
 	if p.Kind == "assumed-role" && duration > 3600 {
 		return nil, stsValidation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
@@ -185,27 +195,28 @@ func (o *stsOneOrMany[T]) UnmarshalJSON(b []byte) error {
 // (its ARN, its role for a session, its account, or *). Conditions are
 // honoured for sts:ExternalId and aws:PrincipalArn with StringEquals /
 // StringLike; a statement with any other condition does not apply.
-func stsTrustAllows(doc string, p *Principal, externalID string) bool {
+//
+// named reports whether an allowing statement names the caller itself
+// rather than its account or everyone.
+func stsTrustAllows(doc string, p *Principal, externalID string) (allowed, named bool) {
 	var d stsTrustDoc
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return false
+		return false, false
 	}
-	allowed := false
 	for _, st := range d.Statement {
-		if !stsActionMatches(st.Action) || !stsPrincipalMatches(st.Principal, p) {
-			continue
-		}
-		if !stsConditionsHold(st.Condition, p, externalID) {
+		match, exact := stsPrincipalMatches(st.Principal, p)
+		if !stsActionMatches(st.Action) || !match || !stsConditionsHold(st.Condition, p, externalID) {
 			continue
 		}
 		switch st.Effect {
 		case "Deny":
-			return false
+			return false, false
 		case "Allow":
 			allowed = true
+			named = named || exact
 		}
 	}
-	return allowed
+	return allowed, named
 }
 
 func stsActionMatches(actions []string) bool {
@@ -217,26 +228,25 @@ func stsActionMatches(actions []string) bool {
 	return false
 }
 
-func stsPrincipalMatches(raw json.RawMessage, p *Principal) bool {
+// stsPrincipalMatches: match, and exact when the caller is named itself.
+func stsPrincipalMatches(raw json.RawMessage, p *Principal) (match, exact bool) {
 	var star string
 	if json.Unmarshal(raw, &star) == nil {
-		return star == "*"
+		return star == "*", false
 	}
 	var m map[string]stsOneOrMany[string]
 	if json.Unmarshal(raw, &m) != nil {
-		return false
+		return false, false
 	}
 	for _, v := range m["AWS"] {
 		switch {
-		case v == "*",
-			v == p.AccountID,
-			v == "arn:aws:iam::"+p.AccountID+":root",
-			v == p.ARN,
-			p.Kind == "assumed-role" && v == p.IAMArn():
-			return true
+		case v == p.ARN, p.Kind == "assumed-role" && v == p.IAMArn():
+			return true, true
+		case v == "*", v == p.AccountID, v == "arn:aws:iam::"+p.AccountID+":root":
+			match = true
 		}
 	}
-	return false
+	return match, false
 }
 
 func stsConditionsHold(cond map[string]map[string]stsOneOrMany[string], p *Principal, externalID string) bool {
