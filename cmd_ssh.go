@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -140,7 +141,22 @@ func runOpenSSH(c *cli.Context, tool string, args []string) error {
 	cmd.Stdin = c.App.Reader
 	cmd.Stdout = c.App.Writer
 	cmd.Stderr = c.App.ErrWriter
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return internalErr("", fmt.Errorf("run %s: %w", tool, err))
+	}
+	// A SIGTERM or SIGINT sent to this process alone (kill, a
+	// supervisor) must still stop the child; a terminal's Ctrl-C reaches
+	// it directly as well.
+	waited := make(chan struct{})
+	go func() {
+		select {
+		case <-c.Context.Done():
+			cmd.Process.Signal(syscall.SIGTERM)
+		case <-waited:
+		}
+	}()
+	err = cmd.Wait()
+	close(waited)
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

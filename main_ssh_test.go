@@ -74,7 +74,7 @@ func e2eState() *awssim.State {
 	st := &awssim.State{}
 	st.Normalize()
 	st.VPCs["vpc-1"] = &awssim.VPC{ID: "vpc-1", Region: "us-east-1", CidrBlock: "10.0.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}
-	st.Subnets["subnet-1"] = &awssim.Subnet{ID: "subnet-1", VpcID: "vpc-1", Region: "us-east-1", AvailabilityZone: "us-east-1a"}
+	st.Subnets["subnet-1"] = &awssim.Subnet{ID: "subnet-1", VpcID: "vpc-1", Region: "us-east-1", AvailabilityZone: "us-east-1a", CidrBlock: "10.0.0.0/24"}
 	st.RouteTables["rtb-1"] = &awssim.RouteTable{ID: "rtb-1", VpcID: "vpc-1", Region: "us-east-1", Main: true, Routes: []awssim.Route{
 		{DestinationCidrBlock: "10.0.0.0/16", GatewayID: "local", State: "active"},
 		{DestinationCidrBlock: "0.0.0.0/0", GatewayID: "igw-1", State: "active"}}}
