@@ -68,7 +68,7 @@ func (s *Sim) eicSendSSHPublicKey(c *Call) (any, error) {
 	arn := "arn:aws:ec2:" + c.Region + ":" + s.state.AccountID + ":instance/" + in.InstanceID
 	s.mu.Unlock()
 
-	ctx := tagContext(map[string][]string{"ec2:osuser": {in.InstanceOSUser}}, tags)
+	ctx := tagContext(map[string][]string{"ec2:osuser": {in.InstanceOSUser}}, tags, "ec2:ResourceTag/")
 	if err := s.authorize(c, "ec2-instance-connect:SendSSHPublicKey", arn, ctx); err != nil {
 		return nil, err
 	}

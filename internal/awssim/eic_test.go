@@ -145,6 +145,9 @@ func TestEICAccessDenied(t *testing.T) {
 	}
 	_, err := sendKey(eicAs(s, "osuser"), idHealthy, "root", key)
 	iamWantErr(t, err, "AccessDeniedException", 403, "User: arn:aws:iam::123456789012:user/osuser is not authorized to perform: ec2-instance-connect:SendSSHPublicKey on resource: arn:aws:ec2:us-east-1:123456789012:instance/"+idHealthy+" because no identity-based policy allows the ec2-instance-connect:SendSSHPublicKey action")
+	if _, err := sendKey(eicAs(s, "osuser"), idOldAgent, "ec2-user", key); apiCode(err) != "AccessDeniedException" {
+		t.Fatalf("instance without Env=prod: got %v", err)
+	}
 	_, err = sendKey(eicAs(s, "denied"), idHealthy, "ec2-user", key)
 	iamWantErr(t, err, "AccessDeniedException", 403, "")
 	if got := s.AuthorizedKeys(idHealthy, "root"); len(got) != 0 {

@@ -26,14 +26,16 @@ func (s *Sim) acctARN(service, region, resource string) string {
 // reports as "arn:aws:ssm:REGION:ACCOUNT:*".
 func (s *Sim) ssmWildcardARN(region string) string { return s.acctARN("ssm", region, "*") }
 
-// tagContext adds aws:ResourceTag/KEY for each tag, so tag-scoped
+// tagContext adds aws:ResourceTag/KEY, and the service's own spelling
+// (ssm:resourceTag/KEY, ec2:ResourceTag/KEY), for each tag, so tag-scoped
 // statements decide as in AWS.
-func tagContext(extra map[string][]string, tags []Tag) map[string][]string {
+func tagContext(extra map[string][]string, tags []Tag, servicePrefix string) map[string][]string {
 	if extra == nil {
 		extra = map[string][]string{}
 	}
 	for _, t := range tags {
 		extra["aws:ResourceTag/"+t.Key] = []string{t.Value}
+		extra[servicePrefix+t.Key] = []string{t.Value}
 	}
 	return extra
 }

@@ -118,9 +118,9 @@ func ssmFixture() *State {
 			{"Effect":"Allow","Action":["ssm:Describe*","ssm:Get*","ssm:TerminateSession","ssm:ResumeSession"],"Resource":"*"}]}`},
 		"denied": {"all": allow, "deny": `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`},
 		"tagged": {"p": `{"Version":"2012-10-17","Statement":[
-			{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"StringEquals":{"aws:ResourceTag/Env":"prod"}}},
+			{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"StringEquals":{"aws:ResourceTag/Env":"prod","ssm:resourceTag/Name":"healthy"}}},
 			{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ssm:*::document/AWS-StartSSHSession","Condition":{"BoolIfExists":{"ssm:SessionDocumentAccessCheck":"true"}}}]}`},
-		"osuser": {"p": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2-instance-connect:SendSSHPublicKey","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"StringEquals":{"ec2:osuser":"ec2-user"}}}]}`},
+		"osuser": {"p": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2-instance-connect:SendSSHPublicKey","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"StringEquals":{"ec2:osuser":"ec2-user","ec2:ResourceTag/Env":"prod"}}}]}`},
 		"self": {"p": `{"Version":"2012-10-17","Statement":[
 			{"Effect":"Allow","Action":"ssm:StartSession","Resource":"*"},
 			{"Effect":"Allow","Action":["ssm:TerminateSession","ssm:ResumeSession"],"Resource":"arn:aws:ssm:*:*:session/${aws:username}-*"}]}`},

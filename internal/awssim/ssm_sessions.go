@@ -77,7 +77,7 @@ func (s *Sim) ssmStartSession(c *Call) (any, error) {
 	nodeARN := s.state.nodeARN(c.Region, in.Target)
 	s.mu.Unlock()
 
-	ctx := tagContext(nil, tags)
+	ctx := tagContext(nil, tags, "ssm:resourceTag/")
 	if in.DocumentName != "" {
 		ctx["ssm:SessionDocumentAccessCheck"] = []string{"true"}
 	}
