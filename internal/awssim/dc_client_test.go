@@ -50,6 +50,8 @@ type dcClient struct {
 
 	handshakeDone chan struct{}
 	closed        chan tunnel.ChannelClosed
+	finished      chan struct{} // closed when the channel or the client ends
+	finishOnce    sync.Once
 	customerMsg   string
 
 	// What the client observed, for the fault tests.
@@ -72,6 +74,7 @@ func newDCClient(t testing.TB, api *ssm.Client, out *ssm.StartSessionOutput, tar
 		ctx: ctx, cancel: cancel,
 		out: list.New(), outBySeq: map[int64]*list.Element{}, inBuf: map[int64]*tunnel.Message{},
 		space: make(chan struct{}, 1), handshakeDone: make(chan struct{}), closed: make(chan tunnel.ChannelClosed, 1),
+		finished: make(chan struct{}),
 	}
 	t.Cleanup(c.close)
 	return c
@@ -79,13 +82,19 @@ func newDCClient(t testing.TB, api *ssm.Client, out *ssm.StartSessionOutput, tar
 
 func (c *dcClient) close() {
 	c.mu.Lock()
-	c.done = true
+	c.markDone()
 	ws := c.ws
 	c.mu.Unlock()
 	c.cancel()
 	if ws != nil {
 		ws.CloseNow()
 	}
+}
+
+// markDone stops sending for good. c.mu held.
+func (c *dcClient) markDone() {
+	c.done = true
+	c.finishOnce.Do(func() { close(c.finished) })
 }
 
 // dial opens a websocket and sends the text open message with token.
@@ -153,7 +162,7 @@ func (c *dcClient) reconnect() {
 		if aws.ToString(out.TokenValue) == "" {
 			c.mu.Lock()
 			c.sessionGone = true
-			c.done = true
+			c.markDone()
 			c.mu.Unlock()
 			return
 		}
@@ -210,7 +219,7 @@ func (c *dcClient) handle(ws *websocket.Conn, data []byte) {
 		if err := json.Unmarshal(m.Payload, &cc); err != nil {
 			c.t.Errorf("client: channel_closed payload: %v", err)
 		}
-		c.done = true
+		c.markDone()
 		select {
 		case c.closed <- cc:
 		default:
@@ -365,6 +374,7 @@ func (c *dcClient) send(pt tunnel.PayloadType, payload []byte) error {
 		c.mu.Unlock()
 		select {
 		case <-c.space:
+		case <-c.finished:
 		case <-c.ctx.Done():
 			return c.ctx.Err()
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -484,5 +485,100 @@ func TestDCConformanceWarnings(t *testing.T) {
 		if !strings.Contains(all, w) {
 			t.Errorf("no warning containing %q in:\n%s", w, all)
 		}
+	}
+}
+
+// TestDCGracePeriodEndsAbandonedSession: a client that drops the socket
+// and never resumes loses the session after the grace period.
+func TestDCGracePeriodEndsAbandonedSession(t *testing.T) {
+	echo := startDCEcho(t, 0)
+	_, api, out := dcSession(t, echo.addr, &DCOptions{PerMessageDelay: 0, GracePeriod: 50 * time.Millisecond}, DCFaults{})
+	c := newDCClient(t, api, out, idHealthy, nil)
+	if err := c.start(aws.ToString(out.TokenValue)); err != nil {
+		t.Fatal(err)
+	}
+	c.waitHandshake()
+	c.close() // abrupt, and no reconnect
+	waitFor(t, func() bool {
+		res, err := api.ResumeSession(context.Background(), &ssm.ResumeSessionInput{SessionId: out.SessionId})
+		return err == nil && aws.ToString(res.TokenValue) == ""
+	})
+}
+
+// TestDCHandshakeTimeout: a client that opens the channel and never
+// answers the HandshakeRequest gets channel_closed naming the timeout.
+func TestDCHandshakeTimeout(t *testing.T) {
+	echo := startDCEcho(t, 0)
+	_, api, out := dcSession(t, echo.addr, &DCOptions{HandshakeTimeout: 100 * time.Millisecond}, DCFaults{})
+	c := newDCClient(t, api, out, idHealthy, nil)
+	ws, err := c.dial(aws.ToString(out.TokenValue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	var sawRequest bool
+	for {
+		_, data, err := ws.Read(context.Background())
+		if err != nil {
+			t.Fatalf("read: %v (no channel_closed)", err)
+		}
+		m, err := tunnel.UnmarshalMessage(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.PayloadType == tunnel.PayloadHandshakeRequest {
+			if m.SequenceNumber != 0 || m.Flags != tunnel.FlagsSYN || m.MessageType != tunnel.TypeOutputStreamData {
+				t.Errorf("HandshakeRequest header: seq %d flags %d type %q", m.SequenceNumber, m.Flags, m.MessageType)
+			}
+			var req tunnel.HandshakeRequest
+			json.Unmarshal(m.Payload, &req)
+			var st tunnel.SessionTypeRequest
+			if len(req.RequestedClientActions) == 1 {
+				json.Unmarshal(req.RequestedClientActions[0].ActionParameters, &st)
+			}
+			if st.SessionType != "Port" || string(st.Properties) != `{"portNumber":"22"}` {
+				t.Errorf("HandshakeRequest = %s", m.Payload)
+			}
+			sawRequest = true
+		}
+		if m.MessageType == tunnel.TypeChannelClosed {
+			var cc tunnel.ChannelClosed
+			json.Unmarshal(m.Payload, &cc)
+			if !sawRequest || !strings.Contains(cc.Output, "Handshake timed out") || m.Flags != tunnel.FlagsAck || m.SequenceNumber != 0 {
+				t.Errorf("channel_closed seq %d flags %d Output %q (HandshakeRequest seen: %v)", m.SequenceNumber, m.Flags, cc.Output, sawRequest)
+			}
+			return
+		}
+	}
+}
+
+// TestDCPausePublication: pause_publication stops output until
+// start_publication, then the held data flows.
+func TestDCPausePublication(t *testing.T) {
+	echo := startDCEcho(t, 0)
+	s, api, out := dcSession(t, echo.addr, &DCOptions{PerMessageDelay: 0}, DCFaults{})
+	var got bytes.Buffer
+	c := newDCClient(t, api, out, idHealthy, &got)
+	if err := c.start(aws.ToString(out.TokenValue)); err != nil {
+		t.Fatal(err)
+	}
+	c.waitHandshake()
+	id := aws.ToString(out.SessionId)
+	if err := s.SetDataChannelPaused(id, true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.pauses == 1 })
+	c.send(tunnel.PayloadOutput, []byte("held"))
+	if err := s.SetDataChannelPaused(id, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.received == 4 })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.starts != 1 || got.String() != "held" {
+		t.Errorf("start_publication %d, output %q", c.starts, got.String())
+	}
+	if err := s.SetDataChannelPaused("nope", true); err == nil {
+		t.Error("pausing an unknown session succeeded")
 	}
 }
