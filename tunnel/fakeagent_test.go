@@ -43,6 +43,8 @@ type fakeAgent struct {
 	opens     []OpenDataChannel
 	hsResp    *HandshakeResponse
 	hsSeen    chan struct{} // closed when hsResp is set
+	pings     int
+	pingsSeen chan struct{} // closed at the second websocket ping
 	pausedIn  int           // input messages that arrived well inside a pause
 	resumes   int
 	terminate int
@@ -70,7 +72,7 @@ type fakeSess struct {
 }
 
 func newFakeAgent(t *testing.T) *fakeAgent {
-	a := &fakeAgent{t: t, chunk: 1024, sessionType: "Port", sess: map[string]*fakeSess{}, hsSeen: make(chan struct{})}
+	a := &fakeAgent{t: t, chunk: 1024, sessionType: "Port", sess: map[string]*fakeSess{}, hsSeen: make(chan struct{}), pingsSeen: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/data-channel/", a.serveWS)
 	a.srv = httptest.NewServer(mux)
@@ -145,7 +147,14 @@ func (a *fakeAgent) agentCipher() *kmsCipher {
 
 func (a *fakeAgent) serveWS(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/v1/data-channel/")
-	c, err := websocket.Accept(w, r, nil)
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OnPingReceived: func(context.Context, []byte) bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if a.pings++; a.pings == 2 {
+			close(a.pingsSeen)
+		}
+		return true
+	}})
 	if err != nil {
 		return
 	}

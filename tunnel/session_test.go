@@ -323,3 +323,29 @@ func TestStreamURLOverride(t *testing.T) {
 		}
 	}
 }
+
+// An idle session keeps its socket alive with websocket pings.
+func TestSessionKeepalive(t *testing.T) {
+	a := newFakeAgent(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := Open(ctx, a, Options{Target: testTarget, PingInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pr, pw := io.Pipe()
+	go func() {
+		select {
+		case <-a.pingsSeen:
+		case <-ctx.Done():
+		}
+		pw.Close()
+	}()
+	if err := s.Run(ctx, pr, io.Discard); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("no keepalive pings reached the service")
+	}
+}
