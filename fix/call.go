@@ -67,7 +67,7 @@ type Wait struct {
 	Do   func(ctx context.Context) error
 }
 
-func (s *Wait) Summary() string { return "wait until " + s.What }
+func (s *Wait) Summary() string  { return "wait until " + s.What }
 func (s *Wait) Show(w io.Writer) { fmt.Fprintf(w, "wait until %s\n", s.What) }
 func (s *Wait) Apply(ctx context.Context) error {
 	if err := s.Do(ctx); err != nil {
