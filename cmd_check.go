@@ -40,6 +40,8 @@ func checkCommand() *cli.Command {
 			&cli.BoolFlag{Name: "strict", Usage: "warnings and undetermined checks also fail"},
 			&cli.StringSliceFlag{Name: "skip", Usage: "skip the check with this `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "list-checks", Usage: "list every check and exit"},
+			// For golden files and CI diffs: no timestamps or durations.
+			&cli.BoolFlag{Name: "deterministic", Hidden: true},
 			&cli.StringFlag{Name: "ssh-config", Usage: "check this ssh client config `FILE` (as ssh -F) instead of ~/.ssh/config"},
 		),
 		// Without this urfave/cli prints the whole help to stdout on a bad
@@ -54,19 +56,20 @@ func checkCommand() *cli.Command {
 // checkOptions is the parsed command line; newCheckEnv turns it into
 // dependencies, so tests can swap those without a command line.
 type checkOptions struct {
-	targets    []string
-	filters    []string
-	all        bool
-	opts       checks.Options
-	format     string
-	output     string
-	strict     bool
-	skip       []string
-	listChecks bool
-	sshConfig  string
-	noColor    bool
-	verbose    bool
-	timeout    time.Duration
+	targets       []string
+	filters       []string
+	all           bool
+	opts          checks.Options
+	format        string
+	output        string
+	strict        bool
+	skip          []string
+	listChecks    bool
+	sshConfig     string
+	deterministic bool
+	noColor       bool
+	verbose       bool
+	timeout       time.Duration
 }
 
 func runCheck(c *cli.Context) error {
@@ -169,7 +172,7 @@ func writeReport(stdout io.Writer, o checkOptions, rep report.Report) error {
 		defer f.Close()
 		w = f
 	}
-	ro := report.Options{Color: report.UseColor(w, o.noColor, os.Getenv), Detail: o.verbose}
+	ro := report.Options{Color: report.UseColor(w, o.noColor, os.Getenv), Detail: o.verbose, Deterministic: o.deterministic}
 	if err := report.Write(w, o.format, rep, ro); err != nil {
 		return fmt.Errorf("write %s report: %w", o.format, err)
 	}
@@ -191,18 +194,19 @@ var filterRE = regexp.MustCompile(`^tag:([^=]+)=(.*)$`)
 
 func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	o := checkOptions{
-		targets:    c.Args().Slice(),
-		filters:    c.StringSlice("filter"),
-		all:        c.Bool("all"),
-		format:     c.String("format"),
-		output:     c.String("output"),
-		strict:     c.Bool("strict"),
-		skip:       c.StringSlice("skip"),
-		listChecks: c.Bool("list-checks"),
-		sshConfig:  c.String("ssh-config"),
-		noColor:    inheritedBool(c, "no-color"),
-		verbose:    inheritedBool(c, "verbose"),
-		timeout:    inheritedDuration(c, "timeout"),
+		targets:       c.Args().Slice(),
+		filters:       c.StringSlice("filter"),
+		all:           c.Bool("all"),
+		format:        c.String("format"),
+		output:        c.String("output"),
+		strict:        c.Bool("strict"),
+		skip:          c.StringSlice("skip"),
+		listChecks:    c.Bool("list-checks"),
+		sshConfig:     c.String("ssh-config"),
+		deterministic: c.Bool("deterministic"),
+		noColor:       inheritedBool(c, "no-color"),
+		verbose:       inheritedBool(c, "verbose"),
+		timeout:       inheritedDuration(c, "timeout"),
 		opts: checks.Options{
 			OSUser:  c.String("user"),
 			Port:    c.Int("port"),
@@ -316,16 +320,22 @@ func credentialsProbe(profile string, clients *awsapi.Clients, loadErr error) fu
 		if info.Profile == "" {
 			info.Profile = os.Getenv("AWS_PROFILE")
 		}
-		if info.Profile != "" {
-			if sc, err := config.LoadSharedConfigProfile(ctx, info.Profile); err == nil {
+		if loadErr != nil {
+			if sc, ok := sharedProfile(ctx, info.Profile); ok {
 				info.SSO = sc.SSOStartURL != "" || sc.SSOSessionName != ""
 				info.Region = sc.Region
 			}
-		}
-		if loadErr != nil {
 			return info, loadErr
 		}
 		info.Region = clients.Region
+		for _, src := range clients.Config.ConfigSources {
+			if sc, ok := src.(config.SharedConfig); ok {
+				info.SSO = sc.SSOStartURL != "" || sc.SSOSessionName != ""
+				if info.Profile == "" {
+					info.Profile = sc.Profile
+				}
+			}
+		}
 		creds, err := clients.Config.Credentials.Retrieve(ctx)
 		if err != nil {
 			return info, fmt.Errorf("retrieve AWS credentials: %w", err)
@@ -334,6 +344,23 @@ func credentialsProbe(profile string, clients *awsapi.Clients, loadErr error) fu
 		info.CanExpire, info.Expires = creds.CanExpire, creds.Expires
 		return info, nil
 	}
+}
+
+// sharedProfile reads a profile when the full configuration failed to load,
+// honouring AWS_CONFIG_FILE as the SDK does.
+func sharedProfile(ctx context.Context, profile string) (config.SharedConfig, bool) {
+	if profile == "" {
+		return config.SharedConfig{}, false
+	}
+	sc, err := config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) {
+		if f := os.Getenv("AWS_CONFIG_FILE"); f != "" {
+			o.ConfigFiles = []string{f}
+		}
+		if f := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); f != "" {
+			o.CredentialsFiles = []string{f}
+		}
+	})
+	return sc, err == nil
 }
 
 func listChecks(w io.Writer) error {

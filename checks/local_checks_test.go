@@ -22,7 +22,8 @@ func TestLocalCredentials(t *testing.T) {
 		}
 	}
 	runLocalCases(t, credentialsCheck, []localCase{
-		{"static keys", ok(CredentialsInfo{Source: "EnvConfigCredentials"}), StatusPass, "resolved from EnvConfigCredentials (profile default)", ""},
+		{"static keys", ok(CredentialsInfo{Source: "EnvConfigCredentials"}), StatusPass, "resolved from EnvConfigCredentials (environment variables)", ""},
+		{"profile keys", ok(CredentialsInfo{Source: "SharedConfigCredentials: /home/u/.aws/credentials", Profile: "dev"}), StatusPass, "(profile dev)", ""},
 		{"valid for hours", ok(CredentialsInfo{Source: "SSOProvider", Profile: "dev", CanExpire: true, Expires: time.Now().Add(3 * time.Hour)}), StatusPass, "valid until", ""},
 		{"expiring soon", ok(CredentialsInfo{Source: "AssumeRoleProvider", Profile: "ops", CanExpire: true, Expires: time.Now().Add(2 * time.Minute)}), StatusWarn, "expire in", "aws configure --profile ops"},
 		{"expired", ok(CredentialsInfo{Source: "x", CanExpire: true, Expires: time.Now().Add(-time.Minute)}), StatusFail, "expired at", "aws configure"},

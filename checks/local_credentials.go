@@ -30,7 +30,8 @@ func runCredentials(ctx context.Context, env *Env) Result {
 			return Fail("SSO credentials are missing or expired").WithDetails(msg).WithFix(login, "")
 		case strings.Contains(low, "expired"):
 			return Fail("credentials have expired").WithDetails(msg).WithFix(login, "")
-		case strings.Contains(low, "profile") && (strings.Contains(low, "not exist") || strings.Contains(low, "not found")):
+		case strings.Contains(low, "failed to get shared config profile") ||
+			strings.Contains(low, "profile") && (strings.Contains(low, "not exist") || strings.Contains(low, "not found")):
 			return Fail("the AWS profile does not exist").WithDetails(msg).WithFix("aws configure --profile "+profileOr(info, env, "default"), "")
 		}
 		return Fail("no AWS credentials could be resolved").WithDetails(msg).
@@ -41,6 +42,9 @@ func runCredentials(ctx context.Context, env *Env) Result {
 		src = "the default chain"
 	}
 	who := "profile " + profileOr(info, env, "default")
+	if strings.HasPrefix(info.Source, "EnvConfig") {
+		who = "environment variables"
+	}
 	if info.CanExpire && !info.Expires.IsZero() {
 		left := time.Until(info.Expires)
 		if left <= 0 {
