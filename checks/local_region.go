@@ -10,8 +10,14 @@ func regionCheck() Check {
 }
 
 func runRegion(ctx context.Context, env *Env) Result {
-	if env.Options.Region != "" {
-		return Pass("%s (from --region or AWS_REGION)", env.Options.Region)
+	if r := env.Options.Region; r != "" {
+		// --region also reads AWS_REGION and AWS_DEFAULT_REGION; name the source.
+		for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+			if env.Local.Getenv(k) == r {
+				return Pass("%s (from %s)", r, k)
+			}
+		}
+		return Pass("%s (from --region)", r)
 	}
 	// The probe fills Region even when credentials fail: the region comes
 	// from the profile or environment before any credential is fetched.
