@@ -319,26 +319,30 @@ func fileSum(t testing.TB, path string) [32]byte {
 }
 
 // scpRoundTrip uploads n bytes with scp and downloads them again (both
-// through the tunnel) and checks both copies are byte-identical.
-func (e *e2e) scpRoundTrip(n int64, extra ...string) {
+// through the tunnel), checks both copies are byte-identical and returns
+// what the two runs printed on stderr.
+func (e *e2e) scpRoundTrip(n int64, extra ...string) string {
 	e.t.Helper()
 	dir := e.t.TempDir()
 	src, remote, back := filepath.Join(dir, "src"), filepath.Join(dir, "remote"), filepath.Join(dir, "back")
 	want := payload(e.t, src, n, byte(n))
 	base := append([]string{"scp"}, e.sshOpts(true)...)
 	base = append(base, extra...)
-	if r := e.run(nil, nil, append(base, src, e.dest()+":"+remote)...); r.code != 0 {
-		e.t.Fatalf("scp upload: exit %d\n%s\nsim:\n%s", r.code, r.stderr, e.simLog.String())
+	up := e.run(nil, nil, append(base, src, e.dest()+":"+remote)...)
+	if up.code != 0 {
+		e.t.Fatalf("scp upload: exit %d\n%s\nsim:\n%s", up.code, up.stderr, e.simLog.String())
 	}
 	if got := fileSum(e.t, remote); got != want {
 		e.t.Fatalf("upload of %d bytes differs", n)
 	}
-	if r := e.run(nil, nil, append(base, e.dest()+":"+remote, back)...); r.code != 0 {
-		e.t.Fatalf("scp download: exit %d\n%s", r.code, r.stderr)
+	down := e.run(nil, nil, append(base, e.dest()+":"+remote, back)...)
+	if down.code != 0 {
+		e.t.Fatalf("scp download: exit %d\n%s", down.code, down.stderr)
 	}
 	if got := fileSum(e.t, back); got != want {
 		e.t.Fatalf("download of %d bytes differs", n)
 	}
+	return up.stderr + down.stderr
 }
 
 func TestE2ESCP(t *testing.T) {
@@ -401,7 +405,12 @@ func TestE2EFaults(t *testing.T) {
 			e.sim.SetDataChannelFaults(tc.faults)
 			defer e.sim.SetDataChannelFaults(awssim.DCFaults{})
 			if tc.errHas == "" {
-				e.scpRoundTrip(n)
+				// --verbose: the proxy's diagnostics are checked for
+				// secrets like every other output.
+				log := e.scpRoundTrip(n, "--verbose")
+				if tc.name == "websocket_dropped" && !strings.Contains(log, "resumed") {
+					t.Fatalf("no resume in the proxy's log:\n%s", log)
+				}
 				return
 			}
 			dir := t.TempDir()
@@ -444,11 +453,34 @@ func TestE2EOneTimeKey(t *testing.T) {
 	if keys := e.eicKeys(); strings.TrimSpace(keys) != "" {
 		t.Fatalf("keys still held 61 s later: %q", keys)
 	}
-	entries, _ := os.ReadDir(e.tmp)
-	for _, en := range entries {
-		if strings.HasPrefix(en.Name(), "ssmdoctor-key-") {
-			t.Fatalf("one-time key directory %s left behind", en.Name())
+	if hasKeyDir(e.tmp) {
+		t.Fatal("one-time key directory left behind")
+	}
+	// Ctrl-C while ssh runs: the one-time key directory still goes.
+	cmd := exec.Command(ssmdoctorBin, append(append([]string{"ssh", "--ephemeral-key"}, opts...), e.dest(), "sleep 120")...)
+	cmd.Env = e.env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !hasKeyDir(e.tmp) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the one-time key directory never appeared")
 		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	waitDone := make(chan error, 1)
+	go func() { waitDone <- cmd.Wait() }()
+	select {
+	case <-waitDone:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("ssmdoctor ssh did not end after Ctrl-C")
+	}
+	if hasKeyDir(e.tmp) {
+		t.Fatal("one-time key directory left behind after Ctrl-C")
 	}
 	// With the key expired and no key of its own, the user's plain ssh
 	// (same proxy, no one-time key) is refused.
@@ -456,6 +488,16 @@ func TestE2EOneTimeKey(t *testing.T) {
 	if r.code == 0 {
 		t.Fatal("sshd accepted a key the simulator does not hold")
 	}
+}
+
+func hasKeyDir(tmp string) bool {
+	entries, _ := os.ReadDir(tmp)
+	for _, en := range entries {
+		if strings.HasPrefix(en.Name(), "ssmdoctor-key-") {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *e2e) eicKeys() string {
