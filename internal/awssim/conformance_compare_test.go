@@ -38,6 +38,16 @@ func (m idMap) apply(s string) string {
 	return s
 }
 
+// real returns the identifier that was renamed to symbol ("<assoc-id>").
+func (m idMap) real(symbol string) string {
+	for k, v := range m {
+		if v == symbol {
+			return k
+		}
+	}
+	return ""
+}
+
 // exclusion drops a path from a comparison, with why. Paths are dotted,
 // "*" matches any key or list index.
 type exclusion struct{ path, why string }

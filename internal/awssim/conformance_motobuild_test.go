@@ -71,12 +71,13 @@ func buildInMoto(t *testing.T, ctx context.Context, m *motoserver.Server) *motoW
 	w.defaultVpc, w.defaultVpcCidr = aws.ToString(def.Vpcs[0].VpcId), aws.ToString(def.Vpcs[0].CidrBlock)
 	w.defaultRtb = mainTable(t, ctx, e, w.defaultVpc)
 
-	imgs, err := e.DescribeImages(ctx, &ec2.DescribeImagesInput{})
-	must("describe images", err)
-	if len(imgs.Images) == 0 {
-		t.Fatal("moto setup: no AMIs")
+	// One of the AMIs moto bundles; listing them all costs seconds.
+	const ami = "ami-03cf127a"
+	imgs, err := e.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{ami}})
+	must("describe image "+ami, err)
+	if len(imgs.Images) != 1 {
+		t.Fatalf("moto setup: AMI %s not bundled with this moto", ami)
 	}
-	ami := aws.ToString(imgs.Images[0].ImageId)
 	launch := func(name string, sgs []string, md *ec2types.InstanceMetadataOptionsRequest) string {
 		out, err := e.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: ec2types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 			SubnetId: aws.String(w.subnet), SecurityGroupIds: sgs, MetadataOptions: md,
