@@ -23,7 +23,7 @@ const (
 
 // SSHConfigOptions say whose config to fix and how.
 type SSHConfigOptions struct {
-	Home       string // the user's home directory
+	Home string // the user's home directory
 	// PasswdHome is the home directory of the user's passwd entry, which
 	// is where ssh resolves "~" and relative Include paths (it ignores
 	// $HOME). When it differs from Home the Include names the file by its
