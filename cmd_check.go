@@ -219,6 +219,10 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		return o, usageErr("use one of: "+strings.Join(report.Formats(), ", "), "check: unknown --format %q", o.format)
 	}
 	for _, t := range o.targets {
+		if strings.HasPrefix(t, "-") {
+			// urfave/cli stops reading flags at the first target.
+			return o, usageErr("put flags before the targets: ssmdoctor check [flags] TARGET...", "check: %q after a target is not read as a flag", t)
+		}
 		if len(t) > 255 || !targetRE.MatchString(t) {
 			return o, usageErr("a target is an instance id (i-0123456789abcdef0, mi-…), a Name tag, a private IP or a private DNS name; only letters, digits and . _ : - are accepted",
 				"check: malformed target %q", t)

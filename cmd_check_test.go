@@ -191,6 +191,7 @@ func TestCheckCLIUsageErrorsExit2(t *testing.T) {
 		{"check", "--port", "70000"},
 		{"check", "--user", "root;id"},
 		{"check", "--no-such-flag"},
+		{"check", "i-0123456789abcdef0", "--verbose"},
 	} {
 		r := h.run(t, args...)
 		if r.code != 2 || !strings.HasPrefix(r.stderr, "error: ") || r.stdout != "" {
