@@ -58,8 +58,7 @@ func PlanStart(ctx context.Context, a *AWS, instanceID string) (*Plan, error) {
 }
 
 func pingStatus(ctx context.Context, a *AWS, id string) (ssmtypes.PingStatus, error) {
-	out, err := a.SSM.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{
-		Filters: []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: []string{id}}}})
+	out, err := a.SSM.DescribeInstanceInformation(ctx, ssmInfoInput(id))
 	if err != nil {
 		return "", fmt.Errorf("describe instance information of %s: %w", id, err)
 	}
@@ -69,4 +68,9 @@ func pingStatus(ctx context.Context, a *AWS, id string) (ssmtypes.PingStatus, er
 		}
 	}
 	return "", nil
+}
+
+func ssmInfoInput(id string) *ssm.DescribeInstanceInformationInput {
+	return &ssm.DescribeInstanceInformationInput{
+		Filters: []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: []string{id}}}}
 }
