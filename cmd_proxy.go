@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -67,7 +69,14 @@ func proxyCommand() *cli.Command {
 			if stdin == nil {
 				stdin = os.Stdin
 			}
-			runErr := s.Run(c.Context, stdin, c.App.Writer)
+			// ssh hangs up on its ProxyCommand as it exits. Catching that
+			// lets the session be terminated instead of left to time out.
+			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGHUP)
+			defer stop()
+			runErr := s.Run(ctx, stdin, c.App.Writer)
+			if ctx.Err() != nil && c.Context.Err() == nil {
+				runErr = nil // hung up by ssh: a normal end
+			}
 			st := s.Stats()
 			logf("session %s ended: %d messages sent, %d resent, %d received, %d duplicates, %d reconnects",
 				s.ID(), st.Sent, st.Resent, st.Received, st.Duplicates, st.Reconnects)
