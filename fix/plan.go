@@ -20,6 +20,9 @@ type Plan struct {
 	Steps []Step
 	// Already is set when nothing needs to change; it says what holds.
 	Already string
+	// PrintOnly marks a plan that only informs (a policy printed without
+	// --attach): nothing to change, but not "already configured" either.
+	PrintOnly bool
 }
 
 // Step is one change.
@@ -40,6 +43,10 @@ func (p *Plan) Show(w io.Writer) {
 	fmt.Fprintf(w, "== %s\n", p.Title)
 	for _, n := range p.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	if p.Empty() && p.PrintOnly {
+		fmt.Fprintf(w, "nothing changed: %s\n", p.Already)
+		return
 	}
 	if p.Empty() {
 		msg := p.Already
