@@ -187,8 +187,14 @@ func (s *Sim) ec2DescribeInstances(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var matched []*Instance
+	matched := insts
+	if len(filters) > 0 {
+		matched = nil
+	}
 	for _, inst := range insts {
+		if len(filters) == 0 {
+			break
+		}
 		ok, err := ec2ApplyFilters(filters, ec2InstanceFields(inst), inst.Tags)
 		if err != nil {
 			return nil, err
@@ -202,8 +208,9 @@ func (s *Sim) ec2DescribeInstances(c *Call) (any, error) {
 		return nil, perr
 	}
 	out := ec2DescribeInstancesOut{NextToken: next, Reservations: ec2ListOf([]ec2Reservation{})}
+	assocs := s.ec2AssocIndexLocked()
 	for _, inst := range matched[start:end] {
-		x := s.ec2InstanceXLocked(inst)
+		x := s.ec2InstanceXLocked(inst, assocs[inst.ID])
 		out.Reservations.Item = append(out.Reservations.Item, ec2Reservation{
 			ReservationID: "r-" + ec2Hex("reservation:"+inst.ID, 17),
 			OwnerID:       s.state.AccountID,
@@ -214,7 +221,7 @@ func (s *Sim) ec2DescribeInstances(c *Call) (any, error) {
 	return out, nil
 }
 
-func (s *Sim) ec2InstanceXLocked(inst *Instance) ec2InstanceX {
+func (s *Sim) ec2InstanceXLocked(inst *Instance, assoc *ProfileAssoc) ec2InstanceX {
 	st := s.state
 	az := ""
 	if sub, ok := st.Subnets[inst.SubnetID]; ok {
@@ -274,10 +281,26 @@ func (s *Sim) ec2InstanceXLocked(inst *Instance) ec2InstanceX {
 	if inst.State == "stopped" {
 		x.Reason = "User initiated"
 	}
-	if a := s.ec2CurrentAssocLocked(inst.ID); a != nil {
-		x.IamInstanceProfile = &ec2ProfileRef{Arn: a.ProfileArn, ID: a.ProfileID}
+	if assoc != nil {
+		x.IamInstanceProfile = &ec2ProfileRef{Arn: assoc.ProfileArn, ID: assoc.ProfileID}
 	}
 	return x
+}
+
+// ec2AssocIndexLocked maps each instance to its live association, so that
+// a page of a large fleet costs one pass over the associations, not one
+// per instance.
+func (s *Sim) ec2AssocIndexLocked() map[string]*ProfileAssoc {
+	idx := make(map[string]*ProfileAssoc, len(s.state.Associations))
+	for _, a := range s.state.Associations {
+		if a.State != "associated" && a.State != "associating" {
+			continue
+		}
+		if cur := idx[a.InstanceID]; cur == nil || a.ID < cur.ID {
+			idx[a.InstanceID] = a
+		}
+	}
+	return idx
 }
 
 // ec2CurrentAssocLocked is the instance's live profile association, the

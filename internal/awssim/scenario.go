@@ -752,9 +752,15 @@ func (st *State) normalizeAssociations() error {
 			inst.InstanceProfileName = p.Name
 		}
 	}
+	live := map[string]bool{}
+	for _, a := range st.Associations {
+		if a.State == "associated" || a.State == "associating" {
+			live[a.InstanceID] = true
+		}
+	}
 	for _, id := range scenarioKeys(st.Instances) {
 		inst := st.Instances[id]
-		if inst.InstanceProfileName == "" || !strings.HasPrefix(id, "i-") || st.hasAssociation(id) {
+		if inst.InstanceProfileName == "" || !strings.HasPrefix(id, "i-") || live[id] {
 			continue
 		}
 		p := st.InstanceProfile[inst.InstanceProfileName]
@@ -762,15 +768,6 @@ func (st *State) normalizeAssociations() error {
 		st.Associations[aid] = &ProfileAssoc{ID: aid, InstanceID: id, ProfileArn: st.profileArn(p), ProfileID: p.ID, State: "associated"}
 	}
 	return nil
-}
-
-func (st *State) hasAssociation(instanceID string) bool {
-	for _, a := range st.Associations {
-		if a.InstanceID == instanceID && (a.State == "associated" || a.State == "associating") {
-			return true
-		}
-	}
-	return false
 }
 
 func (st *State) profileArn(p *InstanceProfile) string {
