@@ -163,7 +163,7 @@ func TestAWSChecksStoppedInstance(t *testing.T) {
 	})
 	got := runAWS(t, f, ec2Target(testID), Options{})
 	r := got["instance-exists"]
-	if r.Status != StatusFail || r.FixID != "start" || r.Fix != "aws ec2 start-instances --instance-ids "+testID+" --region us-east-1" {
+	if r.Status != StatusFail || r.FixID != "start" || r.Fix != "ssmdoctor fix --start "+testID {
 		t.Fatalf("instance-exists = %+v", r)
 	}
 	wantStatus(t, got, map[string]Status{"instance-profile": StatusSkip, "instance-registered": StatusSkip, "instance-network": StatusSkip})
@@ -199,7 +199,9 @@ func TestAWSChecksOfflineWhenSimulationDenied(t *testing.T) {
 	f := healthyFake(testID)
 	f.deny("SimulatePrincipalPolicy")
 	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:StartSession","Resource":["arn:aws:ec2:*:*:instance/*","arn:aws:ssm:*::document/AWS-StartSSHSession"],"Condition":{"BoolIfExists":{"ssm:SessionDocumentAccessCheck":"true"}}}]}`
-	f.on("GetUser", func(any) (any, error) { return &iam.GetUserOutput{User: &iamtypes.User{UserName: aws.String("alice")}}, nil })
+	f.on("GetUser", func(any) (any, error) {
+		return &iam.GetUserOutput{User: &iamtypes.User{UserName: aws.String("alice")}}, nil
+	})
 	f.on("ListAttachedUserPolicies", func(any) (any, error) { return &iam.ListAttachedUserPoliciesOutput{}, nil })
 	f.on("ListUserPolicies", func(any) (any, error) { return &iam.ListUserPoliciesOutput{PolicyNames: []string{"ssh"}}, nil })
 	f.on("GetUserPolicy", func(any) (any, error) { return &iam.GetUserPolicyOutput{PolicyDocument: aws.String(policy)}, nil })

@@ -25,14 +25,14 @@ func runInstanceAgentVersion(ctx context.Context, env *Env) Result {
 		agentMinSSH, agentMuxPortFwd, agentMinDHMC, agentNoEC2Msgs)
 	fix := fmt.Sprintf("aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values=%s --region %s", env.Target.InstanceID, regionOf(env))
 	if !versionAtLeast(v, agentMinSSH) {
-		return Fail("agent %s is older than %s, the first to support SSH sessions", v, agentMinSSH).WithDetails(thresholds).WithFix(fix, "agent-update")
+		return Fail("agent %s is older than %s, the first to support SSH sessions", v, agentMinSSH).WithDetails(thresholds).WithFix(fix, "")
 	}
 	if info.IsLatestVersion != nil && !*info.IsLatestVersion {
 		r := Warn("agent %s works for SSH but is not the latest", v).WithDetails(thresholds)
 		if !versionAtLeast(v, agentMuxPortFwd) {
 			r = r.WithDetails("below " + agentMuxPortFwd + ": port forwarding is not multiplexed")
 		}
-		return r.WithFix(fix, "agent-update")
+		return r.WithFix(fix, "")
 	}
 	return Pass("agent %s", v).WithDetails(thresholds)
 }

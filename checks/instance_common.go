@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -58,5 +57,18 @@ func versionAtLeast(v, min string) bool {
 }
 
 func startCommand(env *Env) string {
-	return fmt.Sprintf("aws ec2 start-instances --instance-ids %s --region %s", env.Target.InstanceID, regionOf(env))
+	return fixCommand(env, "--start "+env.Target.InstanceID)
+}
+
+// fixCommand is the `ssmdoctor fix` line for a selector, carrying the
+// region the check looked at so that the fix acts on the same instance.
+func fixCommand(env *Env, selector string) string {
+	cmd := "ssmdoctor fix " + selector
+	if env.Options.Profile != "" {
+		cmd += " --profile " + env.Options.Profile
+	}
+	if env.Options.Region != "" {
+		cmd += " --region " + env.Options.Region
+	}
+	return cmd
 }

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"fmt"
 )
 
 func instanceHybridTierCheck() Check {
@@ -27,5 +26,5 @@ func runInstanceHybridTier(ctx context.Context, env *Env) Result {
 	return Fail("the account is on the %s tier: Session Manager refuses on-premises nodes", tier).
 		WithDetails("StartSession answers: Enable advanced-instances tier to use Session Manager with your on-premises instances",
 			"the advanced tier is charged per node").
-		WithFix(fmt.Sprintf("aws ssm update-service-setting --setting-id %s --setting-value advanced --region %s", settingActivationTier, regionOf(env)), "advanced-tier")
+		WithFix(fixCommand(env, "--hybrid-tier"), "hybrid-tier")
 }

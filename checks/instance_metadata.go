@@ -28,12 +28,12 @@ func runInstanceMetadata(ctx context.Context, env *Env) Result {
 	hop := fmt.Sprintf("hop limit %d: 1 suits an agent on the host; containerised agents need 2", aws.ToInt32(mo.HttpPutResponseHopLimit))
 	base := fmt.Sprintf("aws ec2 modify-instance-metadata-options --instance-id %s --http-endpoint enabled --http-tokens required --region %s", env.Target.InstanceID, regionOf(env))
 	if mo.HttpEndpoint == ec2types.InstanceMetadataEndpointStateDisabled {
-		return Fail("the metadata endpoint is disabled: the agent gets no role credentials").WithDetails(hop).WithFix(base, "imds")
+		return Fail("the metadata endpoint is disabled: the agent gets no role credentials").WithDetails(hop).WithFix(base, "")
 	}
 	if mo.HttpTokens != ec2types.HttpTokensStateRequired {
 		r := Pass("enabled, IMDSv1 and IMDSv2 accepted").WithDetails(hop)
 		if inst.IamInstanceProfile == nil {
-			r = Warn("enabled but IMDSv2 is not required, which Default Host Management needs").WithDetails(hop).WithFix(base, "imds")
+			r = Warn("enabled but IMDSv2 is not required, which Default Host Management needs").WithDetails(hop).WithFix(base, "")
 		}
 		return r
 	}

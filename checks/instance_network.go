@@ -68,7 +68,7 @@ func defaultRoute(rt *ec2types.RouteTable, inst *ec2types.Instance) (bool, strin
 func endpointPath(ctx context.Context, env *Env, inst *ec2types.Instance, subnet, routeNote string) Result {
 	vpc := aws.ToString(inst.VpcId)
 	region := regionOf(env)
-	fix := fmt.Sprintf("ssmdoctor fix --endpoints %s", env.Target.InstanceID)
+	fix := fixCommand(env, "--vpc-endpoints "+env.Target.InstanceID)
 	eps, err := env.AWS.VpcEndpoints(ctx, vpc)
 	if err != nil {
 		return undetermined(err)
@@ -98,7 +98,7 @@ func endpointPath(ctx context.Context, env *Env, inst *ec2types.Instance, subnet
 	if len(problems) == len(needed) && !anyEndpoint(eps, region) {
 		return Fail("subnet %s has no way out to Systems Manager: %s, and no VPC endpoints", subnet, routeNote).
 			WithDetails("add a NAT gateway route, or interface endpoints for "+strings.Join(needed, ", ")+" with private DNS").
-			WithFix(fix, "endpoints")
+			WithFix(fix, "vpc-endpoints")
 	}
 	for _, attr := range []ec2types.VpcAttributeName{ec2types.VpcAttributeNameEnableDnsSupport, ec2types.VpcAttributeNameEnableDnsHostnames} {
 		on, err := env.AWS.VpcAttribute(ctx, vpc, attr)
@@ -114,7 +114,7 @@ func endpointPath(ctx context.Context, env *Env, inst *ec2types.Instance, subnet
 	}
 	if len(problems) > 0 {
 		return Fail("private path incomplete: %s", problems[0]).WithDetails(problems[1:]...).
-			WithDetails("internet path: "+routeNote).WithFix(fix, "endpoints")
+			WithDetails("internet path: "+routeNote).WithFix(fix, "vpc-endpoints")
 	}
 	return Pass("interface endpoints for %s with private DNS and 443 open", strings.Join(needed, ", ")).
 		WithDetails("internet path: " + routeNote)

@@ -8,7 +8,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-const fixInstanceRole = "ssmdoctor fix --instance-role"
+const fixInstanceRole = "--instance-role"
 
 func instanceProfileCheck() Check {
 	return New("instance-profile", "instance has an IAM role for Systems Manager (profile or Default Host Management)", LayerInstance,
@@ -30,7 +30,7 @@ func runInstanceProfile(ctx context.Context, env *Env) Result {
 		}
 		if p.RoleName == "" {
 			return Fail("instance profile %s holds no role", p.Name).
-				WithFix(fmt.Sprintf("aws iam add-role-to-instance-profile --instance-profile-name %s --role-name ROLE", p.Name), "instance-role")
+				WithFix(fmt.Sprintf("aws iam add-role-to-instance-profile --instance-profile-name %s --role-name ROLE", p.Name), "")
 		}
 		return Pass("instance profile %s with role %s", p.Name, p.RoleName)
 	}
@@ -43,7 +43,7 @@ func dhmcResult(ctx context.Context, env *Env, inst *ec2types.Instance) Result {
 	noProfile := Fail("no instance profile is attached and Default Host Management is not enabled").
 		WithDetails("the agent logs: Systems Manager's instance management role is not configured for account",
 			"alternative: enable Default Host Management (ssmdoctor fix --dhmc), which also needs IMDSv2 and agent "+agentMinDHMC+" or later").
-		WithFix(fixInstanceRole, "instance-role")
+		WithFix(fixCommand(env, fixInstanceRole+" "+env.Target.InstanceID), "instance-role")
 	role, err := env.AWS.ServiceSetting(ctx, settingDHMCRole)
 	if err != nil {
 		return undetermined(err)
@@ -53,7 +53,7 @@ func dhmcResult(ctx context.Context, env *Env, inst *ec2types.Instance) Result {
 	}
 	if inst.MetadataOptions == nil || inst.MetadataOptions.HttpTokens != ec2types.HttpTokensStateRequired {
 		return Fail("no instance profile; Default Host Management (role %s) is enabled but the instance allows IMDSv1, which it does not serve", role).
-			WithFix(fmt.Sprintf("aws ec2 modify-instance-metadata-options --instance-id %s --http-tokens required --http-endpoint enabled --region %s", env.Target.InstanceID, regionOf(env)), "dhmc")
+			WithFix(fmt.Sprintf("aws ec2 modify-instance-metadata-options --instance-id %s --http-tokens required --http-endpoint enabled --region %s", env.Target.InstanceID, regionOf(env)), "")
 	}
 	info, err := env.AWS.InstanceInformation(ctx, env.Target.InstanceID)
 	if err != nil {
@@ -61,11 +61,11 @@ func dhmcResult(ctx context.Context, env *Env, inst *ec2types.Instance) Result {
 	}
 	if info == nil {
 		return Warn("no instance profile; Default Host Management (role %s) applies if the agent is %s or later, which cannot be seen until it registers", role, agentMinDHMC).
-			WithFix(fixInstanceRole, "instance-role")
+			WithFix(fixCommand(env, fixInstanceRole+" "+env.Target.InstanceID), "instance-role")
 	}
 	if v := aws.ToString(info.AgentVersion); !versionAtLeast(v, agentMinDHMC) {
 		return Fail("no instance profile; Default Host Management needs agent %s or later, the instance runs %s", agentMinDHMC, v).
-			WithFix(fixInstanceRole, "instance-role")
+			WithFix(fixCommand(env, fixInstanceRole+" "+env.Target.InstanceID), "instance-role")
 	}
 	return Pass("no instance profile: Default Host Management (role %s) covers it", role)
 }

@@ -51,10 +51,11 @@ func runInstanceRolePermissions(ctx context.Context, env *Env) Result {
 			missing = append(missing, reqs[i].Action)
 		}
 	}
-	fix := "aws iam attach-role-policy --role-name " + p.RoleName + " --policy-arn " + corePolicyArn
+	fix := fixCommand(env, "--instance-role "+env.Target.InstanceID)
 	switch {
 	case len(denied) > 0:
-		return Fail("role %s explicitly denies %s", p.RoleName, strings.Join(denied, "; ")).WithDetails(method).WithFix(fix, "instance-role")
+		return Fail("role %s explicitly denies %s", p.RoleName, strings.Join(denied, "; ")).WithDetails(method).
+			WithDetails("an explicit Deny wins over any policy ssmdoctor could attach: remove it from the role")
 	case len(missing) > 0:
 		return Fail("role %s lacks %s", p.RoleName, strings.Join(missing, ", ")).
 			WithDetails(method, "the agent registers but sessions fail to open their data channel, or it never registers").
