@@ -77,6 +77,15 @@ func newDCChannel(s *Sim, sess *simSession, clientID string, opts DCOptions, fau
 	}
 	go ch.resendLoop()
 	go ch.watchTerminate()
+	// Sim.Close cancels every channel: drop the target connection too, so
+	// that no pump stays blocked reading it.
+	context.AfterFunc(ctx, func() {
+		ch.mu.Lock()
+		if ch.tcp != nil {
+			ch.tcp.close(true)
+		}
+		ch.mu.Unlock()
+	})
 	return ch
 }
 
@@ -102,6 +111,7 @@ func (ch *dcChannel) serve(ws *websocket.Conn) {
 		// client has not acked goes again, in order.
 		for e := ch.out.Front(); e != nil; e = e.Next() {
 			o := e.Value.(*dcOut)
+			o.attempts = 0
 			conn.pushOut(o)
 		}
 		ch.held = nil
@@ -120,7 +130,7 @@ func (ch *dcChannel) serve(ws *websocket.Conn) {
 		return
 	}
 	ch.conn = nil
-	if !ch.ended {
+	if !ch.ended && ch.ctx.Err() == nil {
 		ch.grace = time.AfterFunc(ch.opts.GracePeriod, func() {
 			ch.s.logf("data channel %s: no reconnect within %v; ending the session", ch.id, ch.opts.GracePeriod)
 			ch.finish("")

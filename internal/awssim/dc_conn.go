@@ -136,4 +136,5 @@ type dcOut struct {
 	// toward the RTO, or every deep queue would trigger resends.
 	lastSent atomic.Int64
 	queuedOn atomic.Pointer[dcConn]
+	attempts int // timer resends since the last (re)connect; ch.mu
 }

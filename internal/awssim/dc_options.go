@@ -32,7 +32,7 @@ type DCOptions struct {
 	// waiting for ResumeSession and a reconnect (default 10 s).
 	GracePeriod time.Duration
 	// DrainTimeout bounds the wait for the client's acks of the last output
-	// after the target closed TCP (default 10 s).
+	// after the target closed TCP (default 30 s).
 	DrainTimeout time.Duration
 	// MaxInboundBuffer bounds the client messages held out of order
 	// (default 10000, the real receivers' capacity).
@@ -65,7 +65,7 @@ func (o DCOptions) withDefaults() DCOptions {
 		o.GracePeriod = 10 * time.Second
 	}
 	if o.DrainTimeout <= 0 {
-		o.DrainTimeout = 10 * time.Second
+		o.DrainTimeout = 30 * time.Second
 	}
 	if o.MaxInboundBuffer <= 0 {
 		o.MaxInboundBuffer = 10000

@@ -138,9 +138,10 @@ func (ch *dcChannel) resendOverdue() {
 	burst := 0
 	for e := ch.out.Front(); e != nil && burst < dcResendBurst; e = e.Next() {
 		o := e.Value.(*dcOut)
-		if o.queuedOn.Load() == conn || now.Sub(time.Unix(0, o.lastSent.Load())) < rto {
+		if o.queuedOn.Load() == conn || now.Sub(time.Unix(0, o.lastSent.Load())) < backoff(rto, o.attempts) {
 			continue
 		}
+		o.attempts++
 		if o == ch.held {
 			ch.held = nil
 		}
@@ -194,6 +195,15 @@ func (ch *dcChannel) waitDrained() bool {
 			return false
 		}
 	}
+}
+
+// backoff doubles a message's timeout with each resend (up to 8 s): a
+// client that is slow rather than lossy gets each message a few times, not
+// once per RTO, so a slow reader does not drown in duplicates. The agent
+// gets the same effect by resending only its oldest message.
+func backoff(rto time.Duration, attempts int) time.Duration {
+	d := rto << min(attempts, 6)
+	return min(d, 8*time.Second)
 }
 
 // dcRTT is the Jacobson-style estimator both real peers use (§8).
