@@ -100,6 +100,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		Commands: []*cli.Command{
 			checkCommand(),
+			fixCommand(),
 			sshCommand(),
 			scpCommand(),
 			proxyCommand(),

@@ -1,0 +1,397 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/fix"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/report"
+)
+
+func fixCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "fix",
+		Usage:     "repair what check found: show the change, confirm, apply, verify",
+		ArgsUsage: "[TARGET]  (with no selector: run the checks and offer each available fix)",
+		Description: "Every fix shows its change first (AWS calls with their parameters, files as a diff),\n" +
+			"asks on the terminal (or needs --yes), applies, and re-runs the check that called for it.\n" +
+			"Exit status: 0 done or already configured, 1 a check still fails afterwards, 2 usage or\n" +
+			"confirmation needed, 3 the fix could not be applied.",
+		Flags: append(globalFlags(),
+			&cli.BoolFlag{Name: "ssh-config", Usage: "route ssh i-* and mi-* through Session Manager (~/.ssh/ssmdoctor.conf + Include)"},
+			&cli.StringFlag{Name: "via", Usage: "ProxyCommand form for --ssh-config: native or aws-cli", Value: fix.ViaNative},
+			&cli.StringFlag{Name: "instance-role", Usage: "give `TARGET` an IAM role for Systems Manager"},
+			&cli.BoolFlag{Name: "replace", Usage: "with --instance-role: replace an existing instance profile"},
+			&cli.StringFlag{Name: "role-name", Usage: "role --instance-role creates", Value: fix.DefaultRoleName},
+			&cli.StringFlag{Name: "profile-name", Usage: "instance profile --instance-role creates", Value: fix.DefaultProfileName},
+			&cli.BoolFlag{Name: "user-policy", Usage: "print the least-privilege IAM policy for SSH (and attach it with --attach)"},
+			&cli.StringFlag{Name: "attach", Usage: "with --user-policy: put it inline on `user/NAME`, role/NAME or group/NAME"},
+			&cli.StringSliceFlag{Name: "instances", Usage: "with --user-policy: allow only these instance `ARN`s"},
+			&cli.StringFlag{Name: "tag", Usage: "with --user-policy: allow instances tagged `KEY=VALUE`"},
+			&cli.StringFlag{Name: "os-user", Usage: "with --user-policy: allow pushing one-time keys for this OS user"},
+			&cli.BoolFlag{Name: "dhmc", Usage: "turn on Default Host Management Configuration"},
+			&cli.BoolFlag{Name: "hybrid-tier", Usage: "move the account to the advanced-instances tier (hybrid mi- nodes)"},
+			&cli.StringFlag{Name: "vpc-endpoints", Usage: "create the Systems Manager interface endpoints `TARGET` needs"},
+			&cli.StringFlag{Name: "start", Usage: "start stopped `TARGET` and wait until it is Online"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "show the changes and make none"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "apply without asking"},
+			// Tests against the simulator wait in milliseconds, not seconds.
+			&cli.DurationFlag{Name: "poll", Hidden: true, Value: 5 * time.Second},
+		),
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageErr("run 'ssmdoctor fix --help' for usage", "fix: %v", err)
+		},
+		Action: runFix,
+	}
+}
+
+// fixRun holds what every fix of one invocation shares.
+type fixRun struct {
+	c        *cli.Context
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	dryRun   bool
+	yes      bool
+	profile  string
+	region   string
+	clients  *awsapi.Clients
+	clientsE error
+}
+
+// selectors maps each fix selector to the checks that call for it; after a
+// fix, those are re-run and printed.
+var selectorChecks = map[string][]string{
+	"ssh-config":    {"ssh-config"},
+	"instance-role": {"instance-profile", "instance-role-permissions"},
+	"user-policy":   {"caller-start-session", "caller-session-lifecycle", "caller-read-permissions"},
+	"dhmc":          {"instance-profile"},
+	"hybrid-tier":   {"instance-hybrid-tier"},
+	"vpc-endpoints": {"instance-network"},
+	"start":         {"instance-exists", "instance-registered"},
+}
+
+func runFix(c *cli.Context) error {
+	r := &fixRun{c: c, stdin: c.App.Reader, stdout: c.App.Writer, stderr: c.App.ErrWriter,
+		dryRun: c.Bool("dry-run"), yes: c.Bool("yes"),
+		profile: inheritedString(c, "profile"), region: inheritedString(c, "region")}
+	ctx := c.Context
+	if d := inheritedDuration(c, "timeout"); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	var chosen []string
+	for _, s := range []string{"ssh-config", "instance-role", "user-policy", "dhmc", "hybrid-tier", "vpc-endpoints", "start"} {
+		if c.IsSet(s) {
+			chosen = append(chosen, s)
+		}
+	}
+	if len(chosen) > 1 {
+		return usageErr("run one fix at a time, or 'ssmdoctor fix [TARGET]' to be offered each", "fix: choose one of --%s", strings.Join(chosen, ", --"))
+	}
+	if c.NArg() > 1 {
+		return usageErr("", "fix: at most one TARGET, got %d", c.NArg())
+	}
+	if len(chosen) == 0 {
+		return r.interactive(ctx, c.Args().First())
+	}
+	sel := chosen[0]
+	target := c.String(sel)
+	if sel == "ssh-config" || sel == "user-policy" || sel == "dhmc" || sel == "hybrid-tier" {
+		target = c.Args().First() // optional: the instance to verify against
+	} else if c.NArg() > 0 {
+		return usageErr("", "fix: --%s names its target; extra argument %q", sel, c.Args().First())
+	}
+	var t *checks.Target
+	if target != "" {
+		var err error
+		if t, err = r.resolve(ctx, target); err != nil {
+			return err
+		}
+	}
+	code, err := r.one(ctx, sel, t)
+	if err != nil {
+		return err
+	}
+	return codeOnly(code)
+}
+
+func (r *fixRun) aws(ctx context.Context) (*fix.AWS, error) {
+	if r.clients == nil && r.clientsE == nil {
+		r.clients, r.clientsE = awsapi.Load(ctx, awsapi.Options{Profile: r.profile, Region: r.region})
+	}
+	if r.clientsE != nil {
+		return nil, internalErr("run 'ssmdoctor check' to diagnose credentials and region", fmt.Errorf("fix: %w", r.clientsE))
+	}
+	a := fix.NewAWS(r.clients)
+	a.Poll = r.c.Duration("poll")
+	return a, nil
+}
+
+// env builds a fresh check environment: fresh, so that checks after a fix
+// do not answer from what was cached before it.
+func (r *fixRun) env(ctx context.Context, t *checks.Target) *checks.Env {
+	env := &checks.Env{Options: checks.Options{Profile: r.profile, Region: r.region, Port: 22}, Local: checks.NewLocalEnv(), Target: t}
+	if _, err := r.aws(ctx); err == nil {
+		env.AWS = checks.NewAWSEnv(r.clients)
+	}
+	env.Local.Credentials = credentialsProbe(r.profile, r.clients, r.clientsE)
+	return env
+}
+
+func (r *fixRun) resolve(ctx context.Context, target string) (*checks.Target, error) {
+	if len(target) > 255 || !targetRE.MatchString(target) {
+		return nil, usageErr("a target is an instance id, a Name tag, a private IP or a private DNS name", "fix: malformed target %q", target)
+	}
+	if _, err := r.aws(ctx); err != nil {
+		return nil, err
+	}
+	return resolveFixTarget(ctx, r.env(ctx, nil), target)
+}
+
+func resolveFixTarget(ctx context.Context, env *checks.Env, target string) (*checks.Target, error) {
+	ts, err := resolveTargets(ctx, env, checkOptions{targets: []string{target}})
+	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) && ee.err != nil {
+			ee.err = errors.New(strings.Replace(ee.err.Error(), "check: ", "fix: ", 1))
+		}
+		return nil, err
+	}
+	return ts[0], nil
+}
+
+// plan builds the plan of one selector.
+func (r *fixRun) plan(ctx context.Context, sel string, t *checks.Target) (*fix.Plan, error) {
+	if sel == "ssh-config" {
+		return r.planSSHConfig()
+	}
+	a, err := r.aws(ctx)
+	if err != nil {
+		return nil, err
+	}
+	needTarget := func() error {
+		if t == nil {
+			return usageErr("", "fix: --%s needs a TARGET", sel)
+		}
+		return nil
+	}
+	switch sel {
+	case "instance-role":
+		if err := needTarget(); err != nil {
+			return nil, err
+		}
+		return fix.PlanInstanceRole(ctx, a, t.InstanceID, fix.RoleOptions{RoleName: r.c.String("role-name"), ProfileName: r.c.String("profile-name"), Replace: r.c.Bool("replace")})
+	case "user-policy":
+		return fix.PlanUserPolicy(ctx, a, fix.UserPolicyOptions{Attach: r.c.String("attach"), Instances: r.c.StringSlice("instances"), Tag: r.c.String("tag"), OSUser: r.c.String("os-user")})
+	case "dhmc":
+		return fix.PlanDHMC(ctx, a)
+	case "hybrid-tier":
+		return fix.PlanHybridTier(ctx, a)
+	case "vpc-endpoints":
+		if err := needTarget(); err != nil {
+			return nil, err
+		}
+		return fix.PlanVPCEndpoints(ctx, a, t.InstanceID)
+	case "start":
+		if err := needTarget(); err != nil {
+			return nil, err
+		}
+		return fix.PlanStart(ctx, a, t.InstanceID)
+	}
+	return nil, usageErr("", "fix: no fix named %q", sel)
+}
+
+func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return nil, internalErr("", fmt.Errorf("fix: find home directory: %w", err))
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return nil, internalErr("", fmt.Errorf("fix: find the path of ssmdoctor: %w", err))
+	}
+	o := fix.SSHConfigOptions{Home: home, Executable: exe, Via: r.c.String("via"), Profile: r.profile, Region: r.region}
+	if u, err := user.Current(); err == nil {
+		o.PasswdHome = u.HomeDir
+	}
+	if o.Via != fix.ViaNative && o.Via != fix.ViaAWSCLI {
+		return nil, usageErr("", "fix: --via must be native or aws-cli, got %q", o.Via)
+	}
+	return fix.PlanSSHConfig(o)
+}
+
+// one runs plan, show, confirm, apply and verify for a selector and
+// returns the exit code.
+func (r *fixRun) one(ctx context.Context, sel string, t *checks.Target) (int, error) {
+	p, err := r.plan(ctx, sel, t)
+	if err != nil {
+		return 0, r.planError(sel, err)
+	}
+	p.Show(r.stdout)
+	if p.Empty() {
+		return exitOK, nil
+	}
+	if r.dryRun {
+		fmt.Fprintln(r.stdout, "dry run: nothing changed")
+		return exitOK, nil
+	}
+	ok, err := r.confirm(p.Title)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		fmt.Fprintln(r.stderr, "not applied")
+		return exitOK, nil
+	}
+	if err := p.Apply(ctx, r.stderr); err != nil {
+		var pe *fix.PartialError
+		if errors.As(err, &pe) {
+			pe.Report(r.stderr)
+		}
+		return 0, internalErr("run the same fix again to finish", fmt.Errorf("fix: %w", err))
+	}
+	for _, s := range p.Steps {
+		if fc, ok := s.(*fix.FileChange); ok && fc.Backup != "" {
+			fmt.Fprintf(r.stdout, "backup of %s: %s\n", fc.Shown, fc.Backup)
+		}
+	}
+	return r.verify(ctx, sel, t), nil
+}
+
+func (r *fixRun) planError(sel string, err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	if rf, ok := fix.IsRefusal(err); ok {
+		return &exitError{code: exitProblems, err: fmt.Errorf("fix --%s: %s", sel, rf.What), hint: rf.Hint}
+	}
+	return internalErr("", fmt.Errorf("fix --%s: %w", sel, err))
+}
+
+// confirm asks on the terminal; without one, only --yes proceeds.
+func (r *fixRun) confirm(title string) (bool, error) {
+	if r.yes {
+		return true, nil
+	}
+	if !isTerminal(r.stdin) {
+		return false, usageErr("re-run with --yes to apply, or --dry-run to only look", "fix: refusing to change anything without confirmation: stdin is not a terminal")
+	}
+	fmt.Fprintf(r.stderr, "apply %s? [y/N] ", title)
+	line, _ := bufio.NewReader(r.stdin).ReadString('\n')
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes", nil
+}
+
+func isTerminal(in io.Reader) bool {
+	f, ok := in.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// verify re-runs the checks that called for sel and prints their results.
+func (r *fixRun) verify(ctx context.Context, sel string, t *checks.Target) int {
+	ids := selectorChecks[sel]
+	env := r.env(ctx, t)
+	list := checks.ForTarget(checks.All(), t != nil)
+	outs := checks.Run(ctx, env, list, checks.RunOptions{})
+	code := exitOK
+	shown := 0
+	for _, o := range outs {
+		if !slices.Contains(ids, o.ID) {
+			continue
+		}
+		shown++
+		fmt.Fprintf(r.stdout, "verify %s: %s: %s\n", o.ID, o.Result.Status, o.Result.Message)
+		if o.Result.Status == checks.StatusFail {
+			code = exitProblems
+		}
+	}
+	if shown == 0 {
+		fmt.Fprintln(r.stdout, "verify: name a TARGET to re-run the instance checks this fix answers")
+	}
+	return code
+}
+
+// interactive runs the checks, offers each available fix in turn, then
+// re-runs the checks and prints the final report.
+func (r *fixRun) interactive(ctx context.Context, target string) error {
+	var t *checks.Target
+	if target != "" {
+		var err error
+		if t, err = r.resolve(ctx, target); err != nil {
+			return err
+		}
+	}
+	run := func() []checks.Outcome {
+		return checks.Run(ctx, r.env(ctx, t), checks.ForTarget(checks.All(), t != nil), checks.RunOptions{})
+	}
+	var offered []string
+	for _, o := range run() {
+		id := o.Result.FixID
+		if id == "" || slices.Contains(offered, id) || (o.Result.Status != checks.StatusFail && o.Result.Status != checks.StatusWarn) {
+			continue
+		}
+		if _, known := selectorChecks[id]; !known {
+			continue
+		}
+		offered = append(offered, id)
+		fmt.Fprintf(r.stdout, "%s: %s: %s\n", o.ID, o.Result.Status, o.Result.Message)
+		p, err := r.plan(ctx, id, t)
+		if err != nil {
+			fmt.Fprintf(r.stderr, "error: %v\n", r.planError(id, err))
+			continue
+		}
+		p.Show(r.stdout)
+		if p.Empty() || r.dryRun {
+			continue
+		}
+		ok, err := r.confirm(p.Title)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if err := p.Apply(ctx, r.stderr); err != nil {
+			var pe *fix.PartialError
+			if errors.As(err, &pe) {
+				pe.Report(r.stderr)
+			}
+			return internalErr("run the same fix again to finish", fmt.Errorf("fix: %w", err))
+		}
+	}
+	if len(offered) == 0 {
+		fmt.Fprintln(r.stdout, "no fix available: nothing the checks found has a fix")
+	}
+	rep := report.Report{Version: version, GeneratedAt: time.Now(), Targets: []report.Target{{Checks: run()}}}
+	if t != nil {
+		rep.Targets[0].Input, rep.Targets[0].InstanceID, rep.Targets[0].Region = t.Input, t.InstanceID, t.Region
+	}
+	ro := report.Options{Color: report.UseColor(r.stdout, inheritedBool(r.c, "no-color"), os.Getenv)}
+	if err := report.Write(r.stdout, "human", rep, ro); err != nil {
+		return internalErr("", fmt.Errorf("fix: write report: %w", err))
+	}
+	return codeOnly(checkExitCode(rep.Summarize(), false))
+}
