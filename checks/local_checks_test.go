@@ -123,6 +123,10 @@ func TestLocalSSHIdentity(t *testing.T) {
 			m.files["/home/u/.ssh/id_rsa"] = fakeFile{mode: 0o600}
 		}, StatusFail, "/home/u/.ssh/work.pem does not exist", "ssh-keygen"},
 		{"no keys at all", func(m *fakeMachine, _ *Options) { m.sshG(host, baseG+nativeProxy) }, StatusWarn, "no private key found", "ssh-keygen -t ed25519"},
+		{"IdentityFile none", func(m *fakeMachine, _ *Options) {
+			m.sshG(host, "identityfile none\nuser ec2-user\n"+nativeProxy)
+			userConfig(m, "Host i-*\n  IdentityFile none\n")
+		}, StatusWarn, "no private key found", ""},
 		{"one-time keys", func(_ *fakeMachine, o *Options) { o.Ephemeral = true }, StatusPass, "not needed", ""},
 		{"ssh -G fails", func(m *fakeMachine, _ *Options) {
 			m.runs["/usr/bin/ssh -G "+host] = fakeRun{err: errors.New("exit status 255")}

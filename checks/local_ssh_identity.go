@@ -33,6 +33,9 @@ func runSSHIdentity(ctx context.Context, env *Env) Result {
 	var found, tooOpen, missing []string
 	var fix []string
 	for _, f := range eff.Config.All("identityfile") {
+		if f == "none" { // IdentityFile none: keys come from the agent only
+			continue
+		}
 		path := env.Local.ExpandHome(f)
 		fi, err := env.Local.Stat(path)
 		switch {
