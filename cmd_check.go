@@ -128,6 +128,11 @@ func runCheck(c *cli.Context) error {
 	if err := writeReport(stdout, o, rep); err != nil {
 		return internalErr("", err)
 	}
+	// The report shows what finished; a run cut short is not a clean bill.
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return internalErr("raise --timeout, or leave it at 0 for no overall limit",
+			fmt.Errorf("check: --timeout %s ran out before every check finished", o.timeout))
+	}
 	return codeOnly(checkExitCode(rep.Summarize(), o.strict))
 }
 

@@ -210,6 +210,17 @@ func TestCheckCLIInternalErrorExit3(t *testing.T) {
 	}
 }
 
+func TestCheckCLIOverallTimeoutExit3(t *testing.T) {
+	h := newCheckHome(t)
+	r := h.run(t, "--timeout", "1ns", "check", "--skip", "caller-identity", "--format", "json")
+	if r.code != 3 || !strings.Contains(r.stderr, "--timeout 1ns ran out") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if c := jsonCheck(t, r.stdout, "ssh-client"); c["status"] != "error" {
+		t.Fatalf("the report still shows what did not finish: %v", c)
+	}
+}
+
 func TestCheckCLIListChecks(t *testing.T) {
 	h := newCheckHome(t)
 	r := h.run(t, "check", "--list-checks")
