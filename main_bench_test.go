@@ -58,7 +58,8 @@ func benchSCP(b *testing.B, delay time.Duration, size int64, upload, tunnel bool
 	var opts []string
 	host := e.sshd.User + "@" + e2eID
 	if tunnel {
-		opts = e.viaProxy(ssmdoctorBin + " proxy %h %p")
+		// e.g. SSMDOCTOR_BENCH_PROXY_ARGS="--chunk-size 16384"
+		opts = e.viaProxy(ssmdoctorBin + " proxy " + os.Getenv("SSMDOCTOR_BENCH_PROXY_ARGS") + " %h %p")
 	} else {
 		opts = append(e.direct(), "-P", strconv.Itoa(e.sshd.Port))
 		host = e.sshd.User + "@127.0.0.1"
