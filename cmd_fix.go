@@ -301,13 +301,22 @@ func (r *fixRun) confirm(title string) (bool, error) {
 	return a == "y" || a == "yes", nil
 }
 
+// isTerminal is a character device other than the null device: a child
+// started without input gets /dev/null, which is a character device too
+// and must never count as someone answering the prompt.
 func isTerminal(in io.Reader) bool {
 	f, ok := in.(*os.File)
 	if !ok {
 		return false
 	}
 	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(fi, null) {
+		return false
+	}
+	return true
 }
 
 // verify re-runs the checks that called for sel and prints their results.
