@@ -169,3 +169,41 @@ func (m *memo[K, V]) has(k K) bool {
 	_, ok := m.m[k]
 	return ok
 }
+
+// claim marks the keys nobody answers yet as answered by the caller, who
+// must then resolve each one it got back: a batch call can answer many
+// keys at once and still be made only once when targets run concurrently.
+// Keys already answered or being answered are left to get.
+func (m *memo[K, V]) claim(ks []K) []K {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = map[K]*memoEntry[V]{}
+	}
+	var out []K
+	for _, k := range ks {
+		if _, ok := m.m[k]; ok {
+			continue
+		}
+		m.m[k] = &memoEntry[V]{done: make(chan struct{})}
+		out = append(out, k)
+	}
+	return out
+}
+
+// resolve answers a claimed key, waking its waiters. As in get, an answer
+// cut short by a context is forgotten so a later caller tries again.
+func (m *memo[K, V]) resolve(k K, v V, err error) {
+	m.mu.Lock()
+	e := m.m[k]
+	if e == nil {
+		m.mu.Unlock()
+		return
+	}
+	e.v, e.err = v, err
+	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		delete(m.m, k)
+	}
+	m.mu.Unlock()
+	close(e.done)
+}

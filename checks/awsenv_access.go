@@ -105,34 +105,21 @@ func simKey(arn string, r accessReq) string {
 
 // simulate answers reqs from the cache, batching the unknown ones: one call
 // per distinct context, carrying every action and up to
-// simulateResourceBatch resources.
+// simulateResourceBatch resources. Requests another goroutine is already
+// simulating are waited for, not asked again.
 func (e *AWSEnv) simulate(ctx context.Context, arn string, reqs []accessReq) ([]*SimDecision, error) {
-	type group struct {
-		context   []ctxValue
-		actions   map[string]bool
-		resources map[string]bool
-	}
-	groups := map[string]*group{}
-	var order []string
+	byKey := map[string]accessReq{}
+	var ks []string
 	for _, r := range reqs {
-		if e.simulations.has(simKey(arn, r)) {
-			continue
+		k := simKey(arn, r)
+		if _, dup := byKey[k]; !dup {
+			byKey[k] = r
+			ks = append(ks, k)
 		}
-		k := ctxKey(r.Context)
-		g := groups[k]
-		if g == nil {
-			g = &group{context: r.Context, actions: map[string]bool{}, resources: map[string]bool{}}
-			groups[k] = g
-			order = append(order, k)
-		}
-		g.actions[r.Action] = true
-		g.resources[r.Resource] = true
 	}
-	for _, k := range order {
-		g := groups[k]
-		if err := e.simulateGroup(ctx, arn, g.context, keys(g.actions), keys(g.resources)); err != nil {
-			return nil, err
-		}
+	mine := e.simulations.claim(ks)
+	if len(mine) > 0 {
+		e.simulateClaimed(ctx, arn, mine, byKey)
 	}
 	out := make([]*SimDecision, len(reqs))
 	for i, r := range reqs {
@@ -147,7 +134,56 @@ func (e *AWSEnv) simulate(ctx context.Context, arn string, reqs []accessReq) ([]
 	return out, nil
 }
 
-func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []ctxValue, actions, resources []string) error {
+// simulateClaimed simulates the claimed keys and resolves every one of
+// them, with its decision or with the error that prevented it.
+func (e *AWSEnv) simulateClaimed(ctx context.Context, arn string, mine []string, byKey map[string]accessReq) {
+	type group struct {
+		context   []ctxValue
+		actions   map[string]bool
+		resources map[string]bool
+	}
+	groups := map[string]*group{}
+	var order []string
+	for _, k := range mine {
+		r := byKey[k]
+		ck := ctxKey(r.Context)
+		g := groups[ck]
+		if g == nil {
+			g = &group{context: r.Context, actions: map[string]bool{}, resources: map[string]bool{}}
+			groups[ck] = g
+			order = append(order, ck)
+		}
+		g.actions[r.Action] = true
+		g.resources[r.Resource] = true
+	}
+	got := map[string]*SimDecision{}
+	var err error
+	for _, ck := range order {
+		g := groups[ck]
+		if err = e.simulateGroup(ctx, arn, g.context, keys(g.actions), keys(g.resources), got); err != nil {
+			break
+		}
+	}
+	for _, k := range mine {
+		r := byKey[k]
+		switch d := got[k]; {
+		case d != nil:
+			e.simulations.resolve(k, d, nil)
+		case err != nil:
+			e.simulations.resolve(k, nil, err)
+		default:
+			e.simulations.resolve(k, nil, &CallError{Call: "iam:SimulatePrincipalPolicy", Err: fmt.Errorf("no result for %s on %s", r.Action, r.Resource)})
+		}
+		delete(got, k)
+	}
+	// The cross product of a group's actions and resources answers
+	// questions nobody asked yet; keep them.
+	for k, d := range got {
+		e.simulations.put(k, d, nil)
+	}
+}
+
+func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []ctxValue, actions, resources []string, got map[string]*SimDecision) error {
 	var entries []iamtypes.ContextEntry
 	for _, v := range cv {
 		entries = append(entries, iamtypes.ContextEntry{ContextKeyName: aws.String(v.Key), ContextKeyType: v.Type, ContextKeyValues: v.Values})
@@ -164,14 +200,14 @@ func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []ctxValue, a
 				return callErr("iam:SimulatePrincipalPolicy", err)
 			}
 			for _, r := range page.EvaluationResults {
-				e.storeSimResult(arn, cv, r)
+				collectSimResult(got, arn, cv, r)
 			}
 		}
 	}
 	return nil
 }
 
-func (e *AWSEnv) storeSimResult(arn string, cv []ctxValue, r iamtypes.EvaluationResult) {
+func collectSimResult(got map[string]*SimDecision, arn string, cv []ctxValue, r iamtypes.EvaluationResult) {
 	action := aws.ToString(r.EvalActionName)
 	put := func(resource string, dec iamtypes.PolicyEvaluationDecisionType, st []iamtypes.Statement, missing []string) {
 		d := &SimDecision{Decision: iampolicy.Decision(dec), Missing: missing}
@@ -182,7 +218,7 @@ func (e *AWSEnv) storeSimResult(arn string, cv []ctxValue, r iamtypes.Evaluation
 			}
 			d.Statements = append(d.Statements, name)
 		}
-		e.simulations.put(simKey(arn, accessReq{Action: action, Resource: resource, Context: cv}), d, nil)
+		got[simKey(arn, accessReq{Action: action, Resource: resource, Context: cv})] = d
 	}
 	if len(r.ResourceSpecificResults) > 0 {
 		for _, rs := range r.ResourceSpecificResults {

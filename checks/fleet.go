@@ -17,22 +17,28 @@ const fleetConcurrency = 8
 // each target makes no further calls (in the usual case where the caller may
 // simulate and no policy scopes sessions by tag).
 //
-// Lower bound on API calls for N instances (all in env's region), P distinct
-// instance profiles with R distinct roles, V distinct VPCs, of which Ve rely
-// on VPC endpoints (no NAT/IGW route), when instances came from --all or
-// --filter (ResolveTargets already described them):
+// Lower bound on API calls for N EC2 instances and H hybrid (mi-) nodes
+// (all in env's region), P distinct instance profiles with R distinct
+// roles, V distinct VPCs, of which Ve rely on VPC endpoints (no NAT/IGW
+// route), when instances came from --all or --filter (ResolveTargets
+// already described them and listed the hybrid nodes):
 //
 //	ceil(N/1000)             ec2:DescribeInstances (in ResolveTargets)
-//	+ ceil(N/50)             ssm:DescribeInstanceInformation
+//	+ max(1, ceil(H/50))     ssm:DescribeInstanceInformation, ResourceType ManagedInstance (in ResolveTargets)
+//	+ ceil(N/50)             ssm:DescribeInstanceInformation (EC2 instances by id)
 //	+ P                      iam:GetInstanceProfile
 //	+ 2R                     iam:ListAttachedRolePolicies + iam:SimulatePrincipalPolicy (role)
 //	+ 3*ceil(V/200)          ec2:DescribeRouteTables, DescribeVpcEndpoints, DescribeSecurityGroups (at least; pages of 100/1000/1000)
 //	+ 2Ve                    ec2:DescribeVpcAttribute (DNS support, DNS hostnames)
 //	+ 1                      sts:GetCallerIdentity
-//	+ ceil(N/100)            iam:SimulatePrincipalPolicy (caller, StartSession over instance ARNs)
+//	+ ceil((N+H)/100)        iam:SimulatePrincipalPolicy (caller, StartSession over instance and managed-instance ARNs)
 //	+ 3                      iam:SimulatePrincipalPolicy (caller: document, session lifecycle, read permissions)
 //	+ 1                      ssm:GetDocument (session preferences)
 //	+ [1]                    ssm:GetServiceSetting (DHMC) when some instance has no profile
+//	+ [1]                    ssm:GetServiceSetting (activation tier) when H > 0
+//
+// The bound holds with targets checked concurrently: a simulation another
+// target is already making is waited for, not repeated (memo.claim).
 //
 // Each policy that scopes StartSession by aws:ResourceTag adds one
 // simulation per distinct tag set; offline evaluation (simulation denied)
@@ -54,11 +60,18 @@ func PrefetchFleet(ctx context.Context, env *Env, targets []*Target) error {
 	if err := a.prefetchInstances(ctx, ec2IDs); err != nil {
 		return err
 	}
-	info, err := a.fetchInstanceInfo(ctx, allIDs)
+	// Hybrid nodes listed by ResolveTargets are already answered.
+	var unknown []string
+	for _, id := range allIDs {
+		if !a.info.has(id) {
+			unknown = append(unknown, id)
+		}
+	}
+	info, err := a.fetchInstanceInfo(ctx, unknown)
 	if err != nil {
 		return err
 	}
-	for _, id := range allIDs {
+	for _, id := range unknown {
 		a.info.put(id, &instanceInfoRec{info: info[id]}, nil)
 	}
 

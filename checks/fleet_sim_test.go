@@ -2,17 +2,82 @@ package checks
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 )
 
-// fleetRun resolves --all, prefetches and runs every check on every
-// instance, returning the number of API calls the simulator received.
-func fleetRun(tb testing.TB, n int, latency time.Duration) (calls int, counts map[string]int, wall time.Duration) {
+// fleetTargetConcurrency is how many targets the check command runs at once
+// (cmd_check.go's targetConcurrency); the benchmark does the same so that
+// its wall time is the command's.
+const fleetTargetConcurrency = 8
+
+// hybridFleet is a generated fleet of n EC2 instances plus h hybrid (mi-)
+// nodes registered through an activation, on the demo's standard tier.
+func hybridFleet(n, h int) *awssim.State {
+	st := awssim.GenerateFleet(n, awssim.DefaultFleetMix, 1)
+	for i := range h {
+		id := fmt.Sprintf("mi-0%016x", 0xc0ffee0000+i)
+		st.Instances[id] = &awssim.Instance{
+			ID: id, State: "running", PlatformName: "Ubuntu", PlatformVersion: "22.04",
+			PrivateIP: fmt.Sprintf("192.168.%d.%d", 10+i/250, 1+i%250),
+			Tags:      []awssim.Tag{{Key: "Name", Value: fmt.Sprintf("onprem-%03d", i)}, {Key: "Scenario", Value: "hybrid-standard-tier"}},
+			Agent: awssim.Agent{Installed: true, Version: awssim.LatestAgentVersion, IsLatest: true,
+				ComputerName: fmt.Sprintf("onprem-%03d", i), IamRole: "SSMHybridRole"},
+		}
+	}
+	return st
+}
+
+// simEnvAttempts is simEnv with the command's retry settings (the SDK's 3
+// attempts) instead of one, so that a transient transport error (see
+// awsapi's DetachedBodyClient) costs one retried call rather than the fleet
+// batch, which would make every target simulate alone.
+func simEnvAttempts(tb testing.TB, st *awssim.State, keyID string, attempts int) (*AWSEnv, *awssim.Sim) {
 	tb.Helper()
-	a, s := simEnv(tb, awssim.GenerateFleet(n, awssim.DefaultFleetMix, 1), awssim.DemoAccessKey)
+	key := st.AccessKeys[keyID]
+	if key == nil {
+		tb.Fatalf("scenario has no access key %s", keyID)
+	}
+	s, err := awssim.New(st, awssim.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Start(""); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	c, err := awsapi.Load(context.Background(), awsapi.Options{
+		Region: "us-east-1", Endpoint: s.URL(), MaxAttempts: attempts, MaxBackoff: 50 * time.Millisecond,
+		Credentials: credentials.NewStaticCredentialsProvider(key.ID, key.Secret, key.SessionToken),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return NewAWSEnv(c), s
+}
+
+// fleetResult is one fleet run: the API calls the simulator received and
+// the wall time from target resolution to the last check.
+type fleetResult struct {
+	targets, hybrid int
+	calls           int
+	counts          map[string]int
+	wall            time.Duration
+	statuses        map[string]map[Status]int // check id -> status -> instances
+}
+
+// fleetRun resolves --all, prefetches and runs every AWS check on every
+// target, fleetTargetConcurrency targets at a time as the command does.
+func fleetRun(tb testing.TB, st *awssim.State, latency time.Duration) fleetResult {
+	tb.Helper()
+	a, s := simEnvAttempts(tb, st, awssim.DemoAccessKey, 3)
 	s.SetLatency(latency)
 	s.ResetCalls()
 	ctx := context.Background()
@@ -27,43 +92,98 @@ func fleetRun(tb testing.TB, n int, latency time.Duration) (calls int, counts ma
 	if err := PrefetchFleet(ctx, &Env{AWS: a}, targets); err != nil {
 		tb.Fatal(err)
 	}
+	res := fleetResult{targets: len(targets), statuses: map[string]map[Status]int{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, fleetTargetConcurrency)
 	for _, tg := range targets {
-		Run(ctx, &Env{AWS: a, Target: tg}, awsChecks(), RunOptions{Concurrency: 8})
+		if tg.Hybrid {
+			res.hybrid++
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			outs := Run(ctx, &Env{AWS: a, Target: tg}, awsChecks(), RunOptions{Concurrency: 8})
+			mu.Lock()
+			defer mu.Unlock()
+			for _, o := range outs {
+				if res.statuses[o.ID] == nil {
+					res.statuses[o.ID] = map[Status]int{}
+				}
+				res.statuses[o.ID][o.Result.Status]++
+			}
+		}()
 	}
-	wall = time.Since(start)
-	counts = s.AllCalls()
-	for _, v := range counts {
-		calls += v
+	wg.Wait()
+	res.wall = time.Since(start)
+	res.counts = s.AllCalls()
+	for _, v := range res.counts {
+		res.calls += v
 	}
-	return calls, counts, wall
+	return res
 }
 
-func TestSimFleetCallsWithinBound(t *testing.T) {
-	const n = 300
-	calls, counts, _ := fleetRun(t, n, 0)
+// fleetLowerBound is PrefetchFleet's formula for a generated fleet: P
+// profiles each with one role (R = P), the network calls once for all
+// VPCs, VPC attributes for the one VPC that relies on endpoints, the DHMC
+// setting (some instances have no profile) and, with hybrid nodes, the
+// activation tier; the demo admin may simulate.
+func fleetLowerBound(st *awssim.State) int {
 	ceil := func(a, b int) int { return (a + b - 1) / b }
-	// The PrefetchFleet formula: P profiles each with one role (R = P), the
-	// network calls once for all VPCs, VPC attributes for the one VPC that
-	// relies on endpoints, one DHMC setting read; the demo admin may simulate.
 	profiles := map[string]bool{}
-	for _, in := range awssim.GenerateFleet(n, awssim.DefaultFleetMix, 1).Instances {
-		if in.InstanceProfileName != "" && in.State != "terminated" {
+	n, h := 0, 0
+	for id, in := range st.Instances {
+		if id[:3] == "mi-" {
+			h++
+			continue
+		}
+		if in.State == "terminated" {
+			continue
+		}
+		n++
+		if in.InstanceProfileName != "" {
 			profiles[in.InstanceProfileName] = true
 		}
 	}
 	p := len(profiles)
-	bound := ceil(n, 1000) + ceil(n, 50) + p + 2*p + 3 + 2 + 1 + ceil(n, simulateResourceBatch) + 3 + 1 + 1
-	t.Logf("%d calls for %d instances, lower bound %d: %v", calls, n, bound, counts)
-	if float64(calls) > 1.1*float64(bound) {
-		t.Errorf("%d calls, more than 1.1 x the bound %d", calls, bound)
+	tier := 0
+	if h > 0 {
+		tier = 1
+	}
+	return ceil(n, 1000) + max(1, ceil(h, 50)) + ceil(n, 50) + p + 2*p + 3 + 2 + 1 + ceil(n+h, simulateResourceBatch) + 3 + 1 + 1 + tier
+}
+
+func TestSimFleetCallsWithinBound(t *testing.T) {
+	const n, h = 300, 60
+	st := hybridFleet(n, h)
+	bound := fleetLowerBound(hybridFleet(n, h))
+	r := fleetRun(t, st, 0)
+	t.Logf("%d calls for %d instances and %d hybrid nodes, lower bound %d: %v", r.calls, n, h, bound, r.counts)
+	if r.targets != n+h || r.hybrid != h {
+		t.Fatalf("--all selected %d targets (%d hybrid), want %d (%d hybrid)", r.targets, r.hybrid, n+h, h)
+	}
+	if float64(r.calls) > 1.1*float64(bound) {
+		t.Errorf("%d calls, more than 1.1 x the bound %d", r.calls, bound)
+	}
+	if got := r.counts["ssm.GetConnectionStatus"]; got != 0 {
+		t.Errorf("GetConnectionStatus called %d times in a fleet run", got)
+	}
+	// Every hybrid node fails the tier check (the demo account is on the
+	// standard tier); no EC2 instance runs it.
+	if got := r.statuses["instance-hybrid-tier"]; got[StatusFail] != h || got[StatusSkip] != n {
+		t.Errorf("instance-hybrid-tier over the fleet: %v, want %d fail and %d skip", got, h, n)
 	}
 }
 
 func benchmarkFleet(b *testing.B, n int) {
+	st := hybridFleet(n, 0)
+	bound := fleetLowerBound(st)
 	for range b.N {
-		calls, _, wall := fleetRun(b, n, 20*time.Millisecond)
-		b.ReportMetric(float64(calls), "calls")
-		b.ReportMetric(wall.Seconds(), "wall-s")
+		r := fleetRun(b, hybridFleet(n, 0), 20*time.Millisecond)
+		b.ReportMetric(float64(r.calls), "calls")
+		b.ReportMetric(float64(bound), "bound")
+		b.ReportMetric(r.wall.Seconds(), "wall-s")
 	}
 }
 

@@ -64,40 +64,31 @@ var (
 var liveStates = []string{"pending", "running", "stopping", "stopped"}
 
 // ResolveTargets turns the command line into instances: explicit inputs,
-// or every live instance (all), or those matching tag filters
-// ("tag:KEY=VALUE"). Fleet selections are one paged DescribeInstances.
+// or every live instance and hybrid node (all), or those matching tag
+// filters ("tag:KEY=VALUE"). Fleet selections are one paged
+// DescribeInstances plus one paged DescribeInstanceInformation (see
+// listFleet).
 func ResolveTargets(ctx context.Context, env *Env, inputs, filters []string, all bool) ([]*Target, error) {
 	for _, in := range inputs {
 		if !targetCharsRE.MatchString(in) {
 			return nil, &MalformedTargetError{Input: in, Reason: "only letters, digits and . _ : - are accepted, starting with a letter or digit"}
 		}
 	}
-	var ec2Filters []ec2types.Filter
+	var tags []tagFilter
 	for _, f := range filters {
 		kv, ok := strings.CutPrefix(f, "tag:")
 		k, v, ok2 := strings.Cut(kv, "=")
 		if !ok || !ok2 || k == "" {
 			return nil, &MalformedTargetError{Input: f, Reason: "a filter is tag:KEY=VALUE"}
 		}
-		ec2Filters = append(ec2Filters, ec2types.Filter{Name: aws.String("tag:" + k), Values: []string{v}})
+		tags = append(tags, tagFilter{key: k, value: v})
 	}
 	if env == nil || env.AWS == nil {
 		return nil, errors.New("resolve targets: AWS configuration could not be loaded")
 	}
 	a := env.AWS
-	if all || len(ec2Filters) > 0 {
-		ec2Filters = append(ec2Filters, ec2types.Filter{Name: aws.String("instance-state-name"), Values: liveStates})
-		insts, err := a.describeInstances(ctx, a.ec2, ec2Filters)
-		if err != nil {
-			return nil, fmt.Errorf("list instances: %w", err)
-		}
-		out := make([]*Target, 0, len(insts))
-		for i := range insts {
-			id := aws.ToString(insts[i].InstanceId)
-			out = append(out, &Target{Input: id, InstanceID: id, Region: a.Region, Name: tagValue(insts[i].Tags, "Name")})
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].InstanceID < out[j].InstanceID })
-		return out, nil
+	if all || len(tags) > 0 {
+		return a.listFleet(ctx, tags)
 	}
 	var out []*Target
 	for _, in := range inputs {
