@@ -169,7 +169,8 @@ func (ch *dcChannel) finish(output string) {
 		return
 	}
 	ch.ended = true
-	ch.s.logf("data channel %s: ending (output %q): sent %d, resent %d, refused %d client messages", ch.id, output, ch.sent, ch.resent, ch.refused)
+	ch.s.logf("data channel %s: ending (output %q): sent %d, resent %d, refused %d client messages; rtt %v rto %v",
+		ch.id, output, ch.sent, ch.resent, ch.refused, ch.rtt.rtt, ch.rtt.rto)
 	if ch.hsTimer != nil {
 		ch.hsTimer.Stop()
 	}

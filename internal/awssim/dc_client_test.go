@@ -70,7 +70,7 @@ func newDCClient(t testing.TB, api *ssm.Client, out *ssm.StartSessionOutput, tar
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &dcClient{
 		t: t, api: api, sessionID: aws.ToString(out.SessionId), streamURL: aws.ToString(out.StreamUrl),
-		target: target, clientID: tunnel.NewUUID().String(), chunk: 1024, window: 4096, sink: sink,
+		target: target, clientID: tunnel.NewUUID().String(), chunk: 1024, window: 1024, sink: sink,
 		ctx: ctx, cancel: cancel,
 		out: list.New(), outBySeq: map[int64]*list.Element{}, inBuf: map[int64]*tunnel.Message{},
 		space: make(chan struct{}, 1), handshakeDone: make(chan struct{}), closed: make(chan tunnel.ChannelClosed, 1),
