@@ -110,7 +110,7 @@ func resolveOne(ctx context.Context, a *AWSEnv, in string) (*Target, error) {
 		if info == nil {
 			return nil, &TargetNotFoundError{Input: in, Region: a.Region}
 		}
-		return &Target{Input: in, InstanceID: in, Region: a.Region, Name: aws.ToString(info.Name), Hybrid: true}, nil
+		return &Target{Input: in, InstanceID: in, Region: a.Region, Name: hybridName(info), Hybrid: true}, nil
 	}
 	if ec2IDRE.MatchString(in) {
 		inst, err := a.Instance(ctx, in)

@@ -39,7 +39,7 @@ func (a *AWSEnv) listFleet(ctx context.Context, tags []tagFilter) ([]*Target, er
 	}
 	for _, n := range nodes {
 		id := aws.ToString(n.InstanceId)
-		out = append(out, &Target{Input: id, InstanceID: id, Region: a.Region, Name: aws.ToString(n.Name), Hybrid: true})
+		out = append(out, &Target{Input: id, InstanceID: id, Region: a.Region, Name: hybridName(n), Hybrid: true})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].InstanceID < out[j].InstanceID })
 	return out, nil
@@ -73,4 +73,13 @@ func (a *AWSEnv) listHybridNodes(ctx context.Context, tags []tagFilter) ([]*ssmt
 		}
 	}
 	return out, nil
+}
+
+// hybridName is the node's activation name, else its host name: hybrid
+// nodes have no Name tag unless someone added one.
+func hybridName(n *ssmtypes.InstanceInformation) string {
+	if name := aws.ToString(n.Name); name != "" {
+		return name
+	}
+	return aws.ToString(n.ComputerName)
 }
