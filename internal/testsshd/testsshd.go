@@ -39,7 +39,7 @@ type Options struct {
 	// "%u %t %k %f" (user, key type, base64 key, fingerprint); the keys it
 	// prints are accepted in addition to the authorized_keys file. sshd only
 	// runs such a command from a root-owned path no one else can write, so
-	// this needs root; without root the test is skipped.
+	// this needs root; without root the test is skipped, even in CI.
 	AuthorizedKeysScript string
 	// NoAuthorizedKeysFile leaves the generated user key out of
 	// authorized_keys, so that only AuthorizedKeysScript can admit a key.
@@ -144,7 +144,9 @@ func Start(t testing.TB, opts Options) *Server {
 		skipOrFail(t, "ssh-keygen not found: cannot make a host key")
 	}
 	if opts.AuthorizedKeysScript != "" && os.Geteuid() != 0 {
-		skipOrFail(t, "AuthorizedKeysCommand needs a root-owned path: run as root")
+		// Not a missing tool but a property of the account (GitHub's
+		// runners are not root), so this skips even when CI=true.
+		t.Skip("skipping: sshd runs an AuthorizedKeysCommand only from a root-owned path; run as root")
 	}
 	if os.Geteuid() == 0 {
 		// The Debian sshd refuses to start without its privilege separation
