@@ -88,6 +88,9 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	// Wrapped after loading, so that the loader can still configure the
+	// SDK's own client (custom CA bundles, proxies).
+	cfg.HTTPClient = &DetachedBodyClient{Next: cfg.HTTPClient}
 	return FromConfig(cfg, o.Endpoints), nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 )
 
 // startSim starts a simulator over st on a random loopback port and stops
@@ -36,6 +38,9 @@ func awsConfig(s *Sim, keyID, secret, token string) aws.Config {
 		BaseEndpoint: aws.String(s.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, token),
 		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+		// Without it about one large response in ten fails on loopback
+		// (see awsapi.DetachedBodyClient).
+		HTTPClient: awsapi.NewHTTPClient(),
 	}
 }
 

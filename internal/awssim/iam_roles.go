@@ -110,6 +110,7 @@ func (s *Sim) iamCreateRole(c *Call) (any, error) {
 	r := &Role{
 		Name: name, ID: newIAMID("AROA"), Path: path, AssumeRolePolicy: decodeDocText(trust),
 		PermissionBoundary: boundary, Tags: tags, CreatedAt: s.now().UTC(), MaxSessionDuration: maxDur,
+		Description:    c.Form.Get("Description"),
 		InlinePolicies: map[string]string{},
 	}
 	s.state.Roles[name] = r

@@ -155,10 +155,12 @@ func (s *Sim) iamSimulatePrincipalPolicy(c *Call) (any, error) {
 			er.EvalResourceName = "*"
 		}
 		var perRes []xmlResourceResult
-		anyAllow, anyExplicit, boundaryOK := false, false, true
+		// The top-level decision is the most restrictive across resources:
+		// allowed only when every resource is allowed.
+		allAllow, anyExplicit, boundaryOK := true, false, true
 		for _, res := range resources {
 			r := iampolicy.Evaluate(identity, boundary, iampolicy.Request{Action: action, Resource: res, Context: in.ctx})
-			anyAllow = anyAllow || r.Decision == iampolicy.Allowed
+			allAllow = allAllow && r.Decision == iampolicy.Allowed
 			anyExplicit = anyExplicit || r.Decision == iampolicy.ExplicitDeny
 			boundaryOK = boundaryOK && r.BoundaryAllowed
 			rr := xmlResourceResult{EvalResourceName: res, EvalResourceDecision: string(r.Decision)}
@@ -174,7 +176,7 @@ func (s *Sim) iamSimulatePrincipalPolicy(c *Call) (any, error) {
 		switch {
 		case anyExplicit:
 			er.EvalDecision = string(iampolicy.ExplicitDeny)
-		case anyAllow:
+		case allAllow:
 			er.EvalDecision = string(iampolicy.Allowed)
 		default:
 			er.EvalDecision = string(iampolicy.ImplicitDeny)

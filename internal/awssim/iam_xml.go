@@ -32,6 +32,7 @@ type xmlRole struct {
 	Arn                      string           `xml:"Arn"`
 	CreateDate               string           `xml:"CreateDate"`
 	AssumeRolePolicyDocument string           `xml:"AssumeRolePolicyDocument,omitempty"`
+	Description              string           `xml:"Description,omitempty"`
 	MaxSessionDuration       int              `xml:"MaxSessionDuration,omitempty"`
 	PermissionsBoundary      *xmlBoundary     `xml:"PermissionsBoundary,omitempty"`
 	Tags                     *members[xmlTag] `xml:"Tags,omitempty"`
@@ -131,6 +132,7 @@ func (s *Sim) roleXMLLocked(r *Role) xmlRole {
 		Arn:                      iamArn(s.state.AccountID, "role", r.Path, r.Name),
 		CreateDate:               ISOTime(r.CreatedAt),
 		AssumeRolePolicyDocument: encodeDoc(r.AssumeRolePolicy),
+		Description:              r.Description,
 		MaxSessionDuration:       r.MaxSessionDuration,
 		PermissionsBoundary:      boundaryXML(r.PermissionBoundary),
 		Tags:                     xmlTags(r.Tags),

@@ -200,6 +200,7 @@ type Role struct {
 	ID                 string            `json:"RoleId"`
 	Path               string            `json:"Path"`
 	AssumeRolePolicy   string            `json:"AssumeRolePolicyDocument"` // plain JSON
+	Description        string            `json:"Description"`
 	AttachedPolicies   []string          `json:"AttachedPolicyArns"`
 	InlinePolicies     map[string]string `json:"InlinePolicies"` // name -> plain JSON
 	PermissionBoundary string            `json:"PermissionsBoundaryArn"`

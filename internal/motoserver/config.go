@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 )
 
 // Config is an SDK config that reaches this server as accountID (12
@@ -25,8 +27,9 @@ func (s *Server) ConfigWithKey(accountID, keyID, secret, token string) aws.Confi
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token, Source: "motoserver"}, nil
 		}),
-		Retryer:    func() aws.Retryer { return aws.NopRetryer{} },
-		HTTPClient: &http.Client{Transport: accountHeader{account: accountID, next: http.DefaultTransport}},
+		Retryer: func() aws.Retryer { return aws.NopRetryer{} },
+		// DetachedBodyClient: see its comment (a client-side race on fast servers).
+		HTTPClient: &awsapi.DetachedBodyClient{Next: &http.Client{Transport: accountHeader{account: accountID, next: http.DefaultTransport}}},
 	}
 }
 
