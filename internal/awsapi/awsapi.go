@@ -90,7 +90,11 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 	}
 	// Wrapped after loading, so that the loader can still configure the
 	// SDK's own client (custom CA bundles, proxies).
-	cfg.HTTPClient = &DetachedBodyClient{Next: cfg.HTTPClient}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = NewHTTPClient()
+	} else {
+		cfg.HTTPClient = &DetachedBodyClient{Next: cfg.HTTPClient}
+	}
 	return FromConfig(cfg, o.Endpoints), nil
 }
 

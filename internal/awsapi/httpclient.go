@@ -42,5 +42,8 @@ func (c *DetachedBodyClient) Do(r *http.Request) (*http.Response, error) {
 		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		r.ContentLength = int64(len(body))
 	}
+	if c.Next == nil {
+		return awshttp.NewBuildableClient().Do(r)
+	}
 	return c.Next.Do(r)
 }
