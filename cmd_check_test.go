@@ -155,7 +155,7 @@ func TestCheckCLIFailureExit1(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "✗ ssh routes the target through Session Manager: no ProxyCommand applies to i-0123456789abcdef0: ssh would try to resolve it as a hostname") ||
-		!strings.Contains(r.stdout, "fix: ssmdoctor fix ssh-config") {
+		!strings.Contains(r.stdout, "fix: ssmdoctor fix --ssh-config") {
 		t.Fatalf("stdout:\n%s", r.stdout)
 	}
 }

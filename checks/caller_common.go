@@ -15,7 +15,6 @@ const (
 	callerTimeout   = 60 * time.Second
 	sshDocument     = "AWS-StartSSHSession"
 	fixUserPolicy   = "user-policy"
-	fixUserPolicyCm = "ssmdoctor fix --user-policy"
 )
 
 // awsReady returns the "could not determine" result when there is no AWS
@@ -62,7 +61,7 @@ func principalCtx(c *Caller) []ctxValue {
 
 // judge turns decisions into a result: explicit denies first (they need an
 // administrator), then missing allows (a statement fixes them).
-func judge(reqs []accessReq, decs []*SimDecision, method, okMsg, statement string) Result {
+func judge(env *Env, reqs []accessReq, decs []*SimDecision, method, okMsg, statement string) Result {
 	var denied, missing []string
 	var details []string
 	for i, r := range reqs {
@@ -87,9 +86,20 @@ func judge(reqs []accessReq, decs []*SimDecision, method, okMsg, statement strin
 	case len(missing) > 0:
 		return Fail("no policy allows %s", strings.Join(missing, "; ")).WithDetails(details...).
 			WithDetails("least-privilege statement to add:", statement).
-			WithFix(fixUserPolicyCm, fixUserPolicy)
+			WithFix(userPolicyFix(env), fixUserPolicy)
 	}
 	return Pass("%s", okMsg).WithDetails(method)
+}
+
+// userPolicyFix prints the least-privilege policy for the account and
+// region the check looked at; with one-time keys the policy must also let
+// the caller push them for the OS user.
+func userPolicyFix(env *Env) string {
+	sel := "--user-policy"
+	if env.Options.Ephemeral {
+		sel += " --os-user " + osUserOf(env)
+	}
+	return fixCommand(env, sel)
 }
 
 func instanceArn(c *Caller, region string, t *Target) string {

@@ -15,6 +15,14 @@ func callerInstanceConnectCheck() Check {
 		[]string{"caller-identity"}, callerTimeout, runCallerInstanceConnect)
 }
 
+// osUserOf is the OS user one-time keys are pushed for.
+func osUserOf(env *Env) string {
+	if env.Options.OSUser != "" {
+		return env.Options.OSUser
+	}
+	return defaultOSUser
+}
+
 func runCallerInstanceConnect(ctx context.Context, env *Env) Result {
 	if !env.Options.Ephemeral {
 		return Skip("one-time keys are not used: your own key authenticates")
@@ -32,10 +40,7 @@ func runCallerInstanceConnect(ctx context.Context, env *Env) Result {
 	if c.Kind == "root" {
 		return Pass("the root user may push keys")
 	}
-	user := env.Options.OSUser
-	if user == "" {
-		user = defaultOSUser
-	}
+	user := osUserOf(env)
 	region := regionOf(env)
 	cv := append([]ctxValue{{Key: "ec2:osuser", Type: types.ContextKeyTypeEnumString, Values: []string{user}}}, principalCtx(c)...)
 	reqs := []accessReq{{Action: "ec2-instance-connect:SendSSHPublicKey", Resource: instanceArn(c, region, env.Target), Context: cv}}
@@ -44,5 +49,5 @@ func runCallerInstanceConnect(ctx context.Context, env *Env) Result {
 		return accessError(err)
 	}
 	stmt := fmt.Sprintf(`{"Effect": "Allow", "Action": "ec2-instance-connect:SendSSHPublicKey", "Resource": "arn:aws:ec2:%s:%s:instance/*", "Condition": {"StringEquals": {"ec2:osuser": "%s"}}}`, region, c.Account, user)
-	return judge(reqs, decs, method, fmt.Sprintf("one-time keys for OS user %s may be pushed to %s", user, env.Target.InstanceID), stmt)
+	return judge(env, reqs, decs, method, fmt.Sprintf("one-time keys for OS user %s may be pushed to %s", user, env.Target.InstanceID), stmt)
 }

@@ -33,7 +33,7 @@ func runCallerKMS(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return accessError(err)
 	}
-	res := judge(reqs, decs, method, "kms:GenerateDataKey allowed on "+key,
+	res := judge(env, reqs, decs, method, "kms:GenerateDataKey allowed on "+key,
 		fmt.Sprintf(`{"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": "%s"}`, key))
 	return res.WithDetails("the key policy must also allow you; IAM simulation does not read key policies")
 }

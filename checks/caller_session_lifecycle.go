@@ -37,7 +37,7 @@ func runCallerSessionLifecycle(ctx context.Context, env *Env) Result {
 	if c.Kind == "assumed-role" {
 		stmt = `{"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"], "Resource": "arn:aws:ssm:*:*:session/*", "Condition": {"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": ["${aws:userid}"]}}}`
 	}
-	res := judge(reqs, decs, method, "your sessions (session/"+c.SessionPrefix()+"-*) can be ended and resumed", stmt)
+	res := judge(env, reqs, decs, method, "your sessions (session/"+c.SessionPrefix()+"-*) can be ended and resumed", stmt)
 	if res.Status == StatusFail {
 		res = res.WithDetails("without ssm:TerminateSession, ending a session (or a missing session-manager-plugin) shows up as an AccessDeniedException for TerminateSession")
 	}

@@ -43,7 +43,7 @@ func runCallerStartSession(ctx context.Context, env *Env) Result {
 	if env.Target != nil {
 		msg = fmt.Sprintf("ssm:StartSession allowed on %s and document %s", env.Target.InstanceID, sshDocument)
 	}
-	return judge(reqs, decs, method, msg, startSessionStatement(region, c.Account))
+	return judge(env, reqs, decs, method, msg, startSessionStatement(region, c.Account))
 }
 
 // startDocReq asks for the SSH document with the access check on, as the

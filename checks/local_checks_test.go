@@ -79,17 +79,17 @@ func TestLocalSSHConfig(t *testing.T) {
 			userConfig(m, "Host i-* mi-*\n  ProxyCommand ssmdoctor proxy %h %p\n")
 		}, StatusPass, "ssmdoctor ProxyCommand, set at /home/u/.ssh/config line 2 (Host i-* mi-*)", ""},
 		{"aws cli proxy", func(m *fakeMachine, _ *Options) { m.sshG(host, baseG+cliProxy) }, StatusPass, "aws-cli ProxyCommand", ""},
-		{"no proxy", func(m *fakeMachine, _ *Options) { m.sshG(host, baseG) }, StatusFail, "no ProxyCommand applies", "ssmdoctor fix ssh-config"},
+		{"no proxy", func(m *fakeMachine, _ *Options) { m.sshG(host, baseG) }, StatusFail, "no ProxyCommand applies", "ssmdoctor fix --ssh-config"},
 		{"shadowed by Host *", func(m *fakeMachine, _ *Options) {
 			m.sshG(host, baseG+"proxycommand ssh -W %h:%p bastion\n")
 			userConfig(m, "Host *\n  ProxyCommand ssh -W %h:%p bastion\n\nHost i-* mi-*\n  ProxyCommand ssmdoctor proxy %h %p\n")
-		}, StatusFail, "line 5 (Host i-* mi-*) is shadowed by /home/u/.ssh/config line 2 (Host *)", "ssmdoctor fix ssh-config"},
+		}, StatusFail, "line 5 (Host i-* mi-*) is shadowed by /home/u/.ssh/config line 2 (Host *)", "ssmdoctor fix --ssh-config"},
 		{"another proxy", func(m *fakeMachine, _ *Options) {
 			m.sshG(host, baseG+"proxycommand nc -X connect %h %p\n")
-		}, StatusWarn, "not Session Manager", "ssmdoctor fix ssh-config"},
+		}, StatusWarn, "not Session Manager", "ssmdoctor fix --ssh-config"},
 		{"ssh refuses the config", func(m *fakeMachine, _ *Options) {
 			m.runs["/usr/bin/ssh -G "+host] = fakeRun{stderr: "/home/u/.ssh/config line 2: no argument after keyword \"proxycommand\"\n", err: errors.New("exit status 255")}
-		}, StatusFail, "ssh refuses its configuration", "ssmdoctor fix ssh-config"},
+		}, StatusFail, "ssh refuses its configuration", "ssmdoctor fix --ssh-config"},
 	})
 }
 
@@ -149,13 +149,13 @@ func TestLocalPlugin(t *testing.T) {
 		{"no proxy: not needed", func(m *fakeMachine, _ *Options) { m.sshG(host, baseG) }, StatusPass, "not needed", ""},
 		{"current", cli("1.2.707.0\n", nil), StatusPass, "session-manager-plugin 1.2.707.0", ""},
 		{"exactly the minimum", cli("1.1.23.0\n", nil), StatusPass, "1.1.23.0", ""},
-		{"too old", cli("1.1.17.0\n", nil), StatusFail, "older than 1.1.23.0", "ssmdoctor fix ssh-config"},
-		{"wrong CPU", cli("", fmt.Errorf("fork/exec: %w", errors.New("exec format error"))), StatusFail, "built for another CPU", "ssmdoctor fix ssh-config"},
+		{"too old", cli("1.1.17.0\n", nil), StatusFail, "older than 1.1.23.0", "ssmdoctor fix --ssh-config"},
+		{"wrong CPU", cli("", fmt.Errorf("fork/exec: %w", errors.New("exec format error"))), StatusFail, "built for another CPU", "ssmdoctor fix --ssh-config"},
 		{"no version printed", cli("hello\n", nil), StatusWarn, "no version", ""},
 		{"plugin missing", func(m *fakeMachine, o *Options) {
 			cli("", nil)(m, o)
 			delete(m.path, "session-manager-plugin")
-		}, StatusFail, "session-manager-plugin is not on PATH", "ssmdoctor fix ssh-config"},
+		}, StatusFail, "session-manager-plugin is not on PATH", "ssmdoctor fix --ssh-config"},
 		{"plugin in the installer's directory", func(m *fakeMachine, o *Options) {
 			cli("", nil)(m, o)
 			delete(m.path, "session-manager-plugin")

@@ -34,7 +34,7 @@ func runPlugin(ctx context.Context, env *Env) Result {
 	if sshconfig.ClassifyProxy(eff.Config.ProxyCommand()) != sshconfig.ProxyAWSCLI {
 		return Pass("not needed: the native proxy needs neither CLI nor plugin")
 	}
-	switchFix := "ssmdoctor fix ssh-config   # use the native proxy: no CLI or plugin needed"
+	switchFix := sshConfigFix + "   # use the native proxy: no CLI or plugin needed"
 	if _, err := env.Local.LookPath("aws"); err != nil {
 		return Fail("the ssh config runs `aws ssm start-session` but the AWS CLI is not on PATH").
 			WithFix(switchFix, "ssh-config")

@@ -10,7 +10,7 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
 
-const sshConfigFix = "ssmdoctor fix ssh-config"
+const sshConfigFix = "ssmdoctor fix --ssh-config"
 
 func sshConfigCheck() Check {
 	return New("ssh-config", "ssh routes the target through Session Manager", LayerLocal,

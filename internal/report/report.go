@@ -89,8 +89,12 @@ func (s *Summary) add(st checks.Status) {
 
 // Line is the one-line summary printed by the human format.
 func (s Summary) Line() string {
-	return fmt.Sprintf("%d passed, %d warnings, %d failed, %d skipped, %d could not be determined",
-		s.Passed, s.Warnings, s.Failed, s.Skipped, s.Undetermined)
+	warnings := "warnings"
+	if s.Warnings == 1 {
+		warnings = "warning"
+	}
+	return fmt.Sprintf("%d passed, %d %s, %d failed, %d skipped, %d could not be determined",
+		s.Passed, s.Warnings, warnings, s.Failed, s.Skipped, s.Undetermined)
 }
 
 // UseColor decides colour once: never with --no-color, NO_COLOR or

@@ -25,14 +25,14 @@ func singleTarget() Target {
 		out("credentials", "AWS credentials resolve and are not expired", checks.LayerLocal, checks.Pass("resolved from SSOProvider (profile dev)")),
 		out("ssh-config", "ssh routes the target through Session Manager", checks.LayerLocal,
 			checks.Fail("the Session Manager ProxyCommand at /home/u/.ssh/config line 9 (Host i-* mi-*) is shadowed by /home/u/.ssh/config line 2 (Host *)").
-				WithDetails("in effect: proxycommand ssh -W %h:%p bastion").WithFix("ssmdoctor fix ssh-config", "ssh-config")),
+				WithDetails("in effect: proxycommand ssh -W %h:%p bastion").WithFix("ssmdoctor fix --ssh-config", "ssh-config")),
 		out("proxy-env", "no HTTPS proxy intercepts the Session Manager websocket", checks.LayerLocal,
 			checks.Warn("HTTPS_PROXY=http://proxy:3128 (credentials hidden) sends the websocket through a proxy, \"quoted\" <b> & 100%%").
 				WithFix(`export NO_PROXY="${NO_PROXY:+$NO_PROXY,}.amazonaws.com"`, "")),
 		out("start-session", "ssm:StartSession allowed", checks.LayerCaller,
 			checks.Undetermined("iam:SimulatePrincipalPolicy", "the caller may not simulate its policies")),
 		out("instance-running", "instance exists and is running", checks.LayerInstance,
-			checks.Fail("i-0123456789abcdef0 is stopped").WithFix("ssmdoctor fix start i-0123456789abcdef0", "start")),
+			checks.Fail("i-0123456789abcdef0 is stopped").WithFix("ssmdoctor fix --start i-0123456789abcdef0", "start")),
 		out("managed", "registered with Systems Manager and Online", checks.LayerInstance, checks.Skip("prerequisite instance-running failed")),
 		out("probe", "sshd answers through a session", checks.LayerSession, checks.Skip("skipped by --skip")),
 	}}
@@ -115,7 +115,7 @@ func TestHumanColourOnlyWhenAsked(t *testing.T) {
 	if !bytes.Contains(coloured.Bytes(), []byte("\x1b[31;1m✗")) {
 		t.Error("no red cross with colour")
 	}
-	if !strings.HasSuffix(plain.String(), "1 passed, 1 warnings, 2 failed, 2 skipped, 1 could not be determined\n") {
+	if !strings.HasSuffix(plain.String(), "1 passed, 1 warning, 2 failed, 2 skipped, 1 could not be determined\n") {
 		t.Errorf("summary line: %q", plain.String())
 	}
 }
@@ -221,6 +221,21 @@ func TestUndeterminedSaidOnce(t *testing.T) {
 	} {
 		if got := undeterminedText(c.res); got != c.want {
 			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}
+
+func TestSummaryLinePluralisesWarnings(t *testing.T) {
+	for _, c := range []struct {
+		s    Summary
+		want string
+	}{
+		{Summary{Passed: 1}, "1 passed, 0 warnings, 0 failed, 0 skipped, 0 could not be determined"},
+		{Summary{Warnings: 1, Undetermined: 1}, "0 passed, 1 warning, 0 failed, 0 skipped, 1 could not be determined"},
+		{Summary{Warnings: 2, Failed: 1, Skipped: 1}, "0 passed, 2 warnings, 1 failed, 1 skipped, 0 could not be determined"},
+	} {
+		if got := c.s.Line(); got != c.want {
+			t.Errorf("%+v: got %q, want %q", c.s, got, c.want)
 		}
 	}
 }
