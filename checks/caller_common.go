@@ -12,9 +12,9 @@ import (
 )
 
 const (
-	callerTimeout   = 60 * time.Second
-	sshDocument     = "AWS-StartSSHSession"
-	fixUserPolicy   = "user-policy"
+	callerTimeout = 60 * time.Second
+	sshDocument   = "AWS-StartSSHSession"
+	fixUserPolicy = "user-policy"
 )
 
 // awsReady returns the "could not determine" result when there is no AWS
