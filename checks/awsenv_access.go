@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -188,7 +189,8 @@ func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []ctxValue, a
 	for _, v := range cv {
 		entries = append(entries, iamtypes.ContextEntry{ContextKeyName: aws.String(v.Key), ContextKeyType: v.Type, ContextKeyValues: v.Values})
 	}
-	for _, chunk := range chunks(resources, simulateResourceBatch) {
+	var mu sync.Mutex
+	return eachChunk(chunks(resources, simulateResourceBatch), func(chunk []string) error {
 		in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(arn), ActionNames: actions, ContextEntries: entries}
 		if !(len(chunk) == 1 && chunk[0] == "*") {
 			in.ResourceArns = chunk
@@ -199,12 +201,14 @@ func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []ctxValue, a
 			if err != nil {
 				return callErr("iam:SimulatePrincipalPolicy", err)
 			}
+			mu.Lock()
 			for _, r := range page.EvaluationResults {
 				collectSimResult(got, arn, cv, r)
 			}
+			mu.Unlock()
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func collectSimResult(got map[string]*SimDecision, arn string, cv []ctxValue, r iamtypes.EvaluationResult) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -41,10 +42,12 @@ func (e *AWSEnv) InstanceInformation(ctx context.Context, id string) (*ssmtypes.
 	return rec.info, nil
 }
 
-// fetchInstanceInfo asks for ids in batches of the filter's limit.
+// fetchInstanceInfo asks for ids in batches of the filter's limit, several
+// batches at a time.
 func (e *AWSEnv) fetchInstanceInfo(ctx context.Context, ids []string) (map[string]*ssmtypes.InstanceInformation, error) {
 	out := map[string]*ssmtypes.InstanceInformation{}
-	for _, chunk := range chunks(ids, describeInstanceInformationPage) {
+	var mu sync.Mutex
+	err := eachChunk(chunks(ids, describeInstanceInformationPage), func(chunk []string) error {
 		p := ssm.NewDescribeInstanceInformationPaginator(e.ssm, &ssm.DescribeInstanceInformationInput{
 			Filters:    []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: chunk}},
 			MaxResults: aws.Int32(describeInstanceInformationPage),
@@ -52,15 +55,18 @@ func (e *AWSEnv) fetchInstanceInfo(ctx context.Context, ids []string) (map[strin
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return out, callErr("ssm:DescribeInstanceInformation", err)
+				return callErr("ssm:DescribeInstanceInformation", err)
 			}
+			mu.Lock()
 			for i := range page.InstanceInformationList {
 				ii := &page.InstanceInformationList[i]
 				out[aws.ToString(ii.InstanceId)] = ii
 			}
+			mu.Unlock()
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // ServiceSetting returns a Systems Manager service setting's value; "" when
