@@ -225,7 +225,8 @@ func shellQuote(s string) string {
 // profile and region travel as quoted words.
 func proxyCommandFor(self string, f ourFlags) string {
 	var b strings.Builder
-	b.WriteString(shellQuote(self))
+	// ssh expands %-tokens in ProxyCommand; a literal % is written %%.
+	b.WriteString(strings.ReplaceAll(shellQuote(self), "%", "%%"))
 	b.WriteString(" proxy")
 	if f.profile != "" {
 		fmt.Fprintf(&b, " --profile %s", shellQuote(f.profile))

@@ -71,6 +71,9 @@ func TestProxyCommandQuoting(t *testing.T) {
 	if got != want {
 		t.Fatalf("ProxyCommand %q, want %q", got, want)
 	}
+	if got := proxyCommandFor("/tmp/100%/ssmdoctor", ourFlags{}); got != `'/tmp/100%%/ssmdoctor' proxy %h %p` {
+		t.Fatalf("ProxyCommand %q: a literal %% must be doubled", got)
+	}
 	if q := shellQuote("it's"); q != `'it'\''s'` {
 		t.Fatalf("shellQuote = %s", q)
 	}
