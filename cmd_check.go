@@ -89,7 +89,11 @@ func runCheck(c *cli.Context) error {
 	}
 
 	base := &checks.Env{Options: o.opts, Local: checks.NewLocalEnv()}
-	clients, loadErr := awsapi.Load(ctx, awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region})
+	ao := awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region}
+	if o.verbose {
+		ao.LogTo = stderr
+	}
+	clients, loadErr := awsapi.Load(ctx, ao)
 	if loadErr == nil {
 		base.AWS = checks.NewAWSEnv(clients)
 	}
@@ -224,10 +228,6 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		return o, usageErr("use one of: "+strings.Join(report.Formats(), ", "), "check: unknown --format %q", o.format)
 	}
 	for _, t := range o.targets {
-		if strings.HasPrefix(t, "-") {
-			// urfave/cli stops reading flags at the first target.
-			return o, usageErr("put flags before the targets: ssmdoctor check [flags] TARGET...", "check: %q after a target is not read as a flag", t)
-		}
 		if len(t) > 255 || !targetRE.MatchString(t) {
 			return o, usageErr("a target is an instance id (i-0123456789abcdef0, mi-…), a Name tag, a private IP or a private DNS name; only letters, digits and . _ : - are accepted",
 				"check: malformed target %q", t)

@@ -191,7 +191,8 @@ func TestCheckCLIUsageErrorsExit2(t *testing.T) {
 		{"check", "--port", "70000"},
 		{"check", "--user", "root;id"},
 		{"check", "--no-such-flag"},
-		{"check", "i-0123456789abcdef0", "--verbose"},
+		{"check", "i-0123456789abcdef0", "--", "--verbose"},
+		{"check", "i-0123456789abcdef0", "--format"},
 	} {
 		r := h.run(t, args...)
 		if r.code != 2 || !strings.HasPrefix(r.stderr, "error: ") || r.stdout != "" {

@@ -58,7 +58,7 @@ func codeOnly(code int) error { return &exitError{code: code} }
 // run is the whole program; main only exits with its result.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	return renderError(stderr, err)
 }
 

@@ -9,6 +9,7 @@ package awsapi
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Options select and tune the configuration. The zero value loads the
@@ -45,6 +47,11 @@ type Options struct {
 	Endpoints map[string]string
 	// HTTPClient replaces the SDK's (tests count or fault requests with it).
 	HTTPClient *http.Client
+	// LogTo receives the SDK's own log lines (such as "WARN falling back to
+	// IMDSv1" on a machine without credentials); nil discards them, since
+	// the checks report what they mean and the noise would otherwise land
+	// in the middle of a report. --verbose passes stderr.
+	LogTo io.Writer
 }
 
 // Clients holds one client per service, all for Region.
@@ -83,6 +90,11 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 		opts = append(opts, config.WithBaseEndpoint(o.Endpoint))
 	}
 	opts = append(opts, config.WithRetryer(func() aws.Retryer { return newRetryer(o) }))
+	var logger logging.Logger = logging.Nop{}
+	if o.LogTo != nil {
+		logger = logging.NewStandardLogger(o.LogTo)
+	}
+	opts = append(opts, config.WithLogger(logger))
 
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -22,7 +22,7 @@ or redefining one bumps schemaVersion.
 	          "status": "fail",                // pass | warn | fail | skip | error (could not determine)
 	          "message": "one line",
 	          "details": ["more lines"],
-	          "fix": "ssmdoctor fix ssh-config", // a command to paste, or ""
+	          "fix": "ssmdoctor fix --ssh-config", // a command to paste, or ""
 	          "fixId": "ssh-config",           // the ssmdoctor fix selector, or ""
 	          "missing": "",                   // for error: the permission or call that failed
 	          "durationMs": 12
