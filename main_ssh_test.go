@@ -422,6 +422,7 @@ func TestE2EFaults(t *testing.T) {
 			if r.code == 0 || !strings.Contains(r.stderr, tc.errHas) {
 				t.Fatalf("exit %d, stderr %q: want a failure that says %q", r.code, r.stderr, tc.errHas)
 			}
+			t.Logf("the user reads:\n%s", r.stderr)
 		})
 	}
 }
