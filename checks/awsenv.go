@@ -74,8 +74,8 @@ type AWSEnv struct {
 	// fleet is set by PrefetchFleet: per-instance calls without a batch form
 	// (GetConnectionStatus) are answered from the batched data instead.
 	fleet bool
-	// simDenied remembers principals that may not be simulated, so that
-	// later questions go straight to offline evaluation.
+	// simDenied remembers principals that may not (or cannot) be
+	// simulated, so that later questions go straight to offline evaluation.
 	simDenied sync.Map
 
 	caller      memo[string, *Caller]

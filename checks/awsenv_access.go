@@ -60,13 +60,17 @@ func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([
 			return out, "simulated with iam:SimulatePrincipalPolicy", nil
 		}
 	}
-	if !isDenied(err) || p.offline == nil {
+	if !simulationUnusable(err) || p.offline == nil {
 		return nil, "", err
 	}
 	e.simDenied.Store(p.arn, err)
 	ps, perr := p.offline(ctx)
 	if perr != nil {
 		return nil, "", &CallError{Call: "iam:SimulatePrincipalPolicy", Err: fmt.Errorf("%w; reading the policies instead failed too: %v", err, perr)}
+	}
+	why := "iam:SimulatePrincipalPolicy is denied"
+	if !isDenied(err) {
+		why = "iam:SimulatePrincipalPolicy failed: " + conciseAPIError(err)
 	}
 	res := make([]*SimDecision, len(reqs))
 	for i, r := range reqs {
@@ -81,7 +85,26 @@ func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([
 		}
 		res[i] = d
 	}
-	return res, "evaluated offline from the policies of " + p.label + " (iam:SimulatePrincipalPolicy is denied; service control policies and resource policies are not visible this way)", nil
+	return res, "evaluated offline from the policies of " + p.label + " (" + why + "; service control policies and resource policies are not visible this way)", nil
+}
+
+// simulationUnusable says whether to evaluate offline instead: simulation
+// is denied, or the endpoint cannot simulate at all (a server error or an
+// answer that is not an AWS error, as from an IAM look-alike without the
+// operation). Throttling, rejected credentials and cancellation are not
+// reasons: reading the policies would meet them too.
+func simulationUnusable(err error) bool {
+	if err == nil || isThrottled(err) || isExpired(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if isDenied(err) {
+		return true
+	}
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+		return true
+	}
+	return errorCode(err) == ""
 }
 
 func statementName(policy string, index int, sid string) string {

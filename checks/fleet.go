@@ -206,7 +206,7 @@ func (a *AWSEnv) prefetchStartSession(ctx context.Context, targets []*Target, in
 	}
 	decs, err := a.simulate(ctx, p.arn, bare)
 	if err != nil {
-		if isDenied(err) {
+		if simulationUnusable(err) {
 			a.simDenied.Store(p.arn, err)
 		}
 		return
