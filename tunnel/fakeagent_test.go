@@ -30,6 +30,7 @@ type fakeAgent struct {
 	corruptEvery int           // every Nth output frame first goes out with a bad digest
 	pauseFirst   bool          // pause_publication before HandshakeComplete, start_publication 300 ms later
 	ackDelay     time.Duration // hold every ack this long
+	withholdAcks bool          // never acknowledge the client's data
 	closeAfter   int           // channel_closed once this many bytes were echoed
 	closeOutput  string
 	sessionType  string
@@ -332,6 +333,9 @@ func (a *fakeAgent) handle(ctx context.Context, s *fakeSess, c *websocket.Conn, 
 		s.procMu.Lock()
 		defer s.procMu.Unlock()
 		ackFrame, _ := NewAck(m).MarshalBinary()
+		if a.withholdAcks && m.PayloadType == PayloadOutput {
+			ackFrame = nil
+		}
 		a.mu.Lock()
 		// The pause came before HandshakeComplete, so every data message
 		// made before start_publication broke it.
@@ -341,16 +345,16 @@ func (a *fakeAgent) handle(ctx context.Context, s *fakeSess, c *websocket.Conn, 
 		switch {
 		case m.SequenceNumber < s.expected:
 			a.mu.Unlock()
-			c.Write(ctx, websocket.MessageBinary, ackFrame)
+			writeIf(ctx, c, ackFrame)
 			return
 		case m.SequenceNumber > s.expected:
 			s.held[m.SequenceNumber] = m
 			a.mu.Unlock()
-			c.Write(ctx, websocket.MessageBinary, ackFrame)
+			writeIf(ctx, c, ackFrame)
 			return
 		}
 		a.mu.Unlock()
-		c.Write(ctx, websocket.MessageBinary, ackFrame)
+		writeIf(ctx, c, ackFrame)
 		for next := m; next != nil; {
 			a.process(ctx, s, c, next)
 			a.mu.Lock()
@@ -456,4 +460,10 @@ func randomBytes(t testing.TB, n int) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func writeIf(ctx context.Context, c *websocket.Conn, frame []byte) {
+	if frame != nil {
+		c.Write(ctx, websocket.MessageBinary, frame)
+	}
 }

@@ -349,3 +349,34 @@ func TestSessionKeepalive(t *testing.T) {
 		t.Fatal("no keepalive pings reached the service")
 	}
 }
+
+// An agent that never acknowledges: stdin EOF waits only FlushTimeout,
+// and a long transfer ends after AckTimeout, each with an error that
+// says so instead of hanging.
+func TestSessionUnacknowledged(t *testing.T) {
+	a := newFakeAgent(t)
+	a.withholdAcks = true
+	_, _, _, err := echo(t, a, Options{FlushTimeout: 200 * time.Millisecond}, 4096)
+	if err == nil || !strings.Contains(err.Error(), "still unacknowledged after 200ms") {
+		t.Fatalf("flush: err = %v", err)
+	}
+
+	b := newFakeAgent(t)
+	b.withholdAcks = true
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := Open(ctx, b, Options{Target: testTarget, AckTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write(make([]byte, 8192))
+	if err := s.Run(ctx, pr, io.Discard); err == nil || !strings.Contains(err.Error(), "acknowledged nothing") {
+		t.Fatalf("ack timeout: err = %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("session hung")
+	}
+}
