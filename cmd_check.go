@@ -35,6 +35,7 @@ func checkCommand() *cli.Command {
 			&cli.StringFlag{Name: "user", Usage: "OS user to log in as"},
 			&cli.IntFlag{Name: "port", Usage: "sshd port on the instance", Value: 22},
 			&cli.BoolFlag{Name: "probe", Usage: "open a real session and read the SSH banner"},
+			&cli.BoolFlag{Name: "ephemeral-key", Usage: "you connect with one-time keys (as ssmdoctor ssh --ephemeral-key): check ec2-instance-connect:SendSSHPublicKey for --user"},
 			&cli.StringFlag{Name: "format", Usage: "output format: " + strings.Join(report.Formats(), ", "), Value: "human"},
 			&cli.StringFlag{Name: "output", Usage: "write results to `FILE` instead of stdout"},
 			&cli.BoolFlag{Name: "strict", Usage: "warnings and undetermined checks also fail"},
@@ -217,11 +218,12 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		verbose:       inheritedBool(c, "verbose"),
 		timeout:       inheritedDuration(c, "timeout"),
 		opts: checks.Options{
-			OSUser:  c.String("user"),
-			Port:    c.Int("port"),
-			Probe:   c.Bool("probe"),
-			Profile: inheritedString(c, "profile"),
-			Region:  inheritedString(c, "region"),
+			OSUser:    c.String("user"),
+			Port:      c.Int("port"),
+			Probe:     c.Bool("probe"),
+			Ephemeral: c.Bool("ephemeral-key"),
+			Profile:   inheritedString(c, "profile"),
+			Region:    inheritedString(c, "region"),
 		},
 	}
 	if !slices.Contains(report.Formats(), o.format) {
