@@ -257,6 +257,9 @@ func (s *Session) deliver(ctx context.Context, q chan<- delivery, d delivery) bo
 }
 
 func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
+	// One read system call fills many messages; bufio returns what one
+	// underlying read got, so nothing waits for a full buffer.
+	stdin = bufio.NewReaderSize(stdin, max(64<<10, s.opts.ChunkSize))
 	buf := make([]byte, s.opts.ChunkSize)
 	for {
 		n, err := stdin.Read(buf)
