@@ -140,7 +140,7 @@ func buildMotoAccount(t *testing.T, ctx context.Context, m *motoserver.Server) *
 // all-simulator run sees the same account.
 func simMirror(w *motoAccount) *awssim.State {
 	st := &awssim.State{AccountID: w.account, DefaultRegion: "us-east-1",
-		VPCs: map[string]*awssim.VPC{w.vpc: {ID: w.vpc, Region: "us-east-1", CidrBlock: "10.30.0.0/16", EnableDNSSupport: true}},
+		VPCs:    map[string]*awssim.VPC{w.vpc: {ID: w.vpc, Region: "us-east-1", CidrBlock: "10.30.0.0/16", EnableDNSSupport: true}},
 		Subnets: map[string]*awssim.Subnet{w.subnet: {ID: w.subnet, VpcID: w.vpc, Region: "us-east-1", CidrBlock: "10.30.1.0/24", AvailabilityZone: "us-east-1a", MapPublicIPOnLaunch: true}},
 		RouteTables: map[string]*awssim.RouteTable{w.rtb: {ID: w.rtb, VpcID: w.vpc, Region: "us-east-1", Main: true,
 			Routes: []awssim.Route{{DestinationCidrBlock: "0.0.0.0/0", GatewayID: w.igw, State: "active"}}}},
