@@ -24,6 +24,9 @@ func scpCommand() *cli.Command {
 				p.ours.region = c.String("region")
 			}
 			p.ours.verbose = p.ours.verbose || c.Bool("verbose")
+			if p.ours.timeout == 0 {
+				p.ours.timeout = c.Duration("timeout")
+			}
 			r := p.remotes[0]
 			t, err := prepareTarget(c, p.ours, r.host)
 			if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -33,6 +34,9 @@ func sshCommand() *cli.Command {
 				p.ours.region = c.String("region")
 			}
 			p.ours.verbose = p.ours.verbose || c.Bool("verbose")
+			if p.ours.timeout == 0 {
+				p.ours.timeout = c.Duration("timeout")
+			}
 			t, err := prepareTarget(c, p.ours, p.target)
 			if err != nil {
 				return err
@@ -83,17 +87,23 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 			return nil, usageErr("", "invalid --profile or --region value %q", v)
 		}
 	}
-	cl, err := awsapi.Load(c.Context, awsapi.Options{Profile: f.profile, Region: f.region})
+	ctx := c.Context
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
+	cl, err := awsapi.Load(ctx, awsapi.Options{Profile: f.profile, Region: f.region})
 	if err != nil {
 		return nil, internalErr("check your AWS configuration: run: ssmdoctor check", err)
 	}
-	id, err := resolveTarget(c.Context, cl.EC2, target)
+	id, err := resolveTarget(ctx, cl.EC2, target)
 	if err != nil {
 		return nil, err
 	}
 	t := &preparedTarget{id: id, clients: cl}
 	if !f.noPreflight {
-		if t.platform, err = sshPreflight(c.Context, cl, id, c.App.ErrWriter); err != nil {
+		if t.platform, err = sshPreflight(ctx, cl, id, c.App.ErrWriter); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Option letters that take an argument, from OpenSSH 9's getopt strings.
@@ -20,6 +21,9 @@ type ourFlags struct {
 	ephemeral       bool
 	noPreflight     bool
 	verbose         bool
+	// timeout bounds the AWS calls before ssh starts (resolution,
+	// preflight, key push); the session itself has no time limit.
+	timeout time.Duration
 }
 
 // takeOurFlag consumes one of our long options at args[i]; it returns how
@@ -52,8 +56,21 @@ func (f *ourFlags) take(args []string, i int) (int, error) {
 		f.noPreflight = true
 	case "verbose":
 		f.verbose = true
+	case "no-color":
+		// Accepted like every command's global flags; ssh and scp print
+		// no colour of ours.
+	case "timeout":
+		var v string
+		n, err := str(&v)
+		if err != nil {
+			return 0, err
+		}
+		if f.timeout, err = time.ParseDuration(v); err != nil || f.timeout < 0 {
+			return 0, usageErr("e.g. --timeout 30s", "invalid --timeout %q", v)
+		}
+		return n, nil
 	default:
-		return 0, usageErr("ssmdoctor options: --profile, --region, --ephemeral-key, --no-preflight, --verbose", "unknown option %s", a)
+		return 0, usageErr("ssmdoctor options: --profile, --region, --ephemeral-key, --no-preflight, --verbose, --no-color, --timeout", "unknown option %s", a)
 	}
 	return 1, nil
 }

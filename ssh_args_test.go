@@ -35,7 +35,10 @@ func TestParseSSHArgs(t *testing.T) {
 			t.Fatalf("%q parsed as %+v", tc.args, p)
 		}
 	}
-	for _, bad := range [][]string{{}, {"-p"}, {"-v"}, {"--profile"}, {"--bogus", "web"}} {
+	if p, err := parseSSHArgs([]string{"--no-color", "--timeout", "5s", "web"}); err != nil || p.ours.timeout.String() != "5s" || p.target != "web" {
+		t.Fatalf("global flags: %+v, %v", p, err)
+	}
+	for _, bad := range [][]string{{}, {"-p"}, {"-v"}, {"--profile"}, {"--bogus", "web"}, {"--timeout", "soon", "web"}} {
 		_, err := parseSSHArgs(bad)
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.code != exitUsage {
