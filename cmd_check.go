@@ -35,6 +35,7 @@ func checkCommand() *cli.Command {
 			&cli.StringFlag{Name: "user", Usage: "OS user to log in as"},
 			&cli.IntFlag{Name: "port", Usage: "sshd port on the instance", Value: 22},
 			&cli.BoolFlag{Name: "probe", Usage: "open a real session and read the SSH banner"},
+			&cli.DurationFlag{Name: "probe-timeout", Usage: "with --probe: how long to wait from StartSession to the SSH banner", Value: 10 * time.Second},
 			&cli.BoolFlag{Name: "ephemeral-key", Usage: "you connect with one-time keys (as ssmdoctor ssh --ephemeral-key): check ec2-instance-connect:SendSSHPublicKey for --user"},
 			&cli.StringFlag{Name: "format", Usage: "output format: " + strings.Join(report.Formats(), ", "), Value: "human"},
 			&cli.StringFlag{Name: "output", Usage: "write results to `FILE` instead of stdout"},
@@ -97,6 +98,7 @@ func runCheck(c *cli.Context) error {
 	clients, loadErr := awsapi.Load(ctx, ao)
 	if loadErr == nil {
 		base.AWS = checks.NewAWSEnv(clients)
+		base.Sessions = checks.NewSessionOpener(clients.SSM, clients.KMS)
 	}
 	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr)
 	base.Local.SSHConfigFile = o.sshConfig
@@ -221,6 +223,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 			OSUser:    c.String("user"),
 			Port:      c.Int("port"),
 			Probe:     c.Bool("probe"),
+			ProbeWait: c.Duration("probe-timeout"),
 			Ephemeral: c.Bool("ephemeral-key"),
 			Profile:   inheritedString(c, "profile"),
 			Region:    inheritedString(c, "region"),
@@ -245,6 +248,9 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	if o.opts.OSUser != "" && (len(o.opts.OSUser) > 32 || !osUserRE.MatchString(o.opts.OSUser)) {
 		return o, usageErr("", "check: malformed --user %q", o.opts.OSUser)
+	}
+	if o.opts.ProbeWait <= 0 {
+		return o, usageErr("", "check: --probe-timeout must be positive, got %s", o.opts.ProbeWait)
 	}
 	if o.opts.Port < 1 || o.opts.Port > 65535 {
 		return o, usageErr("", "check: --port %d is out of range 1-65535", o.opts.Port)

@@ -1,11 +1,13 @@
 package checks
 
 // All returns a fresh, ordered list of every check: local first, then the
-// caller, instance and session checks. A new slice each call, so callers may
-// filter it freely and no registry survives between runs.
+// caller, instance and session checks, and last the --probe that opens a
+// real session once everything before it could be looked at. A new slice
+// each call, so callers may filter it freely and no registry survives
+// between runs.
 func All() []Check {
-	list := localChecks()
-	return append(list, awsChecks()...)
+	list := append(localChecks(), awsChecks()...)
+	return append(list, sessionProbeCheck())
 }
 
 // ForTarget keeps the checks that make sense for env: without a target only

@@ -83,6 +83,9 @@ type Env struct {
 	Options Options
 	Local   *LocalEnv // workstation seams (exec, env vars, files, ssh -G)
 	AWS     *AWSEnv   // nil when AWS configuration could not be loaded
+	// Sessions opens real sessions for --probe; nil when AWS configuration
+	// could not be loaded.
+	Sessions *SessionOpener
 }
 
 // Target is a resolved instance.
@@ -96,12 +99,13 @@ type Target struct {
 
 // Options are the user's choices that change what the checks look at.
 type Options struct {
-	OSUser    string // --user; empty: the ssh config's or the AMI default
-	Port      int    // --port
-	Probe     bool   // --probe: open a real session and read the SSH banner
-	Ephemeral bool   // one-time keys through EC2 Instance Connect
-	Profile   string // --profile as given (for hints such as `aws sso login --profile X`)
-	Region    string // --region as given
+	OSUser    string        // --user; empty: the ssh config's or the AMI default
+	Port      int           // --port
+	Probe     bool          // --probe: open a real session and read the SSH banner
+	ProbeWait time.Duration // --probe-timeout: StartSession to banner; zero means 10 s
+	Ephemeral bool          // one-time keys through EC2 Instance Connect
+	Profile   string        // --profile as given (for hints such as `aws sso login --profile X`)
+	Region    string        // --region as given
 }
 
 // Outcome is one check's result as the runner saw it.
