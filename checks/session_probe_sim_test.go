@@ -136,7 +136,9 @@ func TestSessionProbeFailures(t *testing.T) {
 		{name: "nothing listening", addr: closedPort,
 			match: []string{"nothing listening on port 22 of " + probeHealthy, "Unable to start port forwarding"}},
 		{name: "target not connected", addr: closedPort,
-			prep:  func(sim *awssim.Sim, _ *Env) { sim.SetSessionFaults(awssim.SessionFaults{FailStartSession: "TargetNotConnected"}) },
+			prep: func(sim *awssim.Sim, _ *Env) {
+				sim.SetSessionFaults(awssim.SessionFaults{FailStartSession: "TargetNotConnected"})
+			},
 			match: []string{"StartSession answered TargetNotConnected"}},
 		{name: "access denied", addr: closedPort, key: "AKIADEMOCAROL0000001",
 			match: []string{"StartSession was denied (AccessDeniedException): you need ssm:StartSession on " + probeHealthy + " and on document AWS-StartSSHSession"}},
