@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/testsshd"
 )
 
 const demoHealthy = "i-0a11600d000000001"
@@ -176,4 +177,24 @@ func TestCheckFixLinesAreCommandsThatWork(t *testing.T) {
 			}
 		}
 	})
+}
+
+// --probe is wired from the command line to a real session: the healthy
+// demo instance's port 22 is a real sshd.
+func TestCheckProbeFlag(t *testing.T) {
+	sshd := testsshd.Start(t, testsshd.Options{})
+	demoInProcess(t, awssim.DemoAccessKey, func(st *awssim.State) {
+		st.Instances[demoHealthy].Ports = map[string]string{"22": sshd.Addr}
+	})
+	c := outcome(t, reportChecks(t, runInProcess(t, "check", demoHealthy, "--probe", "--format", "json"))[0], "session-probe")
+	if c.Status != "pass" || !strings.HasPrefix(c.Message, "sshd answered: SSH-2.0-OpenSSH_") {
+		t.Fatalf("--probe: %+v", c)
+	}
+	c = outcome(t, reportChecks(t, runInProcess(t, "check", demoHealthy, "--format", "json"))[0], "session-probe")
+	if c.Status != "skip" || c.Message != "run with --probe to open a real session" {
+		t.Fatalf("without --probe: %+v", c)
+	}
+	if r := runInProcess(t, "check", demoHealthy, "--probe", "--probe-timeout", "0s"); r.code != exitUsage {
+		t.Fatalf("--probe-timeout 0s: exit %d %s", r.code, r.stderr)
+	}
 }
