@@ -103,7 +103,7 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	}
 	t := &preparedTarget{id: id, clients: cl}
 	if !f.noPreflight {
-		if t.platform, err = sshPreflight(ctx, cl, id, c.App.ErrWriter); err != nil {
+		if t.platform, err = sshPreflight(ctx, cl, f.profile, id, c.App.ErrWriter); err != nil {
 			return nil, err
 		}
 	}

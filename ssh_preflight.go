@@ -29,8 +29,8 @@ import (
 // terminal, so a dead target fails in a second with a reason instead of
 // hanging in ProxyCommand. The full check engine can replace it: keep the
 // signature (the platform name feeds the default user).
-func sshPreflight(ctx context.Context, cl *awsapi.Clients, id string, stderr io.Writer) (platform string, err error) {
-	cacheFile := preflightCachePath(cl.Region, id)
+func sshPreflight(ctx context.Context, cl *awsapi.Clients, profile, id string, stderr io.Writer) (platform string, err error) {
+	cacheFile := preflightCachePath(profile, cl.Region, id)
 	if p, ok := readPreflightCache(cacheFile); ok {
 		return p, nil
 	}
@@ -160,12 +160,18 @@ type preflightCache struct {
 	Platform string    `json:"platform"`
 }
 
-func preflightCachePath(region, id string) string {
+// The entry is keyed by who is asking (profile, or the access key id from
+// the environment), where (endpoint, region) and which instance: another
+// identity must not inherit a pass.
+func preflightCachePath(profile, region, id string) string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return ""
 	}
-	key := sha256.Sum256([]byte(os.Getenv("AWS_PROFILE") + "|" + os.Getenv("AWS_ENDPOINT_URL") + "|" + region + "|" + id))
+	if profile == "" {
+		profile = os.Getenv("AWS_PROFILE")
+	}
+	key := sha256.Sum256([]byte(strings.Join([]string{profile, os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_ENDPOINT_URL"), region, id}, "|")))
 	return filepath.Join(dir, "ssmdoctor", "preflight-"+hex.EncodeToString(key[:8])+".json")
 }
 

@@ -11,7 +11,7 @@ import (
 func TestPreflightCache(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("HOME", t.TempDir())
-	path := preflightCachePath("us-east-1", "i-0123456789abcdef0")
+	path := preflightCachePath("", "us-east-1", "i-0123456789abcdef0")
 	if path == "" || !strings.HasPrefix(path, os.Getenv("XDG_CACHE_HOME")) {
 		t.Fatalf("cache path %q not under the user cache dir", path)
 	}
@@ -25,8 +25,11 @@ func TestPreflightCache(t *testing.T) {
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("cache file mode: %v %v", fi.Mode(), err)
 	}
-	if other := preflightCachePath("eu-west-1", "i-0123456789abcdef0"); other == path {
+	if other := preflightCachePath("", "eu-west-1", "i-0123456789abcdef0"); other == path {
 		t.Fatal("regions share a cache entry")
+	}
+	if other := preflightCachePath("prod", "us-east-1", "i-0123456789abcdef0"); other == path {
+		t.Fatal("profiles share a cache entry")
 	}
 	// Older than the TTL: a miss, so a dead instance is noticed again.
 	b, _ := json.Marshal(preflightCache{Passed: time.Now().Add(-2 * preflightTTL), Platform: "Ubuntu"})
