@@ -107,6 +107,14 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if (o.all || len(o.filters) > 0) && base.AWS != nil {
+		// Batched reads for the whole fleet, so the per-instance checks
+		// make no further calls. A failure here is not fatal: each check
+		// then asks for itself and reports what it could not read.
+		if err := checks.PrefetchFleet(ctx, base, targets); err != nil && o.verbose {
+			fmt.Fprintf(stderr, "prefetch: %v (checks will ask one by one)\n", err)
+		}
+	}
 
 	progress := stderrIsTerminal(stderr) || o.verbose
 	rep := report.Report{Version: version, GeneratedAt: time.Now(), Targets: make([]report.Target, len(targets))}
