@@ -17,16 +17,10 @@ func scpCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if p.ours.profile == "" {
-				p.ours.profile = c.String("profile")
+			if p.ours.help {
+				return printHelp(c.App.Writer, scpHelp)
 			}
-			if p.ours.region == "" {
-				p.ours.region = c.String("region")
-			}
-			p.ours.verbose = p.ours.verbose || c.Bool("verbose")
-			if p.ours.timeout == 0 {
-				p.ours.timeout = c.Duration("timeout")
-			}
+			p.ours.mergeGlobals(c)
 			r := p.remotes[0]
 			t, err := prepareTarget(c, p.ours, r.host)
 			if err != nil {
@@ -36,15 +30,11 @@ func scpCommand() *cli.Command {
 			if osUser == "" {
 				osUser = defaultUser(t.platform)
 			}
-			args := []string{"-o", "ProxyCommand=" + t.proxy, "-o", "HostKeyAlias=" + t.id}
-			if p.ours.ephemeral || (!p.identity && !userHasKey()) {
-				key, err := t.oneTimeKey(c, osUser)
-				if err != nil {
-					return err
-				}
-				defer key.Close()
-				args = append(args, key.sshOptions()...)
+			args, release, err := t.openSSHOptions(c, p.ours, p.identity, osUser)
+			if err != nil {
+				return err
 			}
+			defer release()
 			args = append(args, p.opts...)
 			args = append(args, "--")
 			operands := append([]string(nil), p.operands...)

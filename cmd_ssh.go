@@ -27,16 +27,10 @@ func sshCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if p.ours.profile == "" {
-				p.ours.profile = c.String("profile")
+			if p.ours.help {
+				return printHelp(c.App.Writer, sshHelp)
 			}
-			if p.ours.region == "" {
-				p.ours.region = c.String("region")
-			}
-			p.ours.verbose = p.ours.verbose || c.Bool("verbose")
-			if p.ours.timeout == 0 {
-				p.ours.timeout = c.Duration("timeout")
-			}
+			p.ours.mergeGlobals(c)
 			t, err := prepareTarget(c, p.ours, p.target)
 			if err != nil {
 				return err
@@ -45,18 +39,15 @@ func sshCommand() *cli.Command {
 			if osUser == "" && !p.loginOpt {
 				osUser = defaultUser(t.platform)
 			}
-			args := []string{"-o", "ProxyCommand=" + t.proxy, "-o", "HostKeyAlias=" + t.id}
-			if p.ours.ephemeral || (!p.identity && !userHasKey()) {
-				if osUser == "" {
-					osUser = loginFromOpts(p.opts)
-				}
-				key, err := t.oneTimeKey(c, osUser)
-				if err != nil {
-					return err
-				}
-				defer key.Close()
-				args = append(args, key.sshOptions()...)
+			keyUser := osUser
+			if keyUser == "" {
+				keyUser = loginFromOpts(p.opts)
 			}
+			args, release, err := t.openSSHOptions(c, p.ours, p.identity, keyUser)
+			if err != nil {
+				return err
+			}
+			defer release()
 			args = append(args, p.opts...)
 			dest := t.id
 			if osUser != "" && !(p.loginOpt && p.user == "") {
@@ -67,6 +58,37 @@ func sshCommand() *cli.Command {
 			return runOpenSSH(c, "ssh", args)
 		},
 	}
+}
+
+// mergeGlobals fills what the command line left unset from the global
+// flags given before the command name (ssmdoctor --profile p ssh ...).
+func (f *ourFlags) mergeGlobals(c *cli.Context) {
+	if f.profile == "" {
+		f.profile = c.String("profile")
+	}
+	if f.region == "" {
+		f.region = c.String("region")
+	}
+	f.verbose = f.verbose || c.Bool("verbose")
+	if f.timeout == 0 {
+		f.timeout = c.Duration("timeout")
+	}
+}
+
+// openSSHOptions are the options ssh and scp both get: the proxy, the
+// host key alias and, when asked for or when the user has no key of their
+// own, a one-time key for keyUser. release removes the key; call it once
+// the tool has exited.
+func (t *preparedTarget) openSSHOptions(c *cli.Context, f ourFlags, identity bool, keyUser string) (args []string, release func(), err error) {
+	args = []string{"-o", "ProxyCommand=" + t.proxy, "-o", "HostKeyAlias=" + t.id}
+	if !f.ephemeral && (identity || userHasKey()) {
+		return args, func() {}, nil
+	}
+	key, err := t.oneTimeKey(c, keyUser)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(args, key.sshOptions()...), func() { key.Close() }, nil
 }
 
 // preparedTarget is what ssh and scp share: the instance id, the

@@ -21,6 +21,7 @@ type ourFlags struct {
 	ephemeral       bool
 	noPreflight     bool
 	verbose         bool
+	help            bool // --help or -h: print our usage, run nothing
 	// timeout bounds the AWS calls before ssh starts (resolution,
 	// preflight, key push); the session itself has no time limit.
 	timeout time.Duration
@@ -30,6 +31,11 @@ type ourFlags struct {
 // many arguments it used (0: not ours).
 func (f *ourFlags) take(args []string, i int) (int, error) {
 	a := args[i]
+	// Neither ssh nor scp has a -h; taking it for help costs them nothing.
+	if a == "-h" {
+		f.help = true
+		return 1, nil
+	}
 	name, val, hasVal := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 	if !strings.HasPrefix(a, "--") || a == "--" {
 		return 0, nil
@@ -56,6 +62,8 @@ func (f *ourFlags) take(args []string, i int) (int, error) {
 		f.noPreflight = true
 	case "verbose":
 		f.verbose = true
+	case "help":
+		f.help = true
 	case "no-color":
 		// Accepted like every command's global flags; ssh and scp print
 		// no colour of ours.
@@ -70,7 +78,7 @@ func (f *ourFlags) take(args []string, i int) (int, error) {
 		}
 		return n, nil
 	default:
-		return 0, usageErr("ssmdoctor options: --profile, --region, --ephemeral-key, --no-preflight, --verbose, --no-color, --timeout", "unknown option %s", a)
+		return 0, usageErr("ssmdoctor options: --profile, --region, --ephemeral-key, --no-preflight, --verbose, --no-color, --timeout, --help", "unknown option %s", a)
 	}
 	return 1, nil
 }
@@ -88,38 +96,19 @@ type sshArgs struct {
 
 func parseSSHArgs(args []string) (sshArgs, error) {
 	var p sshArgs
-	i := 0
-	for i < len(args) {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
+	i, err := p.ours.leadingOptions(args, sshArgLetters, &p.opts, func(letter byte) {
+		switch letter {
+		case 'l':
+			p.loginOpt = true
+		case 'i':
+			p.identity = true
 		}
-		if n, err := p.ours.take(args, i); err != nil {
-			return p, err
-		} else if n > 0 {
-			i += n
-			continue
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		n, err := optionSpan(args, i, sshArgLetters, func(letter byte) {
-			switch letter {
-			case 'l':
-				p.loginOpt = true
-			case 'i':
-				p.identity = true
-			}
-		})
-		if err != nil {
-			return p, err
-		}
-		p.opts = append(p.opts, args[i:i+n]...)
-		i += n
+	})
+	if err != nil || p.ours.help {
+		return p, err
 	}
 	if i >= len(args) {
-		return p, usageErr("usage: ssmdoctor ssh [ssh options] [user@]TARGET [command]", "ssh: no target given")
+		return p, usageErr("usage: ssmdoctor ssh [ssh options] [user@]TARGET [command]; see ssmdoctor ssh --help", "ssh: no target given")
 	}
 	dest := args[i]
 	if u, h, ok := strings.Cut(dest, "@"); ok {
@@ -128,6 +117,36 @@ func parseSSHArgs(args []string) (sshArgs, error) {
 	p.target = dest
 	p.command = args[i+1:]
 	return p, nil
+}
+
+// leadingOptions reads the options before the first operand (or "--"):
+// ours into f, the OpenSSH tool's (with their arguments) appended to
+// *opts. withArg lists the tool's letters that take an argument; seen
+// hears each of its letters. It returns the index of the first operand.
+func (f *ourFlags) leadingOptions(args []string, withArg string, opts *[]string, seen func(byte)) (int, error) {
+	i := 0
+	for i < len(args) {
+		a := args[i]
+		if a == "--" {
+			return i + 1, nil
+		}
+		if n, err := f.take(args, i); err != nil {
+			return i, err
+		} else if n > 0 {
+			i += n
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		n, err := optionSpan(args, i, withArg, seen)
+		if err != nil {
+			return i, err
+		}
+		*opts = append(*opts, args[i:i+n]...)
+		i += n
+	}
+	return i, nil
 }
 
 // optionSpan returns how many arguments the option cluster at args[i]
@@ -183,36 +202,17 @@ type scpArgs struct {
 
 func parseSCPArgs(args []string) (scpArgs, error) {
 	var p scpArgs
-	i := 0
-	for i < len(args) {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
+	i, err := p.ours.leadingOptions(args, scpArgLetters, &p.opts, func(letter byte) {
+		if letter == 'i' {
+			p.identity = true
 		}
-		if n, err := p.ours.take(args, i); err != nil {
-			return p, err
-		} else if n > 0 {
-			i += n
-			continue
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		n, err := optionSpan(args, i, scpArgLetters, func(letter byte) {
-			if letter == 'i' {
-				p.identity = true
-			}
-		})
-		if err != nil {
-			return p, err
-		}
-		p.opts = append(p.opts, args[i:i+n]...)
-		i += n
+	})
+	if err != nil || p.ours.help {
+		return p, err
 	}
 	p.operands = args[i:]
 	if len(p.operands) < 2 {
-		return p, usageErr("usage: ssmdoctor scp [scp options] SOURCE... TARGET (remote as [user@]TARGET:path)", "scp: want at least a source and a target")
+		return p, usageErr("usage: ssmdoctor scp [scp options] SOURCE... TARGET (remote as [user@]TARGET:path); see ssmdoctor scp --help", "scp: want at least a source and a target")
 	}
 	for k, op := range p.operands {
 		if u, h, path, ok := splitRemote(op); ok {
