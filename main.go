@@ -58,7 +58,16 @@ func codeOnly(code int) error { return &exitError{code: code} }
 // run is the whole program; main only exits with its result.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
+	// urfave/cli only calls a hook for an unknown command and then
+	// succeeds; keep the error so it ends with a usage exit code.
+	var unknown error
+	app.CommandNotFound = func(_ *cli.Context, name string) {
+		unknown = usageErr("run 'ssmdoctor --help' for the commands", "unknown command %q", name)
+	}
 	err := app.RunContext(ctx, flagsFirst(app, args))
+	if unknown != nil {
+		err = unknown
+	}
 	return renderError(stderr, err)
 }
 
