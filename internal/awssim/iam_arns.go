@@ -60,35 +60,9 @@ func (s *Sim) account() string {
 	return s.state.AccountID
 }
 
-func (s *Sim) roleArn(name string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	path := "/"
-	if r, ok := s.state.Roles[name]; ok {
-		path = r.Path
-	}
-	return iamArn(s.state.AccountID, "role", path, name)
-}
-
-func (s *Sim) userArn(name string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	path := "/"
-	if u, ok := s.state.Users[name]; ok {
-		path = u.Path
-	}
-	return iamArn(s.state.AccountID, "user", path, name)
-}
-
-func (s *Sim) groupArn(name string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	path := "/"
-	if g, ok := s.state.Groups[name]; ok {
-		path = g.Path
-	}
-	return iamArn(s.state.AccountID, "group", path, name)
-}
+func (s *Sim) roleArn(name string) string  { return s.entityArn(roleKind, name) }
+func (s *Sim) userArn(name string) string  { return s.entityArn(userKind, name) }
+func (s *Sim) groupArn(name string) string { return s.entityArn(groupKind, name) }
 
 func (s *Sim) profileArn(name string) string {
 	s.mu.Lock()

@@ -11,10 +11,10 @@ var _ = func() bool {
 		s.handle("iam", "GetRole", s.iamGetRole)
 		s.handle("iam", "CreateRole", s.iamCreateRole)
 		s.handle("iam", "AttachRolePolicy", s.iamAttachRolePolicy)
-		s.handle("iam", "ListAttachedRolePolicies", s.iamListAttachedRolePolicies)
-		s.handle("iam", "ListRolePolicies", s.iamListRolePolicies)
-		s.handle("iam", "GetRolePolicy", s.iamGetRolePolicy)
-		s.handle("iam", "PutRolePolicy", s.iamPutRolePolicy)
+		s.handle("iam", "ListAttachedRolePolicies", s.iamListAttachedPolicies(roleKind))
+		s.handle("iam", "ListRolePolicies", s.iamListInlinePolicies(roleKind))
+		s.handle("iam", "GetRolePolicy", s.iamGetInlinePolicy(roleKind))
+		s.handle("iam", "PutRolePolicy", s.iamPutInlinePolicy(roleKind))
 	})
 	return true
 }()
@@ -45,18 +45,17 @@ func (s *Sim) iamGetRole(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(c, "iam:GetRole", s.roleArn(name), nil); err != nil {
+	var out xmlRole
+	err = s.withEntity(c, roleKind, name, "iam:GetRole", nil, func(e policyHolder) error {
+		out = s.roleXMLLocked(e.(*Role))
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.state.Roles[name]
-	if !ok {
-		return nil, noSuchRole(name)
 	}
 	return struct {
 		Role xmlRole `xml:"Role"`
-	}{s.roleXMLLocked(r)}, nil
+	}{out}, nil
 }
 
 func (s *Sim) iamCreateRole(c *Call) (any, error) {
@@ -129,165 +128,14 @@ func (s *Sim) iamAttachRolePolicy(c *Call) (any, error) {
 		return nil, err
 	}
 	extra := map[string][]string{"iam:PolicyARN": {arn}}
-	if err := s.authorize(c, "iam:AttachRolePolicy", s.roleArn(name), extra); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.state.Roles[name]
-	if !ok {
-		return nil, noSuchRole(name)
-	}
-	if _, ok := s.managedPolicyLocked(arn); !ok {
-		return nil, notAttachable(arn)
-	}
-	if !slices.Contains(r.AttachedPolicies, arn) {
-		r.AttachedPolicies = append(r.AttachedPolicies, arn)
-	}
-	return nil, nil
-}
-
-type attachedPage struct {
-	AttachedPolicies members[xmlAttachedPolicy] `xml:"AttachedPolicies"`
-	IsTruncated      bool                       `xml:"IsTruncated"`
-	Marker           string                     `xml:"Marker,omitempty"`
-}
-
-// pageAttached filters by PathPrefix and cuts a page of attached policies.
-func pageAttached(c *Call, all []xmlAttachedPolicy) (any, error) {
-	if prefix := c.Form.Get("PathPrefix"); prefix != "" {
-		var kept []xmlAttachedPolicy
-		for _, p := range all {
-			if e, ok := parseIAMArn(p.PolicyArn); ok && len(e.Path) >= len(prefix) && e.Path[:len(prefix)] == prefix {
-				kept = append(kept, p)
-			}
+	err = s.withEntity(c, roleKind, name, "iam:AttachRolePolicy", extra, func(e policyHolder) error {
+		if _, ok := s.managedPolicyLocked(arn); !ok {
+			return notAttachable(arn)
 		}
-		all = kept
-	}
-	start, end, trunc, marker, err := iamPage(c, len(all))
-	if err != nil {
-		return nil, err
-	}
-	out := attachedPage{IsTruncated: trunc, Marker: marker}
-	out.AttachedPolicies.Items = all[start:end]
-	return out, nil
-}
-
-type namesPage struct {
-	PolicyNames members[string] `xml:"PolicyNames"`
-	IsTruncated bool            `xml:"IsTruncated"`
-	Marker      string          `xml:"Marker,omitempty"`
-}
-
-func pageNames(c *Call, names []string) (any, error) {
-	start, end, trunc, marker, err := iamPage(c, len(names))
-	if err != nil {
-		return nil, err
-	}
-	out := namesPage{IsTruncated: trunc, Marker: marker}
-	out.PolicyNames.Items = names[start:end]
-	return out, nil
-}
-
-func (s *Sim) iamListAttachedRolePolicies(c *Call) (any, error) {
-	name, err := required(c, "RoleName")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorize(c, "iam:ListAttachedRolePolicies", s.roleArn(name), nil); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	r, ok := s.state.Roles[name]
-	var all []xmlAttachedPolicy
-	if ok {
-		all = s.attachedXMLLocked(r.AttachedPolicies)
-	}
-	s.mu.Unlock()
-	if !ok {
-		return nil, noSuchRole(name)
-	}
-	return pageAttached(c, all)
-}
-
-func (s *Sim) iamListRolePolicies(c *Call) (any, error) {
-	name, err := required(c, "RoleName")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorize(c, "iam:ListRolePolicies", s.roleArn(name), nil); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	r, ok := s.state.Roles[name]
-	var names []string
-	if ok {
-		names = sortedKeys(r.InlinePolicies)
-	}
-	s.mu.Unlock()
-	if !ok {
-		return nil, noSuchRole(name)
-	}
-	return pageNames(c, names)
-}
-
-func (s *Sim) iamGetRolePolicy(c *Call) (any, error) {
-	name, err := required(c, "RoleName")
-	if err != nil {
-		return nil, err
-	}
-	pname, err := required(c, "PolicyName")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorize(c, "iam:GetRolePolicy", s.roleArn(name), nil); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.state.Roles[name]
-	if !ok {
-		return nil, noSuchRole(name)
-	}
-	doc, ok := r.InlinePolicies[pname]
-	if !ok {
-		return nil, noSuchInlinePolicy("role", pname)
-	}
-	return struct {
-		RoleName       string `xml:"RoleName"`
-		PolicyName     string `xml:"PolicyName"`
-		PolicyDocument string `xml:"PolicyDocument"`
-	}{name, pname, encodeDoc(doc)}, nil
-}
-
-func (s *Sim) iamPutRolePolicy(c *Call) (any, error) {
-	name, err := required(c, "RoleName")
-	if err != nil {
-		return nil, err
-	}
-	pname, err := required(c, "PolicyName")
-	if err != nil {
-		return nil, err
-	}
-	doc, err := required(c, "PolicyDocument")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorize(c, "iam:PutRolePolicy", s.roleArn(name), nil); err != nil {
-		return nil, err
-	}
-	if _, perr := parsePolicyCached(doc); perr != nil {
-		return nil, malformedPolicy(perr)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.state.Roles[name]
-	if !ok {
-		return nil, noSuchRole(name)
-	}
-	if r.InlinePolicies == nil {
-		r.InlinePolicies = map[string]string{}
-	}
-	r.InlinePolicies[pname] = decodeDocText(doc)
-	return nil, nil
+		if attached := e.attachedPolicies(); !slices.Contains(*attached, arn) {
+			*attached = append(*attached, arn)
+		}
+		return nil
+	})
+	return nil, err
 }
