@@ -47,6 +47,7 @@ func proxyCommand() *cli.Command {
 				return err
 			}
 			stderr := c.App.ErrWriter
+			defer startProxyProfile(stderr)()
 			logf := func(string, ...any) {}
 			if c.Bool("verbose") {
 				logf = func(format string, a ...any) { fmt.Fprintf(stderr, "ssmdoctor proxy: "+format+"\n", a...) }

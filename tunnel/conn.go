@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,21 +47,52 @@ func defaultHTTPClient() *http.Client {
 	return &http.Client{Transport: t}
 }
 
+// corkingClient returns a client like hc whose connections are wrapped in
+// a CorkedConn, reporting the last one it dialed (the websocket's).
+// Transports other than *http.Transport are used as they are.
+func corkingClient(hc *http.Client, dialed **CorkedConn) *http.Client {
+	t, ok := hc.Transport.(*http.Transport)
+	if hc.Transport == nil {
+		t, ok = http.DefaultTransport.(*http.Transport)
+	}
+	if !ok {
+		return hc
+	}
+	t = t.Clone()
+	dial := t.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cc := NewCorkedConn(c)
+		*dialed = cc
+		return cc, nil
+	}
+	c := *hc
+	c.Transport = t
+	return &c
+}
+
 // dial opens the websocket and sends the text open message (§3). A new
 // RequestId every time, the same ClientId for the whole run.
-func (s *Session) dial(ctx context.Context, rawURL, token string) (*websocket.Conn, error) {
+func (s *Session) dial(ctx context.Context, rawURL, token string) (*websocket.Conn, *CorkedConn, error) {
 	u, err := streamURL(rawURL, s.opts.StreamEndpoint)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
-	c, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: s.httpClient})
+	var cork *CorkedConn
+	c, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: corkingClient(s.httpClient, &cork)})
 	if err != nil {
 		if resp != nil {
-			return nil, fmt.Errorf("open data channel %s: HTTP %d: %w", redactURL(u), resp.StatusCode, err)
+			return nil, nil, fmt.Errorf("open data channel %s: HTTP %d: %w", redactURL(u), resp.StatusCode, err)
 		}
-		return nil, fmt.Errorf("open data channel %s: %w", redactURL(u), err)
+		return nil, nil, fmt.Errorf("open data channel %s: %w", redactURL(u), err)
 	}
 	c.SetReadLimit(maxFrame)
 	open, _ := json.Marshal(OpenDataChannel{
@@ -72,9 +104,9 @@ func (s *Session) dial(ctx context.Context, rawURL, token string) (*websocket.Co
 	})
 	if err := c.Write(dctx, websocket.MessageText, open); err != nil {
 		c.CloseNow()
-		return nil, fmt.Errorf("send open data channel message: %w", err)
+		return nil, nil, fmt.Errorf("send open data channel message: %w", err)
 	}
-	return c, nil
+	return c, cork, nil
 }
 
 // redactURL drops the query: stream URLs carry only a role today, but a

@@ -15,7 +15,8 @@ func newInbox(maxMsgs int) *inbox {
 	return &inbox{held: make(map[int64]*Message), maxMsgs: maxMsgs, maxBytes: maxMsgs * 4096}
 }
 
-// hold keeps an early message; false means no room (do not ack it).
+// hold keeps a copy of an early message; false means no room (do not
+// ack it).
 func (in *inbox) hold(m *Message) bool {
 	if _, dup := in.held[m.SequenceNumber]; dup {
 		return true
@@ -23,7 +24,10 @@ func (in *inbox) hold(m *Message) bool {
 	if len(in.held) >= in.maxMsgs || in.bytes+len(m.Payload) > in.maxBytes {
 		return false
 	}
-	in.held[m.SequenceNumber] = m
+	// The reader reuses its frame buffer; a held message keeps a copy.
+	c := *m
+	c.Payload = append([]byte(nil), m.Payload...)
+	in.held[m.SequenceNumber] = &c
 	in.bytes += len(m.Payload)
 	return true
 }

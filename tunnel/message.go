@@ -99,16 +99,7 @@ func NewUUID() UUID {
 // String formats the UUID lowercase and hyphenated.
 func (u UUID) String() string {
 	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:36], u[10:16])
-	return string(b[:])
+	return string(appendUUID(b[:0], u))
 }
 
 // ParseUUID parses the hyphenated (or plain 32-hex-digit) form.
@@ -177,29 +168,56 @@ func (m *Message) AppendBinary(b []byte) ([]byte, error) {
 	if len(m.MessageType) > messageTypeLen {
 		return b, ErrTypeTooLong
 	}
-	start := len(b)
-	b = append(b, make([]byte, HeaderSize)...)
-	h := b[start : start+HeaderSize]
-	binary.BigEndian.PutUint32(h[offHeaderLength:], HeaderLengthValue)
-	copy(h[offMessageType:offMessageType+messageTypeLen], bytes.Repeat([]byte{' '}, messageTypeLen))
-	copy(h[offMessageType:], m.MessageType)
-	binary.BigEndian.PutUint32(h[offSchemaVersion:], m.SchemaVersion)
 	// A zero time means "no date" (control frames built by hand); the
 	// wire says that with 0, not with year 1 in milliseconds.
 	var created uint64
 	if !m.CreatedDate.IsZero() {
 		created = uint64(m.CreatedDate.UnixMilli())
 	}
-	binary.BigEndian.PutUint64(h[offCreatedDate:], created)
-	binary.BigEndian.PutUint64(h[offSequence:], uint64(m.SequenceNumber))
-	binary.BigEndian.PutUint64(h[offFlags:], m.Flags)
-	putSwappedUUID(h[offMessageID:offMessageID+16], m.MessageID)
-	d := sha256.Sum256(m.Payload)
-	copy(h[offDigest:offDigest+32], d[:])
-	binary.BigEndian.PutUint32(h[offPayloadType:], uint32(m.PayloadType))
-	binary.BigEndian.PutUint32(h[offPayloadLength:], uint32(len(m.Payload)))
+	start := len(b)
+	b = appendHeader(b, m.MessageType, m.SchemaVersion, created, m.SequenceNumber, m.Flags, m.MessageID, m.PayloadType)
 	b = append(b, m.Payload...)
+	sealFrame(b[start:])
 	return b, nil
+}
+
+const typePadding = "                                " // messageTypeLen spaces
+
+// appendHeader appends a header whose digest and PayloadLength are left
+// for sealFrame, so that a payload can be encoded straight after it.
+// msgType must fit in 32 bytes.
+func appendHeader(b []byte, msgType string, schema uint32, createdMs uint64, seq int64, flags uint64, id UUID, pt PayloadType) []byte {
+	b = binary.BigEndian.AppendUint32(b, HeaderLengthValue)
+	b = append(b, msgType...)
+	b = append(b, typePadding[len(msgType):]...)
+	b = binary.BigEndian.AppendUint32(b, schema)
+	b = binary.BigEndian.AppendUint64(b, createdMs)
+	b = binary.BigEndian.AppendUint64(b, uint64(seq))
+	b = binary.BigEndian.AppendUint64(b, flags)
+	b = append(b, id[8:16]...) // the wire swaps the UUID halves
+	b = append(b, id[0:8]...)
+	b = append(b, make([]byte, 32)...)
+	b = binary.BigEndian.AppendUint32(b, uint32(pt))
+	return append(b, 0, 0, 0, 0)
+}
+
+// sealFrame fills PayloadDigest and PayloadLength of a whole frame.
+func sealFrame(f []byte) {
+	p := f[HeaderSize:]
+	d := sha256.Sum256(p)
+	copy(f[offDigest:offDigest+32], d[:])
+	binary.BigEndian.PutUint32(f[offPayloadLength:], uint32(len(p)))
+}
+
+// AppendFrame appends a complete frame with a fresh id, schema version 1
+// and the current time: NewMessage and AppendBinary without the Message.
+// msgType must be one of the Type constants.
+func AppendFrame(b []byte, msgType string, seq int64, flags uint64, pt PayloadType, payload []byte) []byte {
+	start := len(b)
+	b = appendHeader(b, msgType, 1, uint64(time.Now().UnixMilli()), seq, flags, NewUUID(), pt)
+	b = append(b, payload...)
+	sealFrame(b[start:])
+	return b
 }
 
 // UnmarshalMessage decodes a frame without validating it. The payload is
@@ -215,8 +233,7 @@ func UnmarshalMessage(b []byte) (*Message, error) {
 	if m.HeaderLength == 0 || uint64(m.HeaderLength)+4 > uint64(len(b)) {
 		return nil, fmt.Errorf("decode frame: %w (%d)", ErrBadHeaderLength, m.HeaderLength)
 	}
-	m.MessageType = strings.TrimRight(string(b[offMessageType:offMessageType+messageTypeLen]), " \x00")
-	m.MessageType = strings.TrimSpace(m.MessageType)
+	m.MessageType = decodeType(b[offMessageType : offMessageType+messageTypeLen])
 	m.SchemaVersion = binary.BigEndian.Uint32(b[offSchemaVersion:])
 	ms := binary.BigEndian.Uint64(b[offCreatedDate:])
 	if ms != 0 {
@@ -253,12 +270,30 @@ func (m *Message) Validate() error {
 	return nil
 }
 
-// The wire carries bytes 8..15 of the canonical UUID first, then 0..7.
-func putSwappedUUID(dst []byte, u UUID) {
-	copy(dst[0:8], u[8:16])
-	copy(dst[8:16], u[0:8])
+// decodeType trims the padding; the known types come back as constants,
+// so that a frame's type costs no allocation.
+func decodeType(field []byte) string {
+	t := bytes.TrimSpace(bytes.TrimRight(field, " \x00"))
+	switch string(t) {
+	case TypeInputStreamData:
+		return TypeInputStreamData
+	case TypeOutputStreamData:
+		return TypeOutputStreamData
+	case TypeAcknowledge:
+		return TypeAcknowledge
+	case TypeChannelClosed:
+		return TypeChannelClosed
+	case TypeStartPublication:
+		return TypeStartPublication
+	case TypePausePublication:
+		return TypePausePublication
+	case TypeAgentSessionState:
+		return TypeAgentSessionState
+	}
+	return string(t)
 }
 
+// The wire carries bytes 8..15 of the canonical UUID first, then 0..7.
 func getSwappedUUID(src []byte) UUID {
 	var u UUID
 	copy(u[8:16], src[0:8])

@@ -2,7 +2,6 @@ package tunnel
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 )
@@ -12,11 +11,15 @@ import (
 // is the flow control the real plugin lacks: a sender blocks instead of
 // buffering without bound.
 type outbox struct {
-	mu       sync.Mutex
-	changed  chan struct{} // closed and replaced on every state change
-	nextSeq  int64
-	list     []*pending // by sequence; acked entries linger until the front passes them
-	bySeq    map[int64]*pending
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on a state change someone waits for
+	waiting int
+	nextSeq int64
+	// list holds consecutive sequence numbers from the oldest
+	// unacknowledged one, so an ack finds its entry by subtraction;
+	// acked entries linger until the front passes them.
+	list     []pending
+	open     int // unacknowledged entries
 	bytes    int
 	maxMsgs  int
 	maxBytes int
@@ -35,14 +38,18 @@ type pending struct {
 func newOutbox(maxMsgs, maxBytes int) *outbox {
 	return &outbox{
 		changed:  make(chan struct{}),
-		bySeq:    make(map[int64]*pending),
 		maxMsgs:  maxMsgs,
 		maxBytes: maxBytes,
 		rtt:      newRTTEstimator(),
 	}
 }
 
+// signalLocked wakes the waiters; with none (the common case while
+// acks stream in) it costs nothing.
 func (o *outbox) signalLocked() {
+	if o.waiting == 0 {
+		return
+	}
 	close(o.changed)
 	o.changed = make(chan struct{})
 }
@@ -55,12 +62,20 @@ func (o *outbox) wait(ctx context.Context, ok func() bool) error {
 			o.mu.Unlock()
 			return nil
 		}
+		o.waiting++
 		ch := o.changed
 		o.mu.Unlock()
+		var err error
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return ctx.Err()
+			err = ctx.Err()
+		}
+		o.mu.Lock()
+		o.waiting--
+		o.mu.Unlock()
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -79,20 +94,36 @@ func (o *outbox) add(ctx context.Context, flow bool, pt PayloadType, payload []b
 			return nil, err
 		}
 	}
+	// Encoded outside the lock: the digest is the costly part, and the
+	// ack path needs the lock meanwhile. The sequence number is taken
+	// first so frames stay in order.
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	m := NewMessage(TypeInputStreamData, o.nextSeq, FlagsNone, pt, payload)
-	frame, err := m.MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("encode input_stream_data: %w", err)
-	}
-	now := time.Now()
-	p := &pending{seq: o.nextSeq, frame: frame, size: len(payload), first: now, last: now}
+	seq := o.nextSeq
 	o.nextSeq++
-	o.list = append(o.list, p)
-	o.bySeq[p.seq] = p
-	o.bytes += p.size
+	now := time.Now()
+	o.list = append(o.list, pending{seq: seq, size: len(payload), first: now, last: now})
+	o.open++
+	o.bytes += len(payload)
+	o.mu.Unlock()
+	frame := AppendFrame(make([]byte, 0, HeaderSize+len(payload)), TypeInputStreamData, seq, FlagsNone, pt, payload)
+	o.mu.Lock()
+	if p := o.find(seq); p != nil && !p.acked {
+		p.frame = frame
+	}
+	o.mu.Unlock()
 	return frame, nil
+}
+
+// find returns the entry of seq, or nil when it left the list. o.mu held.
+func (o *outbox) find(seq int64) *pending {
+	if len(o.list) == 0 {
+		return nil
+	}
+	i := seq - o.list[0].seq
+	if i < 0 || i >= int64(len(o.list)) {
+		return nil
+	}
+	return &o.list[i]
 }
 
 // ack removes the message with that sequence number (acks match by
@@ -100,21 +131,25 @@ func (o *outbox) add(ctx context.Context, flow bool, pt PayloadType, payload []b
 func (o *outbox) ack(seq int64) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	p, ok := o.bySeq[seq]
-	if !ok {
+	p := o.find(seq)
+	if p == nil || p.acked {
 		return false
 	}
-	delete(o.bySeq, seq)
 	p.acked = true
 	p.frame = nil
+	o.open--
 	o.bytes -= p.size
 	o.rtt.sample(time.Since(p.first))
-	for len(o.list) > 0 && o.list[0].acked {
-		o.list[0] = nil
-		o.list = o.list[1:]
+	n := 0
+	for n < len(o.list) && o.list[n].acked {
+		n++
 	}
-	if len(o.list) == 0 {
-		o.list = nil // let the backing array go
+	if n > 0 {
+		clear(o.list[:n])
+		o.list = o.list[n:]
+		if len(o.list) == 0 {
+			o.list = nil // let the backing array go
+		}
 	}
 	o.signalLocked()
 	return true
@@ -138,9 +173,10 @@ func (o *outbox) due(force bool) (frames [][]byte, oldest time.Duration) {
 	}
 	now := time.Now()
 	rto := o.rtt.rto
-	for _, p := range o.list {
-		if p.acked {
-			continue
+	for i := range o.list {
+		p := &o.list[i]
+		if p.acked || p.frame == nil {
+			continue // acked, or still being encoded by add
 		}
 		if age := now.Sub(p.first); age > oldest {
 			oldest = age
@@ -156,7 +192,7 @@ func (o *outbox) due(force bool) (frames [][]byte, oldest time.Duration) {
 func (o *outbox) unacked() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.bySeq)
+	return o.open
 }
 
 func (o *outbox) rto() time.Duration {

@@ -8,15 +8,15 @@ import (
 
 // handle dispatches one valid inbound frame; true means the session is
 // over and the reader should stop.
-func (s *Session) handle(ctx context.Context, m *Message, q chan<- delivery) bool {
+func (s *Session) handle(ctx context.Context, m *Message, q *outputQueue) bool {
 	switch m.MessageType {
 	case TypeAcknowledge:
-		a, err := ParseAck(m)
+		seq, err := AckedSequence(m)
 		if err != nil {
 			s.opts.Logf("dropped an acknowledge: %v", err)
 			return false
 		}
-		s.out.ack(a.AcknowledgedMessageSequenceNumber)
+		s.out.ack(seq)
 	case TypePausePublication:
 		s.opts.Logf("service paused the session; holding input")
 		s.out.setPaused(true)
@@ -28,7 +28,7 @@ func (s *Session) handle(ctx context.Context, m *Message, q chan<- delivery) boo
 		if cc, perr := parseChannelClosed(m.Payload); perr == nil && cc.Output != "" {
 			err = &ClosedError{SessionID: s.id, Output: cc.Output}
 		}
-		s.deliver(ctx, q, delivery{end: true, err: err})
+		q.end(err)
 		return true
 	case TypeOutputStreamData:
 		return s.receive(ctx, m, q)
@@ -41,15 +41,12 @@ func isHandshake(pt PayloadType) bool {
 }
 
 func (s *Session) sendAck(ctx context.Context, m *Message) {
-	frame, err := NewAck(m).MarshalBinary()
-	if err == nil {
-		s.write(ctx, frame)
-	}
+	s.sq.pushAck(m)
 }
 
 // receive applies the receiver rules of §8, except that duplicates are
 // acknowledged again: the agent only stops resending what it sees acked.
-func (s *Session) receive(ctx context.Context, m *Message, q chan<- delivery) bool {
+func (s *Session) receive(ctx context.Context, m *Message, q *outputQueue) bool {
 	in := s.in
 	switch {
 	case m.SequenceNumber < in.expected:
@@ -84,9 +81,9 @@ func (s *Session) receive(ctx context.Context, m *Message, q chan<- delivery) bo
 }
 
 // process acts on an in-order stream message; true ends the session.
-func (s *Session) process(ctx context.Context, m *Message, q chan<- delivery) bool {
+func (s *Session) process(ctx context.Context, m *Message, q *outputQueue) bool {
 	fail := func(err error) bool {
-		s.deliver(ctx, q, delivery{end: true, err: err})
+		q.end(err)
 		return true
 	}
 	switch m.PayloadType {
@@ -116,7 +113,7 @@ func (s *Session) process(ctx context.Context, m *Message, q chan<- delivery) bo
 				return fail(fmt.Errorf("session %s: message %d: %w", s.id, m.SequenceNumber, err))
 			}
 		}
-		if len(p) > 0 && !s.deliver(ctx, q, delivery{data: p}) {
+		if len(p) > 0 && !q.put(ctx, p) {
 			return true
 		}
 	case PayloadStdErr:
@@ -180,7 +177,7 @@ func (s *Session) answerHandshake(ctx context.Context, payload []byte) error {
 	if err != nil {
 		return err
 	}
-	s.write(ctx, frame)
+	s.sendNow(ctx, frame)
 	return fatal
 }
 
@@ -228,6 +225,6 @@ func (s *Session) answerChallenge(ctx context.Context, payload []byte) error {
 	if err != nil {
 		return err
 	}
-	s.write(ctx, frame)
+	s.sendNow(ctx, frame)
 	return nil
 }

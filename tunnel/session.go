@@ -26,6 +26,9 @@ type Session struct {
 
 	connMu sync.Mutex
 	conn   *websocket.Conn
+	cork   *CorkedConn // under conn; nil when the transport is not ours to wrap
+
+	sq *sendQueue
 
 	out *outbox
 	in  *inbox // reader goroutine only
@@ -88,6 +91,7 @@ func Open(ctx context.Context, api SessionAPI, opts Options) (*Session, error) {
 		origURL:    info.StreamURL,
 		out:        newOutbox(opts.Window, opts.WindowBytes),
 		in:         newInbox(opts.Reorder),
+		sq:         newSendQueue(),
 		ready:      make(chan struct{}),
 		done:       make(chan struct{}),
 	}
@@ -97,9 +101,9 @@ func Open(ctx context.Context, api SessionAPI, opts Options) (*Session, error) {
 	// A failed first dial is retried with the same token (§11).
 	var b backoff
 	for attempt := 0; ; attempt++ {
-		c, derr := s.dial(ctx, info.StreamURL, info.Token)
+		c, cork, derr := s.dial(ctx, info.StreamURL, info.Token)
 		if derr == nil {
-			s.conn = c
+			s.conn, s.cork = c, cork
 			return s, nil
 		}
 		err = derr
@@ -121,6 +125,12 @@ func (s *Session) currentConn() *websocket.Conn {
 	return s.conn
 }
 
+func (s *Session) currentSocket() (*websocket.Conn, *CorkedConn) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	return s.conn, s.cork
+}
+
 func (s *Session) finish(err error) {
 	s.doneOnce.Do(func() {
 		s.result = err
@@ -128,10 +138,14 @@ func (s *Session) finish(err error) {
 	})
 }
 
-// write sends one frame on whatever socket is current. A failure is left
-// to the reader (which notices the dead socket and resumes) and to the
-// resend timer (which repeats anything unacknowledged).
-func (s *Session) write(ctx context.Context, frame []byte) {
+// send queues a stream frame for the socket that is current when it is
+// written.
+func (s *Session) send(frame []byte) { s.sq.push(frame, false) }
+
+// sendNow writes a handshake reply before returning: a refused handshake
+// ends the session right after its reply, which must still reach the
+// agent. A failed write is resent from the outbox like any other.
+func (s *Session) sendNow(ctx context.Context, frame []byte) {
 	if err := s.currentConn().Write(ctx, websocket.MessageBinary, frame); err != nil && ctx.Err() == nil {
 		s.opts.Logf("write to data channel: %v", err)
 	}
@@ -148,11 +162,20 @@ func (s *Session) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) er
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	q := make(chan delivery, 64)
+	q := newOutputQueue()
+	// Reads and writes run without a cancellable context (see sendLoop):
+	// closing the socket is what stops them when Run ends.
+	stopClose := context.AfterFunc(ctx, func() {
+		if c := s.currentConn(); c != nil {
+			c.CloseNow()
+		}
+	})
+	defer stopClose()
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); s.readLoop(ctx, q) }()
 	go func() { defer wg.Done(); s.writeLoop(ctx, stdout, q) }()
+	go func() { defer wg.Done(); s.sendLoop(ctx) }()
 	go func() { defer wg.Done(); s.resendLoop(ctx) }()
 	go func() { defer wg.Done(); s.pingLoop(ctx) }()
 
@@ -203,59 +226,6 @@ func (s *Session) terminate() error {
 	return nil
 }
 
-// delivery is one item for stdout, or the end of the stream with the
-// session's result, queued behind the data that came before it.
-type delivery struct {
-	data []byte
-	end  bool
-	err  error
-}
-
-// writeLoop copies delivered payloads to stdout. Payloads already queued
-// are coalesced into one write: 1 KiB messages would otherwise cost a
-// system call each.
-func (s *Session) writeLoop(ctx context.Context, stdout io.Writer, q <-chan delivery) {
-	w := bufio.NewWriterSize(stdout, 64<<10)
-	for {
-		var d delivery
-		select {
-		case d = <-q:
-		default:
-			if err := w.Flush(); err != nil {
-				s.finish(fmt.Errorf("session %s: write output: %w", s.id, err))
-				return
-			}
-			select {
-			case d = <-q:
-			case <-ctx.Done():
-				return
-			}
-		}
-		if d.end {
-			err := w.Flush()
-			if d.err == nil && err != nil {
-				d.err = fmt.Errorf("session %s: write output: %w", s.id, err)
-			}
-			s.finish(d.err)
-			return
-		}
-		if _, err := w.Write(d.data); err != nil {
-			s.finish(fmt.Errorf("session %s: write output: %w", s.id, err))
-			return
-		}
-		s.stats.received.Add(1)
-	}
-}
-
-func (s *Session) deliver(ctx context.Context, q chan<- delivery, d delivery) bool {
-	select {
-	case q <- d:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
 	// One read system call fills many messages; bufio returns what one
 	// underlying read got, so nothing waits for a full buffer.
@@ -273,7 +243,7 @@ func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
 				return
 			}
 			s.stats.sent.Add(1)
-			s.write(ctx, frame)
+			s.send(frame)
 		}
 		if errors.Is(err, io.EOF) {
 			s.flush(ctx)
@@ -290,7 +260,7 @@ func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
 func (s *Session) flush(ctx context.Context) {
 	fctx, cancel := context.WithTimeout(ctx, s.opts.FlushTimeout)
 	defer cancel()
-	err := s.out.wait(fctx, func() bool { return len(s.out.bySeq) == 0 })
+	err := s.out.wait(fctx, func() bool { return s.out.open == 0 })
 	switch {
 	case err == nil:
 		s.finish(nil)
@@ -319,7 +289,7 @@ func (s *Session) resendLoop(ctx context.Context) {
 		}
 		s.stats.resent.Add(int64(len(frames)))
 		for _, f := range frames {
-			s.write(ctx, f)
+			s.sq.push(f, true)
 		}
 		t.Reset(resendTick(s.out.rto()))
 	}
@@ -351,21 +321,25 @@ func (s *Session) pingLoop(ctx context.Context) {
 	}
 }
 
-func (s *Session) readLoop(ctx context.Context, q chan<- delivery) {
+func (s *Session) readLoop(ctx context.Context, q *outputQueue) {
+	// One buffer for every frame: what outlives a frame's handling (held
+	// messages, delivered output) is copied.
+	buf := make([]byte, 0, 4096)
 	for {
 		c := s.currentConn()
-		typ, data, err := c.Read(ctx)
+		typ, data, err := readMessage(c, buf)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			s.opts.Logf("data channel for session %s lost (%v); resuming", s.id, err)
 			if rerr := s.reconnect(ctx, c); rerr != nil {
-				s.deliver(ctx, q, delivery{end: true, err: rerr})
+				q.end(rerr)
 				return
 			}
 			continue
 		}
+		buf = data[:0]
 		if typ != websocket.MessageBinary {
 			continue
 		}
@@ -381,6 +355,30 @@ func (s *Session) readLoop(ctx context.Context, q chan<- delivery) {
 		}
 		if stop := s.handle(ctx, m, q); stop {
 			return
+		}
+	}
+}
+
+// readMessage reads one websocket message into buf (grown as needed; the
+// socket's read limit bounds it). The read has no cancellable context:
+// closing the socket interrupts it.
+func readMessage(c *websocket.Conn, buf []byte) (websocket.MessageType, []byte, error) {
+	typ, r, err := c.Reader(context.Background())
+	if err != nil {
+		return 0, buf, err
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return typ, buf, nil
+		}
+		if err != nil {
+			return typ, buf, err
 		}
 	}
 }
@@ -407,19 +405,23 @@ func (s *Session) reconnect(ctx context.Context, old *websocket.Conn) error {
 		if u == "" {
 			u = s.origURL
 		}
-		c, err := s.dial(ctx, u, info.Token)
+		c, cork, err := s.dial(ctx, u, info.Token)
 		if err != nil {
 			lastErr = err
 			continue
 		}
 		s.connMu.Lock()
-		s.conn = c
+		s.conn, s.cork = c, cork
 		s.connMu.Unlock()
+		if ctx.Err() != nil {
+			c.CloseNow() // Run ended while we dialed
+			return ctx.Err()
+		}
 		frames, _ := s.out.due(true)
 		s.stats.resent.Add(int64(len(frames)))
 		s.stats.reconnects.Add(1)
 		for _, f := range frames {
-			s.write(ctx, f)
+			s.sq.push(f, true)
 		}
 		s.opts.Logf("session %s resumed; resent %d unacknowledged messages", s.id, len(frames))
 		return nil

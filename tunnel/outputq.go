@@ -1,0 +1,99 @@
+package tunnel
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// outputQueue carries delivered payloads to the stdout writer. Payloads
+// are appended to one buffer which the writer swaps out whole, so a burst
+// of 1 KiB messages costs one write(2) and no per-message hand-off; the
+// buffer's bound is the flow control towards a slow reader of stdout.
+// The end of the stream, with the session's result, comes after the data
+// queued before it.
+type outputQueue struct {
+	mu     sync.Mutex
+	buf    []byte
+	msgs   int64
+	ended  bool
+	err    error
+	notify chan struct{} // the writer has something to do
+	space  chan struct{} // the writer emptied the buffer
+}
+
+const maxQueuedOutput = 256 << 10
+
+func newOutputQueue() *outputQueue {
+	return &outputQueue{notify: make(chan struct{}, 1), space: make(chan struct{}, 1)}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// put copies p into the queue, waiting while it is full; false when ctx
+// ended first.
+func (q *outputQueue) put(ctx context.Context, p []byte) bool {
+	for {
+		q.mu.Lock()
+		if len(q.buf) < maxQueuedOutput {
+			q.buf = append(q.buf, p...)
+			q.msgs++
+			q.mu.Unlock()
+			signal(q.notify)
+			return true
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.space:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// end closes the stream; the first result wins.
+func (q *outputQueue) end(err error) {
+	q.mu.Lock()
+	if !q.ended {
+		q.ended, q.err = true, err
+	}
+	q.mu.Unlock()
+	signal(q.notify)
+}
+
+// writeLoop copies delivered payloads to stdout until the stream ends.
+func (s *Session) writeLoop(ctx context.Context, stdout io.Writer, q *outputQueue) {
+	var spare []byte
+	for {
+		q.mu.Lock()
+		buf, n, ended, result := q.buf, q.msgs, q.ended, q.err
+		q.buf, q.msgs = spare[:0], 0
+		q.mu.Unlock()
+		if len(buf) > 0 {
+			signal(q.space)
+			if _, err := stdout.Write(buf); err != nil {
+				s.finish(fmt.Errorf("session %s: write output: %w", s.id, err))
+				return
+			}
+			s.stats.received.Add(n)
+			spare = buf
+			continue
+		}
+		spare = buf
+		if ended {
+			s.finish(result)
+			return
+		}
+		select {
+		case <-q.notify:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
