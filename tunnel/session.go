@@ -327,7 +327,7 @@ func (s *Session) readLoop(ctx context.Context, q *outputQueue) {
 	buf := make([]byte, 0, 4096)
 	for {
 		c := s.currentConn()
-		typ, data, err := readMessage(c, buf)
+		typ, data, err := ReadMessage(c, buf)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -359,10 +359,12 @@ func (s *Session) readLoop(ctx context.Context, q *outputQueue) {
 	}
 }
 
-// readMessage reads one websocket message into buf (grown as needed; the
-// socket's read limit bounds it). The read has no cancellable context:
-// closing the socket interrupts it.
-func readMessage(c *websocket.Conn, buf []byte) (websocket.MessageType, []byte, error) {
+// ReadMessage reads one websocket message into buf (grown as needed; the
+// socket's read limit bounds it) and returns it. It costs no allocation
+// once buf is large enough; the read has no cancellable context (whose
+// timer coder/websocket would arm for every read): closing the socket is
+// what interrupts it.
+func ReadMessage(c *websocket.Conn, buf []byte) (websocket.MessageType, []byte, error) {
 	typ, r, err := c.Reader(context.Background())
 	if err != nil {
 		return 0, buf, err

@@ -90,8 +90,8 @@ func newDCChannel(s *Sim, sess *simSession, clientID string, opts DCOptions, fau
 }
 
 // serve runs one websocket of the channel until it fails or closes.
-func (ch *dcChannel) serve(ws *websocket.Conn) {
-	conn := newDCConn(ch.ctx, ws, ch.faults.DelayMessages)
+func (ch *dcChannel) serve(ws *websocket.Conn, cork *tunnel.CorkedConn) {
+	conn := newDCConn(ch.ctx, ws, cork, ch.faults.DelayMessages)
 	ch.mu.Lock()
 	if ch.ended {
 		ch.mu.Unlock()
@@ -139,11 +139,15 @@ func (ch *dcChannel) serve(ws *websocket.Conn) {
 }
 
 func (ch *dcChannel) readLoop(conn *dcConn) {
+	// One buffer for every frame: what is kept (early messages, data for
+	// the target) is copied.
+	buf := make([]byte, 0, 4096)
 	for {
-		typ, data, err := conn.ws.Read(conn.ctx)
+		typ, data, err := tunnel.ReadMessage(conn.ws, buf)
 		if err != nil {
 			return
 		}
+		buf = data[:0]
 		if typ != websocket.MessageBinary {
 			ch.s.dcWarn(ch.id, "text frame after the open message; every later frame must be binary")
 			continue

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
 // dcConn is one websocket of a channel. All writes go through its queue
@@ -16,6 +17,7 @@ import (
 // held while a slow client blocks a write.
 type dcConn struct {
 	ws     *websocket.Conn
+	cork   *tunnel.CorkedConn // nil when the socket could not be wrapped
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -43,10 +45,13 @@ type dcItem struct {
 	closeAfter bool   // end the socket with a normal close after this frame
 }
 
-func newDCConn(parent context.Context, ws *websocket.Conn, delayMessages time.Duration) *dcConn {
+func newDCConn(parent context.Context, ws *websocket.Conn, cork *tunnel.CorkedConn, delayMessages time.Duration) *dcConn {
 	ctx, cancel := context.WithCancel(parent)
+	// Reads and writes use no cancellable context (coder/websocket arms a
+	// timer for each such call); closing the socket is what stops them.
+	context.AfterFunc(ctx, func() { ws.CloseNow() })
 	return &dcConn{
-		ws: ws, ctx: ctx, cancel: cancel,
+		ws: ws, cork: cork, ctx: ctx, cancel: cancel,
 		notify:        make(chan struct{}, 1),
 		done:          make(chan struct{}),
 		delayMessages: delayMessages,
@@ -74,26 +79,17 @@ func (c *dcConn) pushOut(o *dcOut) {
 	c.push(dcItem{frame: o.frame, out: o})
 }
 
+// writeLoop sends whatever is queued as one batch: control frames first,
+// then stream data, all in one system call when the socket is corked.
 func (c *dcConn) writeLoop() {
 	defer close(c.done)
+	var control, queue []dcItem
 	for {
 		c.mu.Lock()
-		var it dcItem
-		ok := true
-		switch {
-		case len(c.control) > 0:
-			it = c.control[0]
-			c.control[0] = dcItem{}
-			c.control = c.control[1:]
-		case len(c.queue) > 0:
-			it = c.queue[0]
-			c.queue[0] = dcItem{}
-			c.queue = c.queue[1:]
-		default:
-			ok = false
-		}
+		control, c.control = c.control, control[:0]
+		queue, c.queue = c.queue, queue[:0]
 		c.mu.Unlock()
-		if !ok {
+		if len(control) == 0 && len(queue) == 0 {
 			select {
 			case <-c.notify:
 				continue
@@ -101,29 +97,61 @@ func (c *dcConn) writeLoop() {
 				return
 			}
 		}
+		c.hold()
+		ok := c.writeItems(control) && c.writeItems(queue)
+		if c.cork != nil && c.cork.Release() != nil {
+			ok = false
+		}
+		clear(control)
+		clear(queue)
+		if !ok {
+			c.ws.CloseNow()
+			return
+		}
+	}
+}
+
+func (c *dcConn) hold() {
+	if c.cork != nil {
+		c.cork.Hold()
+	}
+}
+
+// writeItems writes a batch's items in order; false when the socket is
+// done (failed, or closed after a closeAfter item).
+func (c *dcConn) writeItems(items []dcItem) bool {
+	for _, it := range items {
 		if (it.out != nil || it.stream) && c.delayMessages > 0 {
+			// A delayed frame must not hold back those already written.
+			if c.cork != nil && c.cork.Release() != nil {
+				return false
+			}
 			t := time.NewTimer(rand.N(c.delayMessages))
 			select {
 			case <-t.C:
 			case <-c.ctx.Done():
 				t.Stop()
-				return
+				return false
 			}
+			c.hold()
 		}
-		err := c.ws.Write(c.ctx, websocket.MessageBinary, it.frame)
+		err := c.ws.Write(context.Background(), websocket.MessageBinary, it.frame)
 		if it.out != nil {
 			it.out.lastSent.Store(time.Now().UnixNano())
 			it.out.queuedOn.CompareAndSwap(c, nil)
 		}
 		if err != nil {
-			c.ws.CloseNow()
-			return
+			return false
 		}
 		if it.closeAfter {
+			if c.cork != nil {
+				c.cork.Release()
+			}
 			c.ws.Close(websocket.StatusNormalClosure, "")
-			return
+			return false
 		}
 	}
+	return true
 }
 
 // dcOut is one outgoing stream message kept until the client acks it.

@@ -70,7 +70,10 @@ func (ch *dcChannel) onInput(conn *dcConn, m *tunnel.Message) {
 			if len(ch.inBuf) >= ch.opts.MaxInboundBuffer {
 				return // full: no ack, the client resends later
 			}
-			ch.inBuf[seq] = m
+			// The reader reuses its frame buffer: keep a copy.
+			c := *m
+			c.Payload = append([]byte(nil), m.Payload...)
+			ch.inBuf[seq] = &c
 		}
 		ch.ack(conn, m)
 	default:
@@ -100,7 +103,7 @@ func (ch *dcChannel) onInput(conn *dcConn, m *tunnel.Message) {
 
 // ack answers m on the socket it came from. ch.mu held.
 func (ch *dcChannel) ack(conn *dcConn, m *tunnel.Message) {
-	frame, _ := tunnel.NewAck(m).MarshalBinary()
+	frame := tunnel.AppendAck(nil, m)
 	if d := ch.faults.DelayAcks; d > 0 {
 		time.AfterFunc(d, func() {
 			if conn.ctx.Err() == nil {

@@ -1,9 +1,11 @@
 package awssim
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -38,7 +40,8 @@ func (s *Sim) serveDataChannel(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	ws, err := websocket.Accept(w, r, nil)
+	hw := &corkingHijacker{ResponseWriter: w}
+	ws, err := websocket.Accept(hw, r, nil)
 	if err != nil {
 		s.logf("data channel %s: websocket accept: %v", id, err)
 		return
@@ -80,7 +83,29 @@ func (s *Sim) serveDataChannel(w http.ResponseWriter, r *http.Request) {
 		ws.Close(websocket.StatusPolicyViolation, err.Error())
 		return
 	}
-	ch.serve(ws)
+	ch.serve(ws, hw.cork)
+}
+
+// corkingHijacker hands coder/websocket a CorkedConn, so that the
+// channel's writer can send a batch of frames in one system call.
+type corkingHijacker struct {
+	http.ResponseWriter
+	cork *tunnel.CorkedConn
+}
+
+func (h *corkingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := h.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("hijack data channel connection: not supported by the server")
+	}
+	c, brw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	h.cork = tunnel.NewCorkedConn(c)
+	// The buffered reader may hold bytes already read from c; the writer
+	// must write through the cork.
+	return h.cork, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(h.cork, 64<<10)), nil
 }
 
 func (s *Sim) checkOpenMessage(id string, open tunnel.OpenDataChannel) {

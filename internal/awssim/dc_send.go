@@ -15,7 +15,7 @@ func (ch *dcChannel) sendStream(pt tunnel.PayloadType, payload []byte) {
 	if seq == 0 {
 		flags = tunnel.FlagsSYN // the agent marks the first message of its stream
 	}
-	frame, _ := tunnel.NewMessage(tunnel.TypeOutputStreamData, seq, flags, pt, payload).MarshalBinary()
+	frame := tunnel.AppendFrame(make([]byte, 0, tunnel.HeaderSize+len(payload)), tunnel.TypeOutputStreamData, seq, flags, pt, payload)
 	now := time.Now()
 	o := &dcOut{seq: seq, frame: frame, firstSent: now}
 	o.lastSent.Store(now.UnixNano())
@@ -82,14 +82,14 @@ func (ch *dcChannel) flushHeld() {
 // onAck removes the acked message (matched by sequence number, as both
 // real peers do) and feeds the RTT estimate.
 func (ch *dcChannel) onAck(m *tunnel.Message) {
-	a, err := tunnel.ParseAck(m)
+	seq, err := tunnel.AckedSequence(m)
 	if err != nil {
 		ch.s.dcWarn(ch.id, "acknowledge payload: %v", err)
 		return
 	}
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	e, ok := ch.outBySeq[a.AcknowledgedMessageSequenceNumber]
+	e, ok := ch.outBySeq[seq]
 	if !ok {
 		return // a duplicate ack, or an ack of a resend already acked
 	}

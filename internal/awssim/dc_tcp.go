@@ -74,23 +74,16 @@ func (t *dcTCP) enqueue(p []byte, force bool) bool {
 	return true
 }
 
+// writeLoop writes everything queued at once (one writev), up to a close
+// marker.
 func (t *dcTCP) writeLoop() {
+	var batch [][]byte
 	for {
 		t.mu.Lock()
-		var p []byte
-		ok := len(t.queue) > 0
-		if ok {
-			p = t.queue[0]
-			t.queue[0] = nil
-			t.queue = t.queue[1:]
-		}
+		batch, t.queue = t.queue, batch[:0]
 		c := t.conn
 		t.mu.Unlock()
-		if ok && p == nil {
-			c.Close()
-			return
-		}
-		if !ok {
+		if len(batch) == 0 {
 			if t.closed.Load() {
 				return
 			}
@@ -101,11 +94,21 @@ func (t *dcTCP) writeLoop() {
 				return
 			}
 		}
-		if _, err := c.Write(p); err != nil {
-			// The pump sees the same failure as EOF and ends the session.
+		end := len(batch)
+		for i, p := range batch {
+			if p == nil {
+				end = i
+				break
+			}
+		}
+		bufs := net.Buffers(batch[:end])
+		if _, err := bufs.WriteTo(c); err != nil || end < len(batch) {
+			// On failure the pump sees the same as EOF and ends the
+			// session; at the marker, the disconnect asked for this.
 			c.Close()
 			return
 		}
+		clear(batch)
 	}
 }
 
@@ -160,31 +163,34 @@ func (ch *dcChannel) writeTCP(p []byte, force bool) bool {
 
 // pump is the agent's reader of the target: chunks become Output messages
 // with the next sequence number, paced like the agent when configured.
+// Unpaced, one read takes up to 64 KiB, cut into ChunkSize messages as the
+// agent's 1 KiB reads would; paced, it reads one chunk at a time like the
+// agent.
 func (ch *dcChannel) pump(t *dcTCP) {
-	buf := make([]byte, ch.opts.ChunkSize)
+	size := ch.opts.ChunkSize
 	var pace *time.Timer
 	if ch.opts.PerMessageDelay > 0 {
 		pace = time.NewTimer(0)
 		<-pace.C
 		defer pace.Stop()
+	} else {
+		size = max(size, 64<<10)
 	}
+	buf := make([]byte, size)
 	for {
 		if !ch.waitRoom() {
 			return
 		}
 		n, err := t.conn.Read(buf)
-		if n > 0 {
-			ch.mu.Lock()
-			if ch.ended {
-				ch.mu.Unlock()
+		for off := 0; off < n; {
+			if off > 0 && !ch.waitRoom() {
 				return
 			}
-			payload := append([]byte(nil), buf[:n]...)
-			if ch.enc != nil {
-				payload = dcSeal(ch.enc, payload)
+			k := min(n-off, ch.opts.ChunkSize)
+			if !ch.sendOutput(buf[off : off+k]) {
+				return
 			}
-			ch.sendStream(tunnel.PayloadOutput, payload)
-			ch.mu.Unlock()
+			off += k
 			if pace != nil {
 				pace.Reset(ch.opts.PerMessageDelay)
 				select {
@@ -206,4 +212,20 @@ func (ch *dcChannel) pump(t *dcTCP) {
 			return
 		}
 	}
+}
+
+// sendOutput sends p as the next Output message; false when the channel
+// has ended.
+func (ch *dcChannel) sendOutput(p []byte) bool {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.ended {
+		return false
+	}
+	// The frame is a copy; encryption makes another.
+	if ch.enc != nil {
+		p = dcSeal(ch.enc, p)
+	}
+	ch.sendStream(tunnel.PayloadOutput, p)
+	return true
 }
