@@ -37,12 +37,10 @@ func (s *Sim) policyUsageLocked(arn string) (attached, boundaries int) {
 	return attached, boundaries
 }
 
-func (s *Sim) iamGetPolicy(c *Call) (any, error) {
-	arn, err := required(c, "PolicyArn")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorize(c, "iam:GetPolicy", arn, nil); err != nil {
+// withManagedPolicy authorizes action on the policy, then runs fn on it
+// under the lock.
+func (s *Sim) withManagedPolicy(c *Call, arn, action string, fn func(p *ManagedPolicy) (any, error)) (any, error) {
+	if err := s.authorize(c, action, arn, nil); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -51,15 +49,25 @@ func (s *Sim) iamGetPolicy(c *Call) (any, error) {
 	if !ok {
 		return nil, noSuchPolicy(arn)
 	}
-	att, bnd := s.policyUsageLocked(arn)
-	return struct {
-		Policy xmlPolicy `xml:"Policy"`
-	}{xmlPolicy{
-		PolicyName: p.Name, PolicyID: p.ID, Arn: p.Arn, Path: normPath(p.Path),
-		DefaultVersionID: p.DefaultVersionID, AttachmentCount: att, PermissionsBoundaryUsageCount: bnd,
-		IsAttachable: true, Description: p.Description,
-		CreateDate: ISOTime(p.CreatedAt), UpdateDate: ISOTime(p.UpdatedAt),
-	}}, nil
+	return fn(p)
+}
+
+func (s *Sim) iamGetPolicy(c *Call) (any, error) {
+	arn, err := required(c, "PolicyArn")
+	if err != nil {
+		return nil, err
+	}
+	return s.withManagedPolicy(c, arn, "iam:GetPolicy", func(p *ManagedPolicy) (any, error) {
+		att, bnd := s.policyUsageLocked(arn)
+		return struct {
+			Policy xmlPolicy `xml:"Policy"`
+		}{xmlPolicy{
+			PolicyName: p.Name, PolicyID: p.ID, Arn: p.Arn, Path: normPath(p.Path),
+			DefaultVersionID: p.DefaultVersionID, AttachmentCount: att, PermissionsBoundaryUsageCount: bnd,
+			IsAttachable: true, Description: p.Description,
+			CreateDate: ISOTime(p.CreatedAt), UpdateDate: ISOTime(p.UpdatedAt),
+		}}, nil
+	})
 }
 
 func (s *Sim) iamGetPolicyVersion(c *Call) (any, error) {
@@ -71,24 +79,17 @@ func (s *Sim) iamGetPolicyVersion(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(c, "iam:GetPolicyVersion", arn, nil); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.managedPolicyLocked(arn)
-	if !ok {
-		return nil, noSuchPolicy(arn)
-	}
-	for _, v := range p.Versions {
-		if v.VersionID == vid {
-			return struct {
-				PolicyVersion xmlPolicyVersion `xml:"PolicyVersion"`
-			}{xmlPolicyVersion{
-				Document: encodeDoc(v.Document), VersionID: v.VersionID,
-				IsDefaultVersion: v.VersionID == p.DefaultVersionID, CreateDate: ISOTime(v.CreatedAt),
-			}}, nil
+	return s.withManagedPolicy(c, arn, "iam:GetPolicyVersion", func(p *ManagedPolicy) (any, error) {
+		for _, v := range p.Versions {
+			if v.VersionID == vid {
+				return struct {
+					PolicyVersion xmlPolicyVersion `xml:"PolicyVersion"`
+				}{xmlPolicyVersion{
+					Document: encodeDoc(v.Document), VersionID: v.VersionID,
+					IsDefaultVersion: v.VersionID == p.DefaultVersionID, CreateDate: ISOTime(v.CreatedAt),
+				}}, nil
+			}
 		}
-	}
-	return nil, noSuchPolicyVersion(arn, vid)
+		return nil, noSuchPolicyVersion(arn, vid)
+	})
 }
