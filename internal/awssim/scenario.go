@@ -52,12 +52,8 @@ const ec2DefaultTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
 // checks references, naming the resource at fault. It is idempotent: New
 // calls it again on a state a test already normalised.
 func (st *State) Normalize() error {
-	if st.AccountID == "" {
-		st.AccountID = "123456789012"
-	}
-	if st.DefaultRegion == "" {
-		st.DefaultRegion = "us-east-1"
-	}
+	setDefault(&st.AccountID, "123456789012")
+	setDefault(&st.DefaultRegion, "us-east-1")
 	if len(st.Regions) == 0 {
 		st.Regions = []string{"us-east-1", "us-east-2", "us-west-2", "eu-west-1"}
 	}
@@ -73,50 +69,27 @@ func (st *State) Normalize() error {
 }
 
 func (st *State) initMaps() {
-	if st.Instances == nil {
-		st.Instances = map[string]*Instance{}
-	}
-	if st.VPCs == nil {
-		st.VPCs = map[string]*VPC{}
-	}
-	if st.Subnets == nil {
-		st.Subnets = map[string]*Subnet{}
-	}
-	if st.RouteTables == nil {
-		st.RouteTables = map[string]*RouteTable{}
-	}
-	if st.SecurityGroups == nil {
-		st.SecurityGroups = map[string]*SecurityGroup{}
-	}
-	if st.VpcEndpoints == nil {
-		st.VpcEndpoints = map[string]*VpcEndpoint{}
-	}
-	if st.Associations == nil {
-		st.Associations = map[string]*ProfileAssoc{}
-	}
-	if st.InstanceProfile == nil {
-		st.InstanceProfile = map[string]*InstanceProfile{}
-	}
-	if st.Roles == nil {
-		st.Roles = map[string]*Role{}
-	}
-	if st.Users == nil {
-		st.Users = map[string]*User{}
-	}
-	if st.Groups == nil {
-		st.Groups = map[string]*Group{}
-	}
-	if st.Policies == nil {
-		st.Policies = map[string]*ManagedPolicy{}
-	}
-	if st.AccessKeys == nil {
-		st.AccessKeys = map[string]*AccessKey{}
-	}
-	if st.ServiceSettings == nil {
-		st.ServiceSettings = map[string]map[string]string{}
-	}
-	if st.KMSKeys == nil {
-		st.KMSKeys = map[string]*KMSKey{}
+	initMap(&st.Instances)
+	initMap(&st.VPCs)
+	initMap(&st.Subnets)
+	initMap(&st.RouteTables)
+	initMap(&st.SecurityGroups)
+	initMap(&st.VpcEndpoints)
+	initMap(&st.Associations)
+	initMap(&st.InstanceProfile)
+	initMap(&st.Roles)
+	initMap(&st.Users)
+	initMap(&st.Groups)
+	initMap(&st.Policies)
+	initMap(&st.AccessKeys)
+	initMap(&st.ServiceSettings)
+	initMap(&st.KMSKeys)
+}
+
+// initMap lets handlers store into maps a scenario left out.
+func initMap[V any](m *map[string]V) {
+	if *m == nil {
+		*m = map[string]V{}
 	}
 }
 
@@ -140,18 +113,29 @@ func scenarioErr(kind, name, format string, args ...any) error {
 	return fmt.Errorf("scenario: %s %s: %s", kind, name, fmt.Sprintf(format, args...))
 }
 
-// scenarioPath is an IAM path as IAM stores it: "/" or "/a/b/".
-func scenarioPath(p string) string {
-	if p == "" {
-		return "/"
+// fillIAMIdentity completes what every IAM entity has: its name (the map
+// key), a stable unique id, a canonical path and a creation time.
+func fillIAMIdentity(key, idPrefix string, name, id, path *string, created *time.Time) {
+	setDefault(name, key)
+	setDefault(id, scenarioID(idPrefix, key))
+	*path = normPath(*path)
+	setDefaultTime(created, scenarioEpoch)
+}
+
+// setDefault stores def where the scenario left the zero value.
+func setDefault[T comparable](field *T, def T) {
+	var zero T
+	if *field == zero {
+		*field = def
 	}
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
+}
+
+// setDefaultTime is setDefault for times, whose zero value JSON may give
+// with a location that == would not match.
+func setDefaultTime(field *time.Time, def time.Time) {
+	if field.IsZero() {
+		*field = def
 	}
-	if !strings.HasSuffix(p, "/") {
-		p += "/"
-	}
-	return p
 }
 
 func isAWSManagedPolicy(arn string) bool { return strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") }
@@ -159,42 +143,26 @@ func isAWSManagedPolicy(arn string) bool { return strings.HasPrefix(arn, "arn:aw
 func (st *State) normalizeIAM() error {
 	for _, arn := range scenarioKeys(st.Policies) {
 		p := st.Policies[arn]
-		if p.Arn == "" {
-			p.Arn = arn
-		}
+		setDefault(&p.Arn, arn)
 		if p.Arn != arn {
 			return scenarioErr("policy", arn, "Arn %s differs from its key", p.Arn)
 		}
-		if p.Name == "" {
-			p.Name = arn[strings.LastIndexByte(arn, '/')+1:]
-		}
-		if p.ID == "" {
-			p.ID = scenarioID("ANPA", arn)
-		}
+		setDefault(&p.Name, arn[strings.LastIndexByte(arn, '/')+1:])
+		setDefault(&p.ID, scenarioID("ANPA", arn))
 		if p.Path == "" {
 			rest := strings.TrimPrefix(arn[strings.Index(arn, ":policy")+len(":policy"):], "")
-			p.Path = scenarioPath(rest[:strings.LastIndexByte(rest, '/')+1])
+			p.Path = normPath(rest[:strings.LastIndexByte(rest, '/')+1])
 		}
 		if len(p.Versions) == 0 {
 			return scenarioErr("policy", arn, "no policy versions")
 		}
 		for i := range p.Versions {
-			if p.Versions[i].VersionID == "" {
-				p.Versions[i].VersionID = fmt.Sprintf("v%d", i+1)
-			}
-			if p.Versions[i].CreatedAt.IsZero() {
-				p.Versions[i].CreatedAt = scenarioEpoch
-			}
+			setDefault(&p.Versions[i].VersionID, fmt.Sprintf("v%d", i+1))
+			setDefaultTime(&p.Versions[i].CreatedAt, scenarioEpoch)
 		}
-		if p.DefaultVersionID == "" {
-			p.DefaultVersionID = p.Versions[len(p.Versions)-1].VersionID
-		}
-		if p.CreatedAt.IsZero() {
-			p.CreatedAt = scenarioEpoch
-		}
-		if p.UpdatedAt.IsZero() {
-			p.UpdatedAt = p.CreatedAt
-		}
+		setDefault(&p.DefaultVersionID, p.Versions[len(p.Versions)-1].VersionID)
+		setDefaultTime(&p.CreatedAt, scenarioEpoch)
+		setDefaultTime(&p.UpdatedAt, p.CreatedAt)
 	}
 	checkAttached := func(kind, name string, arns []string) error {
 		for _, a := range arns {
@@ -206,54 +174,23 @@ func (st *State) normalizeIAM() error {
 	}
 	for _, name := range scenarioKeys(st.Roles) {
 		r := st.Roles[name]
-		if r.Name == "" {
-			r.Name = name
-		}
-		if r.ID == "" {
-			r.ID = scenarioID("AROA", name)
-		}
-		r.Path = scenarioPath(r.Path)
-		if r.AssumeRolePolicy == "" {
-			r.AssumeRolePolicy = ec2DefaultTrust
-		}
-		if r.MaxSessionDuration == 0 {
-			r.MaxSessionDuration = 3600
-		}
-		if r.CreatedAt.IsZero() {
-			r.CreatedAt = scenarioEpoch
-		}
+		fillIAMIdentity(name, "AROA", &r.Name, &r.ID, &r.Path, &r.CreatedAt)
+		setDefault(&r.AssumeRolePolicy, ec2DefaultTrust)
+		setDefault(&r.MaxSessionDuration, 3600)
 		if err := checkAttached("role", name, r.AttachedPolicies); err != nil {
 			return err
 		}
 	}
 	for _, name := range scenarioKeys(st.Groups) {
 		g := st.Groups[name]
-		if g.Name == "" {
-			g.Name = name
-		}
-		if g.ID == "" {
-			g.ID = scenarioID("AGPA", name)
-		}
-		g.Path = scenarioPath(g.Path)
-		if g.CreatedAt.IsZero() {
-			g.CreatedAt = scenarioEpoch
-		}
+		fillIAMIdentity(name, "AGPA", &g.Name, &g.ID, &g.Path, &g.CreatedAt)
 		if err := checkAttached("group", name, g.AttachedPolicies); err != nil {
 			return err
 		}
 	}
 	for _, name := range scenarioKeys(st.Users) {
 		u := st.Users[name]
-		if u.Name == "" {
-			u.Name = name
-		}
-		if u.ID == "" {
-			u.ID = scenarioID("AIDA", name)
-		}
-		u.Path = scenarioPath(u.Path)
-		if u.CreatedAt.IsZero() {
-			u.CreatedAt = scenarioEpoch
-		}
+		fillIAMIdentity(name, "AIDA", &u.Name, &u.ID, &u.Path, &u.CreatedAt)
 		for _, g := range u.Groups {
 			if _, ok := st.Groups[g]; !ok {
 				return scenarioErr("user", name, "group %s does not exist", g)
@@ -265,16 +202,7 @@ func (st *State) normalizeIAM() error {
 	}
 	for _, name := range scenarioKeys(st.InstanceProfile) {
 		p := st.InstanceProfile[name]
-		if p.Name == "" {
-			p.Name = name
-		}
-		if p.ID == "" {
-			p.ID = scenarioID("AIPA", name)
-		}
-		p.Path = scenarioPath(p.Path)
-		if p.CreatedAt.IsZero() {
-			p.CreatedAt = scenarioEpoch
-		}
+		fillIAMIdentity(name, "AIPA", &p.Name, &p.ID, &p.Path, &p.CreatedAt)
 		if len(p.Roles) > 1 {
 			return scenarioErr("instance profile", name, "holds %d roles; an instance profile holds at most one", len(p.Roles))
 		}
@@ -290,15 +218,11 @@ func (st *State) normalizeIAM() error {
 func (st *State) normalizeKeys() error {
 	for _, id := range scenarioKeys(st.AccessKeys) {
 		k := st.AccessKeys[id]
-		if k.ID == "" {
-			k.ID = id
-		}
+		setDefault(&k.ID, id)
 		if k.ID != id {
 			return scenarioErr("access key", id, "AccessKeyId %s differs from its key", k.ID)
 		}
-		if k.Status == "" {
-			k.Status = "Active"
-		}
+		setDefault(&k.Status, "Active")
 		switch {
 		case k.Root:
 		case k.RoleName != "":
@@ -308,9 +232,7 @@ func (st *State) normalizeKeys() error {
 			if k.SessionToken == "" {
 				return scenarioErr("access key", id, "an assumed-role key needs a SessionToken")
 			}
-			if k.SessionName == "" {
-				k.SessionName = "session"
-			}
+			setDefault(&k.SessionName, "session")
 		case k.UserName != "":
 			if _, ok := st.Users[k.UserName]; !ok {
 				return scenarioErr("access key", id, "user %s does not exist", k.UserName)
@@ -328,38 +250,28 @@ func (st *State) normalizeKeys() error {
 func (st *State) normalizeNetwork() error {
 	for _, id := range scenarioKeys(st.VPCs) {
 		v := st.VPCs[id]
-		if v.ID == "" {
-			v.ID = id
-		}
-		if v.Region == "" {
-			v.Region = st.DefaultRegion
-		}
+		setDefault(&v.ID, id)
+		setDefault(&v.Region, st.DefaultRegion)
 		if _, err := netip.ParsePrefix(v.CidrBlock); err != nil {
 			return scenarioErr("vpc", id, "CidrBlock %q is not a CIDR", v.CidrBlock)
 		}
 	}
 	for _, id := range scenarioKeys(st.Subnets) {
 		s := st.Subnets[id]
-		if s.ID == "" {
-			s.ID = id
-		}
+		setDefault(&s.ID, id)
 		v, ok := st.VPCs[s.VpcID]
 		if !ok {
 			return scenarioErr("subnet", id, "vpc %s does not exist", s.VpcID)
 		}
 		s.Region = v.Region
-		if s.AvailabilityZone == "" {
-			s.AvailabilityZone = s.Region + "a"
-		}
+		setDefault(&s.AvailabilityZone, s.Region+"a")
 		if _, err := netip.ParsePrefix(s.CidrBlock); err != nil {
 			return scenarioErr("subnet", id, "CidrBlock %q is not a CIDR", s.CidrBlock)
 		}
 	}
 	for _, id := range scenarioKeys(st.RouteTables) {
 		rt := st.RouteTables[id]
-		if rt.ID == "" {
-			rt.ID = id
-		}
+		setDefault(&rt.ID, id)
 		v, ok := st.VPCs[rt.VpcID]
 		if !ok {
 			return scenarioErr("route table", id, "vpc %s does not exist", rt.VpcID)
@@ -378,17 +290,13 @@ func (st *State) normalizeNetwork() error {
 	}
 	for _, id := range scenarioKeys(st.SecurityGroups) {
 		g := st.SecurityGroups[id]
-		if g.ID == "" {
-			g.ID = id
-		}
+		setDefault(&g.ID, id)
 		v, ok := st.VPCs[g.VpcID]
 		if !ok {
 			return scenarioErr("security group", id, "vpc %s does not exist", g.VpcID)
 		}
 		g.Region = v.Region
-		if g.Description == "" {
-			g.Description = g.Name
-		}
+		setDefault(&g.Description, g.Name)
 		for _, rules := range [][]SGRule{g.Ingress, g.Egress} {
 			for _, r := range rules {
 				for _, ref := range r.Groups {
@@ -401,23 +309,15 @@ func (st *State) normalizeNetwork() error {
 	}
 	for _, id := range scenarioKeys(st.VpcEndpoints) {
 		e := st.VpcEndpoints[id]
-		if e.ID == "" {
-			e.ID = id
-		}
+		setDefault(&e.ID, id)
 		v, ok := st.VPCs[e.VpcID]
 		if !ok {
 			return scenarioErr("vpc endpoint", id, "vpc %s does not exist", e.VpcID)
 		}
 		e.Region = v.Region
-		if e.Type == "" {
-			e.Type = "Interface"
-		}
-		if e.State == "" {
-			e.State = "available"
-		}
-		if e.CreatedAt.IsZero() {
-			e.CreatedAt = scenarioEpoch
-		}
+		setDefault(&e.Type, "Interface")
+		setDefault(&e.State, "available")
+		setDefaultTime(&e.CreatedAt, scenarioEpoch)
 		for _, sub := range e.SubnetIDs {
 			if s, ok := st.Subnets[sub]; !ok || s.VpcID != e.VpcID {
 				return scenarioErr("vpc endpoint", id, "subnet %s does not exist in vpc %s", sub, e.VpcID)
@@ -437,9 +337,7 @@ func (st *State) normalizeNetwork() error {
 
 func (st *State) ensureLocalRoute(rt *RouteTable, v *VPC) {
 	for i := range rt.Routes {
-		if rt.Routes[i].State == "" {
-			rt.Routes[i].State = "active"
-		}
+		setDefault(&rt.Routes[i].State, "active")
 	}
 	for _, r := range rt.Routes {
 		if r.GatewayID == "local" {
@@ -583,15 +481,11 @@ func (st *State) normalizeInstances() error {
 	}
 	for _, id := range scenarioKeys(st.Instances) {
 		inst := st.Instances[id]
-		if inst.ID == "" {
-			inst.ID = id
-		}
+		setDefault(&inst.ID, id)
 		if inst.ID != id {
 			return scenarioErr("instance", id, "InstanceId %s differs from its key", inst.ID)
 		}
-		if inst.Region == "" {
-			inst.Region = st.DefaultRegion
-		}
+		setDefault(&inst.Region, st.DefaultRegion)
 		var err error
 		switch {
 		case strings.HasPrefix(id, "i-"):
@@ -605,13 +499,9 @@ func (st *State) normalizeInstances() error {
 			return err
 		}
 		if inst.Agent.Installed {
-			if inst.Agent.Version == "" {
-				inst.Agent.Version = LatestAgentVersion
-			}
+			setDefault(&inst.Agent.Version, LatestAgentVersion)
 			inst.Agent.IsLatest = inst.Agent.IsLatest || inst.Agent.Version == LatestAgentVersion
-			if inst.Agent.ComputerName == "" {
-				inst.Agent.ComputerName = inst.PrivateDNS
-			}
+			setDefault(&inst.Agent.ComputerName, inst.PrivateDNS)
 		}
 		if inst.PlatformName == "" {
 			if inst.Platform == "windows" {
@@ -637,9 +527,7 @@ func (st *State) normalizeEC2Instance(inst *Instance, alloc *ipAllocator) error 
 	if sub.Region != inst.Region {
 		return scenarioErr("instance", id, "subnet %s is in %s, the instance in %s", sub.ID, sub.Region, inst.Region)
 	}
-	if inst.VpcID == "" {
-		inst.VpcID = sub.VpcID
-	}
+	setDefault(&inst.VpcID, sub.VpcID)
 	if inst.VpcID != sub.VpcID {
 		return scenarioErr("instance", id, "subnet %s is not in vpc %s", sub.ID, inst.VpcID)
 	}
@@ -660,18 +548,12 @@ func (st *State) normalizeEC2Instance(inst *Instance, alloc *ipAllocator) error 
 			return scenarioErr("instance", id, "instance profile %s does not exist", inst.InstanceProfileName)
 		}
 	}
-	if inst.State == "" {
-		inst.State = "running"
-	}
+	setDefault(&inst.State, "running")
 	if _, ok := ec2StateCodes[inst.State]; !ok {
 		return scenarioErr("instance", id, "state %q is not an EC2 instance state", inst.State)
 	}
-	if inst.InstanceType == "" {
-		inst.InstanceType = "t3.micro"
-	}
-	if inst.ImageID == "" {
-		inst.ImageID = "ami-" + ec2Hex("image:"+inst.PlatformName+inst.PlatformVersion+inst.Platform, 17)
-	}
+	setDefault(&inst.InstanceType, "t3.micro")
+	setDefault(&inst.ImageID, "ami-"+ec2Hex("image:"+inst.PlatformName+inst.PlatformVersion+inst.Platform, 17))
 	if inst.PrivateIP == "" {
 		ip, ok := alloc.take(sub)
 		if !ok {
@@ -683,25 +565,15 @@ func (st *State) normalizeEC2Instance(inst *Instance, alloc *ipAllocator) error 
 	} else if p, _ := netip.ParsePrefix(sub.CidrBlock); !p.Contains(a) {
 		return scenarioErr("instance", id, "PrivateIpAddress %s is outside subnet %s (%s)", inst.PrivateIP, sub.ID, sub.CidrBlock)
 	}
-	if inst.PrivateDNS == "" {
-		inst.PrivateDNS = privateDNSName(inst.PrivateIP, inst.Region)
-	}
+	setDefault(&inst.PrivateDNS, privateDNSName(inst.PrivateIP, inst.Region))
 	if inst.PublicIP == "" && sub.MapPublicIPOnLaunch {
 		h := sha256.Sum256([]byte("public-ip:" + id))
 		inst.PublicIP = fmt.Sprintf("3.%d.%d.%d", 80+h[0]%100, h[1], 1+h[2]%254)
 	}
-	if inst.LaunchTime.IsZero() {
-		inst.LaunchTime = scenarioEpoch
-	}
-	if inst.Metadata.HTTPTokens == "" {
-		inst.Metadata.HTTPTokens = "optional"
-	}
-	if inst.Metadata.HTTPEndpoint == "" {
-		inst.Metadata.HTTPEndpoint = "enabled"
-	}
-	if inst.Metadata.HopLimit == 0 {
-		inst.Metadata.HopLimit = 1
-	}
+	setDefaultTime(&inst.LaunchTime, scenarioEpoch)
+	setDefault(&inst.Metadata.HTTPTokens, "optional")
+	setDefault(&inst.Metadata.HTTPEndpoint, "enabled")
+	setDefault(&inst.Metadata.HopLimit, 1)
 	return nil
 }
 
@@ -709,15 +581,9 @@ func (st *State) normalizeHybridNode(inst *Instance) error {
 	if inst.SubnetID != "" || inst.InstanceProfileName != "" {
 		return scenarioErr("instance", inst.ID, "a hybrid node has no subnet or instance profile")
 	}
-	if inst.Agent.ActivationID == "" {
-		inst.Agent.ActivationID = ec2Hex("activation:"+inst.ID, 8) + "-" + ec2Hex("activation2:"+inst.ID, 4) + "-4" + ec2Hex("activation3:"+inst.ID, 3) + "-8" + ec2Hex("activation4:"+inst.ID, 3) + "-" + ec2Hex("activation5:"+inst.ID, 12)
-	}
-	if inst.Agent.IamRole == "" {
-		inst.Agent.IamRole = "SSMServiceRole"
-	}
-	if inst.Agent.RegisteredAt.IsZero() {
-		inst.Agent.RegisteredAt = scenarioEpoch
-	}
+	setDefault(&inst.Agent.ActivationID, ec2Hex("activation:"+inst.ID, 8)+"-"+ec2Hex("activation2:"+inst.ID, 4)+"-4"+ec2Hex("activation3:"+inst.ID, 3)+"-8"+ec2Hex("activation4:"+inst.ID, 3)+"-"+ec2Hex("activation5:"+inst.ID, 12))
+	setDefault(&inst.Agent.IamRole, "SSMServiceRole")
+	setDefaultTime(&inst.Agent.RegisteredAt, scenarioEpoch)
 	if inst.PrivateDNS == "" && inst.PrivateIP != "" {
 		inst.PrivateDNS = "ip-" + strings.ReplaceAll(inst.PrivateIP, ".", "-")
 	}
@@ -733,9 +599,7 @@ func (st *State) normalizeAssociations() error {
 	}
 	for _, id := range scenarioKeys(st.Associations) {
 		a := st.Associations[id]
-		if a.ID == "" {
-			a.ID = id
-		}
+		setDefault(&a.ID, id)
 		inst, ok := st.Instances[a.InstanceID]
 		if !ok || !strings.HasPrefix(a.InstanceID, "i-") {
 			return scenarioErr("association", id, "instance %s does not exist", a.InstanceID)
@@ -745,9 +609,7 @@ func (st *State) normalizeAssociations() error {
 			return scenarioErr("association", id, "instance profile %s does not exist", a.ProfileArn)
 		}
 		a.ProfileID = p.ID
-		if a.State == "" {
-			a.State = "associated"
-		}
+		setDefault(&a.State, "associated")
 		if inst.InstanceProfileName == "" && a.State == "associated" {
 			inst.InstanceProfileName = p.Name
 		}
@@ -771,5 +633,5 @@ func (st *State) normalizeAssociations() error {
 }
 
 func (st *State) profileArn(p *InstanceProfile) string {
-	return "arn:aws:iam::" + st.AccountID + ":instance-profile" + scenarioPath(p.Path) + p.Name
+	return iamArn(st.AccountID, "instance-profile", p.Path, p.Name)
 }
