@@ -452,3 +452,124 @@ func TestE2ENoOneTimeKeyInOutput(t *testing.T) {
 		t.Fatal("a one-time key directory was left behind")
 	}
 }
+
+// TestE2ETargetInjectionForms: TARGET reaches a shell only as %h in
+// ProxyCommand, so every shell metacharacter form is refused as a usage
+// error (exit 2) before any AWS call, whether typed bare, as user@TARGET,
+// in an scp operand, to the proxy itself, or as --profile/--region; a
+// Name tag made of metacharacters cannot be used to smuggle one in.
+func TestE2ETargetInjectionForms(t *testing.T) {
+	e := startE2E(t, e2eOpts{})
+	marker := filepath.Join(e.tmp, "pwned")
+	const evilName = "web;id"
+	e.sim.WithState(func(st *awssim.State) {
+		inst := *st.Instances[e2eID]
+		inst.ID = "i-0123456789abcdef2"
+		inst.Tags = []awssim.Tag{{Key: "Name", Value: evilName}}
+		st.Instances[inst.ID] = &inst
+	})
+	targets := []string{
+		"i-0abc;touch " + marker,
+		"i-0123456789abcdef0;touch " + marker,
+		"$(touch " + marker + ")",
+		"`touch " + marker + "`",
+		"i-0abc\ntouch " + marker,
+		"i-0abc\rtouch " + marker,
+		"web&&touch " + marker,
+		"web||touch " + marker,
+		"web|touch " + marker,
+		"web>" + marker,
+		"web&",
+		"'web'",
+		`"web"`,
+		`web\`,
+		"web$IFS",
+		"web#",
+		"%h;touch " + marker,
+		evilName,
+		"web id",
+		"web\tid",
+		"-oProxyCommand=touch " + marker,
+		"",
+	}
+	describes := e.sim.Calls("ec2.DescribeInstances")
+	sessions := e.sim.Calls("ssm.StartSession")
+	for _, target := range targets {
+		forms := [][]string{
+			{"proxy", target, "22"},
+			append(append([]string{"ssh"}, e.sshOpts(true)...), "root@"+target, "true"),
+			append(append([]string{"scp"}, e.sshOpts(true)...), "/etc/hostname", "root@"+target+":/tmp/x"),
+		}
+		// Bare, a leading "-" makes an ssh or scp option, which is the
+		// user's own to give.
+		if !strings.HasPrefix(target, "-") {
+			forms = append(forms,
+				append(append([]string{"ssh"}, e.sshOpts(true)...), target, "true"),
+				append(append([]string{"ssh", "--no-preflight"}, e.sshOpts(true)...), "-l", "root", target),
+				append(append([]string{"scp"}, e.sshOpts(true)...), target+":/tmp/x", filepath.Join(e.tmp, "x")))
+		}
+		for _, args := range forms {
+			r := e.run(strings.NewReader(""), nil, args...)
+			if r.code != 2 {
+				t.Fatalf("ssmdoctor %q: exit %d, want 2 (usage)\n%s", args, r.code, r.stderr)
+			}
+		}
+	}
+	for _, v := range []string{"x;touch " + marker, "$(touch " + marker + ")", "`touch " + marker + "`", "a\nb"} {
+		for _, flag := range []string{"--profile", "--region"} {
+			r := e.run(strings.NewReader(""), nil, append(append([]string{"ssh", flag, v}, e.sshOpts(true)...), e.dest(), "true")...)
+			if r.code != 2 {
+				t.Fatalf("ssh %s %q: exit %d, want 2\n%s", flag, v, r.code, r.stderr)
+			}
+		}
+	}
+	if n := e.sim.Calls("ec2.DescribeInstances") - describes; n != 0 {
+		t.Fatalf("%d DescribeInstances calls: a malformed TARGET reached AWS", n)
+	}
+	if n := e.sim.Calls("ssm.StartSession") - sessions; n != 0 {
+		t.Fatalf("%d StartSession calls: a malformed TARGET reached AWS", n)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("a shell command in TARGET ran")
+	}
+}
+
+// TestE2EResolvedIDInjection: the instance id that EC2 returns for a
+// Name tag also ends up in ProxyCommand; an id with shell metacharacters
+// (a hostile or broken endpoint) must not run anything either.
+func TestE2EResolvedIDInjection(t *testing.T) {
+	e := startE2E(t, e2eOpts{})
+	// No space and no slash: ssh's config parser and scp's local-path
+	// rule would otherwise stop them before any shell does. The command
+	// runs in $HOME (the test's), so the marker is found there.
+	marker := filepath.Join(e.home, "pwned-by-id")
+	ids := []string{
+		"i-0123456789abcdef0;cd;touch${IFS}pwned-by-id",
+		"i-0123456789abcdef0$(cd;touch${IFS}pwned-by-id)",
+		"i-0123456789abcdef0`cd;touch${IFS}pwned-by-id`",
+		"i-0123456789abcdef0;touch " + marker,
+	}
+	for i, id := range ids {
+		name := fmt.Sprintf("innocent-%d", i)
+		e.sim.WithState(func(st *awssim.State) {
+			inst := *st.Instances[e2eID]
+			inst.ID = id
+			inst.Tags = []awssim.Tag{{Key: "Name", Value: name}}
+			st.Instances[id] = &inst
+		})
+		for _, args := range [][]string{
+			append(append([]string{"ssh", "--no-preflight"}, e.sshOpts(true)...), e.sshd.User+"@"+name, "true"),
+			append(append([]string{"ssh"}, e.sshOpts(true)...), e.sshd.User+"@"+name, "true"),
+			append(append([]string{"scp", "--no-preflight"}, e.sshOpts(true)...), "/etc/hostname", e.sshd.User+"@"+name+":"+filepath.Join(e.tmp, "copy")),
+		} {
+			r := e.run(strings.NewReader(""), nil, args...)
+			if _, err := os.Stat(marker); err == nil {
+				t.Fatalf("ssmdoctor %q ran the command in instance id %q (exit %d)\n%s", args, id, r.code, r.stderr)
+			}
+			if r.code == 0 {
+				t.Fatalf("ssmdoctor %q: exit 0 with instance id %q", args, id)
+			}
+			t.Logf("ssmdoctor %s to %q: exit %d: %s", args[0], id, r.code, strings.TrimSpace(r.stderr))
+		}
+	}
+}
