@@ -573,3 +573,62 @@ func TestE2EResolvedIDInjection(t *testing.T) {
 		}
 	}
 }
+
+// oldSSH stands in for an OpenSSH client before 9.6, which put the
+// destination's host into ProxyCommand's %h without checking its
+// characters and ran the result with /bin/sh -c. Nothing else of ssh is
+// needed to see what the shell would run.
+const oldSSH = `#!/usr/bin/env python3
+import subprocess, sys
+args, pc, host = sys.argv[1:], None, None
+i = 0
+while i < len(args):
+    if args[i] == "-o" and i + 1 < len(args):
+        k, _, v = args[i + 1].partition("=")
+        if k.lower() == "proxycommand" and pc is None:
+            pc = v
+        i += 2
+    elif args[i] == "--":
+        host = args[i + 1].rpartition("@")[2]
+        break
+    else:
+        i += 1
+cmd = pc.replace("%h", host).replace("%p", "22").replace("%%", "%")
+sys.exit(subprocess.call(["/bin/sh", "-c", cmd], stdin=subprocess.DEVNULL))
+`
+
+// TestE2EResolvedIDInjectionOldSSH: the same hostile instance ids with an
+// ssh that does not check hostnames (OpenSSH before 9.6, still common):
+// ssmdoctor itself must refuse an id that is not an instance id, since
+// it builds the ProxyCommand line.
+func TestE2EResolvedIDInjectionOldSSH(t *testing.T) {
+	needTool(t, "python3")
+	e := startE2E(t, e2eOpts{})
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "ssh"), []byte(oldSSH), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	marker := filepath.Join(e.home, "pwned-by-id")
+	for i, id := range []string{
+		"i-0123456789abcdef0;cd;touch${IFS}pwned-by-id",
+		"i-0123456789abcdef0$(cd;touch${IFS}pwned-by-id)",
+	} {
+		name := fmt.Sprintf("innocent-%d", i)
+		e.sim.WithState(func(st *awssim.State) {
+			inst := *st.Instances[e2eID]
+			inst.ID = id
+			inst.Tags = []awssim.Tag{{Key: "Name", Value: name}}
+			st.Instances[id] = &inst
+		})
+		args := append(append([]string{"ssh", "--no-preflight"}, e.sshOpts(true)...), e.sshd.User+"@"+name, "true")
+		r := e.run(strings.NewReader(""), []string{path}, args...)
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("instance id %q from DescribeInstances ran a shell command through ProxyCommand (exit %d): "+
+				"resolveTarget (proxy_aws.go) must refuse a resolved id that does not match instanceIDRe\n%s", id, r.code, r.stderr)
+		}
+		if r.code == 0 {
+			t.Fatalf("instance id %q: exit 0", id)
+		}
+	}
+}
