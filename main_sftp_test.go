@@ -87,14 +87,21 @@ func (e *e2e) sftpRoundTrip(t testing.TB, opts []string, n int64, seed byte) {
 	dir := t.TempDir()
 	src, remote, back := filepath.Join(dir, "src"), filepath.Join(dir, "remote"), filepath.Join(dir, "back")
 	want := payload(t, src, n, seed)
+	start := time.Now()
 	e.sftpBatch(t, opts, "put "+src+" "+remote)
+	up := time.Since(start)
 	if got := fileSum(t, remote); got != want {
 		t.Fatalf("sftp upload of %d bytes differs (sha256 %x, want %x)", n, got, want)
 	}
+	start = time.Now()
 	e.sftpBatch(t, opts, "get "+remote+" "+back)
+	down := time.Since(start)
 	if got := fileSum(t, back); got != want {
 		t.Fatalf("sftp download of %d bytes differs (sha256 %x, want %x)", n, got, want)
 	}
+	// Reported, not asserted: throughput belongs to the benchmarks.
+	mbps := func(d time.Duration) float64 { return float64(n) / 1e6 / d.Seconds() }
+	t.Logf("%d MiB: upload %.1f MB/s, download %.1f MB/s (whole sftp runs, session set-up included)", n>>20, mbps(up), mbps(down))
 }
 
 func TestE2ESFTPEachWay(t *testing.T) {
