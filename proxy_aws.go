@@ -108,6 +108,13 @@ func resolveTarget(ctx context.Context, ec2c instanceFinder, target string) (str
 		return "", &exitError{code: exitProblems, err: fmt.Errorf("resolve target %q: no running instance has that Name tag or IP address", target),
 			hint: "list instances: aws ec2 describe-instances --filters Name=instance-state-name,Values=running"}
 	case 1:
+		// The id comes back from the API and becomes ssh's host name, which
+		// ssh substitutes into ProxyCommand (%h) and runs with sh -c: never
+		// trust it further than the id format.
+		if !instanceIDRe.MatchString(ids[0]) {
+			return "", &exitError{code: exitProblems, err: fmt.Errorf("resolve target %q: DescribeInstances returned a malformed instance id %q", target, ids[0]),
+				hint: "this endpoint's answer is not a real instance id: check AWS_ENDPOINT_URL / the profile's endpoint"}
+		}
 		return ids[0], nil
 	}
 	return "", &exitError{code: exitUsage, err: fmt.Errorf("resolve target %q: %d running instances match (%s)", target, len(ids), strings.Join(ids, ", ")), hint: "give one instance id instead"}
