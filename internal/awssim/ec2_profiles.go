@@ -115,22 +115,26 @@ func (s *Sim) ec2ProfileParamLocked(c *Call) (*InstanceProfile, string, error) {
 	return nil, "", Errf("MissingParameter", "The request must contain the parameter iamInstanceProfile")
 }
 
-// ec2PassRoles checks iam:PassRole on the profile's role, as EC2 does before
-// it hands a role to an instance.
-func (s *Sim) ec2PassRoles(c *Call, roles []string) error {
+// ec2ProfileToPass resolves the profile the request names and checks
+// iam:PassRole on its role, as EC2 does before it hands a role to an
+// instance. It returns the profile and its ARN.
+func (s *Sim) ec2ProfileToPass(c *Call) (*InstanceProfile, string, error) {
+	s.mu.Lock()
+	prof, arn, err := s.ec2ProfileParamLocked(c)
+	var roles []string
+	if prof != nil {
+		roles = append(roles, prof.Roles...)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return nil, "", err
+	}
 	for _, r := range roles {
-		s.mu.Lock()
-		path := "/"
-		if role, ok := s.state.Roles[r]; ok {
-			path = role.Path
-		}
-		arn := iamArn(s.state.AccountID, "role", path, r)
-		s.mu.Unlock()
-		if err := s.authorize(c, "iam:PassRole", arn, map[string][]string{"iam:PassedToService": {"ec2.amazonaws.com"}}); err != nil {
-			return err
+		if err := s.authorize(c, "iam:PassRole", s.roleArn(r), map[string][]string{"iam:PassedToService": {"ec2.amazonaws.com"}}); err != nil {
+			return nil, "", err
 		}
 	}
-	return nil
+	return prof, arn, nil
 }
 
 type ec2AssocOut struct {
@@ -148,17 +152,8 @@ func (s *Sim) ec2AssociateProfile(c *Call) (any, error) {
 	if err := s.authorize(c, "ec2:AssociateIamInstanceProfile", s.ec2Arn(c.Region, "instance", id), nil); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	prof, arn, err := s.ec2ProfileParamLocked(c)
-	var roles []string
-	if prof != nil {
-		roles = append(roles, prof.Roles...)
-	}
-	s.mu.Unlock()
+	prof, arn, err := s.ec2ProfileToPass(c)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.ec2PassRoles(c, roles); err != nil {
 		return nil, err
 	}
 
@@ -210,17 +205,8 @@ func (s *Sim) ec2ReplaceProfileAssoc(c *Call) (any, error) {
 	if err := s.authorize(c, "ec2:ReplaceIamInstanceProfileAssociation", s.ec2Arn(c.Region, "instance", instID), nil); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	prof, arn, err := s.ec2ProfileParamLocked(c)
-	var roles []string
-	if prof != nil {
-		roles = append(roles, prof.Roles...)
-	}
-	s.mu.Unlock()
+	prof, arn, err := s.ec2ProfileToPass(c)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.ec2PassRoles(c, roles); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
