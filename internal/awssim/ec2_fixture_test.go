@@ -2,9 +2,7 @@ package awssim
 
 import (
 	"errors"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,30 +13,17 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// ec2Clock is a settable clock for Options.Now.
-type ec2Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *ec2Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *ec2Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // ec2NobodyKey belongs to a user with no policy at all.
 const ec2NobodyKey, ec2NobodySecret = "AKIANOBODY0000000001", "nobody-secret"
 
 // startEC2Sim runs the demo account plus a policy-less user, on a clock
 // the test moves.
-func startEC2Sim(t *testing.T) (*Sim, *ec2Clock) {
+func startEC2Sim(t *testing.T) (*Sim, *ssmClock) {
 	t.Helper()
 	st := DemoScenario()
 	st.Users["nobody"] = &User{Name: "nobody"}
 	st.AccessKeys[ec2NobodyKey] = &AccessKey{ID: ec2NobodyKey, Secret: ec2NobodySecret, UserName: "nobody"}
-	clk := &ec2Clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := &ssmClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	return startSim(t, st, Options{Now: clk.Now}), clk
 }
 
@@ -60,9 +45,7 @@ func demoKey(user string) (string, string) {
 
 func ec2As(s *Sim, user string) *ec2.Client {
 	id, secret := demoKey(user)
-	cfg := awsConfig(s, id, secret, "")
-	cfg.HTTPClient = &http.Client{}
-	return ec2.NewFromConfig(cfg)
+	return ec2.NewFromConfig(awsConfig(s, id, secret, ""))
 }
 
 func stsAs(s *Sim, user string) *sts.Client {

@@ -132,7 +132,8 @@ func ssmFixture() *State {
 	return st
 }
 
-// ssmClock is a settable clock for Options.Now.
+// ssmClock is a settable clock for Options.Now, shared by the SSM and EC2
+// fixtures.
 type ssmClock struct {
 	mu sync.Mutex
 	t  time.Time
