@@ -18,8 +18,8 @@ var _ = func() bool {
 
 // ec2Select is the shared shape of the network Describe calls: ids named
 // explicitly must all exist (else notFound), filters narrow, and the
-// result is paged in id order.
-func ec2Select[T any](c *Call, op string, all map[string]T, region func(T) string,
+// result is paged in id order (tokens bound to the operation).
+func ec2Select[T any](c *Call, all map[string]T, region func(T) string,
 	ids []string, notFound func([]string) error,
 	fields func(T) (map[string][]string, []Tag), max int) ([]T, string, error) {
 	var keys []string
@@ -60,11 +60,27 @@ func ec2Select[T any](c *Call, op string, all map[string]T, region func(T) strin
 			out = append(out, all[k])
 		}
 	}
-	start, end, next, perr := Page(op, len(out), max, c.Form.Get("NextToken"))
+	start, end, next, perr := Page(c.Op, len(out), max, c.Form.Get("NextToken"))
 	if perr != nil {
 		return nil, "", perr
 	}
 	return out[start:end], next, nil
+}
+
+// ec2Describe is the frame of the Describe calls that need nothing checked
+// before MaxResults: authorize, read MaxResults (lo is the smallest EC2
+// accepts for the call), then answer under the lock.
+func (s *Sim) ec2Describe(c *Call, lo int, answer func(c *Call, st *State, max int) (any, error)) (any, error) {
+	if err := s.authorize(c, "ec2:"+c.Op, "*", nil); err != nil {
+		return nil, err
+	}
+	max, err := ec2MaxResults(c, lo)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return answer(c, s.state, max)
 }
 
 type ec2SubnetX struct {
@@ -88,17 +104,11 @@ type ec2DescribeSubnetsOut struct {
 }
 
 func (s *Sim) ec2DescribeSubnets(c *Call) (any, error) {
-	if err := s.authorize(c, "ec2:DescribeSubnets", "*", nil); err != nil {
-		return nil, err
-	}
-	max, err := ec2MaxResults(c, 5)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.state
-	subs, next, err := ec2Select(c, "DescribeSubnets", st.Subnets, func(v *Subnet) string { return v.Region },
+	return s.ec2Describe(c, 5, s.ec2DescribeSubnetsLocked)
+}
+
+func (s *Sim) ec2DescribeSubnetsLocked(c *Call, st *State, max int) (any, error) {
+	subs, next, err := ec2Select(c, st.Subnets, func(v *Subnet) string { return v.Region },
 		c.FormList("SubnetId"),
 		func(ids []string) error {
 			return ec2NotFound("InvalidSubnetID.NotFound", "subnet ID", "subnet IDs", ids)
@@ -208,17 +218,11 @@ type ec2DescribeRouteTablesOut struct {
 }
 
 func (s *Sim) ec2DescribeRouteTables(c *Call) (any, error) {
-	if err := s.authorize(c, "ec2:DescribeRouteTables", "*", nil); err != nil {
-		return nil, err
-	}
-	max, err := ec2MaxResults(c, 5)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.state
-	tables, next, err := ec2Select(c, "DescribeRouteTables", st.RouteTables, func(v *RouteTable) string { return v.Region },
+	return s.ec2Describe(c, 5, s.ec2DescribeRouteTablesLocked)
+}
+
+func (s *Sim) ec2DescribeRouteTablesLocked(c *Call, st *State, max int) (any, error) {
+	tables, next, err := ec2Select(c, st.RouteTables, func(v *RouteTable) string { return v.Region },
 		c.FormList("RouteTableId"),
 		func(ids []string) error {
 			return ec2NotFound("InvalidRouteTableID.NotFound", "routeTable ID", "routeTable IDs", ids)

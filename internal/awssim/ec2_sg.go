@@ -100,7 +100,7 @@ func (s *Sim) ec2DescribeSecurityGroups(c *Call) (any, error) {
 			return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", n, s.ec2DefaultVpcIDLocked(c.Region))
 		}
 	}
-	groups, next, err := ec2Select(c, "DescribeSecurityGroups", st.SecurityGroups, func(v *SecurityGroup) string { return v.Region },
+	groups, next, err := ec2Select(c, st.SecurityGroups, func(v *SecurityGroup) string { return v.Region },
 		ids,
 		func(ids []string) error {
 			return Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", strings.Join(ids, ", "))

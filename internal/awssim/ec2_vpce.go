@@ -93,16 +93,11 @@ type ec2DescribeVpcEndpointsOut struct {
 }
 
 func (s *Sim) ec2DescribeVpcEndpoints(c *Call) (any, error) {
-	if err := s.authorize(c, "ec2:DescribeVpcEndpoints", "*", nil); err != nil {
-		return nil, err
-	}
-	max, err := ec2MaxResults(c, 1)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	eps, next, err := ec2Select(c, "DescribeVpcEndpoints", s.state.VpcEndpoints, func(v *VpcEndpoint) string { return v.Region },
+	return s.ec2Describe(c, 1, s.ec2DescribeVpcEndpointsLocked)
+}
+
+func (s *Sim) ec2DescribeVpcEndpointsLocked(c *Call, st *State, max int) (any, error) {
+	eps, next, err := ec2Select(c, st.VpcEndpoints, func(v *VpcEndpoint) string { return v.Region },
 		c.FormList("VpcEndpointId"),
 		func(ids []string) error {
 			return ec2NotFound("InvalidVpcEndpointId.NotFound", "Vpc Endpoint Id", "Vpc Endpoint Ids", ids)
