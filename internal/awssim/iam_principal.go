@@ -1,7 +1,6 @@
 package awssim
 
 import (
-	"sort"
 	"strconv"
 	"sync"
 
@@ -48,12 +47,7 @@ func (s *Sim) named(id, typ, doc string) iampolicy.NamedPolicy {
 // inlineLocked appends inline policies in name order, so that results and
 // MatchedStatements are stable.
 func (s *Sim) inlineLocked(out []iampolicy.NamedPolicy, typ string, docs map[string]string) []iampolicy.NamedPolicy {
-	names := make([]string, 0, len(docs))
-	for n := range docs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(docs) {
 		out = append(out, s.named(n, typ, docs[n]))
 	}
 	return out
@@ -68,11 +62,7 @@ func (s *Sim) attachedLocked(out []iampolicy.NamedPolicy, arns []string) []iampo
 			s.logf("awssim: attached policy %s does not exist; ignored", arn)
 			continue
 		}
-		typ := "user-managed"
-		if isAWSManagedArn(arn) {
-			typ = "aws-managed"
-		}
-		out = append(out, s.named(mp.Name, typ, mp.defaultDocument()))
+		out = append(out, s.named(mp.Name, managedType(arn), mp.defaultDocument()))
 	}
 	return out
 }
@@ -86,44 +76,44 @@ func (s *Sim) boundaryLocked(arn string) []iampolicy.NamedPolicy {
 		// A boundary that does not exist allows nothing.
 		return []iampolicy.NamedPolicy{{ID: arn, Type: "none", Policy: &iampolicy.Policy{Version: iampolicy.Version2012}}}
 	}
-	typ := "user-managed"
+	return []iampolicy.NamedPolicy{s.named(mp.Name, managedType(arn), mp.defaultDocument())}
+}
+
+// managedType is SimulatePrincipalPolicy's SourcePolicyType for a managed
+// policy.
+func managedType(arn string) string {
 	if isAWSManagedArn(arn) {
-		typ = "aws-managed"
+		return "aws-managed"
 	}
-	return []iampolicy.NamedPolicy{s.named(mp.Name, typ, mp.defaultDocument())}
+	return "user-managed"
+}
+
+// identityLocked appends a role's, user's or group's inline policies,
+// then its attached ones.
+func (s *Sim) identityLocked(out []iampolicy.NamedPolicy, k iamKind, e policyHolder) []iampolicy.NamedPolicy {
+	out = s.inlineLocked(out, k.word, *e.inlinePolicies())
+	return s.attachedLocked(out, *e.attachedPolicies())
 }
 
 // userPoliciesLocked: the user's inline and attached policies, then each
 // group's, and the user's permissions boundary.
 func (s *Sim) userPoliciesLocked(u *User) policySet {
-	var ps policySet
-	ps.identity = s.inlineLocked(ps.identity, "user", u.InlinePolicies)
-	ps.identity = s.attachedLocked(ps.identity, u.AttachedPolicies)
+	ps := policySet{identity: s.identityLocked(nil, userKind, u)}
 	for _, gn := range u.Groups {
-		g, ok := s.state.Groups[gn]
-		if !ok {
-			continue
+		if g, ok := s.state.Groups[gn]; ok {
+			ps.identity = s.identityLocked(ps.identity, groupKind, g)
 		}
-		ps.identity = s.inlineLocked(ps.identity, "group", g.InlinePolicies)
-		ps.identity = s.attachedLocked(ps.identity, g.AttachedPolicies)
 	}
 	ps.boundary = s.boundaryLocked(u.PermissionBoundary)
 	return ps
 }
 
 func (s *Sim) rolePoliciesLocked(r *Role) policySet {
-	var ps policySet
-	ps.identity = s.inlineLocked(ps.identity, "role", r.InlinePolicies)
-	ps.identity = s.attachedLocked(ps.identity, r.AttachedPolicies)
-	ps.boundary = s.boundaryLocked(r.PermissionBoundary)
-	return ps
+	return policySet{identity: s.identityLocked(nil, roleKind, r), boundary: s.boundaryLocked(r.PermissionBoundary)}
 }
 
 func (s *Sim) groupPoliciesLocked(g *Group) policySet {
-	var ps policySet
-	ps.identity = s.inlineLocked(ps.identity, "group", g.InlinePolicies)
-	ps.identity = s.attachedLocked(ps.identity, g.AttachedPolicies)
-	return ps
+	return policySet{identity: s.identityLocked(nil, groupKind, g)}
 }
 
 // principalContextLocked is the request context AWS supplies for a caller:
