@@ -171,14 +171,11 @@ type inlinePolicyResult struct {
 
 func (s *Sim) iamGetInlinePolicy(k iamKind) opHandler {
 	return func(c *Call) (any, error) {
-		name, err := required(c, k.param())
+		params, err := requiredParams(c, k.param(), "PolicyName")
 		if err != nil {
 			return nil, err
 		}
-		pname, err := required(c, "PolicyName")
-		if err != nil {
-			return nil, err
-		}
+		name, pname := params[0], params[1]
 		var doc string
 		err = s.withEntity(c, k, name, "iam:Get"+k.title+"Policy", nil, func(e policyHolder) error {
 			d, ok := (*e.inlinePolicies())[pname]
@@ -202,18 +199,11 @@ func (s *Sim) iamGetInlinePolicy(k iamKind) opHandler {
 // caller gets AccessDenied whatever it sent, and before taking the lock.
 func (s *Sim) iamPutInlinePolicy(k iamKind) opHandler {
 	return func(c *Call) (any, error) {
-		name, err := required(c, k.param())
+		params, err := requiredParams(c, k.param(), "PolicyName", "PolicyDocument")
 		if err != nil {
 			return nil, err
 		}
-		pname, err := required(c, "PolicyName")
-		if err != nil {
-			return nil, err
-		}
-		doc, err := required(c, "PolicyDocument")
-		if err != nil {
-			return nil, err
-		}
+		name, pname, doc := params[0], params[1], params[2]
 		if err := s.authorize(c, "iam:Put"+k.title+"Policy", s.entityArn(k, name), nil); err != nil {
 			return nil, err
 		}

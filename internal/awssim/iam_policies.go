@@ -71,14 +71,11 @@ func (s *Sim) iamGetPolicy(c *Call) (any, error) {
 }
 
 func (s *Sim) iamGetPolicyVersion(c *Call) (any, error) {
-	arn, err := required(c, "PolicyArn")
+	params, err := requiredParams(c, "PolicyArn", "VersionId")
 	if err != nil {
 		return nil, err
 	}
-	vid, err := required(c, "VersionId")
-	if err != nil {
-		return nil, err
-	}
+	arn, vid := params[0], params[1]
 	return s.withManagedPolicy(c, arn, "iam:GetPolicyVersion", func(p *ManagedPolicy) (any, error) {
 		for _, v := range p.Versions {
 			if v.VersionID == vid {

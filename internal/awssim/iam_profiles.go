@@ -53,14 +53,11 @@ func (s *Sim) iamCreateInstanceProfile(c *Call) (any, error) {
 // profile, the reason a fix must extend an existing role rather than add a
 // second one.
 func (s *Sim) iamAddRoleToInstanceProfile(c *Call) (any, error) {
-	name, err := required(c, "InstanceProfileName")
+	params, err := requiredParams(c, "InstanceProfileName", "RoleName")
 	if err != nil {
 		return nil, err
 	}
-	role, err := required(c, "RoleName")
-	if err != nil {
-		return nil, err
-	}
+	name, role := params[0], params[1]
 	if err := s.authorize(c, "iam:AddRoleToInstanceProfile", s.profileArn(name), nil); err != nil {
 		return nil, err
 	}

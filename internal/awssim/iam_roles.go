@@ -28,6 +28,20 @@ func required(c *Call, name string) (string, error) {
 	return v, nil
 }
 
+// requiredParams returns mandatory form parameters in the order named,
+// reporting the first one missing.
+func requiredParams(c *Call, names ...string) ([]string, error) {
+	vals := make([]string, len(names))
+	for i, n := range names {
+		v, err := required(c, n)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	return vals, nil
+}
+
 // newIAMID makes a unique id such as AROA + 17 characters, the shape IAM
 // uses (AIDA users, AROA roles, AGPA groups, AIPA profiles, ANPA policies).
 func newIAMID(prefix string) string {
@@ -59,14 +73,11 @@ func (s *Sim) iamGetRole(c *Call) (any, error) {
 }
 
 func (s *Sim) iamCreateRole(c *Call) (any, error) {
-	name, err := required(c, "RoleName")
+	params, err := requiredParams(c, "RoleName", "AssumeRolePolicyDocument")
 	if err != nil {
 		return nil, err
 	}
-	trust, err := required(c, "AssumeRolePolicyDocument")
-	if err != nil {
-		return nil, err
-	}
+	name, trust := params[0], params[1]
 	path := normPath(c.Form.Get("Path"))
 	boundary := c.Form.Get("PermissionsBoundary")
 	var extra map[string][]string
@@ -119,14 +130,11 @@ func (s *Sim) iamCreateRole(c *Call) (any, error) {
 }
 
 func (s *Sim) iamAttachRolePolicy(c *Call) (any, error) {
-	name, err := required(c, "RoleName")
+	params, err := requiredParams(c, "RoleName", "PolicyArn")
 	if err != nil {
 		return nil, err
 	}
-	arn, err := required(c, "PolicyArn")
-	if err != nil {
-		return nil, err
-	}
+	name, arn := params[0], params[1]
 	extra := map[string][]string{"iam:PolicyARN": {arn}}
 	err = s.withEntity(c, roleKind, name, "iam:AttachRolePolicy", extra, func(e policyHolder) error {
 		if _, ok := s.managedPolicyLocked(arn); !ok {
