@@ -31,6 +31,12 @@ func portParam(desc, def string) map[string]any {
 	return map[string]any{"type": "String", "description": desc, "allowedPattern": portDocRE, "default": def}
 }
 
+// localPortParam is the port forwarding documents' localPortNumber, whose
+// pattern also admits 0 (any free port).
+func localPortParam() map[string]any {
+	return map[string]any{"type": "String", "description": "(Optional) Port number on local machine to forward traffic to. An open port is chosen at run-time if not provided", "allowedPattern": `^([0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$`, "default": "0"}
+}
+
 // awsSessionDocs are the AWS-owned Session documents (account-independent).
 var awsSessionDocs = map[string]sessionDoc{
 	"AWS-StartSSHSession": {
@@ -55,7 +61,7 @@ var awsSessionDocs = map[string]sessionDoc{
 			"sessionType":   "Port",
 			"parameters": map[string]any{
 				"portNumber":      portParam("(Optional) Port number of the server on the instance", "80"),
-				"localPortNumber": map[string]any{"type": "String", "description": "(Optional) Port number on local machine to forward traffic to. An open port is chosen at run-time if not provided", "allowedPattern": `^([0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$`, "default": "0"},
+				"localPortNumber": localPortParam(),
 			},
 			"properties": map[string]any{"portNumber": "{{ portNumber }}", "type": "LocalPortForwarding", "localPortNumber": "{{ localPortNumber }}"},
 		},
@@ -70,7 +76,7 @@ var awsSessionDocs = map[string]sessionDoc{
 			"parameters": map[string]any{
 				"host":            map[string]any{"type": "String", "description": "(Required) The IP address or host name of the remote host", "allowedPattern": `^[^\s]+$`},
 				"portNumber":      portParam("(Optional) Port number of the server on the remote host", "80"),
-				"localPortNumber": map[string]any{"type": "String", "description": "(Optional) Port number on local machine to forward traffic to. An open port is chosen at run-time if not provided", "allowedPattern": `^([0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$`, "default": "0"},
+				"localPortNumber": localPortParam(),
 			},
 			"properties": map[string]any{"portNumber": "{{ portNumber }}", "type": "LocalPortForwarding", "localPortNumber": "{{ localPortNumber }}", "host": "{{ host }}"},
 		},
