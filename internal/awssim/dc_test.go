@@ -292,7 +292,10 @@ func TestDCFaults(t *testing.T) {
 			r := dcEchoRun(t, 16*mib, unpaced, tc.faults, false)
 			r.assertIdentical(t, 16*mib)
 			if tc.check != nil {
+				// The client's resend timer may still be running.
+				r.c.mu.Lock()
 				tc.check(t, r)
+				r.c.mu.Unlock()
 			}
 		})
 	}
