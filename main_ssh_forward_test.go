@@ -15,8 +15,9 @@ import (
 	"time"
 )
 
-// startEcho runs a TCP echo server on loopback for forwarding tests.
-func startEcho(t *testing.T) int {
+// serveLoopback accepts TCP connections on a loopback port until the
+// test ends, each handled by handle in its own goroutine.
+func serveLoopback(t *testing.T, handle func(net.Conn)) *net.TCPAddr {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -29,10 +30,15 @@ func startEcho(t *testing.T) int {
 			if err != nil {
 				return
 			}
-			go func() { defer c.Close(); io.Copy(c, c) }()
+			go handle(c)
 		}
 	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ln.Addr().(*net.TCPAddr)
+}
+
+// startEcho runs a TCP echo server on loopback for forwarding tests.
+func startEcho(t *testing.T) int {
+	return serveLoopback(t, func(c net.Conn) { defer c.Close(); io.Copy(c, c) }).Port
 }
 
 func freeLocalPort(t *testing.T) int {

@@ -21,21 +21,7 @@ type forwardProxy struct {
 
 func (p *forwardProxy) start(t *testing.T, backend string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c, backend)
-		}
-	}()
-	return "http://" + ln.Addr().String()
+	return "http://" + serveLoopback(t, func(c net.Conn) { p.serve(c, backend) }).String()
 }
 
 func (p *forwardProxy) serve(c net.Conn, backend string) {

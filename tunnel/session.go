@@ -287,11 +287,15 @@ func (s *Session) resendLoop(ctx context.Context) {
 			s.finish(fmt.Errorf("session %s: the agent acknowledged nothing for %v", s.id, oldest.Round(time.Second)))
 			return
 		}
-		s.stats.resent.Add(int64(len(frames)))
-		for _, f := range frames {
-			s.sq.push(f, true)
-		}
+		s.resend(frames)
 		t.Reset(resendTick(s.out.rto()))
+	}
+}
+
+func (s *Session) resend(frames [][]byte) {
+	s.stats.resent.Add(int64(len(frames)))
+	for _, f := range frames {
+		s.sq.push(f, true)
 	}
 }
 
@@ -420,11 +424,8 @@ func (s *Session) reconnect(ctx context.Context, old *websocket.Conn) error {
 			return ctx.Err()
 		}
 		frames, _ := s.out.due(true)
-		s.stats.resent.Add(int64(len(frames)))
+		s.resend(frames)
 		s.stats.reconnects.Add(1)
-		for _, f := range frames {
-			s.sq.push(f, true)
-		}
 		s.opts.Logf("session %s resumed; resent %d unacknowledged messages", s.id, len(frames))
 		return nil
 	}

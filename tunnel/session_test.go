@@ -86,15 +86,23 @@ func echo(t *testing.T, a *fakeAgent, opts Options, n int) (sent, got []byte, lo
 	return sent, got, lb.String(), err
 }
 
-func TestSessionEchoClean(t *testing.T) {
-	a := newFakeAgent(t)
-	sent, got, log, err := echo(t, a, Options{}, 1<<20)
+// mustEcho is echo for runs that must succeed with every byte back; it
+// returns the session's log.
+func mustEcho(t *testing.T, a *fakeAgent, opts Options, n int) string {
+	t.Helper()
+	sent, got, log, err := echo(t, a, opts, n)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, log)
 	}
 	if !bytes.Equal(sent, got) {
 		t.Fatalf("echo differs: sent %d bytes, got %d", len(sent), len(got))
 	}
+	return log
+}
+
+func TestSessionEchoClean(t *testing.T) {
+	a := newFakeAgent(t)
+	mustEcho(t, a, Options{}, 1<<20)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.opens) != 1 || a.opens[0].MessageSchemaVersion != "1.0" || a.opens[0].ClientVersion == "" {
@@ -127,13 +135,7 @@ func TestSessionFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newFakeAgent(t)
 			tc.set(a)
-			sent, got, log, err := echo(t, a, tc.opts, tc.n)
-			if err != nil {
-				t.Fatalf("run: %v\n%s", err, log)
-			}
-			if !bytes.Equal(sent, got) {
-				t.Fatalf("echo differs: sent %d bytes, got %d", len(sent), len(got))
-			}
+			log := mustEcho(t, a, tc.opts, tc.n)
 			a.mu.Lock()
 			defer a.mu.Unlock()
 			if a.pausedIn != 0 {
@@ -228,13 +230,7 @@ func TestSessionHandshake(t *testing.T) {
 func TestSessionKMS(t *testing.T) {
 	a := newFakeAgent(t)
 	a.dataKey = randomBytes(t, 64)
-	sent, got, log, err := echo(t, a, Options{KMS: a}, 256<<10)
-	if err != nil {
-		t.Fatalf("run: %v\n%s", err, log)
-	}
-	if !bytes.Equal(sent, got) {
-		t.Fatalf("echo differs")
-	}
+	log := mustEcho(t, a, Options{KMS: a}, 256<<10)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.kmsCalls) != 1 || a.kmsCalls[0]["aws:ssm:TargetId"] != testTarget || !strings.HasPrefix(a.kmsCalls[0]["aws:ssm:SessionId"], "s-") {
