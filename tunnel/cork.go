@@ -11,11 +11,40 @@ import (
 // between Hold and Release, writes collect in a buffer instead, and
 // Release sends them at once. Writes outside a hold go straight through,
 // after anything still buffered, so bytes never change order.
+//
+// Reads are buffered too: coder/websocket reads through a 4 KiB buffer,
+// three or four frames per read(2); this one takes what is there, up to
+// 64 KiB. A Read returns whatever is available and never waits for more.
 type CorkedConn struct {
 	net.Conn
 	mu   sync.Mutex
 	held bool
 	buf  []byte
+
+	rbuf []byte // one reader at a time, as net.Conn allows
+	r, w int
+}
+
+const readAhead = 64 << 10
+
+func (c *CorkedConn) Read(p []byte) (int, error) {
+	if c.r == c.w {
+		if len(p) >= readAhead {
+			return c.Conn.Read(p)
+		}
+		if c.rbuf == nil {
+			c.rbuf = make([]byte, readAhead)
+		}
+		n, err := c.Conn.Read(c.rbuf)
+		c.r, c.w = 0, n
+		if n == 0 {
+			return 0, err
+		}
+		// An error that came with data comes again on the next read.
+	}
+	n := copy(p, c.rbuf[c.r:c.w])
+	c.r += n
+	return n, nil
 }
 
 // NewCorkedConn wraps c; it writes through until Hold.
