@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,6 +66,7 @@ func benchSCP(b *testing.B, delay time.Duration, size int64, upload, tunnel bool
 		host = e.sshd.User + "@127.0.0.1"
 	}
 	b.SetBytes(size)
+	cpu := startCPUMeter()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if upload {
@@ -73,6 +75,33 @@ func benchSCP(b *testing.B, delay time.Duration, size int64, upload, tunnel bool
 			e.tool(b, "scp", append(opts, host+":"+remote, local)...)
 		}
 	}
+	b.StopTimer()
+	cpu.report(b)
+}
+
+// cpuMeter tells where the CPU of a transfer goes: this process (the
+// simulator, for tunnelled runs) and its children (scp with its ssh and,
+// tunnelled, the proxy; sshd's sessions are the sshd's children, not
+// ours). On a 2-core machine their sum against wall time says whether a
+// run was CPU-bound.
+type cpuMeter struct{ self, children time.Duration }
+
+func rusageCPU(who int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPUMeter() cpuMeter {
+	return cpuMeter{rusageCPU(syscall.RUSAGE_SELF), rusageCPU(syscall.RUSAGE_CHILDREN)}
+}
+
+func (m cpuMeter) report(b *testing.B) {
+	n := float64(b.N)
+	b.ReportMetric((rusageCPU(syscall.RUSAGE_SELF)-m.self).Seconds()/n, "cpu-test-s/op")
+	b.ReportMetric((rusageCPU(syscall.RUSAGE_CHILDREN)-m.children).Seconds()/n, "cpu-scp-s/op")
 }
 
 func BenchmarkTunnelSCP(b *testing.B) {

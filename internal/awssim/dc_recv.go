@@ -103,7 +103,7 @@ func (ch *dcChannel) onInput(conn *dcConn, m *tunnel.Message) {
 
 // ack answers m on the socket it came from. ch.mu held.
 func (ch *dcChannel) ack(conn *dcConn, m *tunnel.Message) {
-	frame := tunnel.AppendAck(nil, m)
+	frame := tunnel.AppendAck(make([]byte, 0, 320), m) // an ack frame is ~270 bytes
 	if d := ch.faults.DelayAcks; d > 0 {
 		time.AfterFunc(d, func() {
 			if conn.ctx.Err() == nil {
