@@ -138,10 +138,8 @@ func (ch *dcChannel) process(m *tunnel.Message, force bool) bool {
 				return true
 			}
 			payload = p
-		} else {
-			payload = append([]byte(nil), payload...)
 		}
-		return ch.writeTCP(payload, force)
+		return ch.writeTCP(payload, force) // copies: payload is the reader's buffer
 	case tunnel.PayloadFlag:
 		flag, err := tunnel.ParseFlag(m.Payload)
 		if err != nil {

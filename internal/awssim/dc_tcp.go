@@ -9,12 +9,12 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
-// dcTCPQueue bounds the client data waiting to be written to the target.
-// Beyond it, in-order data is refused without an ack (the client resends),
-// so a slow target slows the client instead of growing memory, and the
-// websocket reader never blocks on TCP (which could deadlock against a
-// target that echoes while our own output window is full).
-const dcTCPQueue = 4096
+// dcTCPQueue bounds the client data (bytes) waiting to be written to the
+// target. Beyond it, in-order data is refused without an ack (the client
+// resends), so a slow target slows the client instead of growing memory,
+// and the websocket reader never blocks on TCP (which could deadlock
+// against a target that echoes while our own output window is full).
+const dcTCPQueue = 4 << 20
 
 // dcTCP is the agent's connection to the target port. A DisconnectToPort
 // flag closes it; the next data dials a new one.
@@ -24,7 +24,8 @@ type dcTCP struct {
 
 	mu     sync.Mutex
 	conn   net.Conn // nil until dialed
-	queue  [][]byte
+	queue  []byte // appended to; the writer swaps it out whole
+	ending bool   // close once queue is written (DisconnectToPort)
 	notify chan struct{}
 	closed atomic.Bool // closed on purpose: not the target's EOF
 }
@@ -57,73 +58,63 @@ func (t *dcTCP) run() {
 	t.writeLoop()
 }
 
-// enqueue hands client data to the writer; false when the queue is full
-// and force is not set. ch.mu held.
+// enqueue copies client data for the writer; false when the queue is
+// full and force is not set. ch.mu held.
 func (t *dcTCP) enqueue(p []byte, force bool) bool {
 	t.mu.Lock()
 	if !force && len(t.queue) >= dcTCPQueue {
 		t.mu.Unlock()
 		return false
 	}
-	t.queue = append(t.queue, p)
+	t.queue = append(t.queue, p...)
 	t.mu.Unlock()
-	select {
-	case t.notify <- struct{}{}:
-	default:
-	}
+	wake(t.notify)
 	return true
 }
 
-// writeLoop writes everything queued at once (one writev), up to a close
-// marker.
+// writeLoop writes everything queued in one write(2).
 func (t *dcTCP) writeLoop() {
-	var batch [][]byte
+	var spare []byte
 	for {
 		t.mu.Lock()
-		batch, t.queue = t.queue, batch[:0]
-		c := t.conn
+		buf, ending, c := t.queue, t.ending, t.conn
+		t.queue = spare[:0]
 		t.mu.Unlock()
-		if len(batch) == 0 {
-			if t.closed.Load() {
+		if len(buf) > 0 {
+			if _, err := c.Write(buf); err != nil {
+				// The pump sees the same failure as EOF and ends the session.
+				c.Close()
 				return
 			}
-			select {
-			case <-t.notify:
-				continue
-			case <-t.ch.ctx.Done():
-				return
-			}
+			spare = buf
+			continue
 		}
-		end := len(batch)
-		for i, p := range batch {
-			if p == nil {
-				end = i
-				break
-			}
-		}
-		bufs := net.Buffers(batch[:end])
-		if _, err := bufs.WriteTo(c); err != nil || end < len(batch) {
-			// On failure the pump sees the same as EOF and ends the
-			// session; at the marker, the disconnect asked for this.
+		spare = buf
+		if ending {
 			c.Close()
 			return
 		}
-		clear(batch)
+		if t.closed.Load() {
+			return
+		}
+		select {
+		case <-t.notify:
+		case <-t.ch.ctx.Done():
+			return
+		}
 	}
 }
 
 // disconnect closes the connection after the data already queued, as
 // the agent, which writes inline, would have written it before it handles
-// the DisconnectToPort flag that follows. ch.mu held.
+// the DisconnectToPort flag that follows (data after the flag goes to a
+// new connection). ch.mu held.
 func (t *dcTCP) disconnect() {
 	t.closed.Store(true)
 	t.mu.Lock()
-	t.queue = append(t.queue, nil) // nil: close here
+	t.ending = true
 	t.mu.Unlock()
-	select {
-	case t.notify <- struct{}{}:
-	default:
-	}
+	wake(t.notify)
 }
 
 // close drops the connection; onPurpose marks it as not the target's EOF.
@@ -138,17 +129,14 @@ func (t *dcTCP) close(onPurpose bool) {
 	if c != nil {
 		c.Close()
 	}
-	select {
-	case t.notify <- struct{}{}:
-	default:
-	}
+	wake(t.notify)
 }
 
 // writeTCP passes in-order client data to the target, redialing after a
 // DisconnectToPort. ch.mu held.
 func (ch *dcChannel) writeTCP(p []byte, force bool) bool {
 	if len(p) == 0 {
-		return true // nothing to write; nil is the queue's close marker
+		return true // nothing to write
 	}
 	if ch.tcp == nil {
 		addr, err := ch.s.sessionTargetAddr(ch.sess)
@@ -228,4 +216,12 @@ func (ch *dcChannel) sendOutput(p []byte) bool {
 	}
 	ch.sendStream(tunnel.PayloadOutput, p)
 	return true
+}
+
+// wake sends a notification on a 1-slot channel unless one is pending.
+func wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
