@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +49,7 @@ func (e *e2e) tool(b *testing.B, name string, args ...string) {
 	}
 }
 
-func benchSCP(b *testing.B, delay time.Duration, size int64, upload, tunnel bool) {
+func benchSCP(b *testing.B, delay time.Duration, size int64, upload bool, route int) {
 	e := benchEnv(b, delay)
 	dir := b.TempDir()
 	local, remote := filepath.Join(dir, "local"), filepath.Join(dir, "remote")
@@ -58,10 +60,13 @@ func benchSCP(b *testing.B, delay time.Duration, size int64, upload, tunnel bool
 	}
 	var opts []string
 	host := e.sshd.User + "@" + e2eID
-	if tunnel {
+	switch route {
+	case routeTunnel:
 		// e.g. SSMDOCTOR_BENCH_PROXY_ARGS="--chunk-size 16384"
 		opts = e.viaProxy(ssmdoctorBin + " proxy " + os.Getenv("SSMDOCTOR_BENCH_PROXY_ARGS") + " %h %p")
-	} else {
+	case routePipe:
+		opts = e.viaProxy(fmt.Sprintf("env SSMDOCTOR_BENCH_PIPE=127.0.0.1:%d %s", e.sshd.Port, os.Args[0]))
+	default:
 		opts = append(e.direct(), "-P", strconv.Itoa(e.sshd.Port))
 		host = e.sshd.User + "@127.0.0.1"
 	}
@@ -104,25 +109,54 @@ func (m cpuMeter) report(b *testing.B) {
 	b.ReportMetric((rusageCPU(syscall.RUSAGE_CHILDREN)-m.children).Seconds()/n, "cpu-scp-s/op")
 }
 
+// Routes of a benchmarked transfer.
+const (
+	routeDirect = iota // scp to sshd's TCP port
+	routePipe          // ProxyCommand that only copies bytes to that port
+	routeTunnel        // ProxyCommand = ssmdoctor proxy, through the simulator
+)
+
 func BenchmarkTunnelSCP(b *testing.B) {
 	for _, c := range []struct {
-		name   string
-		delay  time.Duration
-		size   int64
-		tunnel bool
+		name  string
+		delay time.Duration
+		size  int64
+		route int
 	}{
-		{"direct", 0, 64 << 20, false},
-		{"tunnel_unpaced", 0, 64 << 20, true},
-		{"tunnel_paced", time.Millisecond, 4 << 20, true},
+		{"direct", 0, 64 << 20, routeDirect},
+		{"pipe", 0, 64 << 20, routePipe},
+		{"tunnel_unpaced", 0, 64 << 20, routeTunnel},
+		{"tunnel_paced", time.Millisecond, 4 << 20, routeTunnel},
 	} {
 		for _, up := range []bool{true, false} {
 			dir := "download"
 			if up {
 				dir = "upload"
 			}
-			b.Run(c.name+"_"+dir, func(b *testing.B) { benchSCP(b, c.delay, c.size, up, c.tunnel) })
+			b.Run(c.name+"_"+dir, func(b *testing.B) { benchSCP(b, c.delay, c.size, up, c.route) })
 		}
 	}
+}
+
+// benchPipeProxy makes the test binary a ProxyCommand that copies bytes
+// between stdio and SSMDOCTOR_BENCH_PIPE (host:port), and nothing else:
+// the "pipe" route measures what ssh's ProxyCommand path costs by itself.
+func benchPipeProxy() {
+	addr := os.Getenv("SSMDOCTOR_BENCH_PIPE")
+	if addr == "" {
+		return
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	go func() {
+		io.Copy(c, os.Stdin)
+		c.(*net.TCPConn).CloseWrite()
+	}()
+	io.Copy(os.Stdout, c)
+	os.Exit(0)
 }
 
 func BenchmarkTunnelSSHTrue(b *testing.B) {

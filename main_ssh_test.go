@@ -31,6 +31,7 @@ import (
 var ssmdoctorBin string
 
 func TestMain(m *testing.M) {
+	benchPipeProxy()
 	dir, err := os.MkdirTemp("", "ssmdoctor-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
