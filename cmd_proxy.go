@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/tunnelaws"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
@@ -52,12 +53,12 @@ func proxyCommand() *cli.Command {
 			if c.Bool("verbose") {
 				logf = func(format string, a ...any) { fmt.Fprintf(stderr, "ssmdoctor proxy: "+format+"\n", a...) }
 			}
-			s, err := tunnel.Open(c.Context, ssmSessions{cl.SSM}, tunnel.Options{
+			s, err := tunnel.Open(c.Context, tunnelaws.Sessions{Client: cl.SSM}, tunnel.Options{
 				Target:         id,
 				Port:           port,
 				ChunkSize:      c.Int("chunk-size"),
 				Window:         c.Int("window"),
-				KMS:            kmsKeys{cl.KMS},
+				KMS:            tunnelaws.DataKeys{Client: cl.KMS},
 				StreamEndpoint: c.String("stream-endpoint"),
 				ClientVersion:  "1.2.0.0",
 				Logf:           logf,

@@ -12,49 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
-
-// ssmSessions adapts the SSM client to tunnel.SessionAPI.
-type ssmSessions struct{ c *ssm.Client }
-
-func (a ssmSessions) StartSession(ctx context.Context, target, doc string, params map[string][]string) (tunnel.SessionInfo, error) {
-	out, err := a.c.StartSession(ctx, &ssm.StartSessionInput{Target: &target, DocumentName: &doc, Parameters: params})
-	if err != nil {
-		return tunnel.SessionInfo{}, err
-	}
-	return tunnel.SessionInfo{ID: aws.ToString(out.SessionId), Token: aws.ToString(out.TokenValue), StreamURL: aws.ToString(out.StreamUrl)}, nil
-}
-
-func (a ssmSessions) ResumeSession(ctx context.Context, id string) (tunnel.SessionInfo, error) {
-	out, err := a.c.ResumeSession(ctx, &ssm.ResumeSessionInput{SessionId: &id})
-	if err != nil {
-		return tunnel.SessionInfo{}, err
-	}
-	return tunnel.SessionInfo{ID: aws.ToString(out.SessionId), Token: aws.ToString(out.TokenValue), StreamURL: aws.ToString(out.StreamUrl)}, nil
-}
-
-func (a ssmSessions) TerminateSession(ctx context.Context, id string) error {
-	_, err := a.c.TerminateSession(ctx, &ssm.TerminateSessionInput{SessionId: &id})
-	return err
-}
-
-// kmsKeys adapts the KMS client to tunnel.DataKeyGenerator.
-type kmsKeys struct{ c *kms.Client }
-
-func (k kmsKeys) GenerateDataKey(ctx context.Context, keyID string, encCtx map[string]string) ([]byte, []byte, error) {
-	out, err := k.c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &keyID, NumberOfBytes: aws.Int32(64), EncryptionContext: encCtx})
-	if err != nil {
-		return nil, nil, err
-	}
-	return out.Plaintext, out.CiphertextBlob, nil
-}
 
 func loadClients(c *cli.Context) (*awsapi.Clients, error) {
 	cl, err := awsapi.Load(c.Context, awsapi.Options{Profile: c.String("profile"), Region: c.String("region")})
