@@ -24,8 +24,8 @@ type dcTCP struct {
 
 	mu     sync.Mutex
 	conn   net.Conn // nil until dialed
-	queue  []byte // appended to; the writer swaps it out whole
-	ending bool   // close once queue is written (DisconnectToPort)
+	queue  []byte   // appended to; the writer swaps it out whole
+	ending bool     // close once queue is written (DisconnectToPort)
 	notify chan struct{}
 	closed atomic.Bool // closed on purpose: not the target's EOF
 }
