@@ -49,6 +49,7 @@ func runDemo(c *cli.Context) error {
 	defer sim.Close()
 
 	var healthy, account, region string
+	var legend []string
 	sim.WithState(func(st *awssim.State) {
 		account, region = st.AccountID, st.DefaultRegion
 		ids := make([]string, 0, len(st.Instances))
@@ -57,11 +58,20 @@ func runDemo(c *cli.Context) error {
 		}
 		sort.Strings(ids)
 		for _, id := range ids {
+			var name, about string
 			for _, tag := range st.Instances[id].Tags {
-				if tag.Key == "Scenario" && tag.Value == "healthy" && healthy == "" {
-					healthy = id
+				switch tag.Key {
+				case "Scenario":
+					if tag.Value == "healthy" && healthy == "" {
+						healthy = id
+					}
+				case "Name":
+					name = tag.Value
+				case "Description":
+					about = tag.Value
 				}
 			}
+			legend = append(legend, fmt.Sprintf("  %-21s %-24s %s", id, name, about))
 		}
 	})
 	if healthy == "" {
@@ -73,6 +83,7 @@ func runDemo(c *cli.Context) error {
 	human := format == "human"
 	if human {
 		fmt.Fprintf(out, "ssmdoctor demo: a simulated account %s in %s on %s.\nNothing here touches AWS; the local checks look at this machine.\n", account, region, sim.URL())
+		fmt.Fprintf(out, "\nIts instances, one per kind of problem:\n%s\n", strings.Join(legend, "\n"))
 	}
 	section := func(title string) {
 		if human {

@@ -19,6 +19,8 @@ func TestDemoShowsEveryKindOfFinding(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"ssmdoctor check --all",
+		"Its instances, one per kind of problem:",
+		"demo-connection-lost", "mi-0c0ffee0000000001",
 		"as bob", "as carol", "as dave",
 		"failed: i-0ff00000000000008", // stopped
 		"i-0bad0000000000003",         // no instance profile
