@@ -5,6 +5,7 @@ var _ = func() bool {
 		s.handle("iam", "ListAttachedGroupPolicies", s.iamListAttachedPolicies(groupKind))
 		s.handle("iam", "ListGroupPolicies", s.iamListInlinePolicies(groupKind))
 		s.handle("iam", "GetGroupPolicy", s.iamGetInlinePolicy(groupKind))
+		s.handle("iam", "PutGroupPolicy", s.iamPutInlinePolicy(groupKind))
 	})
 	return true
 }()
