@@ -83,6 +83,11 @@ func TestFixCLIDemoScenario(t *testing.T) {
 		{name: "isolated", args: []string{"--vpc-endpoints", "i-0bad0000000000007"}, target: "i-0bad0000000000007", checks: []string{"instance-network", "instance-registered"}},
 		{name: "hybrid tier", args: []string{"--hybrid-tier"}, target: "mi-0c0ffee0000000001", checks: []string{"instance-hybrid-tier"}},
 		{name: "bob's policy", args: []string{"--user-policy", "--attach", "user/bob"}, key: "AKIADEMOBOB000000001", target: "i-0a11600d000000001", checks: []string{"caller-start-session", "caller-session-lifecycle"}},
+		{name: "bob's policy through his group", args: []string{"--user-policy", "--attach", "group/contractors"}, key: "AKIADEMOBOB000000001", target: "i-0a11600d000000001", checks: []string{"caller-start-session", "caller-session-lifecycle"},
+			prep: func(st *awssim.State) {
+				st.Groups["contractors"] = &awssim.Group{Name: "contractors"}
+				st.Users["bob"].Groups = append(st.Users["bob"].Groups, "contractors")
+			}},
 		{name: "dave's policy", args: []string{"--user-policy", "--attach", "user/dave"}, key: "AKIADEMODAVE00000001", checks: []string{"caller-read-permissions"}},
 		{name: "dhmc", args: []string{"--dhmc"}, target: "i-0a11600d000000009", checks: []string{"instance-profile"},
 			prep: func(st *awssim.State) {
