@@ -29,6 +29,8 @@ func newOutputQueue() *outputQueue {
 	return &outputQueue{notify: make(chan struct{}, 1), space: make(chan struct{}, 1)}
 }
 
+// signal wakes the reader of a one-slot channel unless a wake-up is
+// already pending.
 func signal(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:

@@ -40,10 +40,6 @@ func isHandshake(pt PayloadType) bool {
 	return pt == PayloadHandshakeRequest || pt == PayloadHandshakeComplete || pt == PayloadEncChallengeRequest
 }
 
-func (s *Session) sendAck(ctx context.Context, m *Message) {
-	s.sq.pushAck(m)
-}
-
 // receive applies the receiver rules of §8, except that duplicates are
 // acknowledged again: the agent only stops resending what it sees acked.
 func (s *Session) receive(ctx context.Context, m *Message, q *outputQueue) bool {
@@ -51,24 +47,24 @@ func (s *Session) receive(ctx context.Context, m *Message, q *outputQueue) bool 
 	switch {
 	case m.SequenceNumber < in.expected:
 		s.stats.duplicates.Add(1)
-		s.sendAck(ctx, m)
+		s.sq.pushAck(m)
 		return false
 	case m.SequenceNumber > in.expected:
 		if in.hold(m) {
-			s.sendAck(ctx, m)
+			s.sq.pushAck(m)
 		}
 		return false
 	}
 	// Handshake messages are acknowledged before the (possibly slow, KMS)
 	// processing so the agent does not resend them meanwhile.
 	if isHandshake(m.PayloadType) {
-		s.sendAck(ctx, m)
+		s.sq.pushAck(m)
 	}
 	if s.process(ctx, m, q) {
 		return true
 	}
 	if !isHandshake(m.PayloadType) {
-		s.sendAck(ctx, m)
+		s.sq.pushAck(m)
 	}
 	in.expected++
 	for n := in.next(); n != nil; n = in.next() {

@@ -30,13 +30,6 @@ const (
 
 func newSendQueue() *sendQueue { return &sendQueue{notify: make(chan struct{}, 1)} }
 
-func (q *sendQueue) wake() {
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
-}
-
 // pushAck queues the acknowledge of m.
 func (q *sendQueue) pushAck(m *Message) {
 	q.mu.Lock()
@@ -45,7 +38,7 @@ func (q *sendQueue) pushAck(m *Message) {
 		q.ackEnds = append(q.ackEnds, len(q.acks))
 	}
 	q.mu.Unlock()
-	q.wake()
+	signal(q.notify)
 }
 
 // push queues a stream frame; a resend is dropped when the queue is full,
@@ -56,7 +49,7 @@ func (q *sendQueue) push(frame []byte, resend bool) {
 		q.data = append(q.data, frame)
 	}
 	q.mu.Unlock()
-	q.wake()
+	signal(q.notify)
 }
 
 // batch is what the writer took from the queue; its buffers go back for
