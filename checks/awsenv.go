@@ -133,18 +133,12 @@ func (m *memo[K, V]) get(ctx context.Context, k K, fetch func() (V, error)) (V, 
 			return zero, ctx.Err()
 		}
 	}
-	e := &memoEntry[V]{done: make(chan struct{})}
-	m.m[k] = e
+	m.m[k] = &memoEntry[V]{done: make(chan struct{})}
 	m.mu.Unlock()
 
-	e.v, e.err = fetch()
-	if e.err != nil && (errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded)) {
-		m.mu.Lock()
-		delete(m.m, k)
-		m.mu.Unlock()
-	}
-	close(e.done)
-	return e.v, e.err
+	v, err := fetch()
+	m.resolve(k, v, err)
+	return v, err
 }
 
 // put stores an answer obtained in bulk; an answer already present wins.
@@ -191,8 +185,9 @@ func (m *memo[K, V]) claim(ks []K) []K {
 	return out
 }
 
-// resolve answers a claimed key, waking its waiters. As in get, an answer
-// cut short by a context is forgotten so a later caller tries again.
+// resolve answers a claimed (or, from get, fetched) key, waking its
+// waiters. An answer cut short by a context is forgotten so a later caller
+// tries again.
 func (m *memo[K, V]) resolve(k K, v V, err error) {
 	m.mu.Lock()
 	e := m.m[k]
@@ -201,9 +196,13 @@ func (m *memo[K, V]) resolve(k K, v V, err error) {
 		return
 	}
 	e.v, e.err = v, err
-	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if isCancellation(err) {
 		delete(m.m, k)
 	}
 	m.mu.Unlock()
 	close(e.done)
+}
+
+func isCancellation(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

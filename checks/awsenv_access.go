@@ -94,7 +94,7 @@ func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([
 // operation). Throttling, rejected credentials and cancellation are not
 // reasons: reading the policies would meet them too.
 func simulationUnusable(err error) bool {
-	if err == nil || isThrottled(err) || isExpired(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || isThrottled(err) || isExpired(err) || isCancellation(err) {
 		return false
 	}
 	if isDenied(err) {
