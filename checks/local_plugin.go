@@ -44,8 +44,7 @@ func runPlugin(ctx context.Context, env *Env) Result {
 		return Fail("session-manager-plugin is not on PATH").
 			WithDetails("install: "+pluginInstallURL).WithFix(switchFix, "ssh-config")
 	}
-	stdout, stderr, err := env.Local.Exec(ctx, path, "--version")
-	out := strings.TrimSpace(string(stdout) + "\n" + string(stderr))
+	out, err := env.Local.pluginVersion(ctx, path)
 	if err != nil {
 		low := strings.ToLower(err.Error() + " " + out)
 		if strings.Contains(low, "exec format error") || strings.Contains(low, "bad cpu type") {
@@ -66,6 +65,17 @@ func runPlugin(ctx context.Context, env *Env) Result {
 			WithDetails("upgrade: "+pluginInstallURL).WithFix(switchFix, "ssh-config")
 	}
 	return Pass("session-manager-plugin %s (%s)", m, path)
+}
+
+// pluginVersion runs `path --version` once per LocalEnv, as SSH does for
+// `ssh -V`: every target of a fleet asks the same question.
+func (l *LocalEnv) pluginVersion(ctx context.Context, path string) (string, error) {
+	v, err := l.remember("plugin-version\x00"+path, func() (any, error) {
+		stdout, stderr, err := l.Exec(ctx, path, "--version")
+		return strings.TrimSpace(string(stdout) + "\n" + string(stderr)), err
+	})
+	out, _ := v.(string)
+	return out, err
 }
 
 // findPlugin looks on PATH, then where the installers put it, since the
