@@ -49,14 +49,18 @@ func runCallerStartSession(ctx context.Context, env *Env) Result {
 // startDocReq asks for the SSH document with the access check on, as the
 // CLI and ssmdoctor send it, so a policy must name the document.
 func startDocReq(c *Caller, region string) accessReq {
-	return accessReq{Action: "ssm:StartSession", Resource: documentArn(c, region),
-		Context: append([]ctxValue{boolCtx("ssm:SessionDocumentAccessCheck")}, principalCtx(c)...)}
+	return accessReq{Action: "ssm:StartSession", Resource: documentArn(c, region), Context: sessionCtx(c)}
+}
+
+// sessionCtx is the context every StartSession request carries.
+func sessionCtx(c *Caller) []ctxValue {
+	return append([]ctxValue{boolCtx("ssm:SessionDocumentAccessCheck")}, principalCtx(c)...)
 }
 
 // startInstanceReq carries the instance's tags: policies often scope
 // sessions with aws:ResourceTag conditions.
 func startInstanceReq(c *Caller, region string, t *Target, inst *ec2types.Instance) accessReq {
-	cv := append([]ctxValue{boolCtx("ssm:SessionDocumentAccessCheck")}, principalCtx(c)...)
+	cv := sessionCtx(c)
 	if inst != nil {
 		cv = append(cv, tagCtx(inst.Tags)...)
 	}

@@ -196,10 +196,8 @@ func (a *AWSEnv) prefetchStartSession(ctx context.Context, targets []*Target, in
 		if !t.Hybrid && inst == nil {
 			continue
 		}
-		f := startInstanceReq(c, region, t, inst)
-		b := f
-		b.Context = append([]ctxValue{boolCtx("ssm:SessionDocumentAccessCheck")}, principalCtx(c)...)
-		bare, full = append(bare, b), append(full, f)
+		bare = append(bare, startInstanceReq(c, region, t, nil))
+		full = append(full, startInstanceReq(c, region, t, inst))
 	}
 	if len(bare) == 0 {
 		return
