@@ -60,8 +60,12 @@ func fixCommand() *cli.Command {
 
 // fixRun holds what every fix of one invocation shares.
 type fixRun struct {
-	c        *cli.Context
-	stdin    io.Reader
+	c     *cli.Context
+	stdin io.Reader
+	// answers reads the replies to every prompt of the run: one buffered
+	// reader, so an answer typed ahead for a later prompt is not lost in
+	// the buffer of an earlier one.
+	answers  *bufio.Reader
 	stdout   io.Writer
 	stderr   io.Writer
 	dryRun   bool
@@ -85,7 +89,7 @@ var selectorChecks = map[string][]string{
 }
 
 func runFix(c *cli.Context) error {
-	r := &fixRun{c: c, stdin: c.App.Reader, stdout: c.App.Writer, stderr: c.App.ErrWriter,
+	r := &fixRun{c: c, stdin: c.App.Reader, answers: bufio.NewReader(c.App.Reader), stdout: c.App.Writer, stderr: c.App.ErrWriter,
 		dryRun: c.Bool("dry-run"), yes: c.Bool("yes"),
 		profile: inheritedString(c, "profile"), region: inheritedString(c, "region")}
 	ctx := c.Context
@@ -296,7 +300,7 @@ func (r *fixRun) confirm(title string) (bool, error) {
 		return false, usageErr("re-run with --yes to apply, or --dry-run to only look", "fix: refusing to change anything without confirmation: stdin is not a terminal")
 	}
 	fmt.Fprintf(r.stderr, "apply %s? [y/N] ", title)
-	line, _ := bufio.NewReader(r.stdin).ReadString('\n')
+	line, _ := r.answers.ReadString('\n')
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a == "y" || a == "yes", nil
 }
