@@ -245,13 +245,6 @@ func (ch *dcChannel) setPaused(p bool) {
 		ch.conn.push(dcItem{frame: controlFrame(msgType)})
 	}
 	if !p {
-		ch.signalSpace()
-	}
-}
-
-func (ch *dcChannel) signalSpace() {
-	select {
-	case ch.space <- struct{}{}:
-	default:
+		wake(ch.space)
 	}
 }

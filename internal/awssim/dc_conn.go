@@ -66,10 +66,7 @@ func (c *dcConn) push(it dcItem) {
 		c.queue = append(c.queue, it)
 	}
 	c.mu.Unlock()
-	select {
-	case c.notify <- struct{}{}:
-	default:
-	}
+	wake(c.notify)
 }
 
 // pushOut queues a stream message and marks it as queued on this socket

@@ -100,7 +100,7 @@ func (ch *dcChannel) onAck(m *tunnel.Message) {
 		ch.held = nil
 	}
 	ch.rtt.sample(time.Since(o.firstSent))
-	ch.signalSpace()
+	wake(ch.space)
 }
 
 // resendLoop is the agent's resend timer: each tick, every unacked
