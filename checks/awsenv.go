@@ -156,6 +156,17 @@ func (m *memo[K, V]) put(k K, v V, err error) {
 	m.m[k] = e
 }
 
+// putAll stores the answers of a bulk fetch that succeeded; after a failure
+// it stores nothing, and each key is asked for on its own when needed.
+func (m *memo[K, V]) putAll(got map[K]V, err error) {
+	if err != nil {
+		return
+	}
+	for k, v := range got {
+		m.put(k, v, nil)
+	}
+}
+
 // has reports whether k is answered or being answered.
 func (m *memo[K, V]) has(k K) bool {
 	m.mu.Lock()

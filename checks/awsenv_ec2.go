@@ -113,14 +113,20 @@ type vpcGroups struct {
 	byID map[string]ec2types.SecurityGroup
 }
 
+// perVPC answers vpcID from m, fetching that VPC alone when PrefetchFleet
+// has not already stored it (with m.putAll) from a fetch of many.
+func perVPC[V any](ctx context.Context, m *memo[string, *V], vpcID string, fetch func(context.Context, []string) (map[string]*V, error)) (*V, error) {
+	return m.get(ctx, vpcID, func() (*V, error) {
+		got, err := fetch(ctx, []string{vpcID})
+		return got[vpcID], err
+	})
+}
+
 // RouteTable is the table that routes subnetID: its explicit association,
 // else the VPC's main table (implicitly associated subnets have no
 // association record of their own).
 func (e *AWSEnv) RouteTable(ctx context.Context, vpcID, subnetID string) (*ec2types.RouteTable, error) {
-	rec, err := e.routeTables.get(ctx, vpcID, func() (*vpcRoutes, error) {
-		m, err := e.fetchRouteTables(ctx, []string{vpcID})
-		return m[vpcID], err
-	})
+	rec, err := perVPC(ctx, &e.routeTables, vpcID, e.fetchRouteTables)
 	if err != nil {
 		return nil, err
 	}
@@ -165,10 +171,7 @@ func (e *AWSEnv) fetchRouteTables(ctx context.Context, vpcIDs []string) (map[str
 
 // VpcEndpoints lists the VPC's endpoints.
 func (e *AWSEnv) VpcEndpoints(ctx context.Context, vpcID string) ([]ec2types.VpcEndpoint, error) {
-	rec, err := e.endpoints.get(ctx, vpcID, func() (*vpcEndpoints, error) {
-		m, err := e.fetchEndpoints(ctx, []string{vpcID})
-		return m[vpcID], err
-	})
+	rec, err := perVPC(ctx, &e.endpoints, vpcID, e.fetchEndpoints)
 	if err != nil {
 		return nil, err
 	}
@@ -202,10 +205,7 @@ func (e *AWSEnv) fetchEndpoints(ctx context.Context, vpcIDs []string) (map[strin
 
 // SecurityGroups returns the VPC's security groups by id.
 func (e *AWSEnv) SecurityGroups(ctx context.Context, vpcID string) (map[string]ec2types.SecurityGroup, error) {
-	rec, err := e.sgs.get(ctx, vpcID, func() (*vpcGroups, error) {
-		m, err := e.fetchGroups(ctx, []string{vpcID})
-		return m[vpcID], err
-	})
+	rec, err := perVPC(ctx, &e.sgs, vpcID, e.fetchGroups)
 	if err != nil {
 		return nil, err
 	}

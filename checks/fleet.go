@@ -122,21 +122,9 @@ func (a *AWSEnv) prefetchNetwork(ctx context.Context, vpcs []string) {
 	if len(vpcs) == 0 {
 		return
 	}
-	if rts, err := a.fetchRouteTables(ctx, vpcs); err == nil {
-		for v, r := range rts {
-			a.routeTables.put(v, r, nil)
-		}
-	}
-	if eps, err := a.fetchEndpoints(ctx, vpcs); err == nil {
-		for v, r := range eps {
-			a.endpoints.put(v, r, nil)
-		}
-	}
-	if gs, err := a.fetchGroups(ctx, vpcs); err == nil {
-		for v, r := range gs {
-			a.sgs.put(v, r, nil)
-		}
-	}
+	a.routeTables.putAll(a.fetchRouteTables(ctx, vpcs))
+	a.endpoints.putAll(a.fetchEndpoints(ctx, vpcs))
+	a.sgs.putAll(a.fetchGroups(ctx, vpcs))
 }
 
 // prefetchRoles reads each profile once and evaluates each role once.
