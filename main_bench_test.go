@@ -29,12 +29,8 @@ func benchEnv(b *testing.B, delay time.Duration) *e2e {
 	return e
 }
 
-// viaProxy are scp/ssh options that go through the tunnel; direct ones
-// reach the sshd's TCP port.
-func (e *e2e) viaProxy(proxy string) []string {
-	return append(e.sshOpts(true), "-o", "ProxyCommand="+proxy, "-o", "HostKeyAlias="+e2eID)
-}
-
+// direct are scp/ssh options that reach the sshd's TCP port; viaProxy
+// ones go through the tunnel.
 func (e *e2e) direct() []string {
 	return []string{"-F", "/dev/null", "-i", e.sshd.UserKeyPath, "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + e.sshd.KnownHostsPath,
 		"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"}

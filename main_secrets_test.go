@@ -201,30 +201,6 @@ func TestSecretSearchFindsLeaks(t *testing.T) {
 	}
 }
 
-// runTool runs an OpenSSH tool (not through ssmdoctor) in the test's
-// environment; a run that outlives its budget fails the test.
-func (e *e2e) runTool(name string, args ...string) result {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = e.env
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		e.t.Fatalf("%s hung; stderr:\n%s", name, se.String())
-	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		e.t.Fatalf("run %s: %v", name, err)
-	}
-	return result{code, so.String(), se.String()}
-}
-
 // proxyBanner runs `ssmdoctor proxy --verbose` by hand: it sends a client
 // banner, keeps stdin open until sshd's banner is back (the proxy leaves
 // once stdin ends), then closes it.
@@ -321,7 +297,7 @@ func TestE2ENoSecretsInOutput(t *testing.T) {
 
 	// The bare ProxyCommand as in ~/.ssh/config; ssh passes the proxy's
 	// stderr through.
-	r = e.runTool("ssh", append(e.viaProxy(ssmdoctorBin+" proxy --verbose %h %p"), "-v", e.dest(), "echo", "proxied")...)
+	r = e.command(nil, nil, "ssh", append(e.viaProxy(ssmdoctorBin+" proxy --verbose %h %p"), "-v", e.dest(), "echo", "proxied")...)
 	if r.code != 0 || r.stdout != "proxied\n" || !strings.Contains(r.stderr, "ssmdoctor proxy: session ") {
 		t.Fatalf("ssh with ProxyCommand=ssmdoctor proxy --verbose: exit %d stdout %q\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -453,6 +429,17 @@ func TestE2ENoOneTimeKeyInOutput(t *testing.T) {
 	}
 }
 
+// cloneInstance adds a copy of the healthy instance (its sshd included)
+// under another id and Name tag.
+func (e *e2e) cloneInstance(id, name string) {
+	e.sim.WithState(func(st *awssim.State) {
+		inst := *st.Instances[e2eID]
+		inst.ID = id
+		inst.Tags = []awssim.Tag{{Key: "Name", Value: name}}
+		st.Instances[id] = &inst
+	})
+}
+
 // TestE2ETargetInjectionForms: TARGET reaches a shell only as %h in
 // ProxyCommand, so every shell metacharacter form is refused as a usage
 // error (exit 2) before any AWS call, whether typed bare, as user@TARGET,
@@ -462,12 +449,7 @@ func TestE2ETargetInjectionForms(t *testing.T) {
 	e := startE2E(t, e2eOpts{})
 	marker := filepath.Join(e.tmp, "pwned")
 	const evilName = "web;id"
-	e.sim.WithState(func(st *awssim.State) {
-		inst := *st.Instances[e2eID]
-		inst.ID = "i-0123456789abcdef2"
-		inst.Tags = []awssim.Tag{{Key: "Name", Value: evilName}}
-		st.Instances[inst.ID] = &inst
-	})
+	e.cloneInstance("i-0123456789abcdef2", evilName)
 	targets := []string{
 		"i-0abc;touch " + marker,
 		"i-0123456789abcdef0;touch " + marker,
@@ -551,12 +533,7 @@ func TestE2EResolvedIDInjection(t *testing.T) {
 	}
 	for i, id := range ids {
 		name := fmt.Sprintf("innocent-%d", i)
-		e.sim.WithState(func(st *awssim.State) {
-			inst := *st.Instances[e2eID]
-			inst.ID = id
-			inst.Tags = []awssim.Tag{{Key: "Name", Value: name}}
-			st.Instances[id] = &inst
-		})
+		e.cloneInstance(id, name)
 		for _, args := range [][]string{
 			append(append([]string{"ssh", "--no-preflight"}, e.sshOpts(true)...), e.sshd.User+"@"+name, "true"),
 			append(append([]string{"ssh"}, e.sshOpts(true)...), e.sshd.User+"@"+name, "true"),
@@ -615,12 +592,7 @@ func TestE2EResolvedIDInjectionOldSSH(t *testing.T) {
 		"i-0123456789abcdef0$(cd;touch${IFS}pwned-by-id)",
 	} {
 		name := fmt.Sprintf("innocent-%d", i)
-		e.sim.WithState(func(st *awssim.State) {
-			inst := *st.Instances[e2eID]
-			inst.ID = id
-			inst.Tags = []awssim.Tag{{Key: "Name", Value: name}}
-			st.Instances[id] = &inst
-		})
+		e.cloneInstance(id, name)
 		args := append(append([]string{"ssh", "--no-preflight"}, e.sshOpts(true)...), e.sshd.User+"@"+name, "true")
 		r := e.run(strings.NewReader(""), []string{path}, args...)
 		if _, err := os.Stat(marker); err == nil {

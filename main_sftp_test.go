@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -42,11 +40,6 @@ func (e *e2e) sftpViaSSH(t testing.TB) []string {
 	return append([]string{"-S", script}, e.sshOpts(true)...)
 }
 
-// sftpViaProxy is what a user writes in ~/.ssh/config without our ssh.
-func (e *e2e) sftpViaProxy() []string {
-	return append(e.sshOpts(true), "-o", "ProxyCommand="+ssmdoctorBin+" proxy %h %p", "-o", "HostKeyAlias="+e2eID)
-}
-
 // sftpBatch runs sftp in batch mode (it stops at the first failing
 // command) and returns what it printed; a run that outlives its budget
 // fails the test instead of hanging it.
@@ -56,28 +49,19 @@ func (e *e2e) sftpBatch(t testing.TB, opts []string, commands ...string) string 
 	if err := os.WriteFile(batch, []byte(strings.Join(commands, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "sftp", append(append(opts, "-b", batch), e.dest())...)
-	cmd.Env = e.env
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.WaitDelay = 5 * time.Second
 	sessions := e.sim.Calls("ssm.StartSession")
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("sftp %s hung:\n%s", strings.Join(commands, "; "), out.String())
+	r := e.command(nil, nil, "sftp", append(append(opts, "-b", batch), e.dest())...)
+	out := r.stdout + r.stderr
+	if r.code != 0 {
+		t.Fatalf("sftp %s: exit %d\n%s\nsim:\n%s", strings.Join(commands, "; "), r.code, out, e.simLog.String())
 	}
-	if err != nil {
-		t.Fatalf("sftp %s: %v\n%s\nsim:\n%s", strings.Join(commands, "; "), err, out.String(), e.simLog.String())
-	}
-	e.checkNoSecrets(out.String())
+	e.checkNoSecrets(out)
 	// One session per run proves the bytes went through the tunnel, not
 	// some other route to the sshd.
 	if n := e.sim.Calls("ssm.StartSession") - sessions; n != 1 {
 		t.Fatalf("sftp run started %d sessions, want 1", n)
 	}
-	return out.String()
+	return out
 }
 
 // sftpRoundTrip puts n bytes and gets them back in two separate sftp runs
@@ -115,7 +99,7 @@ func TestE2ESFTPEachWay(t *testing.T) {
 	}{
 		{"64MiB_unpaced_ssmdoctor_ssh", 0, 64 << 20, e.sftpViaSSH},
 		{"4MiB_paced_ssmdoctor_ssh", time.Millisecond, 4 << 20, e.sftpViaSSH},
-		{"4MiB_paced_proxycommand", time.Millisecond, 4 << 20, func(testing.TB) []string { return e.sftpViaProxy() }},
+		{"4MiB_paced_proxycommand", time.Millisecond, 4 << 20, func(testing.TB) []string { return e.viaProxy(ssmdoctorBin + " proxy %h %p") }},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -135,12 +135,7 @@ func TestE2ESocksForward(t *testing.T) {
 // TestE2EInteractive drives a login shell under a real pseudo-terminal
 // (tmux) through `ssmdoctor ssh`.
 func TestE2EInteractive(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux required in CI")
-		}
-		t.Skip("skipping: tmux not found")
-	}
+	needTool(t, "tmux")
 	e := startE2E(t, e2eOpts{})
 	dir := t.TempDir()
 	script := filepath.Join(dir, "run.sh")

@@ -122,12 +122,7 @@ func startE2E(t testing.TB, o e2eOpts) *e2e {
 		t.Fatal("the ssmdoctor binary could not be built (see TestMain output)")
 	}
 	for _, tool := range []string{"ssh", "scp"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s required in CI: %v", tool, err)
-			}
-			t.Skipf("skipping: %s not found", tool)
-		}
+		needTool(t, tool)
 	}
 	st := e2eState()
 	if o.kms {
@@ -186,18 +181,34 @@ func (e *e2e) sshOpts(withKey bool) []string {
 	return o
 }
 
+// viaProxy are the client options that reach the instance through proxy
+// as ProxyCommand, as a user writes them without our ssh.
+func (e *e2e) viaProxy(proxy string) []string {
+	return append(e.sshOpts(true), "-o", "ProxyCommand="+proxy, "-o", "HostKeyAlias="+e2eID)
+}
+
 type result struct {
 	code           int
 	stdout, stderr string
 }
 
-// run executes ssmdoctor with args; a run that outlives its budget is
-// killed and fails the test rather than hanging it.
+// run executes ssmdoctor with args and checks what it printed for
+// secrets.
 func (e *e2e) run(stdin io.Reader, env []string, args ...string) result {
+	e.t.Helper()
+	r := e.command(stdin, env, ssmdoctorBin, args...)
+	e.checkNoSecrets(r.stdout, r.stderr)
+	return r
+}
+
+// command runs a program (ssmdoctor or an OpenSSH tool) in the test's
+// environment plus env; a run that outlives its budget is killed and
+// fails the test rather than hanging it.
+func (e *e2e) command(stdin io.Reader, env []string, name string, args ...string) result {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, ssmdoctorBin, args...)
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(append([]string(nil), e.env...), env...)
 	cmd.Stdin = stdin
 	var so, se bytes.Buffer
@@ -205,15 +216,14 @@ func (e *e2e) run(stdin io.Reader, env []string, args ...string) result {
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		e.t.Fatalf("ssmdoctor %s hung; stderr:\n%s", strings.Join(args, " "), se.String())
+		e.t.Fatalf("%s %s hung; stderr:\n%s", filepath.Base(name), strings.Join(args, " "), se.String())
 	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		e.t.Fatalf("run ssmdoctor: %v", err)
+		e.t.Fatalf("run %s: %v", filepath.Base(name), err)
 	}
-	e.checkNoSecrets(so.String(), se.String())
 	return result{code, so.String(), se.String()}
 }
 
@@ -361,13 +371,14 @@ func TestE2ESCP(t *testing.T) {
 }
 
 func TestE2ESFTP(t *testing.T) {
+	needTool(t, "sftp")
 	e := startE2E(t, e2eOpts{})
 	e.sim.SetDataChannelOptions(awssim.DCOptions{PerMessageDelay: 0})
 	dir := t.TempDir()
 	src, remote, back := filepath.Join(dir, "src"), filepath.Join(dir, "remote"), filepath.Join(dir, "back")
 	want := payload(t, src, 8<<20, 3)
 	// sftp is not wrapped; it uses the same ProxyCommand ssh would get.
-	args := append(e.sshOpts(true), "-o", "ProxyCommand="+ssmdoctorBin+" proxy %h %p", "-o", "HostKeyAlias="+e2eID, "-b", "-", e.dest())
+	args := append(e.viaProxy(ssmdoctorBin+" proxy %h %p"), "-b", "-", e.dest())
 	cmd := exec.Command("sftp", args...)
 	cmd.Env = e.env
 	cmd.Stdin = strings.NewReader(fmt.Sprintf("put %s %s\nget %s %s\n", src, remote, remote, back))
