@@ -191,11 +191,5 @@ func (s *Sim) RoleAllows(roleName, action, resource string) bool {
 
 // roleAllowsLocked is RoleAllows for callers already holding s.mu.
 func (s *Sim) roleAllowsLocked(roleName, action, resource string) bool {
-	r, ok := s.state.Roles[roleName]
-	if !ok {
-		return false
-	}
-	ps := s.rolePoliciesLocked(r)
-	res := iampolicy.Evaluate(ps.identity, ps.boundary, iampolicy.Request{Action: action, Resource: resource, Context: iampolicy.Context{}})
-	return res.Decision == iampolicy.Allowed
+	return s.policiesLocked().roleAllows(roleName, action, resource)
 }

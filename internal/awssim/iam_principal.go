@@ -32,51 +32,73 @@ func parsePolicyCached(doc string) (*iampolicy.Policy, error) {
 	return pol, err
 }
 
+// policyReader assembles principals' policies from a state. logf, when
+// set, reports the policies it has to ignore. The Sim's IAM evaluation and
+// the SSM registration model (which runs over a bare *State) share it.
+type policyReader struct {
+	st   *State
+	logf func(format string, args ...any)
+}
+
+// policiesLocked is the reader of the Sim's state; call it with s.mu held.
+func (s *Sim) policiesLocked() policyReader { return policyReader{st: s.state, logf: s.logf} }
+
+func (r policyReader) log(format string, args ...any) {
+	if r.logf != nil {
+		r.logf(format, args...)
+	}
+}
+
 // named parses doc for evaluation. A document that does not parse (only a
 // hand-written scenario can hold one; the APIs reject them) grants nothing,
 // which is also what AWS would make of it.
-func (s *Sim) named(id, typ, doc string) iampolicy.NamedPolicy {
+func (r policyReader) named(id, typ, doc string) iampolicy.NamedPolicy {
 	pol, err := parsePolicyCached(doc)
 	if err != nil {
-		s.logf("awssim: policy %s (%s) ignored: %v", id, typ, err)
+		r.log("awssim: policy %s (%s) ignored: %v", id, typ, err)
 		return iampolicy.NamedPolicy{ID: id, Type: typ}
 	}
 	return iampolicy.NamedPolicy{ID: id, Type: typ, Policy: pol}
 }
 
-// inlineLocked appends inline policies in name order, so that results and
+// inline appends inline policies in name order, so that results and
 // MatchedStatements are stable.
-func (s *Sim) inlineLocked(out []iampolicy.NamedPolicy, typ string, docs map[string]string) []iampolicy.NamedPolicy {
+func (r policyReader) inline(out []iampolicy.NamedPolicy, typ string, docs map[string]string) []iampolicy.NamedPolicy {
 	for _, n := range sortedKeys(docs) {
-		out = append(out, s.named(n, typ, docs[n]))
+		out = append(out, r.named(n, typ, docs[n]))
 	}
 	return out
 }
 
-// attachedLocked appends managed policies. SourcePolicyId of a managed
-// policy is its name; unknown ARNs (a scenario typo) are skipped.
-func (s *Sim) attachedLocked(out []iampolicy.NamedPolicy, arns []string) []iampolicy.NamedPolicy {
+// attached appends managed policies. SourcePolicyId of a managed policy is
+// its name; unknown ARNs (a scenario typo) are skipped.
+func (r policyReader) attached(out []iampolicy.NamedPolicy, arns []string) []iampolicy.NamedPolicy {
 	for _, arn := range arns {
-		mp, ok := s.managedPolicyLocked(arn)
+		mp, ok := r.st.managedPolicy(arn)
 		if !ok {
-			s.logf("awssim: attached policy %s does not exist; ignored", arn)
+			r.log("awssim: attached policy %s does not exist; ignored", arn)
 			continue
 		}
-		out = append(out, s.named(mp.Name, managedType(arn), mp.defaultDocument()))
+		out = append(out, r.named(mp.Name, managedType(arn), mp.defaultDocument()))
 	}
 	return out
 }
 
-func (s *Sim) boundaryLocked(arn string) []iampolicy.NamedPolicy {
+// boundary is the permissions boundary to evaluate. One that does not exist
+// or cannot be read allows nothing.
+func (r policyReader) boundary(arn string) []iampolicy.NamedPolicy {
 	if arn == "" {
 		return nil
 	}
-	mp, ok := s.managedPolicyLocked(arn)
+	mp, ok := r.st.managedPolicy(arn)
 	if !ok {
-		// A boundary that does not exist allows nothing.
 		return []iampolicy.NamedPolicy{{ID: arn, Type: "none", Policy: &iampolicy.Policy{Version: iampolicy.Version2012}}}
 	}
-	return []iampolicy.NamedPolicy{s.named(mp.Name, managedType(arn), mp.defaultDocument())}
+	np := r.named(mp.Name, managedType(arn), mp.defaultDocument())
+	if np.Policy == nil {
+		np.Policy = &iampolicy.Policy{Version: iampolicy.Version2012}
+	}
+	return []iampolicy.NamedPolicy{np}
 }
 
 // managedType is SimulatePrincipalPolicy's SourcePolicyType for a managed
@@ -88,33 +110,49 @@ func managedType(arn string) string {
 	return "user-managed"
 }
 
-// identityLocked appends a role's, user's or group's inline policies,
-// then its attached ones.
-func (s *Sim) identityLocked(out []iampolicy.NamedPolicy, k iamKind, e policyHolder) []iampolicy.NamedPolicy {
-	out = s.inlineLocked(out, k.word, *e.inlinePolicies())
-	return s.attachedLocked(out, *e.attachedPolicies())
+// identity appends a role's, user's or group's inline policies, then its
+// attached ones.
+func (r policyReader) identity(out []iampolicy.NamedPolicy, k iamKind, e policyHolder) []iampolicy.NamedPolicy {
+	out = r.inline(out, k.word, *e.inlinePolicies())
+	return r.attached(out, *e.attachedPolicies())
 }
 
-// userPoliciesLocked: the user's inline and attached policies, then each
-// group's, and the user's permissions boundary.
-func (s *Sim) userPoliciesLocked(u *User) policySet {
-	ps := policySet{identity: s.identityLocked(nil, userKind, u)}
+// user: the user's inline and attached policies, then each group's, and
+// the user's permissions boundary.
+func (r policyReader) user(u *User) policySet {
+	ps := policySet{identity: r.identity(nil, userKind, u)}
 	for _, gn := range u.Groups {
-		if g, ok := s.state.Groups[gn]; ok {
-			ps.identity = s.identityLocked(ps.identity, groupKind, g)
+		if g, ok := r.st.Groups[gn]; ok {
+			ps.identity = r.identity(ps.identity, groupKind, g)
 		}
 	}
-	ps.boundary = s.boundaryLocked(u.PermissionBoundary)
+	ps.boundary = r.boundary(u.PermissionBoundary)
 	return ps
 }
 
-func (s *Sim) rolePoliciesLocked(r *Role) policySet {
-	return policySet{identity: s.identityLocked(nil, roleKind, r), boundary: s.boundaryLocked(r.PermissionBoundary)}
+func (r policyReader) role(ro *Role) policySet {
+	return policySet{identity: r.identity(nil, roleKind, ro), boundary: r.boundary(ro.PermissionBoundary)}
 }
 
-func (s *Sim) groupPoliciesLocked(g *Group) policySet {
-	return policySet{identity: s.identityLocked(nil, groupKind, g)}
+func (r policyReader) group(g *Group) policySet {
+	return policySet{identity: r.identity(nil, groupKind, g)}
 }
+
+// roleAllows tells whether the role's own policies allow action on
+// resource with no request context; false when the role does not exist.
+func (r policyReader) roleAllows(roleName, action, resource string) bool {
+	ro, ok := r.st.Roles[roleName]
+	if !ok {
+		return false
+	}
+	ps := r.role(ro)
+	res := iampolicy.Evaluate(ps.identity, ps.boundary, iampolicy.Request{Action: action, Resource: resource, Context: iampolicy.Context{}})
+	return res.Decision == iampolicy.Allowed
+}
+
+func (s *Sim) userPoliciesLocked(u *User) policySet   { return s.policiesLocked().user(u) }
+func (s *Sim) rolePoliciesLocked(r *Role) policySet   { return s.policiesLocked().role(r) }
+func (s *Sim) groupPoliciesLocked(g *Group) policySet { return s.policiesLocked().group(g) }
 
 // principalContextLocked is the request context AWS supplies for a caller:
 // the global keys about the principal and the time. Request-specific keys

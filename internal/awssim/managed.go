@@ -75,13 +75,18 @@ func isAWSManagedArn(arn string) bool {
 	return strings.HasPrefix(arn, "arn:aws:iam::aws:policy/")
 }
 
-// managedPolicyLocked finds a managed policy by ARN: the scenario's own
-// first, then the built-in AWS managed ones.
-func (s *Sim) managedPolicyLocked(arn string) (*ManagedPolicy, bool) {
-	if p, ok := s.state.Policies[arn]; ok {
+// managedPolicy finds a managed policy by ARN: the scenario's own first,
+// then the built-in AWS managed ones.
+func (st *State) managedPolicy(arn string) (*ManagedPolicy, bool) {
+	if p, ok := st.Policies[arn]; ok {
 		return p, true
 	}
 	return AWSManagedPolicy(arn)
+}
+
+// managedPolicyLocked is managedPolicy over the Sim's state.
+func (s *Sim) managedPolicyLocked(arn string) (*ManagedPolicy, bool) {
+	return s.state.managedPolicy(arn)
 }
 
 // defaultDocument is the text of the policy's default version ("" when the

@@ -41,7 +41,7 @@ func TestSSMDemoScenarioRegistration(t *testing.T) {
 			// registers only when DHMC can apply to it.
 			arn := "arn:aws:ec2:" + inst.Region + ":" + st.AccountID + ":instance/" + inst.ID
 			for _, r := range st.instanceRoles(inst, nil) {
-				if instanceRoleAllows(st, r, "ssm:UpdateInstanceInformation", arn) {
+				if (policyReader{st: st}).roleAllows(r, "ssm:UpdateInstanceInformation", arn) {
 					t.Errorf("role-without-ssm: role %s lets the agent register", r)
 				}
 			}

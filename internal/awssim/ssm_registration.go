@@ -3,10 +3,7 @@ package awssim
 import (
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
 )
 
 // Setting ids of the SSM service settings the simulator models.
@@ -93,7 +90,7 @@ func (st *State) instanceHasCredentials(inst *Instance, idx profilesByInstance) 
 	}
 	arn := "arn:aws:ec2:" + inst.Region + ":" + st.AccountID + ":instance/" + inst.ID
 	for _, role := range st.instanceRoles(inst, idx) {
-		if instanceRoleAllows(st, role, "ssm:UpdateInstanceInformation", arn) {
+		if (policyReader{st: st}).roleAllows(role, "ssm:UpdateInstanceInformation", arn) {
 			return true
 		}
 	}
@@ -217,66 +214,4 @@ func versionAtLeast(v, min string) bool {
 		}
 	}
 	return true
-}
-
-// instanceRoleAllows decides whether a role's policies allow an action,
-// over st alone (registration runs with the state locked and must stay a
-// pure function of it). It applies the same policies as the IAM area's
-// RoleAllows: inline, attached (scenario or built-in AWS managed) and the
-// permissions boundary.
-var instanceRoleAllows = stateRoleAllows
-
-func stateRoleAllows(st *State, roleName, action, resource string) bool {
-	role, ok := st.Roles[roleName]
-	if !ok {
-		return false
-	}
-	var identity, boundary []iampolicy.NamedPolicy
-	for name, doc := range role.InlinePolicies {
-		identity = appendParsed(identity, name, doc)
-	}
-	for _, arn := range role.AttachedPolicies {
-		identity = appendParsed(identity, arn, st.managedPolicyDoc(arn))
-	}
-	if role.PermissionBoundary != "" {
-		boundary = appendParsed(boundary, role.PermissionBoundary, st.managedPolicyDoc(role.PermissionBoundary))
-		if len(boundary) == 0 {
-			return false // a boundary that cannot be read allows nothing
-		}
-	}
-	res := iampolicy.Evaluate(identity, boundary, iampolicy.Request{Action: action, Resource: resource, Context: iampolicy.Context{}})
-	return res.Decision == iampolicy.Allowed
-}
-
-// ssmParsedPolicies caches parsed documents by text: fleets share a handful
-// of roles, and DescribeInstanceInformation evaluates each node's role.
-var ssmParsedPolicies sync.Map // string -> *iampolicy.Policy (nil when invalid)
-
-func appendParsed(list []iampolicy.NamedPolicy, id, doc string) []iampolicy.NamedPolicy {
-	if doc == "" {
-		return list
-	}
-	v, ok := ssmParsedPolicies.Load(doc)
-	if !ok {
-		p, err := iampolicy.Parse(doc)
-		if err != nil {
-			p = nil
-		}
-		v, _ = ssmParsedPolicies.LoadOrStore(doc, p)
-	}
-	p := v.(*iampolicy.Policy)
-	if p == nil {
-		return list
-	}
-	return append(list, iampolicy.NamedPolicy{ID: id, Type: "role", Policy: p})
-}
-
-func (st *State) managedPolicyDoc(arn string) string {
-	if p, ok := st.Policies[arn]; ok {
-		return p.defaultDocument()
-	}
-	if p, ok := AWSManagedPolicy(arn); ok {
-		return p.defaultDocument()
-	}
-	return ""
 }
