@@ -134,12 +134,17 @@ func runFix(c *cli.Context) error {
 	return codeOnly(code)
 }
 
-func (r *fixRun) aws(ctx context.Context) (*fix.AWS, error) {
+// load loads the AWS configuration and clients, once per run.
+func (r *fixRun) load(ctx context.Context) error {
 	if r.clients == nil && r.clientsE == nil {
 		r.clients, r.clientsE = awsapi.Load(ctx, awsapi.Options{Profile: r.profile, Region: r.region})
 	}
-	if r.clientsE != nil {
-		return nil, internalErr("run 'ssmdoctor check' to diagnose credentials and region", fmt.Errorf("fix: %w", r.clientsE))
+	return r.clientsE
+}
+
+func (r *fixRun) aws(ctx context.Context) (*fix.AWS, error) {
+	if err := r.load(ctx); err != nil {
+		return nil, internalErr("run 'ssmdoctor check' to diagnose credentials and region", fmt.Errorf("fix: %w", err))
 	}
 	a := fix.NewAWS(r.clients)
 	a.Poll = r.c.Duration("poll")
@@ -150,7 +155,7 @@ func (r *fixRun) aws(ctx context.Context) (*fix.AWS, error) {
 // do not answer from what was cached before it.
 func (r *fixRun) env(ctx context.Context, t *checks.Target) *checks.Env {
 	env := &checks.Env{Options: checks.Options{Profile: r.profile, Region: r.region, Port: 22}, Local: checks.NewLocalEnv(), Target: t}
-	if _, err := r.aws(ctx); err == nil {
+	if r.load(ctx) == nil {
 		env.AWS = checks.NewAWSEnv(r.clients)
 	}
 	env.Local.Credentials = credentialsProbe(r.profile, r.clients, r.clientsE)
@@ -265,12 +270,8 @@ func (r *fixRun) one(ctx context.Context, sel string, t *checks.Target) (int, er
 		fmt.Fprintln(r.stderr, "not applied")
 		return exitOK, nil
 	}
-	if err := p.Apply(ctx, r.stderr); err != nil {
-		var pe *fix.PartialError
-		if errors.As(err, &pe) {
-			pe.Report(r.stderr)
-		}
-		return 0, internalErr("run the same fix again to finish", fmt.Errorf("fix: %w", err))
+	if err := r.apply(ctx, p); err != nil {
+		return 0, err
 	}
 	for _, s := range p.Steps {
 		if fc, ok := s.(*fix.FileChange); ok && fc.Backup != "" {
@@ -278,6 +279,20 @@ func (r *fixRun) one(ctx context.Context, sel string, t *checks.Target) (int, er
 		}
 	}
 	return r.verify(ctx, sel, t), nil
+}
+
+// apply runs p's steps; a plan stopped half-way reports what was and was
+// not done.
+func (r *fixRun) apply(ctx context.Context, p *fix.Plan) error {
+	err := p.Apply(ctx, r.stderr)
+	if err == nil {
+		return nil
+	}
+	var pe *fix.PartialError
+	if errors.As(err, &pe) {
+		pe.Report(r.stderr)
+	}
+	return internalErr("run the same fix again to finish", fmt.Errorf("fix: %w", err))
 }
 
 func (r *fixRun) planError(sel string, err error) error {
@@ -387,12 +402,8 @@ func (r *fixRun) interactive(ctx context.Context, target string) error {
 		if !ok {
 			continue
 		}
-		if err := p.Apply(ctx, r.stderr); err != nil {
-			var pe *fix.PartialError
-			if errors.As(err, &pe) {
-				pe.Report(r.stderr)
-			}
-			return internalErr("run the same fix again to finish", fmt.Errorf("fix: %w", err))
+		if err := r.apply(ctx, p); err != nil {
+			return err
 		}
 	}
 	if len(offered) == 0 {
