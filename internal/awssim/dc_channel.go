@@ -1,7 +1,6 @@
 package awssim
 
 import (
-	"container/list"
 	"context"
 	"crypto/cipher"
 	"encoding/json"
@@ -46,17 +45,16 @@ type dcChannel struct {
 	enc, dec  cipher.AEAD // KMS: agent->client and client->agent keys
 	challenge []byte
 
-	outSeq   int64
-	out      *list.List // of *dcOut, in sequence order
-	outBySeq map[int64]*list.Element
-	rtt      dcRTT
-	space    chan struct{} // signalled when the pump may have room to send
-	sent     int           // stream messages sent for the first time (fault counts)
-	held     *dcOut        // ReorderEvery: the message sent after the next one
-	dropped  bool          // DropAfterMessages fired
-	paused   bool
-	resent   int // stream messages sent again (resend timer, reconnect)
-	refused  int // in-order client data refused while the TCP queue was full
+	outSeq  int64
+	out     dcOutList
+	rtt     dcRTT
+	space   chan struct{} // signalled when the pump may have room to send
+	sent    int           // stream messages sent for the first time (fault counts)
+	held    *dcOut        // ReorderEvery: the message sent after the next one
+	dropped bool          // DropAfterMessages fired
+	paused  bool
+	resent  int // stream messages sent again (resend timer, reconnect)
+	refused int // in-order client data refused while the TCP queue was full
 
 	inExpected int64
 	inBuf      map[int64]*tunnel.Message
@@ -69,11 +67,9 @@ func newDCChannel(s *Sim, sess *simSession, clientID string, opts DCOptions, fau
 	ch := &dcChannel{
 		s: s, sess: sess, id: sess.ID, clientID: clientID,
 		opts: opts, faults: faults, ctx: ctx, cancel: cancel,
-		out:      list.New(),
-		outBySeq: map[int64]*list.Element{},
-		rtt:      newDCRTT(opts.InitialRTO),
-		space:    make(chan struct{}, 1),
-		inBuf:    map[int64]*tunnel.Message{},
+		rtt:   newDCRTT(opts.InitialRTO),
+		space: make(chan struct{}, 1),
+		inBuf: map[int64]*tunnel.Message{},
 	}
 	go ch.resendLoop()
 	go ch.watchTerminate()
@@ -109,8 +105,10 @@ func (ch *dcChannel) serve(ws *websocket.Conn, cork *tunnel.CorkedConn) {
 	} else {
 		// A resumed connection: no second handshake, and everything the
 		// client has not acked goes again, in order.
-		for e := ch.out.Front(); e != nil; e = e.Next() {
-			o := e.Value.(*dcOut)
+		for _, o := range ch.out.list {
+			if o == nil {
+				continue
+			}
 			o.attempts = 0
 			conn.pushOut(o)
 		}

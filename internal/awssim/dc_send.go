@@ -19,8 +19,47 @@ func (ch *dcChannel) sendStream(pt tunnel.PayloadType, payload []byte) {
 	now := time.Now()
 	o := &dcOut{seq: seq, frame: frame, firstSent: now}
 	o.lastSent.Store(now.UnixNano())
-	ch.outBySeq[seq] = ch.out.PushBack(o)
+	ch.out.push(o)
 	ch.transmit(o)
+}
+
+// dcOutList keeps the unacked stream messages. They have consecutive
+// sequence numbers from the oldest, so an ack finds its entry by
+// subtraction, as in the tunnel's outbox, with no index to keep beside
+// the list; an acked entry stays nil until the front passes it.
+type dcOutList struct {
+	list []*dcOut
+	open int // non-nil entries
+}
+
+// push appends the message with the next sequence number.
+func (l *dcOutList) push(o *dcOut) {
+	l.list = append(l.list, o)
+	l.open++
+}
+
+// remove takes out the message with that sequence number; nil when it is
+// not in the list.
+func (l *dcOutList) remove(seq int64) *dcOut {
+	if len(l.list) == 0 {
+		return nil
+	}
+	i := seq - l.list[0].seq // the front is never nil
+	if i < 0 || i >= int64(len(l.list)) || l.list[i] == nil {
+		return nil
+	}
+	o := l.list[i]
+	l.list[i] = nil
+	l.open--
+	n := 0
+	for n < len(l.list) && l.list[n] == nil {
+		n++
+	}
+	l.list = l.list[n:]
+	if len(l.list) == 0 {
+		l.list = nil // let the backing array go
+	}
+	return o
 }
 
 // transmit sends a new stream message, applying the fault hooks. The
@@ -89,13 +128,10 @@ func (ch *dcChannel) onAck(m *tunnel.Message) {
 	}
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	e, ok := ch.outBySeq[seq]
-	if !ok {
+	o := ch.out.remove(seq)
+	if o == nil {
 		return // a duplicate ack, or an ack of a resend already acked
 	}
-	o := e.Value.(*dcOut)
-	ch.out.Remove(e)
-	delete(ch.outBySeq, o.seq)
 	if o == ch.held {
 		ch.held = nil
 	}
@@ -136,9 +172,11 @@ func (ch *dcChannel) resendOverdue() {
 	rto := ch.rtt.rto
 	now := time.Now()
 	burst := 0
-	for e := ch.out.Front(); e != nil && burst < dcResendBurst; e = e.Next() {
-		o := e.Value.(*dcOut)
-		if o.queuedOn.Load() == conn || now.Sub(time.Unix(0, o.lastSent.Load())) < backoff(rto, o.attempts) {
+	for _, o := range ch.out.list {
+		if burst == dcResendBurst {
+			break
+		}
+		if o == nil || o.queuedOn.Load() == conn || now.Sub(time.Unix(0, o.lastSent.Load())) < backoff(rto, o.attempts) {
 			continue
 		}
 		o.attempts++
@@ -157,7 +195,7 @@ func (ch *dcChannel) resendOverdue() {
 func (ch *dcChannel) waitRoom() bool {
 	for {
 		ch.mu.Lock()
-		ok := !ch.paused && ch.out.Len() < ch.opts.MaxUnacked
+		ok := !ch.paused && ch.out.open < ch.opts.MaxUnacked
 		if !ok {
 			ch.flushHeld()
 		}
@@ -181,7 +219,7 @@ func (ch *dcChannel) waitDrained() bool {
 	for {
 		ch.mu.Lock()
 		ch.flushHeld()
-		n := ch.out.Len()
+		n := ch.out.open
 		ch.mu.Unlock()
 		if n == 0 {
 			return true
