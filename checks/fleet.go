@@ -147,10 +147,7 @@ func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string) {
 		}()
 	}
 	wg.Wait()
-	reqs := make([]accessReq, len(coreActions))
-	for i, act := range coreActions {
-		reqs[i] = accessReq{Action: act, Resource: "*"}
-	}
+	reqs := coreReqs()
 	for name, p := range roles {
 		wg.Add(1)
 		go func() {
@@ -158,8 +155,7 @@ func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			_, _ = a.AttachedRolePolicies(ctx, name)
-			_, _, _ = a.evaluate(ctx, principal{arn: p.RoleArn, label: "role " + name,
-				offline: func(ctx context.Context) (*PolicySet, error) { return a.RolePolicies(ctx, name) }}, reqs)
+			_, _, _ = a.evaluate(ctx, a.rolePrincipal(p), reqs)
 		}()
 	}
 	wg.Wait()

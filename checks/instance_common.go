@@ -60,6 +60,10 @@ func startCommand(env *Env) string {
 	return fixCommand(env, "--start "+env.Target.InstanceID)
 }
 
+func instanceRoleFix(env *Env) string {
+	return fixCommand(env, fixInstanceRole+" "+env.Target.InstanceID)
+}
+
 // fixCommand is the `ssmdoctor fix` line for a selector, carrying the
 // region the check looked at so that the fix acts on the same instance.
 func fixCommand(env *Env, selector string) string {

@@ -31,13 +31,8 @@ func runInstanceRolePermissions(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return undetermined(err)
 	}
-	reqs := make([]accessReq, len(coreActions))
-	for i, a := range coreActions {
-		reqs[i] = accessReq{Action: a, Resource: "*"}
-	}
-	role := principal{arn: p.RoleArn, label: "role " + p.RoleName,
-		offline: func(ctx context.Context) (*PolicySet, error) { return env.AWS.RolePolicies(ctx, p.RoleName) }}
-	decs, method, err := env.AWS.evaluate(ctx, role, reqs)
+	reqs := coreReqs()
+	decs, method, err := env.AWS.evaluate(ctx, env.AWS.rolePrincipal(p), reqs)
 	if err != nil {
 		return accessError(err)
 	}
@@ -51,7 +46,7 @@ func runInstanceRolePermissions(ctx context.Context, env *Env) Result {
 			missing = append(missing, reqs[i].Action)
 		}
 	}
-	fix := fixCommand(env, "--instance-role "+env.Target.InstanceID)
+	fix := instanceRoleFix(env)
 	switch {
 	case len(denied) > 0:
 		return Fail("role %s explicitly denies %s", p.RoleName, strings.Join(denied, "; ")).WithDetails(method).
@@ -66,4 +61,20 @@ func runInstanceRolePermissions(ctx context.Context, env *Env) Result {
 			WithFix(fix, "instance-role")
 	}
 	return Pass("role %s grants the core permissions", p.RoleName).WithDetails(method)
+}
+
+// coreReqs asks for the agent's core actions on any resource.
+func coreReqs() []accessReq {
+	reqs := make([]accessReq, len(coreActions))
+	for i, a := range coreActions {
+		reqs[i] = accessReq{Action: a, Resource: "*"}
+	}
+	return reqs
+}
+
+// rolePrincipal is an instance profile's role as evaluate needs it; the
+// check and PrefetchFleet must ask the same question for the cache to hit.
+func (e *AWSEnv) rolePrincipal(p *InstanceProfile) principal {
+	return principal{arn: p.RoleArn, label: "role " + p.RoleName,
+		offline: func(ctx context.Context) (*PolicySet, error) { return e.RolePolicies(ctx, p.RoleName) }}
 }
