@@ -50,19 +50,17 @@ func parseIAMArn(arn string) (iamEntity, bool) {
 	return iamEntity{Account: account, Kind: kind, Path: "/" + tail[:slash+1], Name: tail[slash+1:]}, true
 }
 
-// The ARNs of the account's entities, using the stored path when the entity
-// exists (authorization happens before the lookup, on the ARN AWS would
-// build, so a missing entity gets the default path).
-
 func (s *Sim) account() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state.AccountID
 }
 
-func (s *Sim) roleArn(name string) string  { return s.entityArn(roleKind, name) }
-func (s *Sim) userArn(name string) string  { return s.entityArn(userKind, name) }
-func (s *Sim) groupArn(name string) string { return s.entityArn(groupKind, name) }
+// The ARNs of the account's entities, using the stored path when the entity
+// exists (authorization happens before the lookup, on the ARN AWS would
+// build, so a missing entity gets the default path).
+
+func (s *Sim) roleArn(name string) string { return s.entityArn(roleKind, name) }
 
 func (s *Sim) profileArn(name string) string {
 	s.mu.Lock()
