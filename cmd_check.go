@@ -116,7 +116,7 @@ func runCheck(c *cli.Context) error {
 		}
 	}
 
-	progress := stderrIsTerminal(stderr) || o.verbose
+	progress := report.IsTerminal(stderr) || o.verbose
 	rep := report.Report{Version: version, GeneratedAt: time.Now(), Targets: make([]report.Target, len(targets))}
 	var mu sync.Mutex // serialises progress lines
 	var wg sync.WaitGroup
@@ -402,13 +402,4 @@ func listChecks(w io.Writer) error {
 		return internalErr("", fmt.Errorf("list checks: %w", err))
 	}
 	return nil
-}
-
-func stderrIsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -100,9 +100,11 @@ func (s Summary) Line() string {
 // UseColor decides colour once: never with --no-color, NO_COLOR or
 // TERM=dumb, and only when w is a terminal.
 func UseColor(w io.Writer, noColorFlag bool, getenv func(string) string) bool {
-	if noColorFlag || getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
-		return false
-	}
+	return !noColorFlag && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb" && IsTerminal(w)
+}
+
+// IsTerminal reports whether w is a terminal (a character device).
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
