@@ -58,19 +58,25 @@ func PlanStart(ctx context.Context, a *AWS, instanceID string) (*Plan, error) {
 }
 
 func pingStatus(ctx context.Context, a *AWS, id string) (ssmtypes.PingStatus, error) {
-	out, err := a.SSM.DescribeInstanceInformation(ctx, ssmInfoInput(id))
-	if err != nil {
-		return "", fmt.Errorf("describe instance information of %s: %w", id, err)
+	info, err := instanceInfo(ctx, a, id)
+	if info == nil {
+		return "", err
 	}
-	for _, i := range out.InstanceInformationList {
-		if aws.ToString(i.InstanceId) == id {
-			return i.PingStatus, nil
-		}
-	}
-	return "", nil
+	return info.PingStatus, nil
 }
 
-func ssmInfoInput(id string) *ssm.DescribeInstanceInformationInput {
-	return &ssm.DescribeInstanceInformationInput{
-		Filters: []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: []string{id}}}}
+// instanceInfo is id's registration with Systems Manager; nil when it is
+// not registered.
+func instanceInfo(ctx context.Context, a *AWS, id string) (*ssmtypes.InstanceInformation, error) {
+	out, err := a.SSM.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{
+		Filters: []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: []string{id}}}})
+	if err != nil {
+		return nil, fmt.Errorf("describe instance information of %s: %w", id, err)
+	}
+	for i, info := range out.InstanceInformationList {
+		if aws.ToString(info.InstanceId) == id {
+			return &out.InstanceInformationList[i], nil
+		}
+	}
+	return nil, nil
 }

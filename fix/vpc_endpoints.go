@@ -170,16 +170,11 @@ func findInterfaceEndpoint(eps []ec2types.VpcEndpoint, service string) *ec2types
 }
 
 func agentVersion(ctx context.Context, a *AWS, id string) (string, error) {
-	out, err := a.SSM.DescribeInstanceInformation(ctx, ssmInfoInput(id))
-	if err != nil {
-		return "", fmt.Errorf("describe instance information of %s: %w", id, err)
+	info, err := instanceInfo(ctx, a, id)
+	if info == nil {
+		return "", err
 	}
-	for _, i := range out.InstanceInformationList {
-		if aws.ToString(i.InstanceId) == id {
-			return aws.ToString(i.AgentVersion), nil
-		}
-	}
-	return "", nil
+	return aws.ToString(info.AgentVersion), nil
 }
 
 // versionAtLeast compares dotted agent versions numerically; unknown or
