@@ -41,14 +41,9 @@ func validateTarget(t string) error {
 	return nil
 }
 
-// instanceFinder is the EC2 call target resolution needs.
-type instanceFinder interface {
-	DescribeInstances(ctx context.Context, in *ec2.DescribeInstancesInput, optFns ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
-}
-
 // resolveTarget turns a Name tag or an IP address into an instance id;
 // ids pass through untouched (hybrid mi- nodes are not in EC2 at all).
-func resolveTarget(ctx context.Context, ec2c instanceFinder, target string) (string, error) {
+func resolveTarget(ctx context.Context, ec2c ec2.DescribeInstancesAPIClient, target string) (string, error) {
 	if err := validateTarget(target); err != nil {
 		return "", err
 	}
@@ -83,7 +78,7 @@ func resolveTarget(ctx context.Context, ec2c instanceFinder, target string) (str
 	return "", &exitError{code: exitUsage, err: fmt.Errorf("resolve target %q: %d running instances match (%s)", target, len(ids), strings.Join(ids, ", ")), hint: "give one instance id instead"}
 }
 
-func findInstances(ctx context.Context, ec2c instanceFinder, filter, value string) ([]string, error) {
+func findInstances(ctx context.Context, ec2c ec2.DescribeInstancesAPIClient, filter, value string) ([]string, error) {
 	in := &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
 		{Name: aws.String(filter), Values: []string{value}},
 		{Name: aws.String("instance-state-name"), Values: []string{"running"}},
