@@ -125,7 +125,9 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	}
 	t := &preparedTarget{id: id, clients: cl}
 	if !f.noPreflight {
-		if t.platform, err = sshPreflight(ctx, cl, f.profile, id, c.App.ErrWriter); err != nil {
+		// An id different from what was typed came from a lookup among
+		// running instances.
+		if t.platform, err = sshPreflight(ctx, cl, f.profile, id, id != target, c.App.ErrWriter); err != nil {
 			return nil, err
 		}
 	}

@@ -262,6 +262,20 @@ func TestE2ESSHExitStatus(t *testing.T) {
 	}
 }
 
+// TestE2EPreflightDescribesOnce: a Name tag is looked up among running
+// instances, so the preflight does not ask EC2 about the instance again
+// (and the proxy gets the id, which needs no lookup).
+func TestE2EPreflightDescribesOnce(t *testing.T) {
+	e := startE2E(t, e2eOpts{})
+	describes := e.sim.Calls("ec2.DescribeInstances")
+	if r := e.ssh(nil, "-l", e.sshd.User, "web-0", "true"); r.code != 0 {
+		t.Fatalf("ssh by name: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := e.sim.Calls("ec2.DescribeInstances") - describes; n != 1 {
+		t.Fatalf("ssh by name made %d DescribeInstances calls, want 1", n)
+	}
+}
+
 func TestE2EProxyErrors(t *testing.T) {
 	e := startE2E(t, e2eOpts{})
 	r := e.run(strings.NewReader(""), nil, "proxy", e2eDown, "22")

@@ -28,8 +28,11 @@ import (
 // sshPreflight is the few-call go/no-go that runs before ssh takes the
 // terminal, so a dead target fails in a second with a reason instead of
 // hanging in ProxyCommand. The full check engine can replace it: keep the
-// signature (the platform name feeds the default user).
-func sshPreflight(ctx context.Context, cl *awsapi.Clients, profile, id string, stderr io.Writer) (platform string, err error) {
+// platform result (the platform name feeds the default user). running
+// says target resolution already saw the instance running (a Name tag or
+// an address is looked up among running instances only), which spares
+// the state call.
+func sshPreflight(ctx context.Context, cl *awsapi.Clients, profile, id string, running bool, stderr io.Writer) (platform string, err error) {
 	cacheFile := preflightCachePath(profile, cl.Region, id)
 	if p, ok := readPreflightCache(cacheFile); ok {
 		return p, nil
@@ -45,7 +48,11 @@ func sshPreflight(ctx context.Context, cl *awsapi.Clients, profile, id string, s
 		failed = failed || !ok
 	}
 	if strings.HasPrefix(id, "i-") {
-		state, err := instanceState(ctx, cl.EC2, id)
+		state := "running"
+		var err error
+		if !running {
+			state, err = instanceState(ctx, cl.EC2, id)
+		}
 		switch {
 		case err != nil:
 			add(false, "instance %s: %v", id, err)
