@@ -76,7 +76,6 @@ type Server struct {
 	// one); its directory is root-owned and may hold files it reads.
 	KeysCommandPath string
 
-	cmd  *exec.Cmd
 	logM sync.Mutex
 	log  strings.Builder
 }
@@ -381,7 +380,6 @@ func (s *Server) run(t testing.TB, bin string) error {
 	defer timer.Stop()
 	select {
 	case <-ready:
-		s.cmd = cmd
 		t.Cleanup(func() {
 			stopProcessGroup(cmd)
 			<-exited
