@@ -86,7 +86,9 @@ func runProgram(ctx context.Context, name string, args ...string) ([]byte, []byt
 
 // remember computes f once per key for the life of the LocalEnv, so several
 // checks (and several targets of a fleet) share one `ssh -G` or `ssh -V`.
-func (l *LocalEnv) remember(key string, f func() (any, error)) (any, error) {
+// An answer cut short because ctx ended (a check's timeout) is not kept:
+// the next target asks again, as the AWS memo does.
+func (l *LocalEnv) remember(ctx context.Context, key string, f func() (any, error)) (any, error) {
 	l.mu.Lock()
 	if l.memo == nil {
 		l.memo = map[string]*localMemo{}
@@ -97,7 +99,16 @@ func (l *LocalEnv) remember(key string, f func() (any, error)) (any, error) {
 		l.memo[key] = e
 	}
 	l.mu.Unlock()
-	e.once.Do(func() { e.val, e.err = f() })
+	e.once.Do(func() {
+		e.val, e.err = f()
+		if e.err != nil && (ctx.Err() != nil || isCancellation(e.err)) {
+			l.mu.Lock()
+			if l.memo[key] == e {
+				delete(l.memo, key)
+			}
+			l.mu.Unlock()
+		}
+	})
 	return e.val, e.err
 }
 
@@ -112,7 +123,7 @@ var errNoCredentialsProbe = errors.New("AWS configuration loading is not availab
 
 // Creds resolves credentials once.
 func (l *LocalEnv) Creds(ctx context.Context) (CredentialsInfo, error) {
-	v, err := l.remember("creds", func() (any, error) {
+	v, err := l.remember(ctx, "creds", func() (any, error) {
 		if l.Credentials == nil {
 			return CredentialsInfo{}, errNoCredentialsProbe
 		}

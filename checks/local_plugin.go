@@ -70,7 +70,7 @@ func runPlugin(ctx context.Context, env *Env) Result {
 // pluginVersion runs `path --version` once per LocalEnv, as SSH does for
 // `ssh -V`: every target of a fleet asks the same question.
 func (l *LocalEnv) pluginVersion(ctx context.Context, path string) (string, error) {
-	v, err := l.remember("plugin-version\x00"+path, func() (any, error) {
+	v, err := l.remember(ctx, "plugin-version\x00"+path, func() (any, error) {
 		stdout, stderr, err := l.Exec(ctx, path, "--version")
 		return strings.TrimSpace(string(stdout) + "\n" + string(stderr)), err
 	})

@@ -23,7 +23,7 @@ var sshVersionRE = regexp.MustCompile(`(?i)(OpenSSH[_ ]?(?:for_Windows_)?[0-9][^
 
 // SSH finds the ssh client and its version once.
 func (l *LocalEnv) SSH(ctx context.Context) (SSHClient, error) {
-	v, err := l.remember("ssh", func() (any, error) {
+	v, err := l.remember(ctx, "ssh", func() (any, error) {
 		path, err := l.LookPath("ssh")
 		if err != nil {
 			return SSHClient{}, errSSHMissing
@@ -70,7 +70,7 @@ type SSHEffective struct {
 // EffectiveSSH runs the real `ssh -G host` once per host. An error means ssh
 // refused the configuration or could not run; Stderr says why.
 func (l *LocalEnv) EffectiveSSH(ctx context.Context, host string) (SSHEffective, error) {
-	v, err := l.remember("ssh-G\x00"+host, func() (any, error) {
+	v, err := l.remember(ctx, "ssh-G\x00"+host, func() (any, error) {
 		c, err := l.SSH(ctx)
 		if err != nil {
 			return SSHEffective{}, err
@@ -107,7 +107,7 @@ func (l *LocalEnv) UserSSHConfigPath() (string, error) {
 // UserSSHConfig reads the user's ssh config (with Include) once. It explains
 // results; `ssh -G` stays the authority on what ssh will do.
 func (l *LocalEnv) UserSSHConfig() (*sshconfig.Config, error) {
-	v, err := l.remember("ssh-config-file", func() (any, error) {
+	v, err := l.remember(context.Background(), "ssh-config-file", func() (any, error) {
 		path, err := l.UserSSHConfigPath()
 		if err != nil {
 			return (*sshconfig.Config)(nil), err
