@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,14 +38,10 @@ type Options struct {
 
 	// Credentials replaces the default chain (tests, the demo).
 	Credentials aws.CredentialsProvider
-	// Endpoint points every service at one URL (the simulator); Endpoints
-	// does so per service ("ec2", "iam", "ssm", "sts", "ec2-instance-connect",
-	// "kms") and wins over Endpoint. The environment variables
+	// Endpoint points every service at one URL (the simulator); FromConfig
+	// can point single services elsewhere. The environment variables
 	// AWS_ENDPOINT_URL[_<SERVICE>] work without these.
-	Endpoint  string
-	Endpoints map[string]string
-	// HTTPClient replaces the SDK's (tests count or fault requests with it).
-	HTTPClient *http.Client
+	Endpoint string
 	// LogTo receives the SDK's own log lines (such as "WARN falling back to
 	// IMDSv1" on a machine without credentials); nil discards them, since
 	// the checks report what they mean and the noise would otherwise land
@@ -83,9 +78,6 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 	if o.Credentials != nil {
 		opts = append(opts, config.WithCredentialsProvider(o.Credentials))
 	}
-	if o.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
-	}
 	if o.Endpoint != "" {
 		opts = append(opts, config.WithBaseEndpoint(o.Endpoint))
 	}
@@ -107,7 +99,7 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 	} else {
 		cfg.HTTPClient = &DetachedBodyClient{Next: cfg.HTTPClient}
 	}
-	return FromConfig(cfg, o.Endpoints), nil
+	return FromConfig(cfg, nil), nil
 }
 
 // newRetryer builds the adaptive retryer: standard retries plus a client-side
@@ -127,45 +119,23 @@ func newRetryer(o Options) aws.Retryer {
 }
 
 // FromConfig builds clients over an already loaded configuration.
-// endpoints may override single services (see Options.Endpoints).
+// endpoints may point single services ("ec2", "iam", "ssm", "sts",
+// "ec2-instance-connect", "kms") at a URL of their own.
 func FromConfig(cfg aws.Config, endpoints map[string]string) *Clients {
 	c := &Clients{Config: cfg, Region: cfg.Region, endpoints: endpoints}
-	ep := func(service string) *string {
-		if u, ok := endpoints[service]; ok && u != "" {
-			return aws.String(u)
+	// ep overrides a client's endpoint only for a service named in
+	// endpoints; the others keep the one resolved from cfg.
+	ep := func(service string, base **string) {
+		if u := endpoints[service]; u != "" {
+			*base = aws.String(u)
 		}
-		return nil
 	}
-	c.EC2 = ec2.NewFromConfig(cfg, func(o *ec2.Options) {
-		if u := ep("ec2"); u != nil {
-			o.BaseEndpoint = u
-		}
-	})
-	c.IAM = iam.NewFromConfig(cfg, func(o *iam.Options) {
-		if u := ep("iam"); u != nil {
-			o.BaseEndpoint = u
-		}
-	})
-	c.SSM = ssm.NewFromConfig(cfg, func(o *ssm.Options) {
-		if u := ep("ssm"); u != nil {
-			o.BaseEndpoint = u
-		}
-	})
-	c.STS = sts.NewFromConfig(cfg, func(o *sts.Options) {
-		if u := ep("sts"); u != nil {
-			o.BaseEndpoint = u
-		}
-	})
-	c.EIC = ec2instanceconnect.NewFromConfig(cfg, func(o *ec2instanceconnect.Options) {
-		if u := ep("ec2-instance-connect"); u != nil {
-			o.BaseEndpoint = u
-		}
-	})
-	c.KMS = kms.NewFromConfig(cfg, func(o *kms.Options) {
-		if u := ep("kms"); u != nil {
-			o.BaseEndpoint = u
-		}
-	})
+	c.EC2 = ec2.NewFromConfig(cfg, func(o *ec2.Options) { ep("ec2", &o.BaseEndpoint) })
+	c.IAM = iam.NewFromConfig(cfg, func(o *iam.Options) { ep("iam", &o.BaseEndpoint) })
+	c.SSM = ssm.NewFromConfig(cfg, func(o *ssm.Options) { ep("ssm", &o.BaseEndpoint) })
+	c.STS = sts.NewFromConfig(cfg, func(o *sts.Options) { ep("sts", &o.BaseEndpoint) })
+	c.EIC = ec2instanceconnect.NewFromConfig(cfg, func(o *ec2instanceconnect.Options) { ep("ec2-instance-connect", &o.BaseEndpoint) })
+	c.KMS = kms.NewFromConfig(cfg, func(o *kms.Options) { ep("kms", &o.BaseEndpoint) })
 	return c
 }
 
