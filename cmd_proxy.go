@@ -39,7 +39,7 @@ func proxyCommand() *cli.Command {
 			if err != nil || port < 1 || port > 65535 {
 				return usageErr("", "proxy: invalid port %q", c.Args().Get(1))
 			}
-			cl, err := loadClients(c)
+			cl, err := loadClients(c.Context, c.String("profile"), c.String("region"))
 			if err != nil {
 				return err
 			}

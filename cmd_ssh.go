@@ -50,7 +50,7 @@ func sshCommand() *cli.Command {
 			defer release()
 			args = append(args, p.opts...)
 			dest := t.id
-			if osUser != "" && !(p.loginOpt && p.user == "") {
+			if osUser != "" { // empty only with -l and no user@: ssh takes -l
 				dest = osUser + "@" + t.id
 			}
 			args = append(args, "--", dest)
@@ -115,9 +115,9 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 		ctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
-	cl, err := awsapi.Load(ctx, awsapi.Options{Profile: f.profile, Region: f.region})
+	cl, err := loadClients(ctx, f.profile, f.region)
 	if err != nil {
-		return nil, internalErr("check your AWS configuration: run: ssmdoctor check", err)
+		return nil, err
 	}
 	id, err := resolveTarget(ctx, cl.EC2, target)
 	if err != nil {

@@ -13,14 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
-	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
-func loadClients(c *cli.Context) (*awsapi.Clients, error) {
-	cl, err := awsapi.Load(c.Context, awsapi.Options{Profile: c.String("profile"), Region: c.String("region")})
+func loadClients(ctx context.Context, profile, region string) (*awsapi.Clients, error) {
+	cl, err := awsapi.Load(ctx, awsapi.Options{Profile: profile, Region: region})
 	if err != nil {
 		return nil, internalErr("check your AWS configuration: run: ssmdoctor check", err)
 	}
