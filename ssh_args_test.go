@@ -60,11 +60,12 @@ func TestParseSCPArgs(t *testing.T) {
 		p.remotes[0] != (scpOperand{index: 1, user: "ec2-user", host: "web", path: "/tmp/x"}) {
 		t.Fatalf("parsed %+v", p)
 	}
-	if _, err := parseSCPArgs([]string{"a:x", "b:y"}); err == nil {
-		t.Fatal("two remote targets accepted")
-	}
-	if _, err := parseSCPArgs([]string{"/a", "/b"}); err == nil {
-		t.Fatal("no remote operand accepted")
+	for _, bad := range [][]string{{"a:x", "b:y"}, {"/a", "/b"}, {"web:x"}, {"-P"}} {
+		_, err := parseSCPArgs(bad)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitUsage {
+			t.Fatalf("%q: err = %v, want a usage error", bad, err)
+		}
 	}
 }
 
