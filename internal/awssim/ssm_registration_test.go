@@ -93,6 +93,33 @@ func TestSSMRegistrationChanges(t *testing.T) {
 	}
 }
 
+// TestSSMRegistrationBoundary: the role's permissions boundary applies to
+// registration as it does to IAM (one evaluation for both), and one that is missing or cannot be read
+// allows nothing.
+func TestSSMRegistrationBoundary(t *testing.T) {
+	const bad = "arn:aws:iam::123456789012:policy/unreadable"
+	for _, c := range []struct {
+		boundary string
+		want     bool
+	}{
+		{"", true},
+		{PolicySSMManagedInstanceCore, true},
+		{PolicyReadOnlyAccess, false},
+		{"arn:aws:iam::123456789012:policy/missing", false},
+		{bad, false},
+	} {
+		st := ssmFixture()
+		st.Policies[bad] = &ManagedPolicy{Arn: bad, Name: "unreadable", DefaultVersionID: "v1", Versions: []PolicyVersion{{VersionID: "v1", Document: "{not json"}}}
+		st.Roles["ssm-core"].PermissionBoundary = c.boundary
+		if got := st.online(st.Instances[idHealthy], ssmT0); got != c.want {
+			t.Errorf("boundary %q: online=%v, want %v", c.boundary, got, c.want)
+		}
+		if got := startSim(t, st, Options{}).RoleAllows("ssm-core", "ssm:UpdateInstanceInformation", "*"); got != c.want {
+			t.Errorf("boundary %q: RoleAllows=%v, want %v", c.boundary, got, c.want)
+		}
+	}
+}
+
 func TestSSMVersionAtLeast(t *testing.T) {
 	for _, c := range []struct {
 		v, min string
