@@ -39,7 +39,7 @@ func TestSSMDemoScenarioRegistration(t *testing.T) {
 			// The case is about the role: it must not let the agent
 			// register. The real agent then falls back to DHMC, so the node
 			// registers only when DHMC can apply to it.
-			arn := "arn:aws:ec2:" + inst.Region + ":" + st.AccountID + ":instance/" + inst.ID
+			arn := st.nodeARN(inst.Region, inst.ID)
 			for _, r := range st.instanceRoles(inst, nil) {
 				if (policyReader{st: st}).roleAllows(r, "ssm:UpdateInstanceInformation", arn) {
 					t.Errorf("role-without-ssm: role %s lets the agent register", r)

@@ -88,7 +88,7 @@ func (st *State) instanceHasCredentials(inst *Instance, idx profilesByInstance) 
 	if isHybrid(inst.ID) {
 		return true
 	}
-	arn := "arn:aws:ec2:" + inst.Region + ":" + st.AccountID + ":instance/" + inst.ID
+	arn := st.nodeARN(inst.Region, inst.ID)
 	for _, role := range st.instanceRoles(inst, idx) {
 		if (policyReader{st: st}).roleAllows(role, "ssm:UpdateInstanceInformation", arn) {
 			return true
