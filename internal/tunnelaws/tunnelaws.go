@@ -22,7 +22,7 @@ func (a Sessions) StartSession(ctx context.Context, target, doc string, params m
 	if err != nil {
 		return tunnel.SessionInfo{}, err
 	}
-	return tunnel.SessionInfo{ID: aws.ToString(out.SessionId), Token: aws.ToString(out.TokenValue), StreamURL: aws.ToString(out.StreamUrl)}, nil
+	return sessionInfo(out.SessionId, out.TokenValue, out.StreamUrl), nil
 }
 
 // ResumeSession implements tunnel.SessionAPI.
@@ -31,7 +31,12 @@ func (a Sessions) ResumeSession(ctx context.Context, id string) (tunnel.SessionI
 	if err != nil {
 		return tunnel.SessionInfo{}, err
 	}
-	return tunnel.SessionInfo{ID: aws.ToString(out.SessionId), Token: aws.ToString(out.TokenValue), StreamURL: aws.ToString(out.StreamUrl)}, nil
+	return sessionInfo(out.SessionId, out.TokenValue, out.StreamUrl), nil
+}
+
+// sessionInfo is what StartSession and ResumeSession both answer.
+func sessionInfo(id, token, streamURL *string) tunnel.SessionInfo {
+	return tunnel.SessionInfo{ID: aws.ToString(id), Token: aws.ToString(token), StreamURL: aws.ToString(streamURL)}
 }
 
 // TerminateSession implements tunnel.SessionAPI.
