@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -98,6 +99,7 @@ type preparedTarget struct {
 	platform string
 	proxy    string
 	clients  *awsapi.Clients
+	timeout  time.Duration // --timeout: bounds the key push too
 }
 
 func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, error) {
@@ -123,7 +125,7 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	if err != nil {
 		return nil, err
 	}
-	t := &preparedTarget{id: id, clients: cl}
+	t := &preparedTarget{id: id, clients: cl, timeout: f.timeout}
 	if !f.noPreflight {
 		// An id different from what was typed came from a lookup among
 		// running instances.
@@ -147,7 +149,13 @@ func (t *preparedTarget) oneTimeKey(c *cli.Context, osUser string) (*oneTimeKey,
 	if err != nil {
 		return nil, internalErr("", err)
 	}
-	if err := k.push(c.Context, t.clients.EIC, t.id, osUser); err != nil {
+	ctx := c.Context
+	if t.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.timeout)
+		defer cancel()
+	}
+	if err := k.push(ctx, t.clients.EIC, t.id, osUser); err != nil {
 		k.Close()
 		return nil, &exitError{code: exitProblems, err: err, hint: "run: ssmdoctor check " + t.id}
 	}
