@@ -76,7 +76,7 @@ type fixRun struct {
 	clientsE error
 }
 
-// selectors maps each fix selector to the checks that call for it; after a
+// selectorChecks maps each fix selector to the checks that call for it; after a
 // fix, those are re-run and printed.
 var selectorChecks = map[string][]string{
 	"ssh-config":    {"ssh-config"},

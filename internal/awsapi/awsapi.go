@@ -36,7 +36,7 @@ type Options struct {
 	// Tests lower it so throttling scenarios finish quickly.
 	MaxBackoff time.Duration
 
-	// Credentials replaces the default chain (tests, the demo).
+	// Credentials replaces the default chain (tests).
 	Credentials aws.CredentialsProvider
 	// Endpoint points every service at one URL (the simulator); FromConfig
 	// can point single services elsewhere. The environment variables
