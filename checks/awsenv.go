@@ -77,6 +77,10 @@ type AWSEnv struct {
 	// simDenied remembers principals that may not (or cannot) be
 	// simulated, so that later questions go straight to offline evaluation.
 	simDenied sync.Map
+	// simFirst holds, per principal, a gate that opens once the first
+	// simulation has answered: concurrent checks wait for it instead of
+	// each learning the same denial with a call of its own.
+	simFirst sync.Map
 
 	caller      memo[string, *Caller]
 	instances   memo[string, *instanceRec]

@@ -50,12 +50,21 @@ type principal struct {
 // evaluate decides every request for p, by simulation when allowed, else
 // offline from p's own policies. method says which, for Details.
 func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([]*SimDecision, string, error) {
-	var err error
+	open, err := e.firstSimulation(ctx, p.arn)
+	if err != nil {
+		return nil, "", err
+	}
+	defer open() // also when a panic ends the check
 	if denied, ok := e.simDenied.Load(p.arn); ok {
+		open()
 		err = denied.(error)
 	} else {
 		var out []*SimDecision
 		out, err = e.simulate(ctx, p.arn, reqs)
+		if err != nil && simulationUnusable(err) && p.offline != nil {
+			e.simDenied.Store(p.arn, err)
+		}
+		open()
 		if err == nil {
 			return out, "simulated with iam:SimulatePrincipalPolicy", nil
 		}
@@ -63,7 +72,6 @@ func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([
 	if !simulationUnusable(err) || p.offline == nil {
 		return nil, "", err
 	}
-	e.simDenied.Store(p.arn, err)
 	ps, perr := p.offline(ctx)
 	if perr != nil {
 		return nil, "", &CallError{Call: "iam:SimulatePrincipalPolicy", Err: fmt.Errorf("%w; reading the policies instead failed too: %v", err, perr)}
@@ -86,6 +94,32 @@ func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([
 		res[i] = d
 	}
 	return res, "evaluated offline from the policies of " + p.label + " (" + why + "; service control policies and resource policies are not visible this way)", nil
+}
+
+// simGate opens when the first simulation for a principal has answered.
+type simGate struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+// firstSimulation makes the first evaluation for arn the only one to ask
+// until it knows whether simulation works: the others wait for it, then
+// find the principal in simDenied or simulate their own questions. The
+// caller must call open when its simulation has answered (a no-op for all
+// but the first).
+func (e *AWSEnv) firstSimulation(ctx context.Context, arn string) (open func(), err error) {
+	g := &simGate{ch: make(chan struct{})}
+	v, loaded := e.simFirst.LoadOrStore(arn, g)
+	if !loaded {
+		return func() { g.once.Do(func() { close(g.ch) }) }, nil
+	}
+	first := v.(*simGate)
+	select {
+	case <-first.ch:
+		return func() {}, nil
+	case <-ctx.Done():
+		return nil, &CallError{Call: "iam:SimulatePrincipalPolicy", Err: ctx.Err()}
+	}
 }
 
 // simulationUnusable says whether to evaluate offline instead: simulation
