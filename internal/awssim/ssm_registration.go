@@ -23,8 +23,8 @@ const dhmcMinAgent = "3.2.582.0"
 //
 // A node registers when its agent is installed, it can get credentials
 // (instance profile role allowing ssm:UpdateInstanceInformation, or DHMC, or
-// a hybrid activation) and it has a network path to the ssm and ssmmessages
-// endpoints.
+// a hybrid activation) and its network reaches every endpoint its agent
+// needs (ssm_registration_net.go).
 func (st *State) registration(inst *Instance, now time.Time) (reg bool, ping string, last time.Time) {
 	return st.registrationIndexed(inst, now, nil)
 }
@@ -139,41 +139,6 @@ func (st *State) settingValue(region, id string) string {
 }
 
 func dhmcOn(v string) bool { return v != "" && v != "$None" }
-
-// reachesSSM reports whether the node's network reaches the ssm and
-// ssmmessages endpoints: a default route to an internet or NAT gateway, or
-// interface endpoints for both with private DNS in its VPC.
-func (st *State) reachesSSM(inst *Instance) bool {
-	if isHybrid(inst.ID) {
-		return true
-	}
-	if rt := st.subnetRouteTable(inst.SubnetID, inst.VpcID); rt != nil {
-		for _, r := range rt.Routes {
-			if r.DestinationCidrBlock != "0.0.0.0/0" || r.State == "blackhole" {
-				continue
-			}
-			if strings.HasPrefix(r.GatewayID, "igw-") || r.NatGatewayID != "" {
-				return true
-			}
-		}
-	}
-	need := map[string]bool{
-		"com.amazonaws." + inst.Region + ".ssm":         false,
-		"com.amazonaws." + inst.Region + ".ssmmessages": false,
-	}
-	for _, ep := range st.VpcEndpoints {
-		if ep.VpcID != inst.VpcID || ep.Type != "Interface" || !ep.PrivateDNSEnabled {
-			continue
-		}
-		if ep.State != "" && !strings.EqualFold(ep.State, "available") {
-			continue
-		}
-		if _, ok := need[ep.ServiceName]; ok {
-			need[ep.ServiceName] = true
-		}
-	}
-	return need["com.amazonaws."+inst.Region+".ssm"] && need["com.amazonaws."+inst.Region+".ssmmessages"]
-}
 
 // subnetRouteTable is the subnet's explicit table, or its VPC's main one.
 func (st *State) subnetRouteTable(subnetID, vpcID string) *RouteTable {

@@ -1,0 +1,247 @@
+package awssim
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// agentNoEC2MessagesMin is the first agent release that stops using
+// ec2messages once ssmmessages connects; older agents need it as well.
+const agentNoEC2MessagesMin = "3.3.40.0"
+
+// reachesSSM reports whether the node's agent reaches every Systems
+// Manager endpoint it needs over TCP 443.
+func (st *State) reachesSSM(inst *Instance) bool { return st.ssmPathProblem(inst) == "" }
+
+// agentServices are the endpoints the node's agent talks to.
+func agentServices(inst *Instance) []string {
+	if versionAtLeast(inst.Agent.Version, agentNoEC2MessagesMin) {
+		return []string{"ssm", "ssmmessages"}
+	}
+	return []string{"ssm", "ssmmessages", "ec2messages"}
+}
+
+// ssmPathProblem says why the agent cannot reach one of its endpoints, ""
+// when it reaches them all. The path is chosen per service, as name
+// resolution chooses it: with an available interface endpoint whose private
+// DNS is on, and the VPC's DNS support and hostnames on, the service's
+// public name resolves to the endpoint, so traffic goes there (even when
+// an internet route exists); otherwise it goes to the public endpoint,
+// which needs a default route to an internet or NAT gateway. Either way
+// the instance's security groups must let TCP 443 out to that destination,
+// and an endpoint's groups must let it in. NACLs are not modelled.
+func (st *State) ssmPathProblem(inst *Instance) string {
+	if isHybrid(inst.ID) {
+		return ""
+	}
+	mine := st.effectiveGroups(inst.SecurityGroupIDs, inst.VpcID)
+	privateDNS := st.vpcPrivateDNS(inst.VpcID)
+	internet := st.internetRoute(inst)
+	for _, svc := range agentServices(inst) {
+		name := "com.amazonaws." + inst.Region + "." + svc
+		if ep := st.privateDNSEndpoint(inst.VpcID, name); ep != nil && privateDNS {
+			if !st.egressTo(mine, func(r SGRule) bool { return st.ruleReachesEndpoint(r, ep) }) {
+				return svc + ": the instance's security groups allow no outbound TCP 443 to endpoint " + ep.ID
+			}
+			if !st.endpointAdmits(ep, inst, mine) {
+				return svc + ": no security group of endpoint " + ep.ID + " admits TCP 443 from the instance"
+			}
+			continue
+		}
+		if !internet {
+			return svc + ": no interface endpoint with private DNS in a VPC with DNS on, and no default route to an internet or NAT gateway"
+		}
+		if !st.egressTo(mine, ruleReachesInternet) {
+			return svc + ": the instance's security groups allow no outbound TCP 443 to the internet"
+		}
+	}
+	return ""
+}
+
+// internetRoute: the subnet's table routes 0.0.0.0/0 to an internet or NAT
+// gateway. A public address on the instance is not required: scenarios
+// (and test fixtures) leave it out of public subnets.
+func (st *State) internetRoute(inst *Instance) bool {
+	rt := st.subnetRouteTable(inst.SubnetID, inst.VpcID)
+	if rt == nil {
+		return false
+	}
+	for _, r := range rt.Routes {
+		if r.DestinationCidrBlock != "0.0.0.0/0" || r.State == "blackhole" {
+			continue
+		}
+		if strings.HasPrefix(r.GatewayID, "igw-") || r.NatGatewayID != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// vpcPrivateDNS: endpoint private DNS only resolves with both attributes
+// on. Turned off, the public names still resolve through whatever resolver
+// the DHCP options name (not modelled), so the public path remains.
+func (st *State) vpcPrivateDNS(vpcID string) bool {
+	v, ok := st.VPCs[vpcID]
+	return ok && v.EnableDNSSupport && v.EnableDNSHostnames
+}
+
+// privateDNSEndpoint is the VPC's usable interface endpoint for service
+// with private DNS on (AWS allows at most one), or nil.
+func (st *State) privateDNSEndpoint(vpcID, service string) *VpcEndpoint {
+	for _, ep := range st.VpcEndpoints {
+		if ep.VpcID != vpcID || ep.ServiceName != service || ep.Type != "Interface" || !ep.PrivateDNSEnabled {
+			continue
+		}
+		if ep.State == "" || strings.EqualFold(ep.State, "available") {
+			return ep
+		}
+	}
+	return nil
+}
+
+// netGroups are the security groups of an instance or endpoint. modelled
+// false means the state gives it none at all (hand-built states): then
+// groups neither allow nor block anything.
+type netGroups struct {
+	ids      map[string]bool
+	groups   []*SecurityGroup
+	modelled bool
+}
+
+// effectiveGroups resolves ids, or the VPC's default group when there are
+// none, which is what EC2 attaches when a launch or CreateVpcEndpoint
+// names no group.
+func (st *State) effectiveGroups(ids []string, vpcID string) netGroups {
+	if len(ids) == 0 {
+		if def := st.defaultSGOf(vpcID); def != "" {
+			ids = []string{def}
+		}
+	}
+	g := netGroups{ids: map[string]bool{}, modelled: len(ids) > 0}
+	for _, id := range ids {
+		g.ids[id] = true
+		if sg, ok := st.SecurityGroups[id]; ok {
+			g.groups = append(g.groups, sg)
+		}
+	}
+	return g
+}
+
+// egressTo: some group's outbound rule lets TCP 443 out to a destination
+// dest accepts. A group without outbound rules lets nothing out.
+func (st *State) egressTo(g netGroups, dest func(SGRule) bool) bool {
+	if !g.modelled {
+		return true
+	}
+	for _, sg := range g.groups {
+		for _, r := range sg.Egress {
+			if ruleCovers443(r) && dest(r) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// endpointAdmits: one of the endpoint's groups lets TCP 443 in from one of
+// the instance's groups or from a CIDR holding its private address.
+func (st *State) endpointAdmits(ep *VpcEndpoint, inst *Instance, mine netGroups) bool {
+	theirs := st.effectiveGroups(ep.SecurityGroupIDs, ep.VpcID)
+	if !theirs.modelled {
+		return true
+	}
+	ip, _ := netip.ParseAddr(inst.PrivateIP)
+	for _, sg := range theirs.groups {
+		for _, r := range sg.Ingress {
+			if !ruleCovers443(r) {
+				continue
+			}
+			for _, src := range r.Groups {
+				if mine.ids[src] {
+					return true
+				}
+			}
+			if ip.IsValid() && anyCIDR(r.Cidrs, func(p netip.Prefix) bool { return p.Contains(ip) }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ruleReachesEndpoint: the rule names one of the endpoint's groups, or a
+// CIDR overlapping one of its subnets (its network interfaces' addresses
+// are not modelled; without subnets, the VPC's block stands in).
+func (st *State) ruleReachesEndpoint(r SGRule, ep *VpcEndpoint) bool {
+	theirs := st.effectiveGroups(ep.SecurityGroupIDs, ep.VpcID)
+	for _, g := range r.Groups {
+		if theirs.ids[g] {
+			return true
+		}
+	}
+	var blocks []netip.Prefix
+	for _, id := range ep.SubnetIDs {
+		if sn, ok := st.Subnets[id]; ok {
+			if p, err := netip.ParsePrefix(sn.CidrBlock); err == nil {
+				blocks = append(blocks, p)
+			}
+		}
+	}
+	if v, ok := st.VPCs[ep.VpcID]; ok && len(blocks) == 0 {
+		if p, err := netip.ParsePrefix(v.CidrBlock); err == nil {
+			blocks = append(blocks, p)
+		}
+	}
+	return anyCIDR(r.Cidrs, func(p netip.Prefix) bool {
+		for _, b := range blocks {
+			if p.Overlaps(b) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// privateBlocks hold no public AWS endpoint address.
+var privateBlocks = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("127.0.0.0/8"),
+}
+
+// ruleReachesInternet: the rule has an IPv4 CIDR that holds public
+// addresses (the public endpoints' are not modelled, so any will do).
+// Group references never lead out of the VPC.
+func ruleReachesInternet(r SGRule) bool {
+	return anyCIDR(r.Cidrs, func(p netip.Prefix) bool {
+		if !p.Addr().Is4() {
+			return false
+		}
+		for _, b := range privateBlocks {
+			if b.Bits() <= p.Bits() && b.Contains(p.Addr()) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func anyCIDR(cidrs []string, match func(netip.Prefix) bool) bool {
+	for _, c := range cidrs {
+		if p, err := netip.ParsePrefix(c); err == nil && match(p.Masked()) {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleCovers443: all traffic, or TCP with 443 in its port range.
+func ruleCovers443(r SGRule) bool {
+	switch strings.ToLower(r.Protocol) {
+	case "-1", "all":
+		return true
+	case "tcp", "6":
+		return r.FromPort <= 443 && r.ToPort >= 443
+	}
+	return false
+}
