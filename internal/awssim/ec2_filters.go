@@ -97,3 +97,31 @@ func ec2ApplyFilters(filters []EC2Filter, fields map[string][]string, tags []Tag
 	}
 	return true, nil
 }
+
+// ec2PublicAddress is the public IPv4 address EC2 reports for the
+// instance: a stopped instance has given its address back, so it neither
+// shows one nor matches the ip-address filter.
+func ec2PublicAddress(inst *Instance) string {
+	if inst.State == "running" || inst.State == "pending" {
+		return inst.PublicIP
+	}
+	return ""
+}
+
+// ec2PublicDNSName is the public DNS name EC2 derives from the public
+// IPv4 address: compute-1 in us-east-1, REGION.compute elsewhere, and the
+// .com.cn domain in the China partition. No public address, no name.
+func ec2PublicDNSName(inst *Instance) string {
+	ip := ec2PublicAddress(inst)
+	if ip == "" {
+		return ""
+	}
+	host := "ec2-" + strings.ReplaceAll(ip, ".", "-")
+	switch {
+	case inst.Region == "us-east-1":
+		return host + ".compute-1.amazonaws.com"
+	case strings.HasPrefix(inst.Region, "cn-"):
+		return host + "." + inst.Region + ".compute.amazonaws.com.cn"
+	}
+	return host + "." + inst.Region + ".compute.amazonaws.com"
+}

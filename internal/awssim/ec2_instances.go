@@ -153,7 +153,9 @@ func ec2InstanceFields(inst *Instance) map[string][]string {
 		"instance-state-code": {strconv.Itoa(ec2StateCodes[inst.State])},
 		"private-ip-address":  {inst.PrivateIP},
 		"private-dns-name":    {inst.PrivateDNS},
-		"ip-address":          {inst.PublicIP},
+		"ip-address":          {ec2PublicAddress(inst)},
+		"dns-name":            {ec2PublicDNSName(inst)},
+		"ipv6-address":        {inst.IPv6},
 		"vpc-id":              {inst.VpcID},
 		"subnet-id":           {inst.SubnetID},
 		"instance-type":       {inst.InstanceType},
@@ -277,6 +279,7 @@ func (s *Sim) ec2InstanceXLocked(inst *Instance, assoc *ProfileAssoc) ec2Instanc
 	// A stopped instance gives its public address back.
 	if inst.State == "running" || inst.State == "pending" {
 		x.IPAddress = inst.PublicIP
+		x.DNSName = ec2PublicDNSName(inst)
 	}
 	if inst.State == "stopped" {
 		x.Reason = "User initiated"

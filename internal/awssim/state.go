@@ -57,6 +57,7 @@ type Instance struct {
 	PrivateIP        string    `json:"PrivateIpAddress"`
 	PrivateDNS       string    `json:"PrivateDnsName"`
 	PublicIP         string    `json:"PublicIpAddress"`
+	IPv6             string    `json:"Ipv6Address"` // primary IPv6 address, when the subnet has IPv6
 	VpcID            string    `json:"VpcId"`
 	SubnetID         string    `json:"SubnetId"`
 	SecurityGroupIDs []string  `json:"SecurityGroupIds"`
