@@ -103,7 +103,7 @@ func runCheck(c *cli.Context) error {
 	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr)
 	base.Local.SSHConfigFile = o.sshConfig
 
-	targets, err := resolveTargets(ctx, base, o)
+	targets, err := resolveTargets(ctx, "check", base, o)
 	if err != nil {
 		return err
 	}
@@ -307,8 +307,8 @@ func inheritedDuration(c *cli.Context, name string) time.Duration {
 // resolveTargets returns one nil target (a run of the local and caller
 // checks) when none was given. An instance that does not exist or a name
 // that matches several is the user's problem (exit 1); failing to ask AWS at
-// all is ours (exit 3).
-func resolveTargets(ctx context.Context, env *checks.Env, o checkOptions) ([]*checks.Target, error) {
+// all is ours (exit 3). cmd ("check", "fix") starts the error messages.
+func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOptions) ([]*checks.Target, error) {
 	if len(o.targets) == 0 && !o.all && len(o.filters) == 0 {
 		return []*checks.Target{nil}, nil
 	}
@@ -319,22 +319,22 @@ func resolveTargets(ctx context.Context, env *checks.Env, o checkOptions) ([]*ch
 	switch {
 	case err == nil:
 		if len(ts) == 0 {
-			return nil, &exitError{code: exitProblems, err: errors.New("check: no instance matches the selection"),
+			return nil, &exitError{code: exitProblems, err: errors.New(cmd + ": no instance matches the selection"),
 				hint: "--all and --filter select pending, running, stopping and stopped instances in the region"}
 		}
 		return ts, nil
 	case errors.As(err, &malformed):
-		return nil, usageErr("", "check: %v", err)
+		return nil, usageErr("", "%s: %v", cmd, err)
 	case errors.As(err, &notFound):
 		hint := "check the id or name, the account and --region"
 		if len(notFound.FoundIn) > 0 {
 			hint = "run again with --region " + notFound.FoundIn[0]
 		}
-		return nil, &exitError{code: exitProblems, err: fmt.Errorf("check: %w", err), hint: hint}
+		return nil, &exitError{code: exitProblems, err: fmt.Errorf("%s: %w", cmd, err), hint: hint}
 	case errors.As(err, &ambiguous):
-		return nil, &exitError{code: exitProblems, err: fmt.Errorf("check: %w", err), hint: "name the instance by its id"}
+		return nil, &exitError{code: exitProblems, err: fmt.Errorf("%s: %w", cmd, err), hint: "name the instance by its id"}
 	}
-	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", fmt.Errorf("check: %w", err))
+	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", fmt.Errorf("%s: %w", cmd, err))
 }
 
 // credentialsProbe resolves credentials the way every AWS call will, and

@@ -137,7 +137,11 @@ func runFix(c *cli.Context) error {
 // load loads the AWS configuration and clients, once per run.
 func (r *fixRun) load(ctx context.Context) error {
 	if r.clients == nil && r.clientsE == nil {
-		r.clients, r.clientsE = awsapi.Load(ctx, awsapi.Options{Profile: r.profile, Region: r.region})
+		o := awsapi.Options{Profile: r.profile, Region: r.region}
+		if inheritedBool(r.c, "verbose") {
+			o.LogTo = r.stderr
+		}
+		r.clients, r.clientsE = awsapi.Load(ctx, o)
 	}
 	return r.clientsE
 }
@@ -173,12 +177,8 @@ func (r *fixRun) resolve(ctx context.Context, target string) (*checks.Target, er
 }
 
 func resolveFixTarget(ctx context.Context, env *checks.Env, target string) (*checks.Target, error) {
-	ts, err := resolveTargets(ctx, env, checkOptions{targets: []string{target}})
+	ts, err := resolveTargets(ctx, "fix", env, checkOptions{targets: []string{target}})
 	if err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) && ee.err != nil {
-			ee.err = errors.New(strings.Replace(ee.err.Error(), "check: ", "fix: ", 1))
-		}
 		return nil, err
 	}
 	return ts[0], nil
@@ -273,19 +273,19 @@ func (r *fixRun) one(ctx context.Context, sel string, t *checks.Target) (int, er
 	if err := r.apply(ctx, p); err != nil {
 		return 0, err
 	}
-	for _, s := range p.Steps {
-		if fc, ok := s.(*fix.FileChange); ok && fc.Backup != "" {
-			fmt.Fprintf(r.stdout, "backup of %s: %s\n", fc.Shown, fc.Backup)
-		}
-	}
 	return r.verify(ctx, sel, t), nil
 }
 
-// apply runs p's steps; a plan stopped half-way reports what was and was
-// not done.
+// apply runs p's steps and names the backups it made; a plan stopped
+// half-way reports what was and was not done.
 func (r *fixRun) apply(ctx context.Context, p *fix.Plan) error {
 	err := p.Apply(ctx, r.stderr)
 	if err == nil {
+		for _, s := range p.Steps {
+			if fc, ok := s.(*fix.FileChange); ok && fc.Backup != "" {
+				fmt.Fprintf(r.stdout, "backup of %s: %s\n", fc.Shown, fc.Backup)
+			}
+		}
 		return nil
 	}
 	var pe *fix.PartialError
