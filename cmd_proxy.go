@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/tunnelaws"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
@@ -21,7 +22,8 @@ func proxyCommand() *cli.Command {
 		Usage:     "carry one SSH connection over Session Manager (use as ssh's ProxyCommand)",
 		ArgsUsage: "TARGET PORT",
 		Description: "ProxyCommand: ssmdoctor proxy %h %p\n" +
-			"TARGET is an instance id (i-..., mi-...), a Name tag or an IP address.",
+			"TARGET is an instance id (i-..., mi-...), a Name tag, a private or public IPv4 or IPv6 address,\n" +
+			"or a private or public DNS name, resolved as by ssmdoctor check.",
 		Flags: append(globalFlags(),
 			&cli.IntFlag{Name: "chunk-size", Usage: "bytes per data channel message", Value: 1024},
 			&cli.IntFlag{Name: "window", Usage: "unacknowledged messages in flight", Value: 512},
@@ -43,9 +45,14 @@ func proxyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			id, err := resolveTarget(c.Context, cl.EC2, target)
-			if err != nil {
-				return err
+			env := checks.NewAWSEnv(cl)
+			// An id goes straight to StartSession: ssh hands the proxy the
+			// id it resolved, and openError looks one up only if it fails.
+			id := target
+			if !instanceIDRe.MatchString(target) {
+				if id, err = resolveTarget(c.Context, env, target); err != nil {
+					return err
+				}
 			}
 			stderr := c.App.ErrWriter
 			defer startProxyProfile(stderr)()
@@ -64,7 +71,7 @@ func proxyCommand() *cli.Command {
 				Logf:           logf,
 			})
 			if err != nil {
-				return sessionError(id, err)
+				return openError(c.Context, env, target, id, err)
 			}
 			logf("session %s open to %s port %d", s.ID(), id, port)
 			stdin := c.App.Reader

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 )
 
@@ -121,15 +122,20 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	if err != nil {
 		return nil, err
 	}
-	id, err := resolveTarget(ctx, cl.EC2, target)
-	if err != nil {
-		return nil, err
+	env := checks.NewAWSEnv(cl)
+	id := target
+	// An id is looked up unless nothing would use the answer: no preflight,
+	// or one that passed moments ago. The proxy then explains an id that
+	// does not exist.
+	if !instanceIDRe.MatchString(target) || !f.noPreflight && !preflightCached(f.profile, cl.Region, target) {
+		if id, err = resolveTarget(ctx, env, target); err != nil {
+			return nil, err
+		}
 	}
 	t := &preparedTarget{id: id, clients: cl, timeout: f.timeout}
 	if !f.noPreflight {
-		// An id different from what was typed came from a lookup among
-		// running instances.
-		if t.platform, err = sshPreflight(ctx, cl, f.profile, id, id != target, c.App.ErrWriter); err != nil {
+		// env remembers what resolution saw: the state is not asked again.
+		if t.platform, err = sshPreflight(ctx, cl, env, f.profile, id, c.App.ErrWriter); err != nil {
 			return nil, err
 		}
 	}

@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
-	"sort"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
@@ -35,68 +31,71 @@ var (
 
 func validateTarget(t string) error {
 	if !safeTargetRe.MatchString(t) {
-		return usageErr("give an instance id (i-..., mi-...), a Name tag or an IP address", "invalid target %q: only letters, digits and . _ : - are allowed", t)
+		return usageErr("give an instance id (i-..., mi-...), a Name tag, an IP address or a DNS name", "invalid target %q: only letters, digits and . _ : - are allowed", t)
 	}
 	return nil
 }
 
-// resolveTarget turns a Name tag or an IP address into an instance id;
-// ids pass through untouched (hybrid mi- nodes are not in EC2 at all).
-func resolveTarget(ctx context.Context, ec2c ec2.DescribeInstancesAPIClient, target string) (string, error) {
+// resolveTarget turns TARGET into an instance id the way check does: an
+// id, a Name tag, a private or public IPv4 or IPv6 address, or a private
+// or public DNS name.
+func resolveTarget(ctx context.Context, env *checks.AWSEnv, target string) (string, error) {
 	if err := validateTarget(target); err != nil {
 		return "", err
 	}
-	if instanceIDRe.MatchString(target) {
-		return target, nil
-	}
-	filter := "tag:Name"
-	if ip := net.ParseIP(target); ip != nil {
-		filter = "private-ip-address"
-	}
-	ids, err := findInstances(ctx, ec2c, filter, target)
-	if err == nil && len(ids) == 0 && filter == "private-ip-address" {
-		ids, err = findInstances(ctx, ec2c, "ip-address", target)
-	}
+	t, err := checks.ResolveTarget(ctx, env, target)
 	if err != nil {
-		return "", &exitError{code: exitProblems, err: fmt.Errorf("resolve target %q: describe instances: %w", target, err), hint: "give the instance id instead"}
+		return "", targetError(target, err)
 	}
-	switch len(ids) {
-	case 0:
-		return "", &exitError{code: exitProblems, err: fmt.Errorf("resolve target %q: no running instance has that Name tag or IP address", target),
-			hint: "list instances: aws ec2 describe-instances --filters Name=instance-state-name,Values=running"}
-	case 1:
-		// The id comes back from the API and becomes ssh's host name, which
-		// ssh substitutes into ProxyCommand (%h) and runs with sh -c: never
-		// trust it further than the id format.
-		if !instanceIDRe.MatchString(ids[0]) {
-			return "", &exitError{code: exitProblems, err: fmt.Errorf("resolve target %q: DescribeInstances returned a malformed instance id %q", target, ids[0]),
-				hint: "this endpoint's answer is not a real instance id: check AWS_ENDPOINT_URL / the profile's endpoint"}
-		}
-		return ids[0], nil
+	// The id becomes ssh's host name, which ssh substitutes into
+	// ProxyCommand (%h) and runs with sh -c: never trust it further than
+	// the id format, whoever checked it before.
+	if !instanceIDRe.MatchString(t.InstanceID) {
+		return "", targetError(target, &checks.MalformedAnswerError{Input: target, Call: "ec2:DescribeInstances", Value: t.InstanceID})
 	}
-	return "", &exitError{code: exitUsage, err: fmt.Errorf("resolve target %q: %d running instances match (%s)", target, len(ids), strings.Join(ids, ", ")), hint: "give one instance id instead"}
+	return t.InstanceID, nil
 }
 
-func findInstances(ctx context.Context, ec2c ec2.DescribeInstancesAPIClient, filter, value string) ([]string, error) {
-	in := &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
-		{Name: aws.String(filter), Values: []string{value}},
-		{Name: aws.String("instance-state-name"), Values: []string{"running"}},
-	}}
-	var ids []string
-	p := ec2.NewDescribeInstancesPaginator(ec2c, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
+// targetError says why TARGET names no single instance, in the words of
+// a command that connects: unknown (1, with the region that has it),
+// ambiguous (2, with the candidates), or a failed lookup (1).
+func targetError(target string, err error) error {
+	var malformed *checks.MalformedTargetError
+	var notFound *checks.TargetNotFoundError
+	var ambiguous *checks.AmbiguousTargetError
+	var badAnswer *checks.MalformedAnswerError
+	switch {
+	case errors.As(err, &malformed):
+		return validateTarget(target)
+	case errors.As(err, &notFound):
+		hint := "check the id, name or address, the account and --region; ssmdoctor check --all lists the region's instances"
+		if len(notFound.FoundIn) > 0 {
+			hint = fmt.Sprintf("found in %s: run again with --region %s", strings.Join(notFound.FoundIn, ", "), notFound.FoundIn[0])
 		}
-		for _, r := range out.Reservations {
-			for _, i := range r.Instances {
-				ids = append(ids, aws.ToString(i.InstanceId))
-			}
+		return &exitError{code: exitProblems, err: fmt.Errorf("no instance matches %q in %s", target, notFound.Region), hint: hint}
+	case errors.As(err, &ambiguous):
+		return &exitError{code: exitUsage, err: fmt.Errorf("%q matches %d instances: %s", target, len(ambiguous.Candidates), strings.Join(ambiguous.Candidates, "; ")),
+			hint: "give one instance id instead"}
+	case errors.As(err, &badAnswer):
+		return &exitError{code: exitProblems, err: badAnswer,
+			hint: "this endpoint's answer is not a real instance id: check AWS_ENDPOINT_URL / the profile's endpoint"}
+	}
+	return &exitError{code: exitProblems, err: err, hint: "give the instance id instead, or run: ssmdoctor check " + target}
+}
+
+// openError explains a session that would not open. An id is not looked
+// up beforehand (ssh hands the proxy ids it has resolved), so when AWS
+// says only "not connected", the lookup check makes tells whether the
+// instance exists at all, or exists in another region.
+func openError(ctx context.Context, env *checks.AWSEnv, target, id string, err error) error {
+	var ae smithy.APIError
+	if id == target && errors.As(err, &ae) && (ae.ErrorCode() == "TargetNotConnected" || ae.ErrorCode() == "InvalidInstanceId") {
+		var notFound *checks.TargetNotFoundError
+		if _, rerr := checks.ResolveTarget(ctx, env, id); errors.As(rerr, &notFound) {
+			return targetError(target, rerr)
 		}
 	}
-	sort.Strings(ids)
-	return ids, nil
+	return sessionError(id, err)
 }
 
 // sessionError turns a tunnel failure into what the user reads: what went

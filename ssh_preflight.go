@@ -14,25 +14,24 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 )
 
 // sshPreflight is the few-call go/no-go that runs before ssh takes the
 // terminal, so a dead target fails in a second with a reason instead of
 // hanging in ProxyCommand. The full check engine can replace it: keep the
-// platform result (the platform name feeds the default user). running
-// says target resolution already saw the instance running (a Name tag or
-// an address is looked up among running instances only), which spares
-// the state call.
-func sshPreflight(ctx context.Context, cl *awsapi.Clients, profile, id string, running bool, stderr io.Writer) (platform string, err error) {
+// platform result (the platform name feeds the default user). env is the
+// one target resolution used: the instance's state and registration it
+// already fetched are not asked for again.
+func sshPreflight(ctx context.Context, cl *awsapi.Clients, env *checks.AWSEnv, profile, id string, stderr io.Writer) (platform string, err error) {
 	cacheFile := preflightCachePath(profile, cl.Region, id)
 	if p, ok := readPreflightCache(cacheFile); ok {
 		return p, nil
@@ -48,33 +47,29 @@ func sshPreflight(ctx context.Context, cl *awsapi.Clients, profile, id string, r
 		failed = failed || !ok
 	}
 	if strings.HasPrefix(id, "i-") {
-		state := "running"
-		var err error
-		if !running {
-			state, err = instanceState(ctx, cl.EC2, id)
-		}
+		inst, err := env.Instance(ctx, id)
 		switch {
 		case err != nil:
-			add(false, "instance %s: %v", id, err)
-		case state != "running":
-			add(false, "instance %s is %s, not running", id, state)
+			add(false, "instance %s: describe instances: %s", id, apiText(err))
+		case inst == nil || inst.State == nil:
+			add(false, "instance %s: not found in %s", id, cl.Region)
+		case inst.State.Name != ec2types.InstanceStateNameRunning:
+			add(false, "instance %s is %s, not running", id, inst.State.Name)
 		default:
 			add(true, "instance %s is running", id)
 		}
 	}
 	if !failed {
-		info, err := cl.SSM.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{
-			Filters: []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: []string{id}}},
-		})
+		info, err := env.InstanceInformation(ctx, id)
 		switch {
 		case err != nil:
 			add(false, "SSM registration: describe instance information: %v", apiText(err))
-		case len(info.InstanceInformationList) == 0:
+		case info == nil:
 			add(false, "%s is not registered with Systems Manager (no SSM agent connection)", id)
-		case info.InstanceInformationList[0].PingStatus != ssmtypes.PingStatusOnline:
-			add(false, "SSM agent on %s is %s, not Online", id, info.InstanceInformationList[0].PingStatus)
+		case info.PingStatus != ssmtypes.PingStatusOnline:
+			add(false, "SSM agent on %s is %s, not Online", id, info.PingStatus)
 		default:
-			platform = aws.ToString(info.InstanceInformationList[0].PlatformName)
+			platform = aws.ToString(info.PlatformName)
 			add(true, "SSM agent is Online (%s)", platform)
 		}
 	}
@@ -98,19 +93,10 @@ func sshPreflight(ctx context.Context, cl *awsapi.Clients, profile, id string, r
 	return "", &exitError{code: exitProblems, err: fmt.Errorf("cannot open a session to %s", id), hint: "run: ssmdoctor check " + id}
 }
 
-func instanceState(ctx context.Context, ec2c *ec2.Client, id string) (string, error) {
-	out, err := ec2c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
-	if err != nil {
-		return "", fmt.Errorf("describe instances: %s", apiText(err))
-	}
-	for _, r := range out.Reservations {
-		for _, i := range r.Instances {
-			if i.State != nil {
-				return string(i.State.Name), nil
-			}
-		}
-	}
-	return "", errors.New("not found")
+// preflightCached reports whether a preflight for id passed moments ago.
+func preflightCached(profile, region, id string) bool {
+	_, ok := readPreflightCache(preflightCachePath(profile, region, id))
+	return ok
 }
 
 // startSessionDenied asks IAM's policy simulator whether the caller may
