@@ -1,0 +1,233 @@
+package awssim
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+)
+
+// Demo resources the network cases change.
+const (
+	netVPC       = "vpc-0a11600d000000001"
+	netInstSG    = "sg-0a11600d000000001" // every demo instance's group
+	netEndpSG    = "sg-0a11600d000000002" // the demo endpoints' group
+	netPrivInst  = "i-0a11600d00000000a"  // private subnet 10.0.2.0/24, endpoints only
+	netPubInst   = "i-0a11600d000000001"  // public subnet, internet gateway
+	netPrivTable = "rtb-0a11600d000000002"
+)
+
+// netCase is a change to the demo account and what then stops the
+// instance it names from reaching Systems Manager ("": nothing, Online).
+type netCase struct {
+	name    string
+	inst    string
+	change  func(st *State)
+	problem string
+}
+
+// Online is the case's expected status.
+func (c netCase) Online() bool { return c.problem == "" }
+
+func rule443(cidrs ...string) SGRule {
+	return SGRule{Protocol: "tcp", FromPort: 443, ToPort: 443, Cidrs: cidrs}
+}
+
+// noEndpoints leaves the demo VPC to its internet gateway.
+func noEndpoints(st *State) {
+	for id, ep := range st.VpcEndpoints {
+		if ep.VpcID == netVPC {
+			delete(st.VpcEndpoints, id)
+		}
+	}
+}
+
+func addEndpoint(st *State, svc string) {
+	st.VpcEndpoints["vpce-0a11600d0000000e"+svc[:1]] = &VpcEndpoint{ID: "vpce-0a11600d0000000e" + svc[:1], VpcID: netVPC,
+		ServiceName: "com.amazonaws.us-east-1." + svc, Type: "Interface", State: "available", PrivateDNSEnabled: true,
+		SubnetIDs: []string{"subnet-0a11600d000000002"}, SecurityGroupIDs: []string{netEndpSG}}
+}
+
+var netCases = []netCase{
+	{"endpoints: demo as shipped", netPrivInst, func(*State) {}, ""},
+	{"endpoints: instance group has no egress rules", netPrivInst, func(st *State) { st.SecurityGroups[netInstSG].Egress = nil }, "ssm: the instance's security groups allow no outbound TCP 443 to endpoint"},
+	{"endpoints: instance egress only TCP 80", netPrivInst, func(st *State) {
+		st.SecurityGroups[netInstSG].Egress = []SGRule{{Protocol: "tcp", FromPort: 80, ToPort: 80, Cidrs: []string{"0.0.0.0/0"}}}
+	}, "allow no outbound TCP 443 to endpoint"},
+	{"endpoints: instance egress TCP 443 anywhere", netPrivInst, func(st *State) { st.SecurityGroups[netInstSG].Egress = []SGRule{rule443("0.0.0.0/0")} }, ""},
+	{"endpoints: instance egress TCP 443 to the endpoint group", netPrivInst, func(st *State) {
+		st.SecurityGroups[netInstSG].Egress = []SGRule{{Protocol: "tcp", FromPort: 443, ToPort: 443, Groups: []string{netEndpSG}}}
+	}, ""},
+	{"endpoint group admits 443 by CIDR", netPrivInst, func(st *State) { st.SecurityGroups[netEndpSG].Ingress = []SGRule{rule443("10.0.2.0/24")} }, ""},
+	{"endpoint group admits all traffic from the instance group", netPrivInst, func(st *State) {
+		st.SecurityGroups[netEndpSG].Ingress = []SGRule{{Protocol: "-1", Groups: []string{netInstSG}}}
+	}, ""},
+	{"endpoint group admits 443 from another CIDR", netPrivInst, func(st *State) { st.SecurityGroups[netEndpSG].Ingress = []SGRule{rule443("10.0.1.0/24")} }, "ssm: no security group of endpoint vpce-0a11600d000000001 admits TCP 443"},
+	{"endpoint group admits only 22 from the instance group", netPrivInst, func(st *State) {
+		st.SecurityGroups[netEndpSG].Ingress = []SGRule{{Protocol: "tcp", FromPort: 22, ToPort: 22, Groups: []string{netInstSG}}}
+	}, "admits TCP 443"},
+	{"endpoint group admits nothing", netPrivInst, func(st *State) { st.SecurityGroups[netEndpSG].Ingress = nil }, "admits TCP 443"},
+	{"VPC DNS support off", netPrivInst, func(st *State) { st.VPCs[netVPC].EnableDNSSupport = false }, "ssm: no interface endpoint with private DNS in a VPC with DNS on, and no default route"},
+	{"VPC DNS hostnames off", netPrivInst, func(st *State) { st.VPCs[netVPC].EnableDNSHostnames = false }, "ssm: no interface endpoint with private DNS in a VPC with DNS on"},
+	{"endpoint private DNS off", netPrivInst, func(st *State) {
+		for _, ep := range st.VpcEndpoints {
+			ep.PrivateDNSEnabled = false
+		}
+	}, "ssm: no interface endpoint"},
+	{"agent 3.3.39.0 without an ec2messages endpoint", netPrivInst, func(st *State) { st.Instances[netPrivInst].Agent.Version = "3.3.39.0" }, "ec2messages: no interface endpoint"},
+	{"agent 3.3.39.0 with an ec2messages endpoint", netPrivInst, func(st *State) {
+		st.Instances[netPrivInst].Agent.Version = "3.3.39.0"
+		addEndpoint(st, "ec2messages")
+	}, ""},
+	{"agent 3.3.40.0 without an ec2messages endpoint", netPrivInst, func(st *State) { st.Instances[netPrivInst].Agent.Version = "3.3.40.0" }, ""},
+	{"internet gateway: demo without endpoints", netPubInst, noEndpoints, ""},
+	{"internet gateway: instance group has no egress rules", netPubInst, func(st *State) {
+		noEndpoints(st)
+		st.SecurityGroups[netInstSG].Egress = nil
+	}, "ssm: the instance's security groups allow no outbound TCP 443 to the internet"},
+	{"internet gateway: instance egress only TCP 80", netPubInst, func(st *State) {
+		noEndpoints(st)
+		st.SecurityGroups[netInstSG].Egress = []SGRule{{Protocol: "tcp", FromPort: 80, ToPort: 80, Cidrs: []string{"0.0.0.0/0"}}}
+	}, "allow no outbound TCP 443 to the internet"},
+	{"internet gateway: VPC DNS off makes the agent use the public names", netPubInst, func(st *State) { st.VPCs[netVPC].EnableDNSSupport = false }, ""},
+	{"internet gateway: old agent reaches public ec2messages", netPubInst, func(st *State) {
+		noEndpoints(st)
+		st.Instances[netPubInst].Agent.Version = "3.3.39.0"
+	}, ""},
+}
+
+// netCasesSimOnly are states where the instance-network check judges
+// otherwise: it ignores where egress rules lead, and with an internet
+// route it does not look at the endpoints private DNS sends the agent to.
+var netCasesSimOnly = []netCase{
+	{"internet gateway: egress 443 only inside the VPC", netPubInst, func(st *State) {
+		noEndpoints(st)
+		st.SecurityGroups[netInstSG].Egress = []SGRule{rule443("10.0.0.0/16")}
+	}, "allow no outbound TCP 443 to the internet"},
+	{"endpoints: egress 443 only to the public subnet", netPrivInst, func(st *State) {
+		st.SecurityGroups[netInstSG].Egress = []SGRule{rule443("10.0.1.0/24")}
+	}, "allow no outbound TCP 443 to endpoint"},
+	{"internet gateway: endpoint group admits nothing, private DNS still wins", netPubInst, func(st *State) { st.SecurityGroups[netEndpSG].Ingress = nil }, "ssm: no security group of endpoint"},
+	{"NAT gateway: endpoint group admits nothing, private DNS still wins", netPrivInst, func(st *State) {
+		rt := st.RouteTables[netPrivTable]
+		rt.Routes = append(rt.Routes, Route{DestinationCidrBlock: "0.0.0.0/0", NatGatewayID: "nat-0a11600d000000001"})
+		st.SecurityGroups[netEndpSG].Ingress = nil
+	}, "ssm: no security group of endpoint"},
+}
+
+// TestNetRegistrationPingStatus: for each network state the simulator
+// lists the instance Online, or not at all, through the SDK's
+// DescribeInstanceInformation.
+func TestNetRegistrationPingStatus(t *testing.T) {
+	for _, c := range append(append([]netCase(nil), netCases...), netCasesSimOnly...) {
+		t.Run(c.name, func(t *testing.T) {
+			st := DemoScenario()
+			c.change(st)
+			s := startSim(t, st, Options{})
+			client := ssm.NewFromConfig(awsConfig(s, DemoAccessKey, DemoSecretKey, ""))
+			out, err := client.DescribeInstanceInformation(context.Background(), &ssm.DescribeInstanceInformationInput{
+				Filters: []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: []string{c.inst}}}})
+			if err != nil {
+				t.Fatalf("DescribeInstanceInformation: %v", err)
+			}
+			online := len(out.InstanceInformationList) == 1 && out.InstanceInformationList[0].PingStatus == ssmtypes.PingStatusOnline
+			if online != c.Online() {
+				t.Errorf("online=%v (%d entries), want %v", online, len(out.InstanceInformationList), c.Online())
+			}
+			if !c.Online() && len(out.InstanceInformationList) != 0 {
+				t.Errorf("an instance that cannot reach Systems Manager is listed: %+v", out.InstanceInformationList[0])
+			}
+			// The simulator normalised st; its verdict must be for the
+			// expected reason, not another one the change tripped.
+			if got := st.ssmPathProblem(st.Instances[c.inst]); (got == "") != c.Online() || !strings.Contains(got, c.problem) {
+				t.Errorf("path problem %q, want one containing %q", got, c.problem)
+			}
+		})
+	}
+}
+
+// TestNetPathProblemNamesTheCause: the reason names the service and the
+// failing element, so a failing table case says which rule it tripped.
+func TestNetPathProblemNamesTheCause(t *testing.T) {
+	for _, c := range []struct {
+		change func(st *State)
+		inst   string
+		want   string
+	}{
+		{func(st *State) { st.SecurityGroups[netEndpSG].Ingress = nil }, netPrivInst, "ssm: no security group of endpoint vpce-0a11600d000000001 admits TCP 443"},
+		{func(st *State) { st.SecurityGroups[netInstSG].Egress = nil }, netPrivInst, "ssm: the instance's security groups allow no outbound TCP 443 to endpoint"},
+		{func(st *State) { st.Instances[netPrivInst].Agent.Version = "3.0.0.0" }, netPrivInst, "ec2messages: no interface endpoint"},
+		{func(st *State) { noEndpoints(st); st.SecurityGroups[netInstSG].Egress = nil }, netPubInst, "ssm: the instance's security groups allow no outbound TCP 443 to the internet"},
+		{func(*State) {}, netPrivInst, ""},
+	} {
+		st := DemoScenario()
+		c.change(st)
+		if err := st.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		got := st.ssmPathProblem(st.Instances[c.inst])
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: problem %q, want one containing %q", c.inst, got, c.want)
+		}
+	}
+}
+
+// TestNetDefaultGroups: an instance or endpoint given no group gets its
+// VPC's default one (all traffic from itself in, everything out), as EC2
+// attaches; a state with no groups at all does not block.
+func TestNetDefaultGroups(t *testing.T) {
+	st := DemoScenario()
+	st.Instances[netPrivInst].SecurityGroupIDs = nil
+	for _, ep := range st.VpcEndpoints {
+		ep.SecurityGroupIDs = nil
+	}
+	if err := st.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	def := st.defaultSGOf(netVPC)
+	if got := st.Instances[netPrivInst].SecurityGroupIDs; len(got) != 1 || got[0] != def {
+		t.Fatalf("instance groups %v, want the default %s", got, def)
+	}
+	if p := st.ssmPathProblem(st.Instances[netPrivInst]); p != "" {
+		t.Fatalf("default groups on both sides: %s", p)
+	}
+	st.SecurityGroups[def].Ingress = nil
+	if p := st.ssmPathProblem(st.Instances[netPrivInst]); !strings.Contains(p, "admits TCP 443") {
+		t.Fatalf("default endpoint group without ingress: problem %q", p)
+	}
+
+	bare := &State{
+		VPCs:         map[string]*VPC{"vpc-1": {ID: "vpc-1", CidrBlock: "10.9.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}},
+		Subnets:      map[string]*Subnet{"subnet-1": {ID: "subnet-1", VpcID: "vpc-1", CidrBlock: "10.9.0.0/24"}},
+		RouteTables:  map[string]*RouteTable{"rtb-1": {ID: "rtb-1", VpcID: "vpc-1", Main: true, Routes: []Route{{DestinationCidrBlock: "0.0.0.0/0", GatewayID: "igw-1"}}}},
+		VpcEndpoints: map[string]*VpcEndpoint{},
+	}
+	inst := &Instance{ID: "i-1", Region: "us-east-1", VpcID: "vpc-1", SubnetID: "subnet-1", Agent: Agent{Installed: true, Version: LatestAgentVersion}}
+	if p := bare.ssmPathProblem(inst); p != "" {
+		t.Fatalf("no groups modelled: %s", p)
+	}
+}
+
+// TestNetCreatedGroupAllowsEgress: CreateSecurityGroup gives the group
+// AWS's allow-all egress rule, so a group a fix creates lets the agent out.
+func TestNetCreatedGroupAllowsEgress(t *testing.T) {
+	s := startSim(t, DemoScenario(), Options{})
+	c := ec2.NewFromConfig(awsConfig(s, DemoAccessKey, DemoSecretKey, ""))
+	ctx := context.Background()
+	created, err := c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("net-test"), Description: aws.String("net test"), VpcId: aws.String(netVPC)})
+	if err != nil {
+		t.Fatalf("CreateSecurityGroup: %v", err)
+	}
+	out, err := c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{aws.ToString(created.GroupId)}})
+	if err != nil {
+		t.Fatalf("DescribeSecurityGroups: %v", err)
+	}
+	eg := out.SecurityGroups[0].IpPermissionsEgress
+	if len(eg) != 1 || aws.ToString(eg[0].IpProtocol) != "-1" || len(eg[0].IpRanges) != 1 || aws.ToString(eg[0].IpRanges[0].CidrIp) != "0.0.0.0/0" {
+		t.Fatalf("created group egress: %+v", eg)
+	}
+}
