@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+)
+
+// Instances the resolution tests add to the end-to-end account (e2eID
+// and e2eDown are there already).
+const (
+	resWeb    = "i-0e5e000000000000a" // "res-web": private, public and IPv6 addresses
+	resOldWeb = "i-0e5e000000000000b" // "res-web" too, terminated
+	resDupA   = "i-0e5e000000000000c" // "res-dup", running
+	resDupB   = "i-0e5e000000000000d" // "res-dup", stopped
+	resOregon = "i-0e5e000000000000e" // "res-oregon", us-west-2
+	resHybrid = "mi-0e5e0000000000077"
+)
+
+// addResolutionInstances gives every form of TARGET an instance of its
+// own. The state is edited after loading, so each instance carries every
+// field the simulator would otherwise derive.
+func addResolutionInstances(st *awssim.State) {
+	inst := func(id, region, state, name, ip, dns string) *awssim.Instance {
+		i := *st.Instances[e2eID]
+		i.ID, i.Region, i.State, i.PrivateIP, i.PrivateDNS, i.PublicIP, i.IPv6, i.Ports = id, region, state, ip, dns, "", "", nil
+		i.Tags = []awssim.Tag{{Key: "Name", Value: name}}
+		return &i
+	}
+	st.Instances[resWeb] = inst(resWeb, "us-east-1", "running", "res-web", "10.0.0.20", "ip-10-0-0-20.ec2.internal")
+	st.Instances[resWeb].PublicIP, st.Instances[resWeb].IPv6 = "3.80.9.20", "2600:1f18:aa::20"
+	st.Instances[resOldWeb] = inst(resOldWeb, "us-east-1", "terminated", "res-web", "", "")
+	st.Instances[resDupA] = inst(resDupA, "us-east-1", "running", "res-dup", "10.0.0.21", "ip-10-0-0-21.ec2.internal")
+	st.Instances[resDupB] = inst(resDupB, "us-east-1", "stopped", "res-dup", "10.0.0.22", "ip-10-0-0-22.ec2.internal")
+	st.Instances[resOregon] = inst(resOregon, "us-west-2", "running", "res-oregon", "172.31.0.30", "ip-172-31-0-30.us-west-2.compute.internal")
+	st.Instances[resHybrid] = inst(resHybrid, "us-east-1", "running", "", "192.168.1.7", "ip-192-168-1-7")
+	st.Instances[resHybrid].SubnetID, st.Instances[resHybrid].VpcID, st.Instances[resHybrid].InstanceProfileName = "", "", ""
+}
+
+// resolution is what a TARGET came to: an id, or the kind of error.
+type resolution struct{ id, kind, foundIn string }
+
+func checkResolution(ts []*checks.Target, err error) resolution {
+	var nf *checks.TargetNotFoundError
+	var amb *checks.AmbiguousTargetError
+	var bad *checks.MalformedTargetError
+	switch {
+	case err == nil && len(ts) == 1:
+		return resolution{id: ts[0].InstanceID}
+	case errors.As(err, &nf):
+		return resolution{kind: "not found", foundIn: strings.Join(nf.FoundIn, ",")}
+	case errors.As(err, &amb):
+		return resolution{kind: "ambiguous"}
+	case errors.As(err, &bad):
+		return resolution{kind: "malformed"}
+	}
+	return resolution{kind: "other"}
+}
+
+// proxyResolution reads the kind back from what ssh and proxy report: the
+// exit code and the hint.
+func proxyResolution(id string, err error) resolution {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return resolution{id: id}
+	case !errors.As(err, &ee):
+		return resolution{kind: "other"}
+	case ee.code == exitUsage && strings.Contains(ee.err.Error(), " matches "):
+		return resolution{kind: "ambiguous"}
+	case ee.code == exitUsage:
+		return resolution{kind: "malformed"}
+	case ee.code == exitProblems && strings.HasPrefix(ee.err.Error(), "no instance matches "):
+		r := resolution{kind: "not found"}
+		if in, ok := strings.CutPrefix(ee.hint, "found in "); ok {
+			r.foundIn, _, _ = strings.Cut(in, ":")
+		}
+		return r
+	}
+	return resolution{kind: "other"}
+}
+
+// TestTargetResolutionSameAsCheck: for every form of TARGET, ssh's and
+// proxy's resolution and check's give the same instance or the same kind
+// of error, through the simulator's real API; and the errors read as
+// ssh's own, with the exit codes ssh and proxy use.
+func TestTargetResolutionSameAsCheck(t *testing.T) {
+	st := e2eState()
+	s, err := awssim.New(st, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.WithState(addResolutionInstances)
+	cl, err := awsapi.Load(context.Background(), awsapi.Options{Region: "us-east-1", Endpoint: s.URL(), MaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(e2eKeyID, e2eSecret, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cases := []struct {
+		in   string
+		want resolution
+	}{
+		{e2eID, resolution{id: e2eID}},
+		{resHybrid, resolution{id: resHybrid}},
+		{"res-web", resolution{id: resWeb}},
+		{"10.0.0.20", resolution{id: resWeb}},
+		{"3.80.9.20", resolution{id: resWeb}},
+		{"2600:1f18:aa::20", resolution{id: resWeb}},
+		{"ip-10-0-0-20.ec2.internal", resolution{id: resWeb}},
+		{"ec2-3-80-9-20.compute-1.amazonaws.com", resolution{id: resWeb}},
+		{"res-dup", resolution{kind: "ambiguous"}},
+		{"res-nothing", resolution{kind: "not found"}},
+		{"i-0e5e00000000000ff", resolution{kind: "not found"}},
+		{resOregon, resolution{kind: "not found", foundIn: "us-west-2"}},
+		{"res-oregon", resolution{kind: "not found", foundIn: "us-west-2"}},
+		{"ip-172-31-0-30.us-west-2.compute.internal", resolution{kind: "not found", foundIn: "us-west-2"}},
+		{"web;id", resolution{kind: "malformed"}},
+	}
+	for _, tc := range cases {
+		id, perr := resolveTarget(ctx, checks.NewAWSEnv(cl), tc.in)
+		ours := proxyResolution(id, perr)
+		theirs := checkResolution(checks.ResolveTargets(ctx, &checks.Env{AWS: checks.NewAWSEnv(cl)}, []string{tc.in}, nil, false))
+		if ours != tc.want || theirs != tc.want {
+			t.Errorf("%s: ssh/proxy %+v (%v), check %+v; want %+v", tc.in, ours, perr, theirs, tc.want)
+			continue
+		}
+		var ee *exitError
+		if perr == nil {
+			continue
+		}
+		errors.As(perr, &ee)
+		if msg := ee.err.Error(); strings.HasPrefix(msg, "check:") || !strings.Contains(msg, tc.in) {
+			t.Errorf("%s: message %q should name the target in ssh's words", tc.in, msg)
+		}
+		switch tc.want.kind {
+		case "ambiguous":
+			if !strings.Contains(ee.err.Error(), resDupA+" (res-dup, running)") || !strings.Contains(ee.err.Error(), resDupB+" (res-dup, stopped)") {
+				t.Errorf("%s: %q does not list the candidates", tc.in, ee.err)
+			}
+		case "not found":
+			if tc.want.foundIn != "" && ee.hint != "found in us-west-2: run again with --region us-west-2" {
+				t.Errorf("%s: hint %q", tc.in, ee.hint)
+			}
+			if tc.want.foundIn == "" && !strings.Contains(ee.hint, "--region") {
+				t.Errorf("%s: hint %q", tc.in, ee.hint)
+			}
+		}
+	}
+}
+
+// TestTargetResolutionRefusesMalformedID: an id the API answers with
+// must be an instance id before it becomes ssh's host name.
+func TestTargetResolutionRefusesMalformedID(t *testing.T) {
+	st := e2eState()
+	s, err := awssim.New(st, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	const evil = "i-0123456789abcdef0$(id)"
+	s.WithState(func(st *awssim.State) {
+		i := *st.Instances[e2eID]
+		i.ID, i.Tags = evil, []awssim.Tag{{Key: "Name", Value: "innocent"}}
+		st.Instances[evil] = &i
+	})
+	cl, err := awsapi.Load(context.Background(), awsapi.Options{Region: "us-east-1", Endpoint: s.URL(), MaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(e2eKeyID, e2eSecret, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := resolveTarget(context.Background(), checks.NewAWSEnv(cl), "innocent")
+	var ee *exitError
+	if id != "" || !errors.As(err, &ee) || ee.code != exitProblems || !strings.Contains(ee.hint, "not a real instance id") {
+		t.Fatalf("hostile id: %q %v, want exit 1 naming the endpoint", id, err)
+	}
+}
