@@ -31,7 +31,8 @@ func TestImportDirection(t *testing.T) {
 		"internal/awssim":    {"internal/iampolicy", "tunnel"},
 		"internal/tunnelaws": {"tunnel"},
 		// Test harnesses (only tests import them).
-		"internal/motoserver": {"internal/awsapi"},
+		"internal/motoserver":     {"internal/awsapi"},
+		"internal/awssim/simtest": {"internal/awssim", "internal/awsapi"},
 	}
 	// boxes[lib prefix] lists the packages that may import it.
 	boxes := map[string][]string{

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 	"github.com/ssmdoctor/ssmdoctor/internal/testsshd"
 )
 
@@ -24,14 +25,7 @@ func demoInProcess(t *testing.T, keyID string, mutate func(st *awssim.State)) *a
 	if mutate != nil {
 		mutate(st)
 	}
-	sim, err := awssim.New(st, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
+	sim := simtest.Start(t, st, awssim.Options{})
 	sim.SetStartDelay(0)
 	key := st.AccessKeys[keyID]
 	inProcessAWS(t, sim.URL(), key.ID, key.Secret)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
 // TestCheckAllBatchesCalls runs `check --all` on a generated fleet and
@@ -15,14 +16,7 @@ import (
 // calls, and no GetConnectionStatus per instance.
 func TestCheckAllBatchesCalls(t *testing.T) {
 	const n = 120
-	sim, err := awssim.New(awssim.GenerateFleet(n, awssim.DefaultFleetMix, 7), awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	sim := simtest.Start(t, awssim.GenerateFleet(n, awssim.DefaultFleetMix, 7), awssim.Options{})
 	env, err := simEnvironment(sim, "demo-admin")
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
 var (
@@ -369,14 +370,7 @@ func startCheckSim(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim, err := awssim.New(st, awssim.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
+	sim := simtest.Start(t, st, awssim.Options{Logf: t.Logf})
 	return sim.URL()
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
 // checkOneAsJSON runs `check TARGET --format json` against sim as the demo
@@ -41,14 +42,7 @@ func checkOneAsJSON(t *testing.T, sim *awssim.Sim, target string) (code int, sta
 // retried away; throttling that outlasts the retries becomes "could not
 // determine" for the checks that needed the call, and the rest continue.
 func TestCheckRetriesThenReportsThrottling(t *testing.T) {
-	sim, err := awssim.New(awssim.DemoScenario(), awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	sim := simtest.Start(t, awssim.DemoScenario(), awssim.Options{})
 	const healthy = "i-0a11600d000000001"
 
 	sim.ResetCalls()

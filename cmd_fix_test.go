@@ -9,20 +9,14 @@ import (
 	"testing"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
 // fixSim serves st and returns a CLI home whose AWS settings reach it as
 // the principal of keyID.
 func fixSim(t *testing.T, st *awssim.State) (*awssim.Sim, *checkHome) {
 	t.Helper()
-	s, err := awssim.New(st, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := simtest.Start(t, st, awssim.Options{})
 	s.SetStartDelay(0)
 	h := newCheckHome(t)
 	h.as(st, awssim.DemoAccessKey, s.URL())

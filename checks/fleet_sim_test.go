@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
 // fleetTargetConcurrency is how many targets the check command runs at once
@@ -41,25 +40,8 @@ func hybridFleet(n, h int) *awssim.State {
 // batch, which would make every target simulate alone.
 func simEnvAttempts(tb testing.TB, st *awssim.State, keyID string, attempts int) (*AWSEnv, *awssim.Sim) {
 	tb.Helper()
-	key := st.AccessKeys[keyID]
-	if key == nil {
-		tb.Fatalf("scenario has no access key %s", keyID)
-	}
-	s, err := awssim.New(st, awssim.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := s.Start(""); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	c, err := awsapi.Load(context.Background(), awsapi.Options{
-		Region: "us-east-1", Endpoint: s.URL(), MaxAttempts: attempts, MaxBackoff: 50 * time.Millisecond,
-		Credentials: credentials.NewStaticCredentialsProvider(key.ID, key.Secret, key.SessionToken),
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	s := simtest.Start(tb, st, awssim.Options{})
+	c := simtest.Clients(tb, s, st, keyID, awsapi.Options{MaxAttempts: attempts, MaxBackoff: 50 * time.Millisecond})
 	return NewAWSEnv(c), s
 }
 

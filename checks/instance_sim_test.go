@@ -4,9 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 )
 
@@ -14,26 +11,7 @@ import (
 // production way (awsapi.Load) with the given access key.
 func simEnv(t testing.TB, st *awssim.State, keyID string) (*AWSEnv, *awssim.Sim) {
 	t.Helper()
-	key := st.AccessKeys[keyID]
-	if key == nil {
-		t.Fatalf("scenario has no access key %s", keyID)
-	}
-	s, err := awssim.New(st, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	c, err := awsapi.Load(context.Background(), awsapi.Options{
-		Region: "us-east-1", Endpoint: s.URL(), MaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider(key.ID, key.Secret, key.SessionToken),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return NewAWSEnv(c), s
+	return simEnvAttempts(t, st, keyID, 1)
 }
 
 // TestSimDemoInstances runs every AWS check on every demo instance as the

@@ -1,16 +1,14 @@
 package checks
 
 import (
-	"context"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 	"github.com/ssmdoctor/ssmdoctor/internal/testsshd"
 )
 
@@ -22,22 +20,8 @@ func probeEnv(t *testing.T, addr, keyID string) (*Env, *awssim.Sim) {
 	t.Helper()
 	st := awssim.DemoScenario()
 	st.Instances[probeHealthy].Ports = map[string]string{"22": addr}
-	key := st.AccessKeys[keyID]
-	sim, err := awssim.New(st, awssim.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	c, err := awsapi.Load(context.Background(), awsapi.Options{
-		Region: "us-east-1", Endpoint: sim.URL(), MaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider(key.ID, key.Secret, key.SessionToken),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim := simtest.Start(t, st, awssim.Options{Logf: t.Logf})
+	c := simtest.Clients(t, sim, st, keyID, awsapi.Options{})
 	env := &Env{
 		Options:  Options{Probe: true, Port: 22},
 		Target:   &Target{Input: probeHealthy, InstanceID: probeHealthy, Region: "us-east-1"},
