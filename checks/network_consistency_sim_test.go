@@ -1,0 +1,120 @@
+package checks
+
+import (
+	"context"
+	"testing"
+
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+)
+
+// Demo resources the network states change.
+const (
+	ncVPC      = "vpc-0a11600d000000001"
+	ncInstSG   = "sg-0a11600d000000001" // every demo instance's group
+	ncEndpSG   = "sg-0a11600d000000002" // the demo endpoints' group
+	ncPrivInst = "i-0a11600d00000000a"  // private subnet, endpoints only
+	ncPubInst  = "i-0a11600d000000001"  // public subnet, internet gateway
+)
+
+func ncRule443(cidr string) awssim.SGRule {
+	return awssim.SGRule{Protocol: "tcp", FromPort: 443, ToPort: 443, Cidrs: []string{cidr}}
+}
+
+func ncNoEndpoints(st *awssim.State) {
+	for id, ep := range st.VpcEndpoints {
+		if ep.VpcID == ncVPC {
+			delete(st.VpcEndpoints, id)
+		}
+	}
+}
+
+// TestSimNetworkVerdictMatchesRegistration: in every network state the
+// instance-network check passes exactly when the simulated agent (whose
+// role is healthy) is Online, and both give the expected answer. States
+// where the two are known to differ are listed in awssim's
+// netCasesSimOnly.
+func TestSimNetworkVerdictMatchesRegistration(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		inst   string
+		change func(st *awssim.State)
+		online bool
+	}{
+		{"endpoints: demo as shipped", ncPrivInst, func(*awssim.State) {}, true},
+		{"endpoints: instance group has no egress rules", ncPrivInst, func(st *awssim.State) { st.SecurityGroups[ncInstSG].Egress = nil }, false},
+		{"endpoints: instance egress only TCP 80", ncPrivInst, func(st *awssim.State) {
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{{Protocol: "tcp", FromPort: 80, ToPort: 80, Cidrs: []string{"0.0.0.0/0"}}}
+		}, false},
+		{"endpoints: instance egress TCP 443 anywhere", ncPrivInst, func(st *awssim.State) { st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("0.0.0.0/0")} }, true},
+		{"endpoint group admits 443 by CIDR", ncPrivInst, func(st *awssim.State) { st.SecurityGroups[ncEndpSG].Ingress = []awssim.SGRule{ncRule443("10.0.2.0/24")} }, true},
+		{"endpoint group admits 443 from another CIDR", ncPrivInst, func(st *awssim.State) { st.SecurityGroups[ncEndpSG].Ingress = []awssim.SGRule{ncRule443("10.0.1.0/24")} }, false},
+		{"endpoint group admits all traffic from the instance group", ncPrivInst, func(st *awssim.State) {
+			st.SecurityGroups[ncEndpSG].Ingress = []awssim.SGRule{{Protocol: "-1", Groups: []string{ncInstSG}}}
+		}, true},
+		{"endpoint group admits nothing", ncPrivInst, func(st *awssim.State) { st.SecurityGroups[ncEndpSG].Ingress = nil }, false},
+		{"VPC DNS support off", ncPrivInst, func(st *awssim.State) { st.VPCs[ncVPC].EnableDNSSupport = false }, false},
+		{"VPC DNS hostnames off", ncPrivInst, func(st *awssim.State) { st.VPCs[ncVPC].EnableDNSHostnames = false }, false},
+		{"endpoint private DNS off", ncPrivInst, func(st *awssim.State) {
+			for _, ep := range st.VpcEndpoints {
+				ep.PrivateDNSEnabled = false
+			}
+		}, false},
+		{"agent 3.3.39.0 without an ec2messages endpoint", ncPrivInst, func(st *awssim.State) { st.Instances[ncPrivInst].Agent.Version = "3.3.39.0" }, false},
+		{"agent 3.3.39.0 with an ec2messages endpoint", ncPrivInst, func(st *awssim.State) {
+			st.Instances[ncPrivInst].Agent.Version = "3.3.39.0"
+			st.VpcEndpoints["vpce-0a11600d0000000ee"] = &awssim.VpcEndpoint{ID: "vpce-0a11600d0000000ee", VpcID: ncVPC,
+				ServiceName: "com.amazonaws.us-east-1.ec2messages", Type: "Interface", State: "available", PrivateDNSEnabled: true,
+				SubnetIDs: []string{"subnet-0a11600d000000002"}, SecurityGroupIDs: []string{ncEndpSG}}
+		}, true},
+		{"agent 3.3.40.0 without an ec2messages endpoint", ncPrivInst, func(st *awssim.State) { st.Instances[ncPrivInst].Agent.Version = "3.3.40.0" }, true},
+		{"internet gateway: demo without endpoints", ncPubInst, ncNoEndpoints, true},
+		{"internet gateway: instance group has no egress rules", ncPubInst, func(st *awssim.State) {
+			ncNoEndpoints(st)
+			st.SecurityGroups[ncInstSG].Egress = nil
+		}, false},
+		{"internet gateway: instance egress only TCP 80", ncPubInst, func(st *awssim.State) {
+			ncNoEndpoints(st)
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{{Protocol: "tcp", FromPort: 80, ToPort: 80, Cidrs: []string{"0.0.0.0/0"}}}
+		}, false},
+		{"internet gateway: VPC DNS off", ncPubInst, func(st *awssim.State) { st.VPCs[ncVPC].EnableDNSSupport = false }, true},
+		{"internet gateway: old agent", ncPubInst, func(st *awssim.State) {
+			ncNoEndpoints(st)
+			st.Instances[ncPubInst].Agent.Version = "3.3.39.0"
+		}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := awssim.DemoScenario()
+			c.change(st)
+			a, _ := simEnv(t, st, awssim.DemoAccessKey)
+			ctx := context.Background()
+			info, err := a.InstanceInformation(ctx, c.inst)
+			if err != nil {
+				t.Fatalf("DescribeInstanceInformation: %v", err)
+			}
+			online := info != nil && info.PingStatus == ssmtypes.PingStatusOnline
+
+			ts, err := ResolveTargets(ctx, &Env{AWS: a}, []string{c.inst}, nil, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var verdict Result
+			for _, o := range Run(ctx, &Env{AWS: a, Target: ts[0]}, []Check{instanceExistsCheck(), instanceNetworkCheck()}, RunOptions{}) {
+				if o.ID == "instance-network" {
+					verdict = o.Result
+				}
+			}
+			if verdict.Status != StatusPass && verdict.Status != StatusFail {
+				t.Fatalf("instance-network: %s %s", verdict.Status, verdict.Message)
+			}
+			pass := verdict.Status == StatusPass
+			if pass != online {
+				t.Errorf("instance-network %s (%s %v) but the simulator has the instance online=%v", verdict.Status, verdict.Message, verdict.Details, online)
+			}
+			if online != c.online {
+				t.Errorf("online=%v, want %v (instance-network: %s %s)", online, c.online, verdict.Status, verdict.Message)
+			}
+		})
+	}
+}
