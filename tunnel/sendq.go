@@ -88,16 +88,7 @@ func (s *Session) sendLoop(ctx context.Context) {
 				return
 			}
 		}
-		c, cork := s.currentSocket()
-		if cork != nil {
-			cork.Hold()
-		}
-		err := s.writeBatch(c, &b)
-		if cork != nil {
-			if rerr := cork.Release(); err == nil {
-				err = rerr
-			}
-		}
+		err := s.writeTaken(&b)
 		// A failure is left to the reader (which notices the dead socket
 		// and resumes) and to the resend timer (which repeats anything
 		// unacknowledged).
@@ -105,6 +96,22 @@ func (s *Session) sendLoop(ctx context.Context) {
 			s.opts.Logf("write to data channel: %v", err)
 		}
 	}
+}
+
+// writeTaken writes a batch to the current socket, in one system call
+// when it is corked.
+func (s *Session) writeTaken(b *batch) error {
+	c, cork := s.currentSocket()
+	if cork != nil {
+		cork.Hold()
+	}
+	err := s.writeBatch(c, b)
+	if cork != nil {
+		if rerr := cork.Release(); err == nil {
+			err = rerr
+		}
+	}
+	return err
 }
 
 func (s *Session) writeBatch(c *websocket.Conn, b *batch) error {

@@ -347,20 +347,26 @@ func (s *Session) readLoop(ctx context.Context, q *outputQueue) {
 		if typ != websocket.MessageBinary {
 			continue
 		}
-		m, err := UnmarshalMessage(data)
-		if err == nil {
-			err = m.Validate()
-		}
-		if err != nil {
-			// Dropped unacknowledged, as the real client does: the
-			// agent's resend brings an intact copy.
-			s.opts.Logf("dropped a bad frame: %v", err)
-			continue
-		}
-		if stop := s.handle(ctx, m, q); stop {
+		if stop := s.onFrame(ctx, data, q); stop {
 			return
 		}
 	}
+}
+
+// onFrame decodes, validates and handles one binary frame; true means the
+// session is over.
+func (s *Session) onFrame(ctx context.Context, data []byte, q *outputQueue) bool {
+	m, err := UnmarshalMessage(data)
+	if err == nil {
+		err = m.Validate()
+	}
+	if err != nil {
+		// Dropped unacknowledged, as the real client does: the
+		// agent's resend brings an intact copy.
+		s.opts.Logf("dropped a bad frame: %v", err)
+		return false
+	}
+	return s.handle(ctx, m, q)
 }
 
 // ReadMessage reads one websocket message into buf (grown as needed; the
