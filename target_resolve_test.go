@@ -6,11 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
 // Instances the resolution tests add to the end-to-end account (e2eID
@@ -93,20 +92,9 @@ func proxyResolution(id string, err error) resolution {
 // ssh's own, with the exit codes ssh and proxy use.
 func TestTargetResolutionSameAsCheck(t *testing.T) {
 	st := e2eState()
-	s, err := awssim.New(st, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := simtest.Start(t, st, awssim.Options{})
 	s.WithState(addResolutionInstances)
-	cl, err := awsapi.Load(context.Background(), awsapi.Options{Region: "us-east-1", Endpoint: s.URL(), MaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider(e2eKeyID, e2eSecret, "")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := simtest.Clients(t, s, st, e2eKeyID, awsapi.Options{})
 	ctx := context.Background()
 	cases := []struct {
 		in   string
@@ -164,25 +152,14 @@ func TestTargetResolutionSameAsCheck(t *testing.T) {
 // must be an instance id before it becomes ssh's host name.
 func TestTargetResolutionRefusesMalformedID(t *testing.T) {
 	st := e2eState()
-	s, err := awssim.New(st, awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := simtest.Start(t, st, awssim.Options{})
 	const evil = "i-0123456789abcdef0$(id)"
 	s.WithState(func(st *awssim.State) {
 		i := *st.Instances[e2eID]
 		i.ID, i.Tags = evil, []awssim.Tag{{Key: "Name", Value: "innocent"}}
 		st.Instances[evil] = &i
 	})
-	cl, err := awsapi.Load(context.Background(), awsapi.Options{Region: "us-east-1", Endpoint: s.URL(), MaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider(e2eKeyID, e2eSecret, "")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := simtest.Clients(t, s, st, e2eKeyID, awsapi.Options{})
 	id, err := resolveTarget(context.Background(), checks.NewAWSEnv(cl), "innocent")
 	var ee *exitError
 	if id != "" || !errors.As(err, &ee) || ee.code != exitProblems || !strings.Contains(ee.hint, "not a real instance id") {
