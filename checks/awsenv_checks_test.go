@@ -92,6 +92,12 @@ func healthyFake(ids ...string) *fakeAWS {
 			Routes:       []ec2types.Route{{DestinationCidrBlock: aws.String("0.0.0.0/0"), NatGatewayId: aws.String("nat-1"), State: ec2types.RouteStateActive}},
 		}}}, nil
 	})
+	f.on("DescribeSecurityGroups", func(any) (any, error) {
+		return &ec2.DescribeSecurityGroupsOutput{SecurityGroups: []ec2types.SecurityGroup{{
+			GroupId: aws.String("sg-1"), VpcId: aws.String("vpc-1"),
+			IpPermissionsEgress: []ec2types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}},
+		}}}, nil
+	})
 	f.on("GetDocument", func(any) (any, error) {
 		return nil, &smithy.GenericAPIError{Code: "InvalidDocument"}
 	})
@@ -306,5 +312,26 @@ func TestResolveTargets(t *testing.T) {
 	var amb *AmbiguousTargetError
 	if !errors.As(err, &amb) || len(amb.Candidates) != 2 || !strings.Contains(amb.Candidates[0], testID) {
 		t.Fatalf("ambiguous: %v", err)
+	}
+}
+
+// A NAT route is no way out when the instance's groups let no HTTPS leave.
+func TestAWSChecksRouteOutButNoEgress443(t *testing.T) {
+	f := healthyFake(testID)
+	f.on("DescribeSecurityGroups", func(any) (any, error) {
+		return &ec2.DescribeSecurityGroupsOutput{SecurityGroups: []ec2types.SecurityGroup{{
+			GroupId: aws.String("sg-1"), VpcId: aws.String("vpc-1"),
+			IpPermissionsEgress: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80),
+				IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}},
+		}}}, nil
+	})
+	r := runAWS(t, f, ec2Target(testID), Options{})["instance-network"]
+	if r.Status != StatusFail || !strings.Contains(r.Message, "no outbound TCP 443") || !strings.Contains(r.Message, "nat-1") ||
+		!strings.Contains(r.Fix, "aws ec2 authorize-security-group-egress --group-id sg-1 ") || !strings.Contains(r.Fix, "FromPort=443") {
+		t.Fatalf("instance-network = %+v", r)
+	}
+	f.deny("DescribeSecurityGroups")
+	if r := runAWS(t, f, ec2Target(testID), Options{})["instance-network"]; r.Status != StatusError || r.Missing != "ec2:DescribeSecurityGroups" {
+		t.Fatalf("denied DescribeSecurityGroups: instance-network = %+v", r)
 	}
 }

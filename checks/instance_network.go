@@ -32,10 +32,30 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 		return undetermined(err)
 	}
 	egress, via := defaultRoute(rt, inst)
-	if egress {
-		return Pass("subnet %s routes 0.0.0.0/0 to %s", subnet, via)
+	if !egress {
+		return endpointPath(ctx, env, inst, subnet, via)
 	}
-	return endpointPath(ctx, env, inst, subnet, via)
+	// A route out is not enough: the agent's HTTPS leaves through the
+	// instance's security groups.
+	groups, err := env.AWS.SecurityGroups(ctx, vpc)
+	if err != nil {
+		return undetermined(err)
+	}
+	if !egress443(inst, groups) {
+		ids := instanceGroupIDs(inst)
+		return Fail("the instance's security groups allow no outbound TCP 443: the agent cannot reach Systems Manager through %s", via).
+			WithDetails("groups: "+strings.Join(ids, ", "), "the agent connects out to ssm, ssmmessages and ec2messages on 443; nothing connects in").
+			WithFix(fmt.Sprintf("aws ec2 authorize-security-group-egress --group-id %s --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges='[{CidrIp=0.0.0.0/0}]' --region %s", ids[0], regionOf(env)), "")
+	}
+	return Pass("subnet %s routes 0.0.0.0/0 to %s", subnet, via)
+}
+
+func instanceGroupIDs(inst *ec2types.Instance) []string {
+	var ids []string
+	for _, g := range inst.SecurityGroups {
+		ids = append(ids, aws.ToString(g.GroupId))
+	}
+	return ids
 }
 
 // defaultRoute reports whether the subnet reaches public AWS endpoints: an
