@@ -177,7 +177,7 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, c, s.unknownOpError(c))
 		return
 	}
-	if s.countAndThrottle(key) {
+	if s.countAndThrottle(key) || s.rateLimited(key) {
 		s.writeError(w, c, throttleError(c.Service))
 		return
 	}

@@ -44,6 +44,7 @@ type Sim struct {
 	calls   map[string]int // "service.Operation" -> count of calls received
 	// throttle: "service.Operation" (or "*") -> number of calls still to throttle
 	throttle map[string]int
+	rate     rateLimits // ratelimit.go: per-operation token buckets
 
 	srv      *http.Server
 	ln       net.Listener
