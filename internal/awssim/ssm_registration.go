@@ -160,19 +160,23 @@ func (st *State) subnetRouteTable(subnetID, vpcID string) *RouteTable {
 }
 
 // versionAtLeast compares dotted numeric versions (agent versions have four
-// parts); an unparsable version is never new enough.
+// parts); an unparsable version is never new enough. It splits in place:
+// registration asks it for every node of a fleet.
 func versionAtLeast(v, min string) bool {
-	a, b := strings.Split(v, "."), strings.Split(min, ".")
-	for i := 0; i < len(a) || i < len(b); i++ {
+	for v != "" || min != "" {
+		var a, b string
+		a, v, _ = strings.Cut(v, ".")
+		b, min, _ = strings.Cut(min, ".")
 		x, y := 0, 0
-		var err error
-		if i < len(a) {
-			if x, err = strconv.Atoi(a[i]); err != nil {
+		if a != "" {
+			n, err := strconv.Atoi(a)
+			if err != nil {
 				return false
 			}
+			x = n
 		}
-		if i < len(b) {
-			y, _ = strconv.Atoi(b[i])
+		if b != "" {
+			y, _ = strconv.Atoi(b)
 		}
 		if x != y {
 			return x > y

@@ -16,10 +16,15 @@ func (st *State) reachesSSM(inst *Instance) bool { return st.ssmPathProblem(inst
 // agentServices are the endpoints the node's agent talks to.
 func agentServices(inst *Instance) []string {
 	if versionAtLeast(inst.Agent.Version, agentNoEC2MessagesMin) {
-		return []string{"ssm", "ssmmessages"}
+		return currentAgentServices
 	}
-	return []string{"ssm", "ssmmessages", "ec2messages"}
+	return olderAgentServices
 }
+
+var (
+	currentAgentServices = []string{"ssm", "ssmmessages"}
+	olderAgentServices   = []string{"ssm", "ssmmessages", "ec2messages"}
+)
 
 // ssmPathProblem says why the agent cannot reach one of its endpoints, ""
 // when it reaches them all. The path is chosen per service, as name
@@ -38,9 +43,8 @@ func (st *State) ssmPathProblem(inst *Instance) string {
 	privateDNS := st.vpcPrivateDNS(inst.VpcID)
 	internet := st.internetRoute(inst)
 	for _, svc := range agentServices(inst) {
-		name := "com.amazonaws." + inst.Region + "." + svc
-		if ep := st.privateDNSEndpoint(inst.VpcID, name); ep != nil && privateDNS {
-			if !st.egressTo(mine, func(r SGRule) bool { return st.ruleReachesEndpoint(r, ep) }) {
+		if ep := st.privateDNSEndpoint(inst.VpcID, inst.Region, svc); ep != nil && privateDNS {
+			if !st.egressTo(mine, ep) {
 				return svc + ": the instance's security groups allow no outbound TCP 443 to endpoint " + ep.ID
 			}
 			if !st.endpointAdmits(ep, inst, mine) {
@@ -51,7 +55,7 @@ func (st *State) ssmPathProblem(inst *Instance) string {
 		if !internet {
 			return svc + ": no interface endpoint with private DNS in a VPC with DNS on, and no default route to an internet or NAT gateway"
 		}
-		if !st.egressTo(mine, ruleReachesInternet) {
+		if !st.egressTo(mine, nil) {
 			return svc + ": the instance's security groups allow no outbound TCP 443 to the internet"
 		}
 	}
@@ -85,11 +89,12 @@ func (st *State) vpcPrivateDNS(vpcID string) bool {
 	return ok && v.EnableDNSSupport && v.EnableDNSHostnames
 }
 
-// privateDNSEndpoint is the VPC's usable interface endpoint for service
-// with private DNS on (AWS allows at most one), or nil.
-func (st *State) privateDNSEndpoint(vpcID, service string) *VpcEndpoint {
+// privateDNSEndpoint is the VPC's usable interface endpoint for
+// com.amazonaws.REGION.SVC with private DNS on (AWS allows at most one),
+// or nil.
+func (st *State) privateDNSEndpoint(vpcID, region, svc string) *VpcEndpoint {
 	for _, ep := range st.VpcEndpoints {
-		if ep.VpcID != vpcID || ep.ServiceName != service || ep.Type != "Interface" || !ep.PrivateDNSEnabled {
+		if ep.VpcID != vpcID || !serviceIs(ep.ServiceName, region, svc) || ep.Type != "Interface" || !ep.PrivateDNSEnabled {
 			continue
 		}
 		if ep.State == "" || strings.EqualFold(ep.State, "available") {
@@ -99,43 +104,62 @@ func (st *State) privateDNSEndpoint(vpcID, service string) *VpcEndpoint {
 	return nil
 }
 
+// serviceIs compares name with com.amazonaws.REGION.SVC without building
+// it: registration runs for every node of a fleet on every listing.
+func serviceIs(name, region, svc string) bool {
+	rest, ok := strings.CutPrefix(name, "com.amazonaws.")
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutPrefix(rest, region)
+	return ok && len(rest) == len(svc)+1 && rest[0] == '.' && rest[1:] == svc
+}
+
 // netGroups are the security groups of an instance or endpoint. modelled
 // false means the state gives it none at all (hand-built states): then
 // groups neither allow nor block anything.
 type netGroups struct {
-	ids      map[string]bool
-	groups   []*SecurityGroup
+	ids      []string
 	modelled bool
 }
 
-// effectiveGroups resolves ids, or the VPC's default group when there are
-// none, which is what EC2 attaches when a launch or CreateVpcEndpoint
-// names no group.
+func (g netGroups) has(id string) bool {
+	for _, x := range g.ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// effectiveGroups is ids, or the VPC's default group when there are none,
+// which is what EC2 attaches when a launch or CreateVpcEndpoint names no
+// group.
 func (st *State) effectiveGroups(ids []string, vpcID string) netGroups {
 	if len(ids) == 0 {
 		if def := st.defaultSGOf(vpcID); def != "" {
 			ids = []string{def}
 		}
 	}
-	g := netGroups{ids: map[string]bool{}, modelled: len(ids) > 0}
-	for _, id := range ids {
-		g.ids[id] = true
-		if sg, ok := st.SecurityGroups[id]; ok {
-			g.groups = append(g.groups, sg)
-		}
-	}
-	return g
+	return netGroups{ids: ids, modelled: len(ids) > 0}
 }
 
-// egressTo: some group's outbound rule lets TCP 443 out to a destination
-// dest accepts. A group without outbound rules lets nothing out.
-func (st *State) egressTo(g netGroups, dest func(SGRule) bool) bool {
+// egressTo: some group's outbound rule lets TCP 443 out to the endpoint
+// (nil: to the internet). A group without outbound rules lets nothing out.
+func (st *State) egressTo(g netGroups, ep *VpcEndpoint) bool {
 	if !g.modelled {
 		return true
 	}
-	for _, sg := range g.groups {
+	for _, id := range g.ids {
+		sg, ok := st.SecurityGroups[id]
+		if !ok {
+			continue
+		}
 		for _, r := range sg.Egress {
-			if ruleCovers443(r) && dest(r) {
+			if !ruleCovers443(r) {
+				continue
+			}
+			if (ep == nil && ruleReachesInternet(r)) || (ep != nil && st.ruleReachesEndpoint(r, ep)) {
 				return true
 			}
 		}
@@ -151,18 +175,24 @@ func (st *State) endpointAdmits(ep *VpcEndpoint, inst *Instance, mine netGroups)
 		return true
 	}
 	ip, _ := netip.ParseAddr(inst.PrivateIP)
-	for _, sg := range theirs.groups {
+	for _, id := range theirs.ids {
+		sg, ok := st.SecurityGroups[id]
+		if !ok {
+			continue
+		}
 		for _, r := range sg.Ingress {
 			if !ruleCovers443(r) {
 				continue
 			}
 			for _, src := range r.Groups {
-				if mine.ids[src] {
+				if mine.has(src) {
 					return true
 				}
 			}
-			if ip.IsValid() && anyCIDR(r.Cidrs, func(p netip.Prefix) bool { return p.Contains(ip) }) {
-				return true
+			for _, c := range r.Cidrs {
+				if p, err := netip.ParsePrefix(c); err == nil && ip.IsValid() && p.Contains(ip) {
+					return true
+				}
 			}
 		}
 	}
@@ -175,31 +205,32 @@ func (st *State) endpointAdmits(ep *VpcEndpoint, inst *Instance, mine netGroups)
 func (st *State) ruleReachesEndpoint(r SGRule, ep *VpcEndpoint) bool {
 	theirs := st.effectiveGroups(ep.SecurityGroupIDs, ep.VpcID)
 	for _, g := range r.Groups {
-		if theirs.ids[g] {
+		if theirs.has(g) {
 			return true
 		}
 	}
-	var blocks []netip.Prefix
-	for _, id := range ep.SubnetIDs {
-		if sn, ok := st.Subnets[id]; ok {
-			if p, err := netip.ParsePrefix(sn.CidrBlock); err == nil {
-				blocks = append(blocks, p)
-			}
+	for _, c := range r.Cidrs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			continue
 		}
-	}
-	if v, ok := st.VPCs[ep.VpcID]; ok && len(blocks) == 0 {
-		if p, err := netip.ParsePrefix(v.CidrBlock); err == nil {
-			blocks = append(blocks, p)
-		}
-	}
-	return anyCIDR(r.Cidrs, func(p netip.Prefix) bool {
-		for _, b := range blocks {
-			if p.Overlaps(b) {
+		if len(ep.SubnetIDs) == 0 {
+			if v, ok := st.VPCs[ep.VpcID]; ok && overlapsBlock(p, v.CidrBlock) {
 				return true
 			}
 		}
-		return false
-	})
+		for _, id := range ep.SubnetIDs {
+			if sn, ok := st.Subnets[id]; ok && overlapsBlock(p, sn.CidrBlock) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func overlapsBlock(p netip.Prefix, block string) bool {
+	b, err := netip.ParsePrefix(block)
+	return err == nil && p.Overlaps(b)
 }
 
 // privateBlocks hold no public AWS endpoint address.
@@ -213,22 +244,20 @@ var privateBlocks = []netip.Prefix{
 // addresses (the public endpoints' are not modelled, so any will do).
 // Group references never lead out of the VPC.
 func ruleReachesInternet(r SGRule) bool {
-	return anyCIDR(r.Cidrs, func(p netip.Prefix) bool {
-		if !p.Addr().Is4() {
-			return false
+	for _, c := range r.Cidrs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil || !p.Addr().Is4() {
+			continue
 		}
+		p = p.Masked()
+		private := false
 		for _, b := range privateBlocks {
 			if b.Bits() <= p.Bits() && b.Contains(p.Addr()) {
-				return false
+				private = true
+				break
 			}
 		}
-		return true
-	})
-}
-
-func anyCIDR(cidrs []string, match func(netip.Prefix) bool) bool {
-	for _, c := range cidrs {
-		if p, err := netip.ParsePrefix(c); err == nil && match(p.Masked()) {
+		if !private {
 			return true
 		}
 	}
