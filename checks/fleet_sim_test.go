@@ -171,3 +171,7 @@ func benchmarkFleet(b *testing.B, n int) {
 
 func BenchmarkFleetCheck1000(b *testing.B)  { benchmarkFleet(b, 1000) }
 func BenchmarkFleetCheck10000(b *testing.B) { benchmarkFleet(b, 10000) }
+
+// BenchmarkFleetCheckThrottled1000 is BenchmarkFleetCheck1000 under AWS-like
+// per-API rate limits (fleet_throttle_sim_test.go).
+func BenchmarkFleetCheckThrottled1000(b *testing.B) { benchmarkFleetThrottled(b, 1000) }

@@ -1,0 +1,170 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
+)
+
+// fleetRateLimits are per-account API rates of the order AWS enforces on a
+// fresh account: the SSM inventory and IAM simulation APIs are the low-rate
+// ones; "*" holds every other operation to a modest rate of its own.
+var fleetRateLimits = []struct {
+	op        string
+	perSecond float64
+	burst     int
+}{
+	{"ssm.DescribeInstanceInformation", 5, 5},
+	{"iam.SimulatePrincipalPolicy", 5, 5},
+	{"ec2.DescribeInstances", 10, 10},
+	{"iam.GetInstanceProfile", 5, 5},
+	{"*", 20, 20},
+}
+
+// throttledFleet is one `check --all` over a fleet, as the command runs it:
+// its retry settings (awsapi defaults), targetConcurrency targets at once,
+// a prefetch failure tolerated (the checks then ask one by one).
+type throttledFleet struct {
+	targets      int
+	calls        int
+	throttled    int
+	counts       map[string]int
+	throttledBy  map[string]int
+	wall         time.Duration
+	prefetchErr  error
+	status       map[string]Status // "target check" -> status
+	undetermined []string          // "target check: message" of StatusError results
+}
+
+// runThrottledFleet checks every target of st; limited applies
+// fleetRateLimits first.
+func runThrottledFleet(tb testing.TB, st *awssim.State, limited bool, latency time.Duration) throttledFleet {
+	tb.Helper()
+	s := simtest.Start(tb, st, awssim.Options{})
+	if limited {
+		for _, l := range fleetRateLimits {
+			s.RateLimit(l.op, l.perSecond, l.burst)
+		}
+	}
+	c := simtest.Clients(tb, s, st, awssim.DemoAccessKey, awsapi.Options{MaxAttempts: commandMaxAttempts})
+	a := NewAWSEnv(c)
+	s.SetLatency(latency)
+	s.ResetCalls()
+
+	ctx := context.Background()
+	start := time.Now()
+	targets, err := ResolveTargets(ctx, &Env{AWS: a}, nil, nil, true)
+	if err != nil {
+		tb.Fatalf("resolve --all: %v", err)
+	}
+	r := throttledFleet{targets: len(targets), status: map[string]Status{}}
+	r.prefetchErr = PrefetchFleet(ctx, &Env{AWS: a}, targets)
+
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, fleetTargetConcurrency)
+	for _, tg := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			outs := Run(ctx, &Env{AWS: a, Target: tg}, awsChecks(), RunOptions{})
+			mu.Lock()
+			defer mu.Unlock()
+			for _, o := range outs {
+				key := tg.InstanceID + " " + o.ID
+				r.status[key] = o.Result.Status
+				if o.Result.Status == StatusError {
+					r.undetermined = append(r.undetermined, key+": "+o.Result.Message)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r.wall = time.Since(start)
+	r.counts = s.AllCalls()
+	for _, v := range r.counts {
+		r.calls += v
+	}
+	r.throttled = s.Throttled("*")
+	r.throttledBy = map[string]int{}
+	for op := range r.counts {
+		if n := s.Throttled(op); n > 0 {
+			r.throttledBy[op] = n
+		}
+	}
+	sort.Strings(r.undetermined)
+	return r
+}
+
+// commandMaxAttempts is what `ssmdoctor check` gets from awsapi.Options'
+// zero value (the SDK's default), spelled out because simtest turns 0 into 1.
+const commandMaxAttempts = 3
+
+// TestSimFleetUnderRateLimits: a fleet checked against AWS-like per-API rate
+// limits ends exactly as it does unthrottled, every result determined, while
+// the simulator really throttled it and the retries stayed bounded.
+func TestSimFleetUnderRateLimits(t *testing.T) {
+	const n, h = 300, 60
+	free := runThrottledFleet(t, hybridFleet(n, h), false, 0)
+	lim := runThrottledFleet(t, hybridFleet(n, h), true, 0)
+	t.Logf("unthrottled: %d calls, %v; rate limited: %d calls, %d throttled %v, %v",
+		free.calls, free.wall.Round(time.Millisecond), lim.calls, lim.throttled, lim.throttledBy, lim.wall.Round(time.Millisecond))
+
+	if free.throttled != 0 || free.prefetchErr != nil || len(free.undetermined) != 0 {
+		t.Fatalf("the unthrottled run is no reference: %d throttled, prefetch %v, undetermined %v",
+			free.throttled, free.prefetchErr, head(free.undetermined))
+	}
+	if lim.targets != n+h || free.targets != n+h {
+		t.Fatalf("--all selected %d and %d targets, want %d", free.targets, lim.targets, n+h)
+	}
+	if lim.throttled == 0 {
+		t.Fatalf("the rate limits throttled nothing (%v calls): the test proves nothing", lim.counts)
+	}
+	if lim.prefetchErr != nil {
+		t.Errorf("prefetch under rate limits: %v", lim.prefetchErr)
+	}
+	if len(lim.undetermined) != 0 {
+		t.Errorf("%d results undetermined under rate limits, e.g. %v", len(lim.undetermined), head(lim.undetermined))
+	}
+	if !maps.Equal(free.status, lim.status) {
+		diff := 0
+		var eg []string
+		for k, v := range free.status {
+			if lim.status[k] != v {
+				diff++
+				eg = append(eg, fmt.Sprintf("%s: %s, unthrottled %s", k, lim.status[k], v))
+			}
+		}
+		sort.Strings(eg)
+		t.Errorf("%d of %d results differ from the unthrottled run, e.g. %v", diff, len(free.status), head(eg))
+	}
+	if lim.calls > 2*free.calls {
+		t.Errorf("%d calls under rate limits, more than twice the %d unthrottled: %v", lim.calls, free.calls, lim.counts)
+	}
+}
+
+func head(s []string) []string { return s[:min(len(s), 5)] }
+
+// benchmarkFleetThrottled is benchmarkFleet's fleet under fleetRateLimits,
+// with the same 20 ms per call.
+func benchmarkFleetThrottled(b *testing.B, n int) {
+	for range b.N {
+		r := runThrottledFleet(b, hybridFleet(n, 0), true, 20*time.Millisecond)
+		if r.prefetchErr != nil || len(r.undetermined) > 0 {
+			b.Errorf("prefetch %v; %d undetermined, e.g. %v", r.prefetchErr, len(r.undetermined), head(r.undetermined))
+		}
+		b.ReportMetric(float64(r.calls), "calls")
+		b.ReportMetric(float64(r.throttled), "throttled")
+		b.ReportMetric(r.wall.Seconds(), "wall-s")
+		b.Logf("%d calls %v, throttled %v", r.calls, r.counts, r.throttledBy)
+	}
+}
