@@ -69,6 +69,7 @@ func corkingClient(hc *http.Client, dialed **CorkedConn) *http.Client {
 			return nil, err
 		}
 		cc := NewCorkedConn(c)
+		cc.client = true
 		*dialed = cc
 		return cc, nil
 	}
@@ -95,6 +96,9 @@ func (s *Session) dial(ctx context.Context, rawURL, token string) (*websocket.Co
 		return nil, nil, fmt.Errorf("open data channel %s: %w", redactURL(u), err)
 	}
 	c.SetReadLimit(maxFrame)
+	if cork != nil {
+		cork.SetBeforeRead(s.wakeWriters)
+	}
 	open, _ := json.Marshal(OpenDataChannel{
 		MessageSchemaVersion: "1.0",
 		RequestID:            NewUUID().String(),

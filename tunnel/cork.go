@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"math/rand/v2"
 	"net"
 	"sync"
 )
@@ -17,18 +18,33 @@ import (
 // 64 KiB. A Read returns whatever is available and never waits for more.
 type CorkedConn struct {
 	net.Conn
-	mu   sync.Mutex
-	held bool
-	buf  []byte
+	mu     sync.Mutex
+	held   bool
+	buf    []byte
+	client bool          // frames from WriteBinary are masked
+	rng    *rand.ChaCha8 // masking keys; mu
+	failed bool          // a write failed: the socket is closed
 
 	rbuf []byte // one reader at a time, as net.Conn allows
 	r, w int
+	// beforeRead runs on the reader's goroutine before each read from
+	// the socket, i.e. once everything already read has been handled.
+	beforeRead func()
 }
+
+// SetBeforeRead makes f run before each read from the socket (not for
+// reads served from what was read ahead). The reader uses it to wake its
+// writers once per run of frames instead of once per frame. Set it before
+// the first Read.
+func (c *CorkedConn) SetBeforeRead(f func()) { c.beforeRead = f }
 
 const readAhead = 64 << 10
 
 func (c *CorkedConn) Read(p []byte) (int, error) {
 	if c.r == c.w {
+		if c.beforeRead != nil {
+			c.beforeRead()
+		}
 		if len(p) >= readAhead {
 			return c.Conn.Read(p)
 		}
@@ -72,6 +88,11 @@ func (c *CorkedConn) Release() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.held = false
+	return c.flushLocked()
+}
+
+// flushLocked writes the buffer. c.mu held.
+func (c *CorkedConn) flushLocked() error {
 	if len(c.buf) == 0 {
 		return nil
 	}
@@ -80,6 +101,9 @@ func (c *CorkedConn) Release() error {
 	// growing it again for the next one.
 	c.buf = c.buf[:0]
 	if err != nil {
+		// Part of a frame may have gone out: nothing written after it
+		// could be parsed, so the socket is done.
+		c.failed = true
 		c.Conn.Close()
 	}
 	return err

@@ -25,6 +25,9 @@ type outbox struct {
 	maxBytes int
 	paused   bool
 	rtt      rttEstimator
+	// beforeWait, when set, runs (without the lock) each time add is
+	// about to wait for room.
+	beforeWait func()
 }
 
 type pending struct {
@@ -54,8 +57,9 @@ func (o *outbox) signalLocked() {
 	o.changed = make(chan struct{})
 }
 
-// wait blocks until ok() holds (checked under the lock) or ctx ends.
-func (o *outbox) wait(ctx context.Context, ok func() bool) error {
+// wait blocks until ok() holds (checked under the lock) or ctx ends;
+// before blocking it calls before, if set.
+func (o *outbox) wait(ctx context.Context, ok func() bool, before func()) error {
 	for {
 		o.mu.Lock()
 		if ok() {
@@ -65,6 +69,9 @@ func (o *outbox) wait(ctx context.Context, ok func() bool) error {
 		o.waiting++
 		ch := o.changed
 		o.mu.Unlock()
+		if before != nil {
+			before()
+		}
 		var err error
 		select {
 		case <-ch:
@@ -90,7 +97,7 @@ func (o *outbox) hasRoomLocked() bool {
 // the agent gives them only 15 s.
 func (o *outbox) add(ctx context.Context, flow bool, pt PayloadType, payload []byte) ([]byte, error) {
 	if flow {
-		if err := o.wait(ctx, o.hasRoomLocked); err != nil {
+		if err := o.wait(ctx, o.hasRoomLocked, o.beforeWait); err != nil {
 			return nil, err
 		}
 	}

@@ -21,6 +21,7 @@ type outputQueue struct {
 	err    error
 	notify chan struct{} // the writer has something to do
 	space  chan struct{} // the writer emptied the buffer
+	quiet  bool          // put added output without waking the writer
 }
 
 const maxQueuedOutput = 256 << 10
@@ -39,23 +40,37 @@ func signal(ch chan struct{}) {
 }
 
 // put copies p into the queue, waiting while it is full; false when ctx
-// ended first.
+// ended first. It does not wake the writer (the reader does, with kick,
+// once it has handled the frames it already read) unless it has to wait.
 func (q *outputQueue) put(ctx context.Context, p []byte) bool {
 	for {
 		q.mu.Lock()
 		if len(q.buf) < maxQueuedOutput {
 			q.buf = append(q.buf, p...)
 			q.msgs++
+			q.quiet = true
 			q.mu.Unlock()
-			signal(q.notify)
 			return true
 		}
+		q.quiet = false
 		q.mu.Unlock()
+		signal(q.notify)
 		select {
 		case <-q.space:
 		case <-ctx.Done():
 			return false
 		}
+	}
+}
+
+// kick wakes the writer if put added output since the last kick.
+func (q *outputQueue) kick() {
+	q.mu.Lock()
+	quiet := q.quiet
+	q.quiet = false
+	q.mu.Unlock()
+	if quiet {
+		signal(q.notify)
 	}
 }
 

@@ -121,7 +121,7 @@ func BenchmarkMsgClientSend(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			s.send(f)
+			s.sq.push(f, false)
 		}
 		if s.sq.take(&bt) {
 			if err := s.writeTaken(&bt); err != nil {

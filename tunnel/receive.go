@@ -47,11 +47,11 @@ func (s *Session) receive(ctx context.Context, m *Message, q *outputQueue) bool 
 	switch {
 	case m.SequenceNumber < in.expected:
 		s.stats.duplicates.Add(1)
-		s.sq.pushAck(m)
+		s.sq.queueAck(m)
 		return false
 	case m.SequenceNumber > in.expected:
 		if in.hold(m) {
-			s.sq.pushAck(m)
+			s.sq.queueAck(m)
 		}
 		return false
 	}
@@ -64,7 +64,7 @@ func (s *Session) receive(ctx context.Context, m *Message, q *outputQueue) bool 
 		return true
 	}
 	if !isHandshake(m.PayloadType) {
-		s.sq.pushAck(m)
+		s.sq.queueAck(m)
 	}
 	in.expected++
 	for n := in.next(); n != nil; n = in.next() {

@@ -18,6 +18,12 @@ type sendQueue struct {
 	ackEnds []int
 	data    [][]byte
 	notify  chan struct{}
+	// quiet is set when frames were queued without waking the writer:
+	// a producer with more to queue right away (the reader with frames
+	// already read, stdin with bytes already buffered) wakes it once for
+	// the run, which makes one write of many frames instead of a write
+	// and a wake-up per frame.
+	quiet bool
 }
 
 // Beyond these, new acks and resends are dropped: the peer resends what
@@ -30,19 +36,27 @@ const (
 
 func newSendQueue() *sendQueue { return &sendQueue{notify: make(chan struct{}, 1)} }
 
-// pushAck queues the acknowledge of m.
+// pushAck queues the acknowledge of m and wakes the writer.
 func (q *sendQueue) pushAck(m *Message) {
+	q.queueAck(m)
+	signal(q.notify)
+}
+
+// queueAck queues the acknowledge of m; the caller wakes the writer
+// later with kick.
+func (q *sendQueue) queueAck(m *Message) {
 	q.mu.Lock()
 	if len(q.ackEnds) < maxQueuedAcks {
 		q.acks = AppendAck(q.acks, m)
 		q.ackEnds = append(q.ackEnds, len(q.acks))
+		q.quiet = true
 	}
 	q.mu.Unlock()
-	signal(q.notify)
 }
 
-// push queues a stream frame; a resend is dropped when the queue is full,
-// a first send never is (the outbox window bounds those).
+// push queues a stream frame and wakes the writer; a resend is dropped
+// when the queue is full, a first send never is (the outbox window
+// bounds those).
 func (q *sendQueue) push(frame []byte, resend bool) {
 	q.mu.Lock()
 	if !resend || len(q.data) < maxQueuedFrames {
@@ -50,6 +64,27 @@ func (q *sendQueue) push(frame []byte, resend bool) {
 	}
 	q.mu.Unlock()
 	signal(q.notify)
+}
+
+// queue queues a first send; the caller wakes the writer later with
+// kick.
+func (q *sendQueue) queue(frame []byte) {
+	q.mu.Lock()
+	q.data = append(q.data, frame)
+	q.quiet = true
+	q.mu.Unlock()
+}
+
+// kick wakes the writer if frames were queued quietly since the last
+// kick.
+func (q *sendQueue) kick() {
+	q.mu.Lock()
+	quiet := q.quiet
+	q.quiet = false
+	q.mu.Unlock()
+	if quiet {
+		signal(q.notify)
+	}
 }
 
 // batch is what the writer took from the queue; its buffers go back for
@@ -105,7 +140,7 @@ func (s *Session) writeTaken(b *batch) error {
 	if cork != nil {
 		cork.Hold()
 	}
-	err := s.writeBatch(c, b)
+	err := writeBatch(c, cork, b)
 	if cork != nil {
 		if rerr := cork.Release(); err == nil {
 			err = rerr
@@ -114,19 +149,27 @@ func (s *Session) writeTaken(b *batch) error {
 	return err
 }
 
-func (s *Session) writeBatch(c *websocket.Conn, b *batch) error {
-	bg := context.Background()
+func writeBatch(c *websocket.Conn, cork *CorkedConn, b *batch) error {
 	start := 0
 	for _, end := range b.ackEnds {
-		if err := c.Write(bg, websocket.MessageBinary, b.acks[start:end]); err != nil {
+		if err := writeFrame(c, cork, b.acks[start:end]); err != nil {
 			return err
 		}
 		start = end
 	}
 	for _, f := range b.data {
-		if err := c.Write(bg, websocket.MessageBinary, f); err != nil {
+		if err := writeFrame(c, cork, f); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeFrame sends one binary message, past coder/websocket's writer
+// when the socket is corked.
+func writeFrame(c *websocket.Conn, cork *CorkedConn, f []byte) error {
+	if cork != nil {
+		return cork.WriteBinary(f)
+	}
+	return c.Write(context.Background(), websocket.MessageBinary, f)
 }

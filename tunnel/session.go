@@ -30,8 +30,9 @@ type Session struct {
 
 	sq *sendQueue
 
-	out *outbox
-	in  *inbox // reader goroutine only
+	out  *outbox
+	in   *inbox       // reader goroutine only
+	outq *outputQueue // set by Run before the reader starts
 
 	cipher        atomic.Pointer[kmsCipher]
 	sessionTypeOK bool // reader goroutine only
@@ -98,6 +99,9 @@ func Open(ctx context.Context, api SessionAPI, opts Options) (*Session, error) {
 	if s.httpClient == nil {
 		s.httpClient = defaultHTTPClient()
 	}
+	// Frames queued quietly must go out before stdin waits for window
+	// room, or the acks that make room would never come.
+	s.out.beforeWait = s.sq.kick
 	// A failed first dial is retried with the same token (§11).
 	var b backoff
 	for attempt := 0; ; attempt++ {
@@ -138,15 +142,12 @@ func (s *Session) finish(err error) {
 	})
 }
 
-// send queues a stream frame for the socket that is current when it is
-// written.
-func (s *Session) send(frame []byte) { s.sq.push(frame, false) }
-
 // sendNow writes a handshake reply before returning: a refused handshake
 // ends the session right after its reply, which must still reach the
 // agent. A failed write is resent from the outbox like any other.
 func (s *Session) sendNow(ctx context.Context, frame []byte) {
-	if err := s.currentConn().Write(ctx, websocket.MessageBinary, frame); err != nil && ctx.Err() == nil {
+	c, cork := s.currentSocket()
+	if err := writeFrame(c, cork, frame); err != nil && ctx.Err() == nil {
 		s.opts.Logf("write to data channel: %v", err)
 	}
 }
@@ -163,6 +164,7 @@ func (s *Session) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) er
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	q := newOutputQueue()
+	s.outq = q
 	// Reads and writes run without a cancellable context (see sendLoop):
 	// closing the socket is what stops them when Run ends.
 	stopClose := context.AfterFunc(ctx, func() {
@@ -229,10 +231,14 @@ func (s *Session) terminate() error {
 func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
 	// One read system call fills many messages; bufio returns what one
 	// underlying read got, so nothing waits for a full buffer.
-	stdin = bufio.NewReaderSize(stdin, max(64<<10, s.opts.ChunkSize))
+	br := bufio.NewReaderSize(stdin, max(64<<10, s.opts.ChunkSize))
 	buf := make([]byte, s.opts.ChunkSize)
 	for {
-		n, err := stdin.Read(buf)
+		if br.Buffered() == 0 {
+			// The next read may wait: send what this run framed.
+			s.sq.kick()
+		}
+		n, err := br.Read(buf)
 		if n > 0 {
 			p := buf[:n]
 			if k := s.cipher.Load(); k != nil {
@@ -243,13 +249,15 @@ func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
 				return
 			}
 			s.stats.sent.Add(1)
-			s.send(frame)
+			s.sq.queue(frame)
 		}
 		if errors.Is(err, io.EOF) {
+			s.sq.kick()
 			s.flush(ctx)
 			return
 		}
 		if err != nil {
+			s.sq.kick()
 			s.finish(fmt.Errorf("session %s: read input: %w", s.id, err))
 			return
 		}
@@ -260,7 +268,7 @@ func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
 func (s *Session) flush(ctx context.Context) {
 	fctx, cancel := context.WithTimeout(ctx, s.opts.FlushTimeout)
 	defer cancel()
-	err := s.out.wait(fctx, func() bool { return s.out.open == 0 })
+	err := s.out.wait(fctx, func() bool { return s.out.open == 0 }, nil)
 	switch {
 	case err == nil:
 		s.finish(nil)
@@ -330,12 +338,13 @@ func (s *Session) readLoop(ctx context.Context, q *outputQueue) {
 	// messages, delivered output) is copied.
 	buf := make([]byte, 0, 4096)
 	for {
-		c := s.currentConn()
+		c, cork := s.currentSocket()
 		typ, data, err := ReadMessage(c, buf)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
+			s.wakeWriters()
 			s.opts.Logf("data channel for session %s lost (%v); resuming", s.id, err)
 			if rerr := s.reconnect(ctx, c); rerr != nil {
 				q.end(rerr)
@@ -348,8 +357,23 @@ func (s *Session) readLoop(ctx context.Context, q *outputQueue) {
 			continue
 		}
 		if stop := s.onFrame(ctx, data, q); stop {
+			s.wakeWriters()
 			return
 		}
+		if cork == nil {
+			s.wakeWriters() // no hook tells us when the reader runs dry
+		}
+	}
+}
+
+// wakeWriters wakes the socket writer and the stdout writer for the acks
+// and output the reader queued since it last did. The CorkedConn calls
+// it before each read from the socket: frames that arrived together are
+// acknowledged in one write and delivered in one.
+func (s *Session) wakeWriters() {
+	s.sq.kick()
+	if s.outq != nil {
+		s.outq.kick()
 	}
 }
 

@@ -53,8 +53,11 @@ type dcChannel struct {
 	held    *dcOut        // ReorderEvery: the message sent after the next one
 	dropped bool          // DropAfterMessages fired
 	paused  bool
-	resent  int // stream messages sent again (resend timer, reconnect)
-	refused int // in-order client data refused while the TCP queue was full
+	// batching: sendStream queues without waking the socket's writer;
+	// whoever set it kicks the writer when the batch is complete.
+	batching bool
+	resent   int // stream messages sent again (resend timer, reconnect)
+	refused  int // in-order client data refused while the TCP queue was full
 
 	inExpected int64
 	inBuf      map[int64]*tunnel.Message
@@ -118,6 +121,9 @@ func (ch *dcChannel) serve(ws *websocket.Conn, cork *tunnel.CorkedConn) {
 	if old != nil {
 		old.ws.CloseNow()
 	}
+	if cork != nil {
+		cork.SetBeforeRead(conn.readerDry)
+	}
 	go conn.writeLoop()
 	ch.readLoop(conn)
 	conn.cancel()
@@ -143,6 +149,7 @@ func (ch *dcChannel) readLoop(conn *dcConn) {
 	for {
 		typ, data, err := tunnel.ReadMessage(conn.ws, buf)
 		if err != nil {
+			conn.readerDry() // what was acked must still reach the target
 			return
 		}
 		buf = data[:0]
@@ -151,6 +158,9 @@ func (ch *dcChannel) readLoop(conn *dcConn) {
 			continue
 		}
 		ch.handleFrame(conn, data)
+		if conn.cork == nil {
+			conn.readerDry() // no hook tells us when the reader runs dry
+		}
 	}
 }
 

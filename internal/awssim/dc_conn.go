@@ -29,6 +29,14 @@ type dcConn struct {
 	queue   []dcItem
 	notify  chan struct{}
 	done    chan struct{} // closed when the writer stops
+	// quiet is set when items were queued without waking the writer: the
+	// reader (acks) and the pump (output) wake it once for a run of
+	// frames, which makes one write of many frames instead of a write
+	// and a wake-up per frame.
+	quiet bool
+	// tcp is the target connection the reader last queued client data
+	// for, woken with the writer (reader goroutine).
+	tcp atomic.Pointer[dcTCP]
 
 	delayMessages time.Duration
 
@@ -58,22 +66,53 @@ func newDCConn(parent context.Context, ws *websocket.Conn, cork *tunnel.CorkedCo
 	}
 }
 
-func (c *dcConn) push(it dcItem) {
+// push queues an item and wakes the writer.
+func (c *dcConn) push(it dcItem) { c.put(it, false) }
+
+// put queues an item; quiet leaves waking the writer to a later kick.
+func (c *dcConn) put(it dcItem, quiet bool) {
 	c.mu.Lock()
 	if it.out == nil && !it.stream {
 		c.control = append(c.control, it)
 	} else {
 		c.queue = append(c.queue, it)
 	}
+	c.quiet = c.quiet || quiet
 	c.mu.Unlock()
-	wake(c.notify)
+	if !quiet {
+		wake(c.notify)
+	}
+}
+
+// kick wakes the writer if items were queued quietly since the last
+// kick.
+func (c *dcConn) kick() {
+	c.mu.Lock()
+	quiet := c.quiet
+	c.quiet = false
+	c.mu.Unlock()
+	if quiet {
+		wake(c.notify)
+	}
+}
+
+// readerDry runs when the reader has handled every frame it read and is
+// about to read the socket again: the writers get the run's acks and
+// data at once.
+func (c *dcConn) readerDry() {
+	c.kick()
+	if t := c.tcp.Load(); t != nil {
+		t.kick()
+	}
 }
 
 // pushOut queues a stream message and marks it as queued on this socket
 // so that the resend timer does not queue it again meanwhile.
-func (c *dcConn) pushOut(o *dcOut) {
+func (c *dcConn) pushOut(o *dcOut) { c.putOut(o, false) }
+
+func (c *dcConn) putOut(o *dcOut, quiet bool) {
 	o.queuedOn.Store(c)
-	c.push(dcItem{frame: o.frame, out: o})
+	c.put(dcItem{frame: o.frame, out: o}, quiet)
 }
 
 // writeLoop sends whatever is queued as one batch: control frames first,
@@ -132,7 +171,7 @@ func (c *dcConn) writeItems(items []dcItem) bool {
 			}
 			c.hold()
 		}
-		err := c.ws.Write(context.Background(), websocket.MessageBinary, it.frame)
+		err := c.writeFrame(it.frame)
 		if it.out != nil {
 			it.out.lastSent.Store(time.Now().UnixNano())
 			it.out.queuedOn.CompareAndSwap(c, nil)
@@ -162,4 +201,13 @@ type dcOut struct {
 	lastSent atomic.Int64
 	queuedOn atomic.Pointer[dcConn]
 	attempts int // timer resends since the last (re)connect; ch.mu
+}
+
+// writeFrame sends one binary message, past coder/websocket's writer
+// when the socket is corked (see tunnel.CorkedConn.WriteBinary).
+func (c *dcConn) writeFrame(f []byte) error {
+	if c.cork != nil {
+		return c.cork.WriteBinary(f)
+	}
+	return c.ws.Write(context.Background(), websocket.MessageBinary, f)
 }

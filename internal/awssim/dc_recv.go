@@ -98,10 +98,15 @@ func (ch *dcChannel) onInput(conn *dcConn, m *tunnel.Message) {
 			ch.process(b, true)
 			ch.inExpected++
 		}
+		if ch.tcp != nil {
+			conn.tcp.Store(ch.tcp) // woken with the writer (readerDry)
+		}
 	}
 }
 
-// ack answers m on the socket it came from. ch.mu held.
+// ack answers m on the socket it came from: queued on the reader's
+// goroutine, sent when the reader has handled what it read (readerDry).
+// ch.mu held.
 func (ch *dcChannel) ack(conn *dcConn, m *tunnel.Message) {
 	frame := tunnel.AppendAck(make([]byte, 0, 320), m) // an ack frame is ~270 bytes
 	if d := ch.faults.DelayAcks; d > 0 {
@@ -112,7 +117,7 @@ func (ch *dcChannel) ack(conn *dcConn, m *tunnel.Message) {
 		})
 		return
 	}
-	conn.push(dcItem{frame: frame})
+	conn.put(dcItem{frame: frame}, true)
 }
 
 // process acts on an in-order client message. force (a message already

@@ -21,6 +21,9 @@ func (ch *dcChannel) sendStream(pt tunnel.PayloadType, payload []byte) {
 	o.lastSent.Store(now.UnixNano())
 	ch.out.push(o)
 	ch.transmit(o)
+	if !ch.batching && ch.conn != nil {
+		ch.conn.kick()
+	}
 }
 
 // dcOutList keeps the unacked stream messages. They have consecutive
@@ -72,20 +75,22 @@ func (ch *dcChannel) transmit(o *dcOut) {
 	conn := ch.conn
 	if conn != nil {
 		switch {
+		// Queued quietly: sendStream, or the batch it is part of, wakes
+		// the writer.
 		case every(n, f.CorruptDigestEvery):
 			bad := append([]byte(nil), o.frame...)
 			bad[80] ^= 0xff // first byte of PayloadDigest (§4)
-			conn.push(dcItem{frame: bad, stream: true})
+			conn.put(dcItem{frame: bad, stream: true}, true)
 		case every(n, f.ReorderEvery) && ch.held == nil:
 			ch.held = o
 		default:
-			conn.pushOut(o)
+			conn.putOut(o, true)
 			if every(n, f.DuplicateEvery) {
-				conn.push(dcItem{frame: o.frame, stream: true})
+				conn.put(dcItem{frame: o.frame, stream: true}, true)
 			}
 		}
 		if ch.held != nil && ch.held != o {
-			conn.pushOut(ch.held)
+			conn.putOut(ch.held, true)
 			ch.held = nil
 		}
 	}

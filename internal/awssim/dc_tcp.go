@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,7 @@ type dcTCP struct {
 	ending bool     // close once queue is written (DisconnectToPort)
 	notify chan struct{}
 	closed atomic.Bool // closed on purpose: not the target's EOF
+	quiet  atomic.Bool // data queued without waking the writer (kick does)
 }
 
 // startTCP runs the target side over c, or dials addr first when c is nil
@@ -59,17 +61,27 @@ func (t *dcTCP) run() {
 }
 
 // enqueue copies client data for the writer; false when the queue is
-// full and force is not set. ch.mu held.
+// full and force is not set. It leaves waking the writer to kick, which
+// the websocket reader calls once it has handled what it read. ch.mu
+// held.
 func (t *dcTCP) enqueue(p []byte, force bool) bool {
 	t.mu.Lock()
 	if !force && len(t.queue) >= dcTCPQueue {
 		t.mu.Unlock()
+		wake(t.notify)
 		return false
 	}
 	t.queue = append(t.queue, p...)
 	t.mu.Unlock()
-	wake(t.notify)
+	t.quiet.Store(true)
 	return true
+}
+
+// kick wakes the writer if data was queued since the last kick.
+func (t *dcTCP) kick() {
+	if t.quiet.Swap(false) {
+		wake(t.notify)
+	}
 }
 
 // writeLoop writes everything queued in one write(2).
@@ -165,6 +177,10 @@ func (ch *dcChannel) pump(t *dcTCP) {
 		size = max(size, 64<<10)
 	}
 	buf := make([]byte, size)
+	perBatch := math.MaxInt
+	if pace != nil {
+		perBatch = 1
+	}
 	for {
 		if !ch.waitRoom() {
 			return
@@ -174,8 +190,8 @@ func (ch *dcChannel) pump(t *dcTCP) {
 			if off > 0 && !ch.waitRoom() {
 				return
 			}
-			k := min(n-off, ch.opts.ChunkSize)
-			if !ch.sendOutput(buf[off : off+k]) {
+			k, ok := ch.sendOutputs(buf[off:n], perBatch)
+			if !ok {
 				return
 			}
 			off += k
@@ -202,20 +218,37 @@ func (ch *dcChannel) pump(t *dcTCP) {
 	}
 }
 
-// sendOutput sends p as the next Output message; false when the channel
-// has ended.
-func (ch *dcChannel) sendOutput(p []byte) bool {
+// sendOutputs cuts p into Output messages of at most ChunkSize bytes and
+// sends up to max of them, as many as the window takes (at least one: the
+// caller waited for room), under one lock and with one wake-up of the
+// socket's writer. It returns the bytes sent; false when the channel has
+// ended.
+func (ch *dcChannel) sendOutputs(p []byte, max int) (int, bool) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	if ch.ended {
-		return false
+		return 0, false
 	}
-	// The frame is a copy; encryption makes another.
-	if ch.enc != nil {
-		p = dcSeal(ch.enc, p)
+	ch.batching = true
+	off := 0
+	for n := 0; off < len(p) && n < max; n++ {
+		if n > 0 && (ch.paused || ch.out.open >= ch.opts.MaxUnacked) {
+			break
+		}
+		k := min(len(p)-off, ch.opts.ChunkSize)
+		// The frame is a copy; encryption makes another.
+		q := p[off : off+k]
+		if ch.enc != nil {
+			q = dcSeal(ch.enc, q)
+		}
+		ch.sendStream(tunnel.PayloadOutput, q)
+		off += k
 	}
-	ch.sendStream(tunnel.PayloadOutput, p)
-	return true
+	ch.batching = false
+	if ch.conn != nil {
+		ch.conn.kick()
+	}
+	return off, true
 }
 
 // wake sends a notification on a 1-slot channel unless one is pending.
