@@ -348,19 +348,25 @@ func fileSum(t testing.TB, path string) [32]byte {
 // what the two runs printed on stderr.
 func (e *e2e) scpRoundTrip(n int64, extra ...string) string {
 	e.t.Helper()
+	return e.scpRoundTripTo(e.dest(), n, extra...)
+}
+
+// scpRoundTripTo copies n bytes to dest (scp's [user@]host form) and back.
+func (e *e2e) scpRoundTripTo(dest string, n int64, extra ...string) string {
+	e.t.Helper()
 	dir := e.t.TempDir()
 	src, remote, back := filepath.Join(dir, "src"), filepath.Join(dir, "remote"), filepath.Join(dir, "back")
 	want := payload(e.t, src, n, byte(n))
 	base := append([]string{"scp"}, e.sshOpts(true)...)
 	base = append(base, extra...)
-	up := e.run(nil, nil, append(base, src, e.dest()+":"+remote)...)
+	up := e.run(nil, nil, append(base, src, dest+":"+remote)...)
 	if up.code != 0 {
 		e.t.Fatalf("scp upload: exit %d\n%s\nsim:\n%s", up.code, up.stderr, e.simLog.String())
 	}
 	if got := fileSum(e.t, remote); got != want {
 		e.t.Fatalf("upload of %d bytes differs", n)
 	}
-	down := e.run(nil, nil, append(base, e.dest()+":"+remote, back)...)
+	down := e.run(nil, nil, append(base, dest+":"+remote, back)...)
 	if down.code != 0 {
 		e.t.Fatalf("scp download: exit %d\n%s", down.code, down.stderr)
 	}

@@ -177,19 +177,28 @@ type scpOperand struct {
 }
 
 // splitRemote recognises the remote form as scp does: a colon before any
-// slash, and not a local path that merely contains one.
+// slash, and not a local path that merely contains one. An IPv6 address is
+// written in brackets, [user@][2600:1f18::11]:path, as scp wants it.
 func splitRemote(s string) (user, host, path string, ok bool) {
 	if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "scp://") {
 		return "", "", "", false
 	}
-	hostPart, path, found := strings.Cut(s, ":")
-	if !found || hostPart == "" || strings.Contains(hostPart, "/") {
+	rest := s
+	if at := strings.IndexByte(s, '@'); at > 0 && !strings.ContainsAny(s[:at], ":/[") {
+		user, rest = s[:at], s[at+1:]
+	}
+	if strings.HasPrefix(rest, "[") {
+		end := strings.Index(rest, "]:")
+		if end < 2 || strings.Contains(rest[:end], "/") {
+			return "", "", "", false
+		}
+		return user, rest[1:end], rest[end+2:], true
+	}
+	host, path, found := strings.Cut(rest, ":")
+	if !found || host == "" || strings.Contains(host, "/") {
 		return "", "", "", false
 	}
-	if u, h, at := strings.Cut(hostPart, "@"); at {
-		return u, h, path, true
-	}
-	return "", hostPart, path, true
+	return user, host, path, true
 }
 
 type scpArgs struct {

@@ -60,6 +60,26 @@ func TestParseSCPArgs(t *testing.T) {
 		p.remotes[0] != (scpOperand{index: 1, user: "ec2-user", host: "web", path: "/tmp/x"}) {
 		t.Fatalf("parsed %+v", p)
 	}
+	for _, c := range []struct {
+		in   string
+		want scpOperand
+		ok   bool
+	}{
+		{"web:x", scpOperand{host: "web", path: "x"}, true},
+		{"u@web:", scpOperand{user: "u", host: "web"}, true},
+		{"u@[2600:1f18:aa::11]:/tmp/x", scpOperand{user: "u", host: "2600:1f18:aa::11", path: "/tmp/x"}, true},
+		{"[2600:1f18:aa::11]:x@y", scpOperand{host: "2600:1f18:aa::11", path: "x@y"}, true},
+		{"web:/p@q", scpOperand{host: "web", path: "/p@q"}, true},
+		{"dir/a@b:c", scpOperand{}, false},
+		{"[2600::1]", scpOperand{}, false},
+		{"[]:x", scpOperand{}, false},
+		{"./x:y", scpOperand{}, false},
+	} {
+		u, h, path, ok := splitRemote(c.in)
+		if ok != c.ok || (ok && (scpOperand{user: u, host: h, path: path}) != c.want) {
+			t.Errorf("splitRemote(%q) = %q %q %q %v, want %+v %v", c.in, u, h, path, ok, c.want, c.ok)
+		}
+	}
 	for _, bad := range [][]string{{"a:x", "b:y"}, {"/a", "/b"}, {"web:x"}, {"-P"}} {
 		_, err := parseSCPArgs(bad)
 		var ee *exitError

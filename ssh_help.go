@@ -13,7 +13,8 @@ const sshHelp = `ssmdoctor ssh - ssh to an instance through Session Manager (no 
 Usage:
   ssmdoctor ssh [ssmdoctor options] [ssh options] [user@]TARGET [command]
 
-TARGET is an instance id (i-..., mi-...), a Name tag or an IP address. ssmdoctor
+TARGET is an instance id (i-..., mi-...), a Name tag, a private or public IPv4
+or IPv6 address, or a private or public DNS name, as for 'ssmdoctor check'. ssmdoctor
 resolves it, runs a quick preflight (cached briefly) and then runs the system ssh
 with ProxyCommand set to 'ssmdoctor proxy' and HostKeyAlias set to the instance
 id. ssh's exit status is returned as is. Without user@, the user follows the
@@ -37,8 +38,8 @@ const scpHelp = `ssmdoctor scp - copy files to or from an instance through Sessi
 Usage:
   ssmdoctor scp [ssmdoctor options] [scp options] SOURCE... DEST
 
-One side is remote, written [user@]TARGET:path, where TARGET is an instance id,
-a Name tag or an IP address (one instance per command). ssmdoctor resolves it,
+One side is remote, written [user@]TARGET:path ([user@][IPv6]:path for an IPv6
+address), where TARGET is as for 'ssmdoctor ssh' (one instance per command). ssmdoctor resolves it,
 runs the same preflight and key handling as 'ssmdoctor ssh', then runs the
 system scp through 'ssmdoctor proxy' and returns its exit status.
 

@@ -29,6 +29,8 @@ func TestE2ESSHByAddress(t *testing.T) {
 			t.Errorf("ssh %s made %d DescribeInstances calls, want 1", dest, n)
 		}
 	}
+	// scp writes an IPv6 host in brackets.
+	e.scpRoundTripTo(e.sshd.User+"@[2600:1f18:aa::11]", 256<<10)
 }
 
 // TestE2ETargetErrors: a TARGET that names no instance here, or several,
