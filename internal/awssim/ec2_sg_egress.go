@@ -1,0 +1,115 @@
+package awssim
+
+import (
+	"fmt"
+)
+
+// The network repairs fix --vpc-endpoints makes besides ingress: letting
+// the instance's HTTPS out, and turning the VPC's DNS attributes on.
+var _ = func() bool {
+	registrations = append(registrations, func(s *Sim) {
+		s.handle("ec2", "AuthorizeSecurityGroupEgress", s.ec2AuthorizeEgress)
+		s.handle("ec2", "ModifyVpcAttribute", s.ec2ModifyVpcAttribute)
+	})
+	return true
+}()
+
+// ec2AuthorizeEgress reads its rules and checks duplicates as
+// AuthorizeSecurityGroupIngress does; only the rule list differs.
+func (s *Sim) ec2AuthorizeEgress(c *Call) (any, error) {
+	id := c.Form.Get("GroupId")
+	if id == "" {
+		return nil, Errf("MissingParameter", "The request must contain the parameter groupId")
+	}
+	rules, err := ec2IngressRules(c)
+	if err != nil {
+		return nil, err
+	}
+	if len(rules) == 0 {
+		return nil, Errf("MissingParameter", "The request must contain the parameter ipPermissions")
+	}
+	if err := s.authorize(c, "ec2:AuthorizeSecurityGroupEgress", s.ec2Arn(c.Region, "security-group", id), nil); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.state
+	g, ok := st.SecurityGroups[id]
+	if !ok || g.Region != c.Region {
+		return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	}
+	for _, r := range rules {
+		for _, ref := range r.Groups {
+			if _, ok := st.SecurityGroups[ref]; !ok {
+				return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", ref)
+			}
+		}
+		if existing := ec2FindDuplicate(g.Egress, r); existing != "" {
+			return nil, Errf("InvalidPermission.Duplicate", "the specified rule %s already exists", existing)
+		}
+	}
+	out := ec2AuthorizeOut{Return: true, Rules: ec2ListOf([]ec2SGRuleX{})}
+	for _, r := range rules {
+		g.Egress = append(g.Egress, r)
+		out.Rules.Item = append(out.Rules.Item, ec2RuleItems(st.AccountID, id, true, len(g.Egress), r)...)
+	}
+	return out, nil
+}
+
+// ec2RuleItems is the securityGroupRuleSet entries of one stored rule: EC2
+// gives each peer (CIDR or group) a rule id of its own.
+func ec2RuleItems(acct, groupID string, egress bool, n int, r SGRule) []ec2SGRuleX {
+	var out []ec2SGRuleX
+	peers := append(append([]string{}, r.Cidrs...), r.Groups...)
+	for k, peer := range peers {
+		x := ec2SGRuleX{GroupID: groupID, GroupOwnerID: acct, IsEgress: egress, IPProtocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort}
+		if k < len(r.Cidrs) {
+			x.CidrIPv4 = peer
+		} else {
+			x.ReferencedGroupID = peer
+		}
+		x.SecurityGroupRuleID = "sgr-" + ec2Hex(fmt.Sprintf("%s/%t/%d/%s", groupID, egress, n, peer), 17)
+		out = append(out, x)
+	}
+	return out
+}
+
+type ec2ReturnOut struct {
+	Return bool `xml:"return"`
+}
+
+// ec2ModifyVpcAttribute changes enableDnsSupport or enableDnsHostnames,
+// one per request as EC2 insists; hostnames need DNS support on.
+func (s *Sim) ec2ModifyVpcAttribute(c *Call) (any, error) {
+	id := c.Form.Get("VpcId")
+	if id == "" {
+		return nil, Errf("MissingParameter", "The request must contain the parameter vpcId")
+	}
+	support, hostnames := c.Form.Get("EnableDnsSupport.Value"), c.Form.Get("EnableDnsHostnames.Value")
+	switch {
+	case support != "" && hostnames != "":
+		return nil, Errf("InvalidParameterCombination", "Fields for multiple attribute types specified: enableDnsSupport, enableDnsHostnames")
+	case support == "" && hostnames == "":
+		return nil, Errf("MissingParameter", "The request must contain one of the parameters enableDnsSupport, enableDnsHostnames")
+	}
+	if err := s.authorize(c, "ec2:ModifyVpcAttribute", s.ec2Arn(c.Region, "vpc", id), nil); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.state.VPCs[id]
+	if !ok || v.Region != c.Region {
+		return nil, Errf("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+	}
+	if support != "" {
+		v.EnableDNSSupport = ec2Bool(c, "EnableDnsSupport.Value", v.EnableDNSSupport)
+		return ec2ReturnOut{Return: true}, nil
+	}
+	on := ec2Bool(c, "EnableDnsHostnames.Value", v.EnableDNSHostnames)
+	if on && !v.EnableDNSSupport {
+		// The documented constraint; the wording of AWS's message is ours.
+		return nil, Errf("InvalidParameterValue", "DNS hostnames can only be enabled on %s while enableDnsSupport is on", id)
+	}
+	v.EnableDNSHostnames = on
+	return ec2ReturnOut{Return: true}, nil
+}
