@@ -32,7 +32,54 @@ func ParseScenario(data []byte) (*State, error) {
 	if err := dec.Decode(&st); err != nil {
 		return nil, fmt.Errorf("parse scenario: %w", err)
 	}
+	if err := applyOmittedDefaults(data, &st); err != nil {
+		return nil, err
+	}
 	return &st, nil
+}
+
+// applyOmittedDefaults gives fields a scenario file leaves out the values
+// AWS gives a resource created without them: a security group's allow-all
+// egress rule, and a VPC's DNS support on (hostnames only in the default
+// VPC). Only absence counts: an explicit empty list or false stays, and
+// states built in Go keep exactly what they say, so this happens on
+// loading, not in Normalize.
+func applyOmittedDefaults(data []byte, st *State) error {
+	var raw struct {
+		Vpcs           map[string]map[string]json.RawMessage
+		SecurityGroups map[string]map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("parse scenario: %w", err)
+	}
+	for id, fields := range raw.SecurityGroups {
+		if g := st.SecurityGroups[id]; g != nil && !hasField(fields, "IpPermissionsEgress") {
+			g.Egress = []SGRule{{Protocol: "-1", Cidrs: []string{"0.0.0.0/0"}}}
+		}
+	}
+	for id, fields := range raw.Vpcs {
+		v := st.VPCs[id]
+		if v == nil {
+			continue
+		}
+		if !hasField(fields, "EnableDnsSupport") {
+			v.EnableDNSSupport = true
+		}
+		if !hasField(fields, "EnableDnsHostnames") {
+			v.EnableDNSHostnames = v.IsDefault
+		}
+	}
+	return nil
+}
+
+// hasField matches as encoding/json does: without regard to case.
+func hasField(fields map[string]json.RawMessage, name string) bool {
+	for k := range fields {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
