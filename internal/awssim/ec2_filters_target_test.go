@@ -82,14 +82,14 @@ func TestFilterTargetAddresses(t *testing.T) {
 	dns := map[string]string{}
 	for _, r := range out.Reservations {
 		for _, i := range r.Instances {
-			dns[aws.ToString(i.InstanceId)] = aws.ToString(i.PublicDnsName) + "|" + aws.ToString(i.PublicIpAddress)
+			dns[aws.ToString(i.InstanceId)] = aws.ToString(i.PublicDnsName) + "|" + aws.ToString(i.PublicIpAddress) + "|" + aws.ToString(i.Ipv6Address)
 		}
 	}
-	if want := "ec2-3-91-7-20.compute-1.amazonaws.com|3.91.7.20"; dns[filterEast] != want {
-		t.Errorf("running instance: PublicDnsName|PublicIpAddress = %q, want %q", dns[filterEast], want)
+	if want := "ec2-3-91-7-20.compute-1.amazonaws.com|3.91.7.20|2600:1f18:4a3:6901::10"; dns[filterEast] != want {
+		t.Errorf("running instance: PublicDnsName|PublicIpAddress|Ipv6Address = %q, want %q", dns[filterEast], want)
 	}
-	if dns[filterStopped] != "|" {
-		t.Errorf("stopped instance: PublicDnsName|PublicIpAddress = %q, want none", dns[filterStopped])
+	if dns[filterStopped] != "||" {
+		t.Errorf("stopped instance: PublicDnsName|PublicIpAddress|Ipv6Address = %q, want none", dns[filterStopped])
 	}
 }
 

@@ -80,6 +80,7 @@ type ec2InstanceX struct {
 	VpcID              string               `xml:"vpcId"`
 	PrivateIPAddress   string               `xml:"privateIpAddress"`
 	IPAddress          string               `xml:"ipAddress,omitempty"`
+	IPv6Address        string               `xml:"ipv6Address,omitempty"`
 	SourceDestCheck    bool                 `xml:"sourceDestCheck"`
 	Groups             ec2List[ec2GroupRef] `xml:"groupSet"`
 	Architecture       string               `xml:"architecture"`
@@ -281,6 +282,8 @@ func (s *Sim) ec2InstanceXLocked(inst *Instance, assoc *ProfileAssoc) ec2Instanc
 		x.IPAddress = inst.PublicIP
 		x.DNSName = ec2PublicDNSName(inst)
 	}
+	// An IPv6 address stays with the network interface whatever the state.
+	x.IPv6Address = inst.IPv6
 	if inst.State == "stopped" {
 		x.Reason = "User initiated"
 	}
