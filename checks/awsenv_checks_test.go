@@ -335,3 +335,89 @@ func TestAWSChecksRouteOutButNoEgress443(t *testing.T) {
 		t.Fatalf("denied DescribeSecurityGroups: instance-network = %+v", r)
 	}
 }
+
+// With a NAT route, an endpoint with private DNS still takes the agent's
+// traffic: its group must admit 443, and the VPC's DNS attributes decide
+// whether it is used at all (read only because such an endpoint exists).
+func TestAWSChecksNetworkPrivateDNSWinsOverRoute(t *testing.T) {
+	endpointGroup := func(f *fakeAWS, ingress []ec2types.IpPermission) {
+		f.on("DescribeSecurityGroups", func(any) (any, error) {
+			return &ec2.DescribeSecurityGroupsOutput{SecurityGroups: []ec2types.SecurityGroup{
+				{GroupId: aws.String("sg-1"), VpcId: aws.String("vpc-1"),
+					IpPermissionsEgress: []ec2types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}},
+				{GroupId: aws.String("sg-ep"), VpcId: aws.String("vpc-1"), IpPermissions: ingress},
+			}}, nil
+		})
+		f.on("DescribeVpcEndpoints", func(any) (any, error) {
+			var eps []ec2types.VpcEndpoint
+			for _, svc := range []string{"ssm", "ssmmessages"} {
+				eps = append(eps, ec2types.VpcEndpoint{VpcEndpointId: aws.String("vpce-" + svc), VpcId: aws.String("vpc-1"),
+					ServiceName: aws.String("com.amazonaws.us-east-1." + svc), VpcEndpointType: ec2types.VpcEndpointTypeInterface,
+					State: "available", PrivateDnsEnabled: aws.Bool(true), Groups: []ec2types.SecurityGroupIdentifier{{GroupId: aws.String("sg-ep")}}})
+			}
+			return &ec2.DescribeVpcEndpointsOutput{VpcEndpoints: eps}, nil
+		})
+	}
+	dns := func(f *fakeAWS, hostnames bool) {
+		f.on("DescribeVpcAttribute", func(in any) (any, error) {
+			if in.(*ec2.DescribeVpcAttributeInput).Attribute == ec2types.VpcAttributeNameEnableDnsSupport {
+				return &ec2.DescribeVpcAttributeOutput{EnableDnsSupport: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}, nil
+			}
+			return &ec2.DescribeVpcAttributeOutput{EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(hostnames)}}, nil
+		})
+	}
+
+	f := healthyFake(testID)
+	endpointGroup(f, nil)
+	dns(f, true)
+	r := runAWS(t, f, ec2Target(testID), Options{})["instance-network"]
+	if r.Status != StatusFail || !strings.Contains(r.Message, "endpoint vpce-ssm (ssm): no security group admits TCP 443 from the instance") ||
+		!strings.Contains(r.Fix, "--vpc-endpoints "+testID) {
+		t.Fatalf("blocking endpoint group behind a NAT route: %+v", r)
+	}
+
+	f = healthyFake(testID)
+	endpointGroup(f, []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+		UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String("sg-1")}}}})
+	dns(f, true)
+	r = runAWS(t, f, ec2Target(testID), Options{})["instance-network"]
+	if r.Status != StatusPass || !strings.Contains(r.Message, "interface endpoints for ssm, ssmmessages") {
+		t.Fatalf("open endpoints behind a NAT route: %+v", r)
+	}
+
+	// Hostnames off: private DNS does not resolve, the NAT route carries
+	// everything, and the blocking group does not matter.
+	f = healthyFake(testID)
+	endpointGroup(f, nil)
+	dns(f, false)
+	r = runAWS(t, f, ec2Target(testID), Options{})["instance-network"]
+	if r.Status != StatusPass || !strings.Contains(r.Message, "routes 0.0.0.0/0 to nat-1") {
+		t.Fatalf("VPC DNS hostnames off behind a NAT route: %+v", r)
+	}
+}
+
+// On the internet path a 443 rule only to private blocks does not get out;
+// a VPC without endpoints costs no DescribeVpcAttribute call.
+func TestAWSChecksNetworkEgressDestination(t *testing.T) {
+	for _, c := range []struct {
+		cidr string
+		pass bool
+	}{{"10.0.0.0/16", false}, {"192.168.0.0/24", false}, {"0.0.0.0/0", true}, {"52.94.0.0/16", true}} {
+		f := healthyFake(testID)
+		f.on("DescribeVpcEndpoints", func(any) (any, error) { return &ec2.DescribeVpcEndpointsOutput{}, nil })
+		f.on("DescribeSecurityGroups", func(any) (any, error) {
+			return &ec2.DescribeSecurityGroupsOutput{SecurityGroups: []ec2types.SecurityGroup{{
+				GroupId: aws.String("sg-1"), VpcId: aws.String("vpc-1"),
+				IpPermissionsEgress: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+					IpRanges: []ec2types.IpRange{{CidrIp: aws.String(c.cidr)}}}},
+			}}}, nil
+		})
+		r := runAWS(t, f, ec2Target(testID), Options{})["instance-network"]
+		if (r.Status == StatusPass) != c.pass || (!c.pass && (r.Status != StatusFail || !strings.Contains(r.Message, "no outbound TCP 443 to the internet"))) {
+			t.Errorf("egress 443 to %s: %s %s", c.cidr, r.Status, r.Message)
+		}
+		if n := f.count("DescribeVpcAttribute"); n != 0 {
+			t.Errorf("egress 443 to %s: %d DescribeVpcAttribute calls in a VPC without endpoints", c.cidr, n)
+		}
+	}
+}

@@ -15,6 +15,23 @@ func instanceNetworkCheck() Check {
 		[]string{"instance-exists"}, instanceTimeout, runInstanceNetwork)
 }
 
+// netView is what the check knows of the instance's network: all of it
+// read per VPC (route tables, endpoints, security groups, DNS
+// attributes), so a fleet costs no call per instance.
+type netView struct {
+	inst     *ec2types.Instance
+	groups   map[string]ec2types.SecurityGroup
+	eps      []ec2types.VpcEndpoint
+	vpcCIDRs []netip.Prefix // from the local routes
+	internet bool
+	via      string
+}
+
+// runInstanceNetwork judges each service the agent needs on the path name
+// resolution gives it, as AWS does: an available interface endpoint with
+// private DNS, in a VPC with DNS support and hostnames on, takes the
+// service's traffic even when an internet route exists; otherwise it goes
+// out through the route to the public endpoint.
 func runInstanceNetwork(ctx context.Context, env *Env) Result {
 	if env.Target != nil && env.Target.Hybrid {
 		return Skip("hybrid nodes reach Systems Manager through their own network")
@@ -31,23 +48,144 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return undetermined(err)
 	}
-	egress, via := defaultRoute(rt, inst)
-	if !egress {
-		return endpointPath(ctx, env, inst, subnet, via)
+	nv := &netView{inst: inst, vpcCIDRs: localBlocks(rt)}
+	nv.internet, nv.via = defaultRoute(rt, inst)
+	if nv.groups, err = env.AWS.SecurityGroups(ctx, vpc); err != nil {
+		return undetermined(err)
 	}
-	// A route out is not enough: the agent's HTTPS leaves through the
-	// instance's security groups.
-	groups, err := env.AWS.SecurityGroups(ctx, vpc)
+	eps, epErr := env.AWS.VpcEndpoints(ctx, vpc)
+	if epErr != nil && !nv.internet {
+		return undetermined(epErr)
+	}
+	nv.eps = eps
+	needed := agentServices(ctx, env)
+	dns, dnsOff, err := privateDNSUsable(ctx, env, vpc, nv.eps, needed)
 	if err != nil {
 		return undetermined(err)
 	}
-	if !egress443(inst, groups) {
-		ids := instanceGroupIDs(inst)
-		return Fail("the instance's security groups allow no outbound TCP 443: the agent cannot reach Systems Manager through %s", via).
-			WithDetails("groups: "+strings.Join(ids, ", "), "the agent connects out to ssm, ssmmessages and ec2messages on 443; nothing connects in").
-			WithFix(fmt.Sprintf("aws ec2 authorize-security-group-egress --group-id %s --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges='[{CidrIp=0.0.0.0/0}]' --region %s", ids[0], regionOf(env)), "")
+
+	var problems, viaEndpoint, viaRoute []string
+	internetEgressOnly := true // every problem is 443 not leaving for the internet
+	for _, svc := range needed {
+		name := fmt.Sprintf("com.amazonaws.%s.%s", regionOf(env), svc)
+		ep := findEndpoint(nv.eps, name)
+		switch {
+		case dns && usableEndpoint(ep):
+			id := aws.ToString(ep.VpcEndpointId)
+			if !nv.egressToEndpoint(ep) {
+				problems = append(problems, fmt.Sprintf("%s: the instance's security groups allow no outbound TCP 443 to endpoint %s", svc, id))
+			} else if !admits443(ep, nv.groups, inst) {
+				problems = append(problems, fmt.Sprintf("endpoint %s (%s): no security group admits TCP 443 from the instance", id, svc))
+			} else {
+				viaEndpoint = append(viaEndpoint, svc)
+				continue
+			}
+			internetEgressOnly = false
+		case nv.internet:
+			if !nv.egressToInternet() {
+				problems = append(problems, fmt.Sprintf("%s: the instance's security groups allow no outbound TCP 443 to the internet", svc))
+				continue
+			}
+			viaRoute = append(viaRoute, svc)
+		default:
+			internetEgressOnly = false
+			problems = append(problems, whyNoEndpoint(svc, name, ep, dnsOff))
+		}
 	}
-	return Pass("subnet %s routes 0.0.0.0/0 to %s", subnet, via)
+	return networkVerdict(env, nv, subnet, needed, problems, viaEndpoint, viaRoute, internetEgressOnly, epErr)
+}
+
+func networkVerdict(env *Env, nv *netView, subnet string, needed, problems, viaEndpoint, viaRoute []string, internetEgressOnly bool, epErr error) Result {
+	fix := fixCommand(env, "--vpc-endpoints "+env.Target.InstanceID)
+	routeNote := "internet path: " + nv.via
+	if len(problems) == 0 {
+		var r Result
+		switch {
+		case len(viaEndpoint) == 0:
+			r = Pass("subnet %s routes 0.0.0.0/0 to %s", subnet, nv.via)
+		case len(viaRoute) == 0:
+			r = Pass("interface endpoints for %s with private DNS and 443 open", strings.Join(viaEndpoint, ", ")).WithDetails(routeNote)
+		default:
+			r = Pass("%s through interface endpoints with private DNS, %s through %s", strings.Join(viaEndpoint, ", "), strings.Join(viaRoute, ", "), nv.via)
+		}
+		if epErr != nil {
+			r = r.WithDetails(fmt.Sprintf("judged on the route alone: %v (interface endpoints with private DNS would take the agent's traffic instead)", epErr))
+		}
+		return r
+	}
+	if internetEgressOnly {
+		ids := instanceGroupIDs(nv.inst)
+		r := Fail("the instance's security groups allow no outbound TCP 443 to the internet: the agent cannot reach Systems Manager through %s", nv.via).
+			WithDetails("groups: "+strings.Join(ids, ", "), "the agent connects out to ssm, ssmmessages and ec2messages on 443; nothing connects in")
+		if len(ids) > 0 {
+			r = r.WithFix(fmt.Sprintf("aws ec2 authorize-security-group-egress --group-id %s --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges='[{CidrIp=0.0.0.0/0}]' --region %s", ids[0], regionOf(env)), "")
+		}
+		return r
+	}
+	if !nv.internet && !anyEndpoint(nv.eps, regionOf(env)) {
+		return Fail("subnet %s has no way out to Systems Manager: %s, and no VPC endpoints", subnet, nv.via).
+			WithDetails("add a NAT gateway route, or interface endpoints for "+strings.Join(needed, ", ")+" with private DNS").
+			WithFix(fix, "vpc-endpoints")
+	}
+	return Fail("network path incomplete: %s", problems[0]).WithDetails(problems[1:]...).
+		WithDetails(routeNote).WithFix(fix, "vpc-endpoints")
+}
+
+// agentServices are the endpoints the agent needs; an unregistered agent's
+// version is unknown, so it may still need ec2messages.
+func agentServices(ctx context.Context, env *Env) []string {
+	needed := []string{"ssm", "ssmmessages"}
+	info, _ := env.AWS.InstanceInformation(ctx, env.Target.InstanceID)
+	if info == nil || !versionAtLeast(aws.ToString(info.AgentVersion), agentNoEC2Msgs) {
+		needed = append(needed, "ec2messages")
+	}
+	return needed
+}
+
+// privateDNSUsable reads the VPC's DNS attributes, only when some needed
+// service has an endpoint whose private DNS they decide: a VPC without one
+// costs no call. dnsOff names the attributes that are off.
+func privateDNSUsable(ctx context.Context, env *Env, vpc string, eps []ec2types.VpcEndpoint, needed []string) (bool, []string, error) {
+	matters := false
+	for _, svc := range needed {
+		if ep := findEndpoint(eps, fmt.Sprintf("com.amazonaws.%s.%s", regionOf(env), svc)); ep != nil && aws.ToBool(ep.PrivateDnsEnabled) {
+			matters = true
+		}
+	}
+	if !matters {
+		return false, nil, nil
+	}
+	var off []string
+	for _, attr := range []ec2types.VpcAttributeName{ec2types.VpcAttributeNameEnableDnsSupport, ec2types.VpcAttributeNameEnableDnsHostnames} {
+		on, err := env.AWS.VpcAttribute(ctx, vpc, attr)
+		if err != nil {
+			return false, nil, err
+		}
+		if !on {
+			off = append(off, fmt.Sprintf("VPC %s has %s off: endpoint private DNS does not resolve", vpc, attr))
+		}
+	}
+	return len(off) == 0, off, nil
+}
+
+// whyNoEndpoint says why a service without an internet route has no usable
+// endpoint either.
+func whyNoEndpoint(svc, name string, ep *ec2types.VpcEndpoint, dnsOff []string) string {
+	switch {
+	case ep == nil:
+		return "no interface endpoint " + name
+	case !aws.ToBool(ep.PrivateDnsEnabled):
+		return fmt.Sprintf("endpoint %s (%s) has private DNS off: the agent resolves the public name", aws.ToString(ep.VpcEndpointId), svc)
+	case !usableEndpoint(ep):
+		return fmt.Sprintf("endpoint %s (%s) is %s, not available", aws.ToString(ep.VpcEndpointId), svc, ep.State)
+	case len(dnsOff) > 0:
+		return dnsOff[0]
+	}
+	return "no route to " + name
+}
+
+func usableEndpoint(ep *ec2types.VpcEndpoint) bool {
+	return ep != nil && aws.ToBool(ep.PrivateDnsEnabled) && (ep.State == "" || strings.EqualFold(string(ep.State), "available"))
 }
 
 func instanceGroupIDs(inst *ec2types.Instance) []string {
@@ -83,61 +221,21 @@ func defaultRoute(rt *ec2types.RouteTable, inst *ec2types.Instance) (bool, strin
 	return false, "no 0.0.0.0/0 route to an internet or NAT gateway"
 }
 
-// endpointPath checks the private-subnet path: interface endpoints with
-// private DNS, VPC DNS on, and security groups that admit 443.
-func endpointPath(ctx context.Context, env *Env, inst *ec2types.Instance, subnet, routeNote string) Result {
-	vpc := aws.ToString(inst.VpcId)
-	region := regionOf(env)
-	fix := fixCommand(env, "--vpc-endpoints "+env.Target.InstanceID)
-	eps, err := env.AWS.VpcEndpoints(ctx, vpc)
-	if err != nil {
-		return undetermined(err)
+// localBlocks are the VPC's IPv4 blocks, as its local routes state them.
+func localBlocks(rt *ec2types.RouteTable) []netip.Prefix {
+	var out []netip.Prefix
+	if rt == nil {
+		return nil
 	}
-	needed := []string{"ssm", "ssmmessages"}
-	info, _ := env.AWS.InstanceInformation(ctx, env.Target.InstanceID)
-	if info == nil || !versionAtLeast(aws.ToString(info.AgentVersion), agentNoEC2Msgs) {
-		needed = append(needed, "ec2messages")
-	}
-	groups, err := env.AWS.SecurityGroups(ctx, vpc)
-	if err != nil {
-		return undetermined(err)
-	}
-	var problems []string
-	for _, svc := range needed {
-		name := fmt.Sprintf("com.amazonaws.%s.%s", region, svc)
-		ep := findEndpoint(eps, name)
-		switch {
-		case ep == nil:
-			problems = append(problems, "no interface endpoint "+name)
-		case !aws.ToBool(ep.PrivateDnsEnabled):
-			problems = append(problems, fmt.Sprintf("endpoint %s (%s) has private DNS off: the agent resolves the public name", aws.ToString(ep.VpcEndpointId), svc))
-		case !admits443(ep, groups, inst):
-			problems = append(problems, fmt.Sprintf("endpoint %s (%s): no security group admits TCP 443 from the instance", aws.ToString(ep.VpcEndpointId), svc))
+	for _, r := range rt.Routes {
+		if aws.ToString(r.GatewayId) != "local" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(aws.ToString(r.DestinationCidrBlock)); err == nil && p.Addr().Is4() {
+			out = append(out, p.Masked())
 		}
 	}
-	if len(problems) == len(needed) && !anyEndpoint(eps, region) {
-		return Fail("subnet %s has no way out to Systems Manager: %s, and no VPC endpoints", subnet, routeNote).
-			WithDetails("add a NAT gateway route, or interface endpoints for "+strings.Join(needed, ", ")+" with private DNS").
-			WithFix(fix, "vpc-endpoints")
-	}
-	for _, attr := range []ec2types.VpcAttributeName{ec2types.VpcAttributeNameEnableDnsSupport, ec2types.VpcAttributeNameEnableDnsHostnames} {
-		on, err := env.AWS.VpcAttribute(ctx, vpc, attr)
-		if err != nil {
-			return undetermined(err)
-		}
-		if !on {
-			problems = append(problems, fmt.Sprintf("VPC %s has %s off: endpoint private DNS does not resolve", vpc, attr))
-		}
-	}
-	if !egress443(inst, groups) {
-		problems = append(problems, "the instance's security groups allow no outbound TCP 443")
-	}
-	if len(problems) > 0 {
-		return Fail("private path incomplete: %s", problems[0]).WithDetails(problems[1:]...).
-			WithDetails("internet path: "+routeNote).WithFix(fix, "vpc-endpoints")
-	}
-	return Pass("interface endpoints for %s with private DNS and 443 open", strings.Join(needed, ", ")).
-		WithDetails("internet path: " + routeNote)
+	return out
 }
 
 func findEndpoint(eps []ec2types.VpcEndpoint, service string) *ec2types.VpcEndpoint {
@@ -191,19 +289,103 @@ func admits443(ep *ec2types.VpcEndpoint, groups map[string]ec2types.SecurityGrou
 	return false
 }
 
-func egress443(inst *ec2types.Instance, groups map[string]ec2types.SecurityGroup) bool {
-	for _, ig := range inst.SecurityGroups {
-		g, ok := groups[aws.ToString(ig.GroupId)]
+// egress443 reports whether some outbound rule of the instance's groups
+// lets TCP 443 out to a destination reaches accepts. A group the VPC's
+// listing lacks is not judged: no problem is claimed that cannot be seen.
+func (nv *netView) egress443(reaches func(ec2types.IpPermission) bool) bool {
+	if len(nv.inst.SecurityGroups) == 0 {
+		return true
+	}
+	for _, ig := range nv.inst.SecurityGroups {
+		g, ok := nv.groups[aws.ToString(ig.GroupId)]
 		if !ok {
-			return true // not visible: do not claim a problem we cannot see
+			return true
 		}
 		for _, p := range g.IpPermissionsEgress {
-			if covers443(p) {
+			if covers443(p) && reaches(p) {
 				return true
 			}
 		}
 	}
-	return len(inst.SecurityGroups) == 0
+	return false
+}
+
+// egressToInternet: a rule's IPv4 CIDR holds public addresses; a rule
+// only to private blocks or to groups never leaves the VPC.
+func (nv *netView) egressToInternet() bool {
+	return nv.egress443(func(p ec2types.IpPermission) bool {
+		for _, rng := range p.IpRanges {
+			if pfx, err := netip.ParsePrefix(aws.ToString(rng.CidrIp)); err == nil && holdsPublic(pfx) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// egressToEndpoint: a rule names one of the endpoint's groups, or a CIDR
+// reaching its network interfaces. Their subnets' blocks are not read (a
+// call per VPC more), so a CIDR counts when it covers a block of the VPC,
+// or holds the instance's own address while the endpoint has an interface
+// in the instance's subnet (or the VPC's blocks are unknown); a CIDR
+// elsewhere inside the VPC is not taken on trust.
+func (nv *netView) egressToEndpoint(ep *ec2types.VpcEndpoint) bool {
+	theirs := map[string]bool{}
+	for _, g := range ep.Groups {
+		theirs[aws.ToString(g.GroupId)] = true
+	}
+	sameSubnet := false
+	for _, s := range ep.SubnetIds {
+		sameSubnet = sameSubnet || s == aws.ToString(nv.inst.SubnetId)
+	}
+	ip, _ := netip.ParseAddr(aws.ToString(nv.inst.PrivateIpAddress))
+	return nv.egress443(func(p ec2types.IpPermission) bool {
+		for _, pair := range p.UserIdGroupPairs {
+			if theirs[aws.ToString(pair.GroupId)] {
+				return true
+			}
+		}
+		for _, rng := range p.IpRanges {
+			pfx, err := netip.ParsePrefix(aws.ToString(rng.CidrIp))
+			if err != nil {
+				continue
+			}
+			pfx = pfx.Masked()
+			if pfx.Bits() == 0 {
+				return true
+			}
+			for _, b := range nv.vpcCIDRs {
+				if pfx.Bits() <= b.Bits() && pfx.Contains(b.Addr()) {
+					return true
+				}
+			}
+			if (sameSubnet || len(nv.vpcCIDRs) == 0) && ip.IsValid() && pfx.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// nonPublic are the IPv4 blocks that hold no public AWS endpoint address.
+var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("127.0.0.0/8"),
+}
+
+// holdsPublic: the IPv4 block is not wholly inside a non-public block.
+func holdsPublic(p netip.Prefix) bool {
+	if !p.Addr().Is4() {
+		return false
+	}
+	p = p.Masked()
+	for _, b := range nonPublic {
+		if b.Bits() <= p.Bits() && b.Contains(p.Addr()) {
+			return false
+		}
+	}
+	return true
 }
 
 func covers443(p ec2types.IpPermission) bool {

@@ -22,6 +22,12 @@ func ncRule443(cidr string) awssim.SGRule {
 	return awssim.SGRule{Protocol: "tcp", FromPort: 443, ToPort: 443, Cidrs: []string{cidr}}
 }
 
+// ncNATRoute gives the private subnet a way out through a NAT gateway.
+func ncNATRoute(st *awssim.State) {
+	rt := st.RouteTables["rtb-0a11600d000000002"]
+	rt.Routes = append(rt.Routes, awssim.Route{DestinationCidrBlock: "0.0.0.0/0", NatGatewayID: "nat-0a11600d000000001"})
+}
+
 func ncNoEndpoints(st *awssim.State) {
 	for id, ep := range st.VpcEndpoints {
 		if ep.VpcID == ncVPC {
@@ -34,7 +40,8 @@ func ncNoEndpoints(st *awssim.State) {
 // instance-network check passes exactly when the simulated agent (whose
 // role is healthy) is Online, and both give the expected answer. States
 // where the two are known to differ are listed in awssim's
-// netCasesSimOnly.
+// netCasesSimOnly (none is left: the simulator's leniency about a public
+// address behind an internet gateway is a known gap no case exercises).
 func TestSimNetworkVerdictMatchesRegistration(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -48,8 +55,12 @@ func TestSimNetworkVerdictMatchesRegistration(t *testing.T) {
 			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{{Protocol: "tcp", FromPort: 80, ToPort: 80, Cidrs: []string{"0.0.0.0/0"}}}
 		}, false},
 		{"endpoints: instance egress TCP 443 anywhere", ncPrivInst, func(st *awssim.State) { st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("0.0.0.0/0")} }, true},
-		{"endpoint group admits 443 by CIDR", ncPrivInst, func(st *awssim.State) { st.SecurityGroups[ncEndpSG].Ingress = []awssim.SGRule{ncRule443("10.0.2.0/24")} }, true},
-		{"endpoint group admits 443 from another CIDR", ncPrivInst, func(st *awssim.State) { st.SecurityGroups[ncEndpSG].Ingress = []awssim.SGRule{ncRule443("10.0.1.0/24")} }, false},
+		{"endpoint group admits 443 by CIDR", ncPrivInst, func(st *awssim.State) {
+			st.SecurityGroups[ncEndpSG].Ingress = []awssim.SGRule{ncRule443("10.0.2.0/24")}
+		}, true},
+		{"endpoint group admits 443 from another CIDR", ncPrivInst, func(st *awssim.State) {
+			st.SecurityGroups[ncEndpSG].Ingress = []awssim.SGRule{ncRule443("10.0.1.0/24")}
+		}, false},
 		{"endpoint group admits all traffic from the instance group", ncPrivInst, func(st *awssim.State) {
 			st.SecurityGroups[ncEndpSG].Ingress = []awssim.SGRule{{Protocol: "-1", Groups: []string{ncInstSG}}}
 		}, true},
@@ -83,6 +94,45 @@ func TestSimNetworkVerdictMatchesRegistration(t *testing.T) {
 			ncNoEndpoints(st)
 			st.Instances[ncPubInst].Agent.Version = "3.3.39.0"
 		}, true},
+		// Egress must lead where the agent's traffic goes.
+		{"internet gateway: egress 443 only inside the VPC", ncPubInst, func(st *awssim.State) {
+			ncNoEndpoints(st)
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("10.0.0.0/16")}
+		}, false},
+		{"internet gateway: egress 443 to a public block", ncPubInst, func(st *awssim.State) {
+			ncNoEndpoints(st)
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("52.0.0.0/8")}
+		}, true},
+		{"endpoints: egress 443 only to the public subnet", ncPrivInst, func(st *awssim.State) {
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("10.0.1.0/24")}
+		}, false},
+		{"endpoints: egress 443 to the VPC block", ncPrivInst, func(st *awssim.State) {
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("10.0.0.0/16")}
+		}, true},
+		{"endpoints: egress 443 to the endpoint group", ncPrivInst, func(st *awssim.State) {
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{{Protocol: "tcp", FromPort: 443, ToPort: 443, Groups: []string{ncEndpSG}}}
+		}, true},
+		// Private DNS sends the agent to the endpoints even with a route out.
+		{"internet gateway: endpoint group admits nothing, private DNS still wins", ncPubInst, func(st *awssim.State) { st.SecurityGroups[ncEndpSG].Ingress = nil }, false},
+		{"NAT gateway: endpoint group admits nothing, private DNS still wins", ncPrivInst, func(st *awssim.State) {
+			ncNATRoute(st)
+			st.SecurityGroups[ncEndpSG].Ingress = nil
+		}, false},
+		{"NAT gateway: VPC DNS hostnames off, the agent goes out through NAT", ncPrivInst, func(st *awssim.State) {
+			ncNATRoute(st)
+			st.SecurityGroups[ncEndpSG].Ingress = nil
+			st.VPCs[ncVPC].EnableDNSHostnames = false
+		}, true},
+		{"internet gateway: endpoints reached with egress only inside the VPC", ncPubInst, func(st *awssim.State) {
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("10.0.0.0/16")}
+		}, true},
+		{"internet gateway: old agent, ec2messages out through the gateway, the rest to endpoints", ncPubInst, func(st *awssim.State) {
+			st.Instances[ncPubInst].Agent.Version = "3.3.39.0"
+		}, true},
+		{"internet gateway: old agent, ec2messages cannot leave the VPC", ncPubInst, func(st *awssim.State) {
+			st.Instances[ncPubInst].Agent.Version = "3.3.39.0"
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("10.0.0.0/16")}
+		}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := awssim.DemoScenario()
