@@ -225,18 +225,28 @@ func AppendFrame(b []byte, msgType string, seq int64, flags uint64, pt PayloadTy
 // of the real protocol do; PayloadLength is not compared with it.
 // The payload aliases b.
 func UnmarshalMessage(b []byte) (*Message, error) {
-	if len(b) < HeaderSize {
-		return nil, fmt.Errorf("decode frame: %w (%d bytes)", ErrShortFrame, len(b))
-	}
 	m := &Message{}
-	m.HeaderLength = binary.BigEndian.Uint32(b[offHeaderLength:])
-	if m.HeaderLength == 0 || uint64(m.HeaderLength)+4 > uint64(len(b)) {
-		return nil, fmt.Errorf("decode frame: %w (%d)", ErrBadHeaderLength, m.HeaderLength)
+	if err := DecodeMessage(b, m); err != nil {
+		return nil, err
 	}
+	return m, nil
+}
+
+// DecodeMessage is UnmarshalMessage into a Message the caller owns (a
+// reader reuses one for every frame); every field of m is overwritten.
+func DecodeMessage(b []byte, m *Message) error {
+	if len(b) < HeaderSize {
+		return fmt.Errorf("decode frame: %w (%d bytes)", ErrShortFrame, len(b))
+	}
+	hl := binary.BigEndian.Uint32(b[offHeaderLength:])
+	if hl == 0 || uint64(hl)+4 > uint64(len(b)) {
+		return fmt.Errorf("decode frame: %w (%d)", ErrBadHeaderLength, hl)
+	}
+	m.HeaderLength = hl
 	m.MessageType = decodeType(b[offMessageType : offMessageType+messageTypeLen])
 	m.SchemaVersion = binary.BigEndian.Uint32(b[offSchemaVersion:])
-	ms := binary.BigEndian.Uint64(b[offCreatedDate:])
-	if ms != 0 {
+	m.CreatedDate = time.Time{}
+	if ms := binary.BigEndian.Uint64(b[offCreatedDate:]); ms != 0 {
 		m.CreatedDate = time.UnixMilli(int64(ms))
 	}
 	m.SequenceNumber = int64(binary.BigEndian.Uint64(b[offSequence:]))
@@ -245,7 +255,7 @@ func UnmarshalMessage(b []byte) (*Message, error) {
 	copy(m.PayloadDigest[:], b[offDigest:offDigest+32])
 	m.PayloadType = PayloadType(binary.BigEndian.Uint32(b[offPayloadType:]))
 	m.Payload = b[m.HeaderLength+4:]
-	return m, nil
+	return nil
 }
 
 // Validate applies the receiver's checks in the real order: HeaderLength,

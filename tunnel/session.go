@@ -32,6 +32,7 @@ type Session struct {
 
 	out  *outbox
 	in   *inbox       // reader goroutine only
+	rmsg Message      // the frame being handled; reader goroutine only
 	outq *outputQueue // set by Run before the reader starts
 
 	cipher        atomic.Pointer[kmsCipher]
@@ -380,7 +381,9 @@ func (s *Session) wakeWriters() {
 // onFrame decodes, validates and handles one binary frame; true means the
 // session is over.
 func (s *Session) onFrame(ctx context.Context, data []byte, q *outputQueue) bool {
-	m, err := UnmarshalMessage(data)
+	// Whatever outlives the frame (a held message) is copied.
+	m := &s.rmsg
+	err := DecodeMessage(data, m)
 	if err == nil {
 		err = m.Validate()
 	}

@@ -27,6 +27,10 @@ type dcConn struct {
 	// would expire the client's RTO and make it resend everything.
 	control []dcItem
 	queue   []dcItem
+	// Acks, the most frequent frame, are encoded back to back into one
+	// buffer (no allocation per ack) and go out before everything else.
+	acks    []byte
+	ackEnds []int
 	notify  chan struct{}
 	done    chan struct{} // closed when the writer stops
 	// quiet is set when items were queued without waking the writer: the
@@ -44,6 +48,7 @@ type dcConn struct {
 	// client sends new sequence numbers without gaps on one socket.
 	seenInput bool
 	maxInSeq  int64
+	rmsg      tunnel.Message // the frame being handled (reader goroutine)
 }
 
 type dcItem struct {
@@ -84,6 +89,16 @@ func (c *dcConn) put(it dcItem, quiet bool) {
 	}
 }
 
+// putAck queues the acknowledge of m without waking the writer (the
+// reader does, once it has handled what it read).
+func (c *dcConn) putAck(m *tunnel.Message) {
+	c.mu.Lock()
+	c.acks = tunnel.AppendAck(c.acks, m)
+	c.ackEnds = append(c.ackEnds, len(c.acks))
+	c.quiet = true
+	c.mu.Unlock()
+}
+
 // kick wakes the writer if items were queued quietly since the last
 // kick.
 func (c *dcConn) kick() {
@@ -120,12 +135,16 @@ func (c *dcConn) putOut(o *dcOut, quiet bool) {
 func (c *dcConn) writeLoop() {
 	defer close(c.done)
 	var control, queue []dcItem
+	var acks []byte
+	var ackEnds []int
 	for {
 		c.mu.Lock()
+		acks, c.acks = c.acks, acks[:0]
+		ackEnds, c.ackEnds = c.ackEnds, ackEnds[:0]
 		control, c.control = c.control, control[:0]
 		queue, c.queue = c.queue, queue[:0]
 		c.mu.Unlock()
-		if len(control) == 0 && len(queue) == 0 {
+		if len(ackEnds) == 0 && len(control) == 0 && len(queue) == 0 {
 			select {
 			case <-c.notify:
 				continue
@@ -134,7 +153,7 @@ func (c *dcConn) writeLoop() {
 			}
 		}
 		c.hold()
-		ok := c.writeItems(control) && c.writeItems(queue)
+		ok := c.writeAcks(acks, ackEnds) && c.writeItems(control) && c.writeItems(queue)
 		if c.cork != nil && c.cork.Release() != nil {
 			ok = false
 		}
@@ -151,6 +170,17 @@ func (c *dcConn) hold() {
 	if c.cork != nil {
 		c.cork.Hold()
 	}
+}
+
+func (c *dcConn) writeAcks(acks []byte, ends []int) bool {
+	start := 0
+	for _, end := range ends {
+		if c.writeFrame(acks[start:end]) != nil {
+			return false
+		}
+		start = end
+	}
+	return true
 }
 
 // writeItems writes a batch's items in order; false when the socket is

@@ -10,8 +10,10 @@ import (
 
 // handleFrame processes one binary frame from the client.
 func (ch *dcChannel) handleFrame(conn *dcConn, data []byte) {
-	m, err := tunnel.UnmarshalMessage(data)
-	if err != nil {
+	// One Message per socket, reused for every frame: what outlives the
+	// frame (an early message) is copied.
+	m := &conn.rmsg
+	if err := tunnel.DecodeMessage(data, m); err != nil {
 		ch.s.dcWarn(ch.id, "undecodable frame dropped: %v", err)
 		return
 	}
@@ -108,8 +110,8 @@ func (ch *dcChannel) onInput(conn *dcConn, m *tunnel.Message) {
 // goroutine, sent when the reader has handled what it read (readerDry).
 // ch.mu held.
 func (ch *dcChannel) ack(conn *dcConn, m *tunnel.Message) {
-	frame := tunnel.AppendAck(make([]byte, 0, 320), m) // an ack frame is ~270 bytes
 	if d := ch.faults.DelayAcks; d > 0 {
+		frame := tunnel.AppendAck(nil, m)
 		time.AfterFunc(d, func() {
 			if conn.ctx.Err() == nil {
 				conn.push(dcItem{frame: frame})
@@ -117,7 +119,7 @@ func (ch *dcChannel) ack(conn *dcConn, m *tunnel.Message) {
 		})
 		return
 	}
-	conn.put(dcItem{frame: frame}, true)
+	conn.putAck(m)
 }
 
 // process acts on an in-order client message. force (a message already
