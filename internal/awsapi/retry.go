@@ -1,0 +1,84 @@
+package awsapi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// DefaultThrottleAttempts is how many attempts a call gets, first included,
+// while AWS answers it with a throttling error, when Options leave both
+// attempt counts at 0.
+//
+// Measured with the simulator's per-API rate limits (checks'
+// TestSimFleetUnderRateLimits and BenchmarkFleetCheckThrottled1000): the
+// adaptive retryer's own 3 attempts get one fleet check through, but with 4
+// fleet checks sharing the account's limits at once one of them lost a
+// role's simulation (175 results undetermined) after 3 throttled attempts,
+// and none did with 5. Five attempts keep the longest throttling back-off
+// (about 1+2+4+8 s with jitter, plus the adaptive rate's waits) under a
+// check's 30 s default timeout, so a check that stays throttled still says
+// so instead of timing out.
+const DefaultThrottleAttempts = 5
+
+// throttleRetryer gives throttling errors more attempts than other errors.
+// AWS throttles per account and API, so a call refused now is very likely
+// to succeed a few seconds later, while a 5xx or a broken connection that
+// failed 3 times is no more likely to pass on a 4th try.
+type throttleRetryer struct {
+	aws.RetryerV2
+	attempts, throttleAttempts int
+	throttle                   retry.IsErrorThrottle
+}
+
+func newThrottleRetryer(inner aws.RetryerV2, attempts, throttleAttempts int) aws.RetryerV2 {
+	if throttleAttempts <= attempts {
+		return inner
+	}
+	return &throttleRetryer{
+		RetryerV2: inner, attempts: attempts, throttleAttempts: throttleAttempts,
+		throttle: retry.IsErrorThrottles(retry.DefaultThrottles),
+	}
+}
+
+// MaxAttempts is the SDK's stop for every error; GetRetryToken stops the
+// others sooner.
+func (r *throttleRetryer) MaxAttempts() int { return r.throttleAttempts }
+
+func (r *throttleRetryer) GetAttemptToken(ctx context.Context) (func(error) error, error) {
+	if n, ok := ctx.Value(attemptCountKey{}).(*int); ok {
+		*n++
+	}
+	return r.RetryerV2.GetAttemptToken(ctx)
+}
+
+// GetRetryToken refuses another attempt to an error that is not throttling
+// once it has had its attempts; refusing here, before the retry quota is
+// drawn, costs the quota nothing. Without the counter (a client built
+// without Load's middleware) every retryable error gets throttleAttempts.
+func (r *throttleRetryer) GetRetryToken(ctx context.Context, opErr error) (func(error) error, error) {
+	if n, ok := ctx.Value(attemptCountKey{}).(*int); ok && *n >= r.attempts && !r.throttle.IsErrorThrottle(opErr).Bool() {
+		return nil, fmt.Errorf("exceeded maximum number of attempts, %d", *n)
+	}
+	return r.RetryerV2.GetRetryToken(ctx, opErr)
+}
+
+// attemptCountKey holds a call's attempt counter: the SDK keeps the attempt
+// number in the context under a key only it can read.
+type attemptCountKey struct{}
+
+// countAttempts gives every operation call a fresh counter just outside the
+// SDK's retry loop, which throttleRetryer advances and reads.
+func countAttempts(stack *middleware.Stack) error {
+	// Presigning and some credential calls run without the retry loop.
+	if _, ok := stack.Finalize.Get("Retry"); !ok {
+		return nil
+	}
+	return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("ssmdoctorAttemptCount",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			return next.HandleFinalize(context.WithValue(ctx, attemptCountKey{}, new(int)), in)
+		}), "Retry", middleware.Before)
+}
