@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
@@ -54,11 +56,29 @@ func runThrottledFleet(tb testing.TB, st *awssim.State, limited bool, latency ti
 			s.RateLimit(l.op, l.perSecond, l.burst)
 		}
 	}
-	c := simtest.Clients(tb, s, st, awssim.DemoAccessKey, awsapi.Options{MaxAttempts: commandMaxAttempts})
-	a := NewAWSEnv(c)
 	s.SetLatency(latency)
 	s.ResetCalls()
+	r := checkFleet(tb, s, st)
+	r.counts = s.AllCalls()
+	for _, v := range r.counts {
+		r.calls += v
+	}
+	r.throttled = s.Throttled("*")
+	r.throttledBy = map[string]int{}
+	for op := range r.counts {
+		if n := s.Throttled(op); n > 0 {
+			r.throttledBy[op] = n
+		}
+	}
+	return r
+}
 
+// checkFleet is one `check --all` run by a client of its own (its own
+// adaptive rate), leaving the simulator's counters to the caller.
+func checkFleet(tb testing.TB, s *awssim.Sim, st *awssim.State) throttledFleet {
+	tb.Helper()
+	c := simtest.Clients(tb, s, st, awssim.DemoAccessKey, commandRetry)
+	a := NewAWSEnv(c)
 	ctx := context.Background()
 	start := time.Now()
 	targets, err := ResolveTargets(ctx, &Env{AWS: a}, nil, nil, true)
@@ -90,24 +110,14 @@ func runThrottledFleet(tb testing.TB, st *awssim.State, limited bool, latency ti
 	}
 	wg.Wait()
 	r.wall = time.Since(start)
-	r.counts = s.AllCalls()
-	for _, v := range r.counts {
-		r.calls += v
-	}
-	r.throttled = s.Throttled("*")
-	r.throttledBy = map[string]int{}
-	for op := range r.counts {
-		if n := s.Throttled(op); n > 0 {
-			r.throttledBy[op] = n
-		}
-	}
 	sort.Strings(r.undetermined)
 	return r
 }
 
-// commandMaxAttempts is what `ssmdoctor check` gets from awsapi.Options'
-// zero value (the SDK's default), spelled out because simtest turns 0 into 1.
-const commandMaxAttempts = 3
+// commandRetry is what `ssmdoctor check`'s zero awsapi.Options resolve to
+// (awsapi's TestNewRetryerAttempts holds them equal), spelled out because
+// simtest turns MaxAttempts 0 into 1.
+var commandRetry = awsapi.Options{MaxAttempts: retry.DefaultMaxAttempts, ThrottleAttempts: awsapi.DefaultThrottleAttempts}
 
 // TestSimFleetUnderRateLimits: a fleet checked against AWS-like per-API rate
 // limits ends exactly as it does unthrottled, every result determined, while
