@@ -44,7 +44,7 @@ func fixCommand() *cli.Command {
 			&cli.StringFlag{Name: "os-user", Usage: "with --user-policy: allow pushing one-time keys for this OS user"},
 			&cli.BoolFlag{Name: "dhmc", Usage: "turn on Default Host Management Configuration"},
 			&cli.BoolFlag{Name: "hybrid-tier", Usage: "move the account to the advanced-instances tier (hybrid mi- nodes)"},
-			&cli.StringFlag{Name: "vpc-endpoints", Usage: "create the Systems Manager interface endpoints `TARGET` needs"},
+			&cli.StringFlag{Name: "vpc-endpoints", Usage: "give `TARGET` a private path to Systems Manager: interface endpoints, VPC DNS, 443 rules"},
 			&cli.StringFlag{Name: "start", Usage: "start stopped `TARGET` and wait until it is Online"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the changes and make none"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "apply without asking"},

@@ -145,6 +145,17 @@ func TestEC2AccessDenied(t *testing.T) {
 				IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), CidrIp: aws.String("10.0.0.0/8")})
 			return err
 		},
+		"AuthorizeSecurityGroupEgress": func() error {
+			_, err := c.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String("sg-0a11600d000000002"),
+				IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+					IpRanges: []types.IpRange{{CidrIp: aws.String("10.0.0.0/8")}}}}})
+			return err
+		},
+		"ModifyVpcAttribute": func() error {
+			_, err := c.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String("vpc-0a11600d000000001"),
+				EnableDnsSupport: &types.AttributeBooleanValue{Value: aws.Bool(true)}})
+			return err
+		},
 	}
 	for op, call := range calls {
 		t.Run(op, func(t *testing.T) {
