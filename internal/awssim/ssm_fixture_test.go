@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -49,10 +50,10 @@ func ssmFixture() *State {
 	st.VPCs["vpc-priv"] = &VPC{ID: "vpc-priv", Region: "us-east-1", CidrBlock: "10.1.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}
 	st.VPCs["vpc-ep"] = &VPC{ID: "vpc-ep", Region: "us-east-1", CidrBlock: "10.2.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}
 	st.VPCs["vpc-eu"] = &VPC{ID: "vpc-eu", Region: "eu-west-1", CidrBlock: "10.3.0.0/16", EnableDNSSupport: true, EnableDNSHostnames: true}
-	st.Subnets["subnet-pub"] = &Subnet{ID: "subnet-pub", VpcID: "vpc-pub", Region: "us-east-1", AvailabilityZone: "us-east-1a", CidrBlock: "10.0.0.0/24"}
+	st.Subnets["subnet-pub"] = &Subnet{ID: "subnet-pub", VpcID: "vpc-pub", Region: "us-east-1", AvailabilityZone: "us-east-1a", CidrBlock: "10.0.0.0/24", MapPublicIPOnLaunch: true}
 	st.Subnets["subnet-priv"] = &Subnet{ID: "subnet-priv", VpcID: "vpc-priv", Region: "us-east-1", AvailabilityZone: "us-east-1b", CidrBlock: "10.1.0.0/24"}
 	st.Subnets["subnet-ep"] = &Subnet{ID: "subnet-ep", VpcID: "vpc-ep", Region: "us-east-1", AvailabilityZone: "us-east-1c", CidrBlock: "10.2.0.0/24"}
-	st.Subnets["subnet-eu"] = &Subnet{ID: "subnet-eu", VpcID: "vpc-eu", Region: "eu-west-1", AvailabilityZone: "eu-west-1a", CidrBlock: "10.3.0.0/24"}
+	st.Subnets["subnet-eu"] = &Subnet{ID: "subnet-eu", VpcID: "vpc-eu", Region: "eu-west-1", AvailabilityZone: "eu-west-1a", CidrBlock: "10.3.0.0/24", MapPublicIPOnLaunch: true}
 	local := func(cidr string) Route { return Route{DestinationCidrBlock: cidr, GatewayID: "local", State: "active"} }
 	st.RouteTables["rtb-pub"] = &RouteTable{ID: "rtb-pub", VpcID: "vpc-pub", Region: "us-east-1", Main: true,
 		Routes: []Route{local("10.0.0.0/16"), {DestinationCidrBlock: "0.0.0.0/0", GatewayID: "igw-1", State: "active"}}}
@@ -80,6 +81,11 @@ func ssmFixture() *State {
 		inst := &Instance{ID: id, Region: "us-east-1", State: state, SubnetID: subnet, VpcID: vpc, InstanceProfileName: profile,
 			Agent: a, PlatformName: "Amazon Linux", PlatformVersion: "2023", LaunchTime: ssmT0.Add(-24 * time.Hour),
 			Metadata: MetadataOptions{HTTPTokens: "optional", HTTPEndpoint: "enabled", HopLimit: 1}}
+		// Set here, not left to Normalize: tests read the fixture raw, and
+		// an internet gateway only serves instances with a public address.
+		if st.Subnets[subnet].MapPublicIPOnLaunch {
+			inst.PublicIP = fmt.Sprintf("3.80.0.%d", 10+len(st.Instances))
+		}
 		if mutate != nil {
 			mutate(inst)
 		}

@@ -41,7 +41,7 @@ func (st *State) ssmPathProblem(inst *Instance) string {
 	}
 	mine := st.effectiveGroups(inst.SecurityGroupIDs, inst.VpcID)
 	privateDNS := st.vpcPrivateDNS(inst.VpcID)
-	internet := st.internetRoute(inst)
+	noInternet := st.internetPathProblem(inst)
 	for _, svc := range agentServices(inst) {
 		if ep := st.privateDNSEndpoint(inst.VpcID, inst.Region, svc); ep != nil && privateDNS {
 			if !st.egressTo(mine, ep) {
@@ -52,8 +52,8 @@ func (st *State) ssmPathProblem(inst *Instance) string {
 			}
 			continue
 		}
-		if !internet {
-			return svc + ": no interface endpoint with private DNS in a VPC with DNS on, and no default route to an internet or NAT gateway"
+		if noInternet != "" {
+			return svc + ": no interface endpoint with private DNS in a VPC with DNS on, and " + noInternet
 		}
 		if !st.egressTo(mine, nil) {
 			return svc + ": the instance's security groups allow no outbound TCP 443 to the internet"
@@ -62,24 +62,34 @@ func (st *State) ssmPathProblem(inst *Instance) string {
 	return ""
 }
 
-// internetRoute: the subnet's table routes 0.0.0.0/0 to an internet or NAT
-// gateway. A public address on the instance is not required: scenarios
-// (and test fixtures) leave it out of public subnets.
-func (st *State) internetRoute(inst *Instance) bool {
+// internetPathProblem says why the instance cannot reach public
+// endpoints through its subnet's default route, "" when it can. An
+// internet gateway only translates for an instance that has a public
+// IPv4 address (an Elastic IP is one too); a NAT gateway translates for
+// everyone behind it, so it needs none. A table holds one 0.0.0.0/0 route.
+func (st *State) internetPathProblem(inst *Instance) string {
 	rt := st.subnetRouteTable(inst.SubnetID, inst.VpcID)
 	if rt == nil {
-		return false
+		return noDefaultRoute
 	}
 	for _, r := range rt.Routes {
 		if r.DestinationCidrBlock != "0.0.0.0/0" || r.State == "blackhole" {
 			continue
 		}
-		if strings.HasPrefix(r.GatewayID, "igw-") || r.NatGatewayID != "" {
-			return true
+		if r.NatGatewayID != "" {
+			return ""
+		}
+		if strings.HasPrefix(r.GatewayID, "igw-") {
+			if inst.PublicIP == "" {
+				return "no public IPv4 address on the instance for its default route to internet gateway " + r.GatewayID
+			}
+			return ""
 		}
 	}
-	return false
+	return noDefaultRoute
 }
+
+const noDefaultRoute = "no default route to an internet or NAT gateway"
 
 // vpcPrivateDNS: endpoint private DNS only resolves with both attributes
 // on. Turned off, the public names still resolve through whatever resolver

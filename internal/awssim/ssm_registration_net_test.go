@@ -19,6 +19,7 @@ const (
 	netPrivInst  = "i-0a11600d00000000a"  // private subnet 10.0.2.0/24, endpoints only
 	netPubInst   = "i-0a11600d000000001"  // public subnet, internet gateway
 	netPrivTable = "rtb-0a11600d000000002"
+	netPubSubnet = "subnet-0a11600d000000001"
 )
 
 // netCase is a change to the demo account and what then stops the
@@ -44,6 +45,19 @@ func noEndpoints(st *State) {
 			delete(st.VpcEndpoints, id)
 		}
 	}
+}
+
+// noPublicIP takes the public instance's address away, and the subnet's
+// mapping too, which would otherwise hand it one back on load.
+func noPublicIP(st *State) {
+	st.Subnets[netPubSubnet].MapPublicIPOnLaunch = false
+	st.Instances[netPubInst].PublicIP = ""
+}
+
+// natRoute gives the private subnet a way out through a NAT gateway.
+func natRoute(st *State) {
+	rt := st.RouteTables[netPrivTable]
+	rt.Routes = append(rt.Routes, Route{DestinationCidrBlock: "0.0.0.0/0", NatGatewayID: "nat-0a11600d000000001"})
 }
 
 func addEndpoint(st *State, svc string) {
@@ -107,16 +121,33 @@ var netCases = []netCase{
 	}, "allow no outbound TCP 443 to endpoint"},
 	{"internet gateway: endpoint group admits nothing, private DNS still wins", netPubInst, func(st *State) { st.SecurityGroups[netEndpSG].Ingress = nil }, "ssm: no security group of endpoint"},
 	{"NAT gateway: endpoint group admits nothing, private DNS still wins", netPrivInst, func(st *State) {
-		rt := st.RouteTables[netPrivTable]
-		rt.Routes = append(rt.Routes, Route{DestinationCidrBlock: "0.0.0.0/0", NatGatewayID: "nat-0a11600d000000001"})
+		natRoute(st)
 		st.SecurityGroups[netEndpSG].Ingress = nil
 	}, "ssm: no security group of endpoint"},
+	// An internet gateway serves only instances with a public address.
+	{"internet gateway: no public IPv4 address", netPubInst, func(st *State) {
+		noEndpoints(st)
+		noPublicIP(st)
+	}, "ssm: no interface endpoint with private DNS in a VPC with DNS on, and no public IPv4 address on the instance for its default route to internet gateway igw-0a11600d000000001"},
+	{"internet gateway: address given by hand (an Elastic IP), subnet maps none", netPubInst, func(st *State) {
+		noEndpoints(st)
+		noPublicIP(st)
+		st.Instances[netPubInst].PublicIP = "3.80.7.7"
+	}, ""},
+	{"internet gateway: no public address, endpoints carry the agent", netPubInst, noPublicIP, ""},
+	{"internet gateway: no public address, old agent's ec2messages has no way out", netPubInst, func(st *State) {
+		noPublicIP(st)
+		st.Instances[netPubInst].Agent.Version = "3.3.39.0"
+	}, "ec2messages: no interface endpoint with private DNS in a VPC with DNS on, and no public IPv4 address"},
+	{"NAT gateway: no endpoints, no public address needed", netPrivInst, func(st *State) {
+		noEndpoints(st)
+		natRoute(st)
+	}, ""},
 }
 
 // netCasesSimOnly are states where the instance-network check judges
-// otherwise. None is left; the check keeps requiring a public address
-// behind an internet gateway, which the simulator does not model (a known
-// gap no case exercises).
+// otherwise. None is left: both require a public address behind an
+// internet gateway.
 var netCasesSimOnly []netCase
 
 // TestNetRegistrationPingStatus: for each network state the simulator
@@ -162,6 +193,7 @@ func TestNetPathProblemNamesTheCause(t *testing.T) {
 		{func(st *State) { st.SecurityGroups[netInstSG].Egress = nil }, netPrivInst, "ssm: the instance's security groups allow no outbound TCP 443 to endpoint"},
 		{func(st *State) { st.Instances[netPrivInst].Agent.Version = "3.0.0.0" }, netPrivInst, "ec2messages: no interface endpoint"},
 		{func(st *State) { noEndpoints(st); st.SecurityGroups[netInstSG].Egress = nil }, netPubInst, "ssm: the instance's security groups allow no outbound TCP 443 to the internet"},
+		{func(st *State) { noEndpoints(st); noPublicIP(st) }, netPubInst, "ssm: no interface endpoint with private DNS in a VPC with DNS on, and no public IPv4 address on the instance for its default route to internet gateway igw-0a11600d000000001"},
 		{func(*State) {}, netPrivInst, ""},
 	} {
 		st := DemoScenario()
@@ -206,7 +238,7 @@ func TestNetDefaultGroups(t *testing.T) {
 		RouteTables:  map[string]*RouteTable{"rtb-1": {ID: "rtb-1", VpcID: "vpc-1", Main: true, Routes: []Route{{DestinationCidrBlock: "0.0.0.0/0", GatewayID: "igw-1"}}}},
 		VpcEndpoints: map[string]*VpcEndpoint{},
 	}
-	inst := &Instance{ID: "i-1", Region: "us-east-1", VpcID: "vpc-1", SubnetID: "subnet-1", Agent: Agent{Installed: true, Version: LatestAgentVersion}}
+	inst := &Instance{ID: "i-1", Region: "us-east-1", VpcID: "vpc-1", SubnetID: "subnet-1", PublicIP: "3.80.9.9", Agent: Agent{Installed: true, Version: LatestAgentVersion}}
 	if p := bare.ssmPathProblem(inst); p != "" {
 		t.Fatalf("no groups modelled: %s", p)
 	}
