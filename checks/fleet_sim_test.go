@@ -175,3 +175,7 @@ func BenchmarkFleetCheck10000(b *testing.B) { benchmarkFleet(b, 10000) }
 // BenchmarkFleetCheckThrottled1000 is BenchmarkFleetCheck1000 under AWS-like
 // per-API rate limits (fleet_throttle_sim_test.go).
 func BenchmarkFleetCheckThrottled1000(b *testing.B) { benchmarkFleetThrottled(b, 1000) }
+
+// BenchmarkFleetCheckThrottledShared4x1000 is four such checks at once
+// against the same account's limits (fleet_throttle_sim_test.go).
+func BenchmarkFleetCheckThrottledShared4x1000(b *testing.B) { benchmarkFleetShared(b, 1000, 4) }

@@ -16,9 +16,10 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
-// fleetRateLimits are per-account API rates of the order AWS enforces on a
-// fresh account: the SSM inventory and IAM simulation APIs are the low-rate
-// ones; "*" holds every other operation to a modest rate of its own.
+// fleetRateLimits are deliberately low per-account API rates, of the order
+// AWS enforces on its low-rate APIs (the SSM inventory and IAM simulation
+// among them); AWS does not publish every figure. "*" holds every other
+// operation to a modest rate of its own.
 var fleetRateLimits = []struct {
 	op        string
 	perSecond float64
@@ -33,7 +34,8 @@ var fleetRateLimits = []struct {
 
 // throttledFleet is one `check --all` over a fleet, as the command runs it:
 // its retry settings (awsapi defaults), targetConcurrency targets at once,
-// a prefetch failure tolerated (the checks then ask one by one).
+// a prefetch failure tolerated (the checks then ask one by one) and
+// recorded in prefetchErr, as is a failure to resolve --all.
 type throttledFleet struct {
 	targets      int
 	calls        int
@@ -81,11 +83,14 @@ func checkFleet(tb testing.TB, s *awssim.Sim, st *awssim.State) throttledFleet {
 	a := NewAWSEnv(c)
 	ctx := context.Background()
 	start := time.Now()
+	r := throttledFleet{status: map[string]Status{}}
 	targets, err := ResolveTargets(ctx, &Env{AWS: a}, nil, nil, true)
 	if err != nil {
-		tb.Fatalf("resolve --all: %v", err)
+		// Not tb.Fatal: shared runs call this off the test's goroutine.
+		r.prefetchErr = fmt.Errorf("resolve --all: %w", err)
+		return r
 	}
-	r := throttledFleet{targets: len(targets), status: map[string]Status{}}
+	r.targets = len(targets)
 	r.prefetchErr = PrefetchFleet(ctx, &Env{AWS: a}, targets)
 
 	var mu sync.Mutex
@@ -176,5 +181,45 @@ func benchmarkFleetThrottled(b *testing.B, n int) {
 		b.ReportMetric(float64(r.throttled), "throttled")
 		b.ReportMetric(r.wall.Seconds(), "wall-s")
 		b.Logf("%d calls %v, throttled %v", r.calls, r.counts, r.throttledBy)
+	}
+}
+
+// benchmarkFleetShared runs k fleet checks at once, each with a client (and
+// adaptive rate) of its own, against one account's rate limits: other
+// tools on a real account draw on the same per-API quota.
+func benchmarkFleetShared(b *testing.B, n, k int) {
+	for range b.N {
+		st := hybridFleet(n, 0)
+		s := simtest.Start(b, st, awssim.Options{})
+		for _, l := range fleetRateLimits {
+			s.RateLimit(l.op, l.perSecond, l.burst)
+		}
+		s.SetLatency(20 * time.Millisecond)
+		runs := make([]throttledFleet, k)
+		var wg sync.WaitGroup
+		for i := range k {
+			wg.Add(1)
+			go func() { defer wg.Done(); runs[i] = checkFleet(b, s, st) }()
+		}
+		wg.Wait()
+		var slowest time.Duration
+		undetermined, lostPrefetch := 0, 0
+		for i, r := range runs {
+			slowest = max(slowest, r.wall)
+			undetermined += len(r.undetermined)
+			if r.prefetchErr != nil {
+				lostPrefetch++
+			}
+			b.Logf("run %d: %v, prefetch error %v, %d undetermined %v", i, r.wall.Round(time.Millisecond), r.prefetchErr, len(r.undetermined), head(r.undetermined))
+		}
+		calls := 0
+		for _, v := range s.AllCalls() {
+			calls += v
+		}
+		b.ReportMetric(float64(calls), "calls")
+		b.ReportMetric(float64(s.Throttled("*")), "throttled")
+		b.ReportMetric(float64(undetermined), "undetermined")
+		b.ReportMetric(float64(lostPrefetch), "lost-prefetches")
+		b.ReportMetric(slowest.Seconds(), "slowest-wall-s")
 	}
 }
