@@ -28,6 +28,13 @@ func ncNATRoute(st *awssim.State) {
 	rt.Routes = append(rt.Routes, awssim.Route{DestinationCidrBlock: "0.0.0.0/0", NatGatewayID: "nat-0a11600d000000001"})
 }
 
+// ncNoPublicIP takes the public instance's address away, and its subnet's
+// mapping, which would hand it one back when the simulator loads.
+func ncNoPublicIP(st *awssim.State) {
+	st.Subnets["subnet-0a11600d000000001"].MapPublicIPOnLaunch = false
+	st.Instances[ncPubInst].PublicIP = ""
+}
+
 func ncNoEndpoints(st *awssim.State) {
 	for id, ep := range st.VpcEndpoints {
 		if ep.VpcID == ncVPC {
@@ -40,8 +47,7 @@ func ncNoEndpoints(st *awssim.State) {
 // instance-network check passes exactly when the simulated agent (whose
 // role is healthy) is Online, and both give the expected answer. States
 // where the two are known to differ are listed in awssim's
-// netCasesSimOnly (none is left: the simulator's leniency about a public
-// address behind an internet gateway is a known gap no case exercises).
+// netCasesSimOnly (none is left).
 func TestSimNetworkVerdictMatchesRegistration(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -133,6 +139,26 @@ func TestSimNetworkVerdictMatchesRegistration(t *testing.T) {
 			st.Instances[ncPubInst].Agent.Version = "3.3.39.0"
 			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("10.0.0.0/16")}
 		}, false},
+		// An internet gateway serves only instances with a public address;
+		// a NAT gateway needs none.
+		{"internet gateway: no public IPv4 address", ncPubInst, func(st *awssim.State) {
+			ncNoEndpoints(st)
+			ncNoPublicIP(st)
+		}, false},
+		{"internet gateway: address given by hand (an Elastic IP), subnet maps none", ncPubInst, func(st *awssim.State) {
+			ncNoEndpoints(st)
+			ncNoPublicIP(st)
+			st.Instances[ncPubInst].PublicIP = "3.80.7.7"
+		}, true},
+		{"internet gateway: no public address, endpoints carry the agent", ncPubInst, ncNoPublicIP, true},
+		{"internet gateway: no public address, old agent's ec2messages has no way out", ncPubInst, func(st *awssim.State) {
+			ncNoPublicIP(st)
+			st.Instances[ncPubInst].Agent.Version = "3.3.39.0"
+		}, false},
+		{"NAT gateway: no endpoints, no public address needed", ncPrivInst, func(st *awssim.State) {
+			ncNoEndpoints(st)
+			ncNATRoute(st)
+		}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := awssim.DemoScenario()
