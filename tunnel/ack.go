@@ -20,19 +20,36 @@ const (
 
 // AppendAck appends the acknowledge frame for m to b: the same bytes as
 // NewAck(m).MarshalBinary() apart from the new message's id and date.
-func AppendAck(b []byte, m *Message) []byte {
-	if !plainJSON(m.MessageType) {
-		f, _ := NewAck(m).MarshalBinary()
+func AppendAck(b []byte, m *Message) []byte { return AppendAckRef(b, AckRefOf(m)) }
+
+// AckRef is what an acknowledge says about the message it answers. A
+// reader notes it (no digest, no id, no date to make) and leaves the
+// encoding to its writer goroutine, off the path every frame waits on.
+type AckRef struct {
+	MessageType    string
+	MessageID      UUID
+	SequenceNumber int64
+}
+
+// AckRefOf returns the AckRef of m.
+func AckRefOf(m *Message) AckRef {
+	return AckRef{MessageType: m.MessageType, MessageID: m.MessageID, SequenceNumber: m.SequenceNumber}
+}
+
+// AppendAckRef appends the acknowledge frame for r to b, as AppendAck.
+func AppendAckRef(b []byte, r AckRef) []byte {
+	if !plainJSON(r.MessageType) {
+		f, _ := NewAck(&Message{MessageType: r.MessageType, MessageID: r.MessageID, SequenceNumber: r.SequenceNumber}).MarshalBinary()
 		return append(b, f...)
 	}
 	start := len(b)
 	b = appendHeader(b, TypeAcknowledge, 1, uint64(time.Now().UnixMilli()), 0, FlagsAck, NewUUID(), PayloadNone)
 	b = append(b, ackKeyType...)
-	b = append(b, m.MessageType...)
+	b = append(b, r.MessageType...)
 	b = append(b, ackKeyID...)
-	b = appendUUID(b, m.MessageID)
+	b = appendUUID(b, r.MessageID)
 	b = append(b, ackKeySeq...)
-	b = strconv.AppendInt(b, m.SequenceNumber, 10)
+	b = strconv.AppendInt(b, r.SequenceNumber, 10)
 	b = append(b, ackKeyLast...)
 	b = append(b, "true}"...)
 	sealFrame(b[start:])

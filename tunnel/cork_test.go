@@ -99,10 +99,10 @@ func TestSendQueueBoundsAndOrder(t *testing.T) {
 	if !q.take(&b) {
 		t.Fatal("nothing taken")
 	}
-	if len(b.ackEnds) != maxQueuedAcks || len(b.data) != maxQueuedFrames+1 || string(b.data[len(b.data)-1]) != "first" {
-		t.Fatalf("took %d acks, %d frames", len(b.ackEnds), len(b.data))
+	if len(b.acks) != maxQueuedAcks || len(b.data) != maxQueuedFrames+1 || string(b.data[len(b.data)-1]) != "first" {
+		t.Fatalf("took %d acks, %d frames", len(b.acks), len(b.data))
 	}
-	ack, err := UnmarshalMessage(b.acks[:b.ackEnds[0]])
+	ack, err := UnmarshalMessage(AppendAckRef(nil, b.acks[0]))
 	if err != nil || ack.MessageType != TypeAcknowledge {
 		t.Fatalf("first queued ack: %+v, %v", ack, err)
 	}

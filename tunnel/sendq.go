@@ -13,11 +13,10 @@ import (
 // write is shared by every frame that was ready. Acks go first: one stuck
 // behind a window of data would expire the agent's resend timer.
 type sendQueue struct {
-	mu      sync.Mutex
-	acks    []byte // encoded ack frames, back to back
-	ackEnds []int
-	data    [][]byte
-	notify  chan struct{}
+	mu     sync.Mutex
+	acks   []AckRef // encoded by the writer
+	data   [][]byte
+	notify chan struct{}
 	// quiet is set when frames were queued without waking the writer:
 	// a producer with more to queue right away (the reader with frames
 	// already read, stdin with bytes already buffered) wakes it once for
@@ -46,9 +45,8 @@ func (q *sendQueue) pushAck(m *Message) {
 // later with kick.
 func (q *sendQueue) queueAck(m *Message) {
 	q.mu.Lock()
-	if len(q.ackEnds) < maxQueuedAcks {
-		q.acks = AppendAck(q.acks, m)
-		q.ackEnds = append(q.ackEnds, len(q.acks))
+	if len(q.acks) < maxQueuedAcks {
+		q.acks = append(q.acks, AckRefOf(m))
 		q.quiet = true
 	}
 	q.mu.Unlock()
@@ -90,20 +88,19 @@ func (q *sendQueue) kick() {
 // batch is what the writer took from the queue; its buffers go back for
 // reuse on the next take.
 type batch struct {
-	acks    []byte
-	ackEnds []int
+	acks    []AckRef
 	data    [][]byte
+	scratch []byte // an encoded ack
 }
 
 func (q *sendQueue) take(b *batch) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.ackEnds) == 0 && len(q.data) == 0 {
+	if len(q.acks) == 0 && len(q.data) == 0 {
 		return false
 	}
 	clear(b.data)
 	b.acks, q.acks = q.acks, b.acks[:0]
-	b.ackEnds, q.ackEnds = q.ackEnds, b.ackEnds[:0]
 	b.data, q.data = q.data, b.data[:0]
 	return true
 }
@@ -150,12 +147,11 @@ func (s *Session) writeTaken(b *batch) error {
 }
 
 func writeBatch(c *websocket.Conn, cork *CorkedConn, b *batch) error {
-	start := 0
-	for _, end := range b.ackEnds {
-		if err := writeFrame(c, cork, b.acks[start:end]); err != nil {
+	for _, a := range b.acks {
+		b.scratch = AppendAckRef(b.scratch[:0], a)
+		if err := writeFrame(c, cork, b.scratch); err != nil {
 			return err
 		}
-		start = end
 	}
 	for _, f := range b.data {
 		if err := writeFrame(c, cork, f); err != nil {

@@ -27,12 +27,12 @@ type dcConn struct {
 	// would expire the client's RTO and make it resend everything.
 	control []dcItem
 	queue   []dcItem
-	// Acks, the most frequent frame, are encoded back to back into one
-	// buffer (no allocation per ack) and go out before everything else.
-	acks    []byte
-	ackEnds []int
-	notify  chan struct{}
-	done    chan struct{} // closed when the writer stops
+	// Acks, the most frequent frame, are noted by the reader and encoded
+	// by the writer (no allocation per ack, no digest on the reader's
+	// path); they go out before everything else.
+	acks   []tunnel.AckRef
+	notify chan struct{}
+	done   chan struct{} // closed when the writer stops
 	// quiet is set when items were queued without waking the writer: the
 	// reader (acks) and the pump (output) wake it once for a run of
 	// frames, which makes one write of many frames instead of a write
@@ -93,8 +93,7 @@ func (c *dcConn) put(it dcItem, quiet bool) {
 // reader does, once it has handled what it read).
 func (c *dcConn) putAck(m *tunnel.Message) {
 	c.mu.Lock()
-	c.acks = tunnel.AppendAck(c.acks, m)
-	c.ackEnds = append(c.ackEnds, len(c.acks))
+	c.acks = append(c.acks, tunnel.AckRefOf(m))
 	c.quiet = true
 	c.mu.Unlock()
 }
@@ -135,16 +134,15 @@ func (c *dcConn) putOut(o *dcOut, quiet bool) {
 func (c *dcConn) writeLoop() {
 	defer close(c.done)
 	var control, queue []dcItem
-	var acks []byte
-	var ackEnds []int
+	var acks []tunnel.AckRef
+	var scratch []byte
 	for {
 		c.mu.Lock()
 		acks, c.acks = c.acks, acks[:0]
-		ackEnds, c.ackEnds = c.ackEnds, ackEnds[:0]
 		control, c.control = c.control, control[:0]
 		queue, c.queue = c.queue, queue[:0]
 		c.mu.Unlock()
-		if len(ackEnds) == 0 && len(control) == 0 && len(queue) == 0 {
+		if len(acks) == 0 && len(control) == 0 && len(queue) == 0 {
 			select {
 			case <-c.notify:
 				continue
@@ -153,7 +151,9 @@ func (c *dcConn) writeLoop() {
 			}
 		}
 		c.hold()
-		ok := c.writeAcks(acks, ackEnds) && c.writeItems(control) && c.writeItems(queue)
+		var ok bool
+		scratch, ok = c.writeAcks(acks, scratch)
+		ok = ok && c.writeItems(control) && c.writeItems(queue)
 		if c.cork != nil && c.cork.Release() != nil {
 			ok = false
 		}
@@ -172,15 +172,16 @@ func (c *dcConn) hold() {
 	}
 }
 
-func (c *dcConn) writeAcks(acks []byte, ends []int) bool {
-	start := 0
-	for _, end := range ends {
-		if c.writeFrame(acks[start:end]) != nil {
-			return false
+// writeAcks encodes and writes the acks, each through scratch, which it
+// returns for reuse.
+func (c *dcConn) writeAcks(acks []tunnel.AckRef, scratch []byte) ([]byte, bool) {
+	for _, a := range acks {
+		scratch = tunnel.AppendAckRef(scratch[:0], a)
+		if c.writeFrame(scratch) != nil {
+			return scratch, false
 		}
-		start = end
 	}
-	return true
+	return scratch, true
 }
 
 // writeItems writes a batch's items in order; false when the socket is
