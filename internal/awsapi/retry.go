@@ -14,14 +14,17 @@ import (
 // attempt counts at 0.
 //
 // Measured with the simulator's per-API rate limits (checks'
-// TestSimFleetUnderRateLimits and BenchmarkFleetCheckThrottled1000): the
-// adaptive retryer's own 3 attempts get one fleet check through, but with 4
-// fleet checks sharing the account's limits at once one of them lost a
-// role's simulation (175 results undetermined) after 3 throttled attempts,
-// and none did with 5. Five attempts keep the longest throttling back-off
-// (about 1+2+4+8 s with jitter, plus the adaptive rate's waits) under a
+// BenchmarkFleetCheckThrottled1000 and ...Shared4x1000): the adaptive
+// retryer's own 3 attempts get one fleet check of 1,000 instances through,
+// but not four at once sharing the account's limits, as other tools on a
+// real account share them. Each of 3 such runs with 3 attempts lost a call:
+// once a role's simulation (175 results undetermined), twice a
+// DescribeInstanceInformation page, which sends the whole fleet to per-target
+// calls (4 and 7 minutes instead of about 30 s). With 5 attempts, 4 runs
+// lost nothing, none slower than 40 s. Five keep the longest throttling
+// back-off (jittered 1+2+4+8 s, plus the adaptive rate's waits) under a
 // check's 30 s default timeout, so a check that stays throttled still says
-// so instead of timing out.
+// so instead of timing out; it says so after about 15 s instead of 6.
 const DefaultThrottleAttempts = 5
 
 // throttleRetryer gives throttling errors more attempts than other errors.
