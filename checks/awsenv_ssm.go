@@ -30,7 +30,7 @@ type instanceInfoRec struct {
 // nil when it is not a managed node.
 func (e *AWSEnv) InstanceInformation(ctx context.Context, id string) (*ssmtypes.InstanceInformation, error) {
 	rec, err := e.info.get(ctx, id, func() (*instanceInfoRec, error) {
-		m, err := e.fetchInstanceInfo(ctx, []string{id})
+		m, _, err := e.fetchInstanceInfo(ctx, []string{id})
 		if err != nil {
 			return nil, err
 		}
@@ -44,29 +44,38 @@ func (e *AWSEnv) InstanceInformation(ctx context.Context, id string) (*ssmtypes.
 
 // fetchInstanceInfo asks for ids in batches of the filter's limit, several
 // batches at a time.
-func (e *AWSEnv) fetchInstanceInfo(ctx context.Context, ids []string) (map[string]*ssmtypes.InstanceInformation, error) {
-	out := map[string]*ssmtypes.InstanceInformation{}
+func (e *AWSEnv) fetchInstanceInfo(ctx context.Context, ids []string) (info map[string]*ssmtypes.InstanceInformation, answered map[string]bool, err error) {
+	info, answered = map[string]*ssmtypes.InstanceInformation{}, map[string]bool{}
 	var mu sync.Mutex
-	err := eachChunk(chunks(ids, describeInstanceInformationPage), func(chunk []string) error {
+	err = eachChunk(chunks(ids, describeInstanceInformationPage), func(chunk []string) error {
 		p := ssm.NewDescribeInstanceInformationPaginator(e.ssm, &ssm.DescribeInstanceInformationInput{
 			Filters:    []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: chunk}},
 			MaxResults: aws.Int32(describeInstanceInformationPage),
 		})
+		got := map[string]*ssmtypes.InstanceInformation{}
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
 				return callErr("ssm:DescribeInstanceInformation", err)
 			}
-			mu.Lock()
 			for i := range page.InstanceInformationList {
 				ii := &page.InstanceInformationList[i]
-				out[aws.ToString(ii.InstanceId)] = ii
+				got[aws.ToString(ii.InstanceId)] = ii
 			}
-			mu.Unlock()
+		}
+		// Only a chunk read to its end says which of its ids are not
+		// registered.
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range chunk {
+			answered[id] = true
+			if ii, ok := got[id]; ok {
+				info[id] = ii
+			}
 		}
 		return nil
 	})
-	return out, err
+	return info, answered, err
 }
 
 // ServiceSetting returns a Systems Manager service setting's value; "" when

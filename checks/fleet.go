@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -57,9 +58,10 @@ func PrefetchFleet(ctx context.Context, env *Env, targets []*Target) error {
 			ec2IDs = append(ec2IDs, t.InstanceID)
 		}
 	}
-	if err := a.prefetchInstances(ctx, ec2IDs); err != nil {
-		return err
-	}
+	// A batch that fails (throttled past its retries) leaves its ids to
+	// each target's own lookup; the rest of the fleet keeps its batched
+	// answers, so one lost page never turns into a call per instance.
+	errInstances := a.prefetchInstances(ctx, ec2IDs)
 	// Hybrid nodes listed by ResolveTargets are already answered.
 	var unknown []string
 	for _, id := range allIDs {
@@ -67,12 +69,11 @@ func PrefetchFleet(ctx context.Context, env *Env, targets []*Target) error {
 			unknown = append(unknown, id)
 		}
 	}
-	info, err := a.fetchInstanceInfo(ctx, unknown)
-	if err != nil {
-		return err
-	}
+	info, answered, errInfo := a.fetchInstanceInfo(ctx, unknown)
 	for _, id := range unknown {
-		a.info.put(id, &instanceInfoRec{info: info[id]}, nil)
+		if answered[id] {
+			a.info.put(id, &instanceInfoRec{info: info[id]}, nil)
+		}
 	}
 
 	insts := map[string]*ec2types.Instance{}
@@ -93,7 +94,7 @@ func PrefetchFleet(ctx context.Context, env *Env, targets []*Target) error {
 	a.prefetchNetwork(ctx, keys(vpcs))
 	a.prefetchRoles(ctx, keys(profiles))
 	a.prefetchStartSession(ctx, targets, insts)
-	return nil
+	return errors.Join(errInstances, errInfo)
 }
 
 // prefetchInstances describes the ids the cache lacks, by filter (which,
@@ -105,15 +106,17 @@ func (a *AWSEnv) prefetchInstances(ctx context.Context, ids []string) error {
 			missing = append(missing, id)
 		}
 	}
+	var errs []error
 	for _, chunk := range chunks(missing, filterValuesMax) {
 		if _, err := a.describeInstances(ctx, a.ec2, []ec2types.Filter{{Name: aws.String("instance-id"), Values: chunk}}); err != nil {
-			return err
+			errs = append(errs, err)
+			continue
 		}
 		for _, id := range chunk {
 			a.instances.put(id, &instanceRec{}, nil) // not returned: gone
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // prefetchNetwork loads route tables, endpoints and groups for all VPCs at
