@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -116,5 +117,82 @@ func TestSendQueueBoundsAndOrder(t *testing.T) {
 	case <-q.notify:
 	default:
 		t.Fatal("pushes did not signal the writer")
+	}
+}
+
+// The hook runs before each read from the socket, not before reads
+// served from what was read ahead: once per run of frames.
+func TestCorkedConnBeforeRead(t *testing.T) {
+	rec := &recConn{reads: [][]byte{[]byte("0123456789"), []byte("xyz")}}
+	c := NewCorkedConn(rec)
+	calls := 0
+	c.SetBeforeRead(func() { calls++ })
+	buf := make([]byte, 4)
+	for {
+		_, err := c.Read(buf)
+		if err != nil {
+			break
+		}
+	}
+	if calls != rec.nRead || calls != 3 {
+		t.Fatalf("hook ran %d times for %d socket reads, want 3", calls, rec.nRead)
+	}
+}
+
+// Quiet queueing wakes nobody; kick wakes the writer once, and only when
+// something was queued quietly.
+func TestSendQueueKick(t *testing.T) {
+	q := newSendQueue()
+	m := NewMessage(TypeOutputStreamData, 1, FlagsNone, PayloadOutput, []byte("x"))
+	q.queueAck(m)
+	q.queue([]byte("frame"))
+	select {
+	case <-q.notify:
+		t.Fatal("quiet queueing woke the writer")
+	default:
+	}
+	q.kick()
+	select {
+	case <-q.notify:
+	default:
+		t.Fatal("kick did not wake the writer")
+	}
+	q.kick()
+	select {
+	case <-q.notify:
+		t.Fatal("a second kick with nothing new woke the writer")
+	default:
+	}
+	var b batch
+	if !q.take(&b) || len(b.acks) != 1 || b.acks[0].SequenceNumber != 1 || len(b.data) != 1 {
+		t.Fatalf("took %+v", b)
+	}
+}
+
+// put wakes the stdout writer only when it must wait for room, so a full
+// buffer cannot wait on a writer nobody woke.
+func TestOutputQueueWakesWhenFull(t *testing.T) {
+	q := newOutputQueue()
+	if !q.put(context.Background(), []byte("a")) {
+		t.Fatal("put failed")
+	}
+	select {
+	case <-q.notify:
+		t.Fatal("put with room woke the writer")
+	default:
+	}
+	q.kick()
+	if len(q.notify) != 1 {
+		t.Fatal("kick did not wake the writer")
+	}
+	<-q.notify
+	q.buf = make([]byte, maxQueuedOutput)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan bool)
+	go func() { done <- q.put(ctx, []byte("b")) }()
+	<-q.notify // the blocked put woke the writer before waiting
+	cancel()
+	if <-done {
+		t.Fatal("put into a full queue succeeded after its context ended")
 	}
 }
