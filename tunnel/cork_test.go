@@ -187,10 +187,13 @@ func TestOutputQueueWakesWhenFull(t *testing.T) {
 	}
 	<-q.notify
 	q.buf = make([]byte, maxQueuedOutput)
+	acksSent := make(chan struct{})
+	q.beforeWait = func() { close(acksSent) }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan bool)
 	go func() { done <- q.put(ctx, []byte("b")) }()
 	<-q.notify // the blocked put woke the writer before waiting
+	<-acksSent // and let the reader's quiet acks go
 	cancel()
 	if <-done {
 		t.Fatal("put into a full queue succeeded after its context ended")

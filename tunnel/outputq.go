@@ -22,6 +22,10 @@ type outputQueue struct {
 	notify chan struct{} // the writer has something to do
 	space  chan struct{} // the writer emptied the buffer
 	quiet  bool          // put added output without waking the writer
+	// beforeWait, when set, runs each time put is about to wait for room:
+	// the reader must not sit on acks it queued quietly while stdout is
+	// slow, or the agent would resend what we already have.
+	beforeWait func()
 }
 
 const maxQueuedOutput = 256 << 10
@@ -55,6 +59,9 @@ func (q *outputQueue) put(ctx context.Context, p []byte) bool {
 		q.quiet = false
 		q.mu.Unlock()
 		signal(q.notify)
+		if q.beforeWait != nil {
+			q.beforeWait()
+		}
 		select {
 		case <-q.space:
 		case <-ctx.Done():

@@ -165,6 +165,7 @@ func (s *Session) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) er
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	q := newOutputQueue()
+	q.beforeWait = s.sq.kick
 	s.outq = q
 	// Reads and writes run without a cancellable context (see sendLoop):
 	// closing the socket is what stops them when Run ends.
