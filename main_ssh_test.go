@@ -81,9 +81,10 @@ func e2eState() *awssim.State {
 		{DestinationCidrBlock: "0.0.0.0/0", GatewayID: "igw-1", State: "active"}}}
 	st.Roles["ssm-core"] = &awssim.Role{Name: "ssm-core", ID: "AROASSMCORE0000001", AttachedPolicies: []string{awssim.PolicySSMManagedInstanceCore}}
 	st.InstanceProfile["prof-core"] = &awssim.InstanceProfile{Name: "prof-core", ID: "AIPACORE000000001", Roles: []string{"ssm-core"}}
-	for _, id := range []string{e2eID, e2eDown} {
+	for i, id := range []string{e2eID, e2eDown} {
+		// A public address: the agent's way out is the internet gateway.
 		st.Instances[id] = &awssim.Instance{ID: id, Region: "us-east-1", State: "running", SubnetID: "subnet-1", VpcID: "vpc-1",
-			InstanceProfileName: "prof-core", PlatformName: "Amazon Linux", PlatformVersion: "2023", PrivateIP: "10.0.0.10",
+			InstanceProfileName: "prof-core", PlatformName: "Amazon Linux", PlatformVersion: "2023", PrivateIP: "10.0.0.10", PublicIP: fmt.Sprintf("3.80.0.%d", 10+i),
 			Tags:     []awssim.Tag{{Key: "Name", Value: "web-" + id[len(id)-1:]}},
 			Metadata: awssim.MetadataOptions{HTTPTokens: "required", HTTPEndpoint: "enabled", HopLimit: 2},
 			Agent:    awssim.Agent{Installed: true, Version: "3.3.1142.0", IsLatest: true, ComputerName: "ip-10-0-0-10"}}
