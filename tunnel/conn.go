@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -50,7 +51,14 @@ func defaultHTTPClient() *http.Client {
 // corkingClient returns a client like hc whose connections are wrapped in
 // a CorkedConn, reporting the last one it dialed (the websocket's).
 // Transports other than *http.Transport are used as they are.
-func corkingClient(hc *http.Client, dialed **CorkedConn) *http.Client {
+//
+// The cork sits where the websocket's bytes are: for wss:// without a
+// proxy this client does the TLS handshake itself and corks the TLS
+// connection, so batched frames are encrypted like any others. Where the
+// transport adds a layer of its own above the dialed conn (TLS through an
+// HTTPS proxy's tunnel, a TLS proxy), the cork only batches bytes and
+// frames go through coder/websocket's writer.
+func corkingClient(hc *http.Client, target *url.URL, dialed **CorkedConn) *http.Client {
 	t, ok := hc.Transport.(*http.Transport)
 	if hc.Transport == nil {
 		t, ok = http.DefaultTransport.(*http.Transport)
@@ -63,19 +71,65 @@ func corkingClient(hc *http.Client, dialed **CorkedConn) *http.Client {
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
 	}
+	direct := hostPort(target)
+	plain := strings.EqualFold(target.Scheme, "ws") || strings.EqualFold(target.Scheme, "http")
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
 		cc := NewCorkedConn(c)
-		cc.client = true
+		if plain && addr == direct {
+			cc.CarriesFrames(true)
+		}
+		*dialed = cc
+		return cc, nil
+	}
+	// Used by the transport only for HTTPS without a proxy.
+	base := t.TLSClientConfig
+	t.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		raw, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cfg := &tls.Config{}
+		if base != nil {
+			cfg = base.Clone()
+		}
+		if cfg.ServerName == "" {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				host = addr
+			}
+			cfg.ServerName = host
+		}
+		cfg.NextProtos = []string{"http/1.1"} // a websocket upgrade is HTTP/1.1
+		tc := tls.Client(raw, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		cc := NewCorkedConn(tc)
+		cc.CarriesFrames(true)
 		*dialed = cc
 		return cc, nil
 	}
 	c := *hc
 	c.Transport = t
 	return &c
+}
+
+// hostPort is the address the transport dials for u when no proxy is in
+// the way.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if strings.EqualFold(u.Scheme, "wss") || strings.EqualFold(u.Scheme, "https") {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // dial opens the websocket and sends the text open message (§3). A new
@@ -87,8 +141,12 @@ func (s *Session) dial(ctx context.Context, rawURL, token string) (*websocket.Co
 	}
 	dctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
+	target, err := url.Parse(u)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse stream url: %w", err)
+	}
 	var cork *CorkedConn
-	c, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: corkingClient(s.httpClient, &cork)})
+	c, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: corkingClient(s.httpClient, target, &cork)})
 	if err != nil {
 		if resp != nil {
 			return nil, nil, fmt.Errorf("open data channel %s: HTTP %d: %w", redactURL(u), resp.StatusCode, err)

@@ -21,7 +21,11 @@ type CorkedConn struct {
 	mu     sync.Mutex
 	held   bool
 	buf    []byte
-	client bool          // frames from WriteBinary are masked
+	client bool // frames from WriteBinary are masked
+	// frames says that the websocket's bytes are this conn's bytes: no TLS
+	// or proxy layer sits between coder/websocket and this conn, so
+	// WriteBinary may put frames on it directly.
+	frames bool
 	rng    *rand.ChaCha8 // masking keys; mu
 	failed bool          // a write failed: the socket is closed
 
@@ -63,8 +67,17 @@ func (c *CorkedConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// NewCorkedConn wraps c; it writes through until Hold.
+// NewCorkedConn wraps c; it writes through until Hold. WriteBinary is
+// refused until CarriesFrames says the websocket runs directly on c.
 func NewCorkedConn(c net.Conn) *CorkedConn { return &CorkedConn{Conn: c} }
+
+// CarriesFrames declares that the websocket's frames travel on this conn
+// as they are (not inside TLS or a proxy's framing), so WriteBinary may
+// write them; client says this is the dialing end, whose frames are masked.
+func (c *CorkedConn) CarriesFrames(client bool) { c.frames, c.client = true, client }
+
+// Frames reports whether WriteBinary may be used.
+func (c *CorkedConn) Frames() bool { return c.frames }
 
 func (c *CorkedConn) Write(p []byte) (int, error) {
 	c.mu.Lock()

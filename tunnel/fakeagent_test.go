@@ -72,15 +72,22 @@ type fakeSess struct {
 	hsDone    bool
 }
 
-func newFakeAgent(t *testing.T) *fakeAgent {
+func newFakeAgent(t *testing.T) *fakeAgent { return startFakeAgent(t, httptest.NewServer) }
+
+// newFakeAgentTLS serves the data channel over wss://, as AWS does; the
+// client must trust a.srv.Client()'s certificate.
+func newFakeAgentTLS(t *testing.T) *fakeAgent { return startFakeAgent(t, httptest.NewTLSServer) }
+
+func startFakeAgent(t *testing.T, serve func(http.Handler) *httptest.Server) *fakeAgent {
 	a := &fakeAgent{t: t, chunk: 1024, sessionType: "Port", sess: map[string]*fakeSess{}, hsSeen: make(chan struct{}), pingsSeen: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/data-channel/", a.serveWS)
-	a.srv = httptest.NewServer(mux)
+	a.srv = serve(mux)
 	t.Cleanup(a.srv.Close)
 	return a
 }
 
+// wsURL is ws:// or wss:// as the server is http or https.
 func (a *fakeAgent) wsURL(id string) string {
 	return "ws" + strings.TrimPrefix(a.srv.URL, "http") + "/v1/data-channel/" + id + "?role=publish_subscribe"
 }

@@ -44,7 +44,7 @@ func benchSocket(b *testing.B) (*websocket.Conn, *CorkedConn) {
 	}))
 	b.Cleanup(srv.Close)
 	var cork *CorkedConn
-	c, _, err := websocket.Dial(context.Background(), "ws"+srv.URL[len("http"):], &websocket.DialOptions{HTTPClient: corkingClient(srv.Client(), &cork)})
+	c, _, err := websocket.Dial(context.Background(), "ws"+srv.URL[len("http"):], &websocket.DialOptions{HTTPClient: corkingClient(srv.Client(), mustURL(srv.URL), &cork)})
 	if err != nil {
 		b.Fatalf("dial bench socket: %v", err)
 	}

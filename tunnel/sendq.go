@@ -162,9 +162,9 @@ func writeBatch(c *websocket.Conn, cork *CorkedConn, b *batch) error {
 }
 
 // writeFrame sends one binary message, past coder/websocket's writer
-// when the socket is corked.
+// when the corked conn carries the websocket's bytes as they are.
 func writeFrame(c *websocket.Conn, cork *CorkedConn, f []byte) error {
-	if cork != nil {
+	if cork != nil && cork.Frames() {
 		return cork.WriteBinary(f)
 	}
 	return c.Write(context.Background(), websocket.MessageBinary, f)

@@ -17,6 +17,9 @@ import (
 // close frames) is smaller than its buffer, so each of its frames reaches
 // this conn as one Write, which the mutex keeps whole.
 func (c *CorkedConn) WriteBinary(p []byte) error {
+	if !c.frames {
+		return errNotFrames
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.failed {
@@ -29,7 +32,10 @@ func (c *CorkedConn) WriteBinary(p []byte) error {
 	return c.flushLocked()
 }
 
-var errCorkFailed = errors.New("websocket connection failed on an earlier write")
+var (
+	errCorkFailed = errors.New("websocket connection failed on an earlier write")
+	errNotFrames  = errors.New("websocket frames cannot be written on this connection: TLS or a proxy sits above it")
+)
 
 // appendWSFrame appends the frame header, the masking key for a client,
 // and p (masked in place in b for a client).

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/coder/websocket"
@@ -72,7 +73,7 @@ func TestWriteBinaryClientToServer(t *testing.T) {
 	}))
 	defer srv.Close()
 	var cork *CorkedConn
-	c, _, err := websocket.Dial(context.Background(), "ws"+srv.URL[len("http"):], &websocket.DialOptions{HTTPClient: corkingClient(srv.Client(), &cork)})
+	c, _, err := websocket.Dial(context.Background(), "ws"+srv.URL[len("http"):], &websocket.DialOptions{HTTPClient: corkingClient(srv.Client(), mustURL(srv.URL), &cork)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +128,7 @@ func (h *serverCork) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.cork = NewCorkedConn(c)
+	h.cork.CarriesFrames(false)
 	return h.cork, bufio.NewReadWriter(brw.Reader, bufio.NewWriter(h.cork)), nil
 }
 
@@ -175,10 +177,30 @@ func TestWriteBinaryAfterFailure(t *testing.T) {
 	a, b := net.Pipe()
 	b.Close()
 	c := NewCorkedConn(a)
+	c.CarriesFrames(true)
 	if err := c.WriteBinary([]byte("x")); err == nil {
 		t.Fatal("write to a closed pipe succeeded")
 	}
 	if err := c.WriteBinary([]byte("y")); err != errCorkFailed {
 		t.Fatalf("second write: %v, want errCorkFailed", err)
+	}
+}
+
+func mustURL(raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+// A conn not declared to carry the websocket's own bytes refuses frames:
+// under TLS they would be written in the clear into the record stream.
+func TestWriteBinaryRefusedBelowTLS(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	if err := NewCorkedConn(a).WriteBinary([]byte("x")); err != errNotFrames {
+		t.Fatalf("WriteBinary on an undeclared conn: %v, want errNotFrames", err)
 	}
 }

@@ -103,6 +103,7 @@ func (h *corkingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.cork = tunnel.NewCorkedConn(c)
+	h.cork.CarriesFrames(false) // the simulator serves plain HTTP: frames go on c as they are
 	// The buffered reader may hold bytes already read from c; the writer
 	// must write through the cork.
 	return h.cork, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(h.cork, 64<<10)), nil
