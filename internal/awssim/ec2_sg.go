@@ -277,7 +277,11 @@ func ec2NormProto(p string) string {
 	return strings.ToLower(p)
 }
 
-func (s *Sim) ec2AuthorizeIngress(c *Call) (any, error) {
+func (s *Sim) ec2AuthorizeIngress(c *Call) (any, error) { return s.ec2AuthorizeRules(c, false) }
+
+// ec2AuthorizeRules adds ingress or egress rules to a group: the two
+// operations read, check and answer alike, only the rule list differs.
+func (s *Sim) ec2AuthorizeRules(c *Call, egress bool) (any, error) {
 	id := c.Form.Get("GroupId")
 	if id == "" {
 		return nil, Errf("MissingParameter", "The request must contain the parameter groupId")
@@ -289,7 +293,11 @@ func (s *Sim) ec2AuthorizeIngress(c *Call) (any, error) {
 	if len(rules) == 0 {
 		return nil, Errf("MissingParameter", "The request must contain the parameter ipPermissions")
 	}
-	if err := s.authorize(c, "ec2:AuthorizeSecurityGroupIngress", s.ec2Arn(c.Region, "security-group", id), nil); err != nil {
+	action := "ec2:AuthorizeSecurityGroupIngress"
+	if egress {
+		action = "ec2:AuthorizeSecurityGroupEgress"
+	}
+	if err := s.authorize(c, action, s.ec2Arn(c.Region, "security-group", id), nil); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -299,30 +307,24 @@ func (s *Sim) ec2AuthorizeIngress(c *Call) (any, error) {
 	if !ok || g.Region != c.Region {
 		return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
 	}
+	list := &g.Ingress
+	if egress {
+		list = &g.Egress
+	}
 	for _, r := range rules {
 		for _, ref := range r.Groups {
 			if _, ok := st.SecurityGroups[ref]; !ok {
 				return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", ref)
 			}
 		}
-		if existing := ec2FindDuplicate(g.Ingress, r); existing != "" {
+		if existing := ec2FindDuplicate(*list, r); existing != "" {
 			return nil, Errf("InvalidPermission.Duplicate", "the specified rule %s already exists", existing)
 		}
 	}
 	out := ec2AuthorizeOut{Return: true, Rules: ec2ListOf([]ec2SGRuleX{})}
 	for _, r := range rules {
-		g.Ingress = append(g.Ingress, r)
-		peers := len(r.Cidrs) + len(r.Groups)
-		for k := 0; k < peers; k++ {
-			x := ec2SGRuleX{GroupID: id, GroupOwnerID: st.AccountID, IPProtocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort}
-			if k < len(r.Cidrs) {
-				x.CidrIPv4 = r.Cidrs[k]
-			} else {
-				x.ReferencedGroupID = r.Groups[k-len(r.Cidrs)]
-			}
-			x.SecurityGroupRuleID = "sgr-" + ec2Hex(fmt.Sprintf("%s/%d/%s", id, len(g.Ingress), x.CidrIPv4+x.ReferencedGroupID), 17)
-			out.Rules.Item = append(out.Rules.Item, x)
-		}
+		*list = append(*list, r)
+		out.Rules.Item = append(out.Rules.Item, ec2RuleItems(st.AccountID, id, egress, len(*list), r)...)
 	}
 	return out, nil
 }

@@ -14,47 +14,7 @@ var _ = func() bool {
 	return true
 }()
 
-// ec2AuthorizeEgress reads its rules and checks duplicates as
-// AuthorizeSecurityGroupIngress does; only the rule list differs.
-func (s *Sim) ec2AuthorizeEgress(c *Call) (any, error) {
-	id := c.Form.Get("GroupId")
-	if id == "" {
-		return nil, Errf("MissingParameter", "The request must contain the parameter groupId")
-	}
-	rules, err := ec2IngressRules(c)
-	if err != nil {
-		return nil, err
-	}
-	if len(rules) == 0 {
-		return nil, Errf("MissingParameter", "The request must contain the parameter ipPermissions")
-	}
-	if err := s.authorize(c, "ec2:AuthorizeSecurityGroupEgress", s.ec2Arn(c.Region, "security-group", id), nil); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.state
-	g, ok := st.SecurityGroups[id]
-	if !ok || g.Region != c.Region {
-		return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
-	}
-	for _, r := range rules {
-		for _, ref := range r.Groups {
-			if _, ok := st.SecurityGroups[ref]; !ok {
-				return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", ref)
-			}
-		}
-		if existing := ec2FindDuplicate(g.Egress, r); existing != "" {
-			return nil, Errf("InvalidPermission.Duplicate", "the specified rule %s already exists", existing)
-		}
-	}
-	out := ec2AuthorizeOut{Return: true, Rules: ec2ListOf([]ec2SGRuleX{})}
-	for _, r := range rules {
-		g.Egress = append(g.Egress, r)
-		out.Rules.Item = append(out.Rules.Item, ec2RuleItems(st.AccountID, id, true, len(g.Egress), r)...)
-	}
-	return out, nil
-}
+func (s *Sim) ec2AuthorizeEgress(c *Call) (any, error) { return s.ec2AuthorizeRules(c, true) }
 
 // ec2RuleItems is the securityGroupRuleSet entries of one stored rule: EC2
 // gives each peer (CIDR or group) a rule id of its own.
