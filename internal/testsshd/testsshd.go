@@ -37,9 +37,8 @@ type Options struct {
 	// AuthorizedKeysScript, when set, is the body of a /bin/sh script that
 	// sshd runs as AuthorizedKeysCommand with the arguments
 	// "%u %t %k %f" (user, key type, base64 key, fingerprint); the keys it
-	// prints are accepted in addition to the authorized_keys file. sshd only
-	// runs such a command from a root-owned path no one else can write, so
-	// this needs root; without root the test is skipped, even in CI.
+	// prints are accepted in addition to the authorized_keys file. It works
+	// with and without root (see installKeysCommand).
 	AuthorizedKeysScript string
 	// NoAuthorizedKeysFile leaves the generated user key out of
 	// authorized_keys, so that only AuthorizedKeysScript can admit a key.
@@ -73,7 +72,7 @@ type Server struct {
 	KnownHostsPath string
 	ConfigPath     string
 	// KeysCommandPath is the installed AuthorizedKeysScript (empty without
-	// one); its directory is root-owned and may hold files it reads.
+	// one); its directory may hold files it reads.
 	KeysCommandPath string
 
 	logM sync.Mutex
@@ -141,11 +140,6 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	if _, err := exec.LookPath("ssh-keygen"); err != nil {
 		skipOrFail(t, "ssh-keygen not found: cannot make a host key")
-	}
-	if opts.AuthorizedKeysScript != "" && os.Geteuid() != 0 {
-		// Not a missing tool but a property of the account (GitHub's
-		// runners are not root), so this skips even when CI=true.
-		t.Skip("skipping: sshd runs an AuthorizedKeysCommand only from a root-owned path; run as root")
 	}
 	if os.Geteuid() == 0 {
 		// The Debian sshd refuses to start without its privilege separation
@@ -245,28 +239,22 @@ func (s *Server) writeKeys(t testing.TB) {
 	}
 }
 
-// installKeysCommand puts the script where sshd's path check accepts it:
-// every directory from / down must be root-owned and not group- or
-// world-writable, which rules out /tmp, so it goes under root's cache dir.
+// installKeysCommand writes the script into the server's directory and
+// has sshd run it through /bin/sh. sshd insists that the command it
+// executes sits on a root-owned path no one else can write, which a temp
+// dir never is; /bin/sh is, and the script is only its argument. So the
+// command works without root too (sshd then runs it as the one user it
+// can: AuthorizedKeysCommandUser is the current user).
 func (s *Server) installKeysCommand(t testing.TB, script, username string) []string {
 	t.Helper()
-	base, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatalf("AuthorizedKeysCommand location: %v", err)
-	}
-	root := filepath.Join(base, "ssmdoctor-testsshd")
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatalf("create %s: %v", root, err)
-	}
-	dir, err := os.MkdirTemp(root, "keys-")
-	if err != nil {
+	dir := filepath.Join(s.Dir, "keys-command")
+	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatalf("create AuthorizedKeysCommand dir: %v", err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatalf("chmod %s: %v", dir, err)
-	}
 	path := filepath.Join(dir, "authorized-keys")
+	if strings.ContainsAny(path, " \t\"'") {
+		t.Skipf("skipping: the temp dir %q has characters sshd_config cannot carry unquoted", path)
+	}
 	s.KeysCommandPath = path
 	body := script
 	if !strings.HasPrefix(body, "#!") {
@@ -275,8 +263,12 @@ func (s *Server) installKeysCommand(t testing.TB, script, username string) []str
 	if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
 		t.Fatalf("write AuthorizedKeysCommand: %v", err)
 	}
+	sh, err := filepath.EvalSymlinks("/bin/sh")
+	if err != nil {
+		t.Fatalf("resolve /bin/sh for AuthorizedKeysCommand: %v", err)
+	}
 	return []string{
-		"AuthorizedKeysCommand " + path + " %u %t %k %f",
+		"AuthorizedKeysCommand " + sh + " " + path + " %u %t %k %f",
 		"AuthorizedKeysCommandUser " + username,
 	}
 }
