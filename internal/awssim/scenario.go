@@ -106,7 +106,7 @@ func (st *State) Normalize() error {
 	}
 	st.initMaps()
 	for _, step := range []func() error{
-		st.normalizeIAM, st.normalizeKeys, st.normalizeNetwork, st.normalizeInstances, st.normalizeAssociations,
+		st.normalizeIAM, st.normalizeKeys, st.normalizeNetwork, st.normalizeInstances, st.normalizeNACLs, st.normalizeAssociations,
 	} {
 		if err := step(); err != nil {
 			return err
@@ -122,6 +122,7 @@ func (st *State) initMaps() {
 	initMap(&st.RouteTables)
 	initMap(&st.SecurityGroups)
 	initMap(&st.VpcEndpoints)
+	initMap(&st.NetworkACLs)
 	initMap(&st.Associations)
 	initMap(&st.InstanceProfile)
 	initMap(&st.Roles)

@@ -18,6 +18,7 @@ type State struct {
 	RouteTables     map[string]*RouteTable      `json:"RouteTables"`
 	SecurityGroups  map[string]*SecurityGroup   `json:"SecurityGroups"`
 	VpcEndpoints    map[string]*VpcEndpoint     `json:"VpcEndpoints"`
+	NetworkACLs     map[string]*NetworkACL      `json:"NetworkAcls"`
 	Associations    map[string]*ProfileAssoc    `json:"Associations"` // iip-assoc-... -> association
 	InstanceProfile map[string]*InstanceProfile `json:"InstanceProfiles"`
 	Roles           map[string]*Role            `json:"Roles"`

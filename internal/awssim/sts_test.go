@@ -132,6 +132,7 @@ func TestEC2AccessDenied(t *testing.T) {
 			return err
 		},
 		"DescribeRegions": func() error { _, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{}); return err },
+		"DescribeNetworkAcls": func() error { _, err := c.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{}); return err },
 		"StartInstances": func() error {
 			_, err := c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{demoStopped}})
 			return err
