@@ -117,3 +117,49 @@ func naclEndpointSideProblem(acl *NetworkACL, inst netip.Prefix) string {
 	}
 	return ""
 }
+
+// naclInternet is the destination the internet path must be open to: the
+// public endpoints' addresses are not modelled, so only rules for all of
+// IPv4 decide it.
+var naclInternet = netip.MustParsePrefix("0.0.0.0/0")
+
+// naclInternetProblem: the instance subnet's ACL between it and the
+// public endpoints.
+func (st *State) naclInternetProblem(inst *Instance) string {
+	return naclPathProblem(st.subnetACL(inst.SubnetID, inst.VpcID), naclInternet, "0.0.0.0/0")
+}
+
+// naclEndpointProblem: traffic to an endpoint interface in the instance's
+// own subnet crosses no ACL; otherwise the instance subnet's ACL must pass
+// it to and from the VPC's block (the interface addresses are not
+// modelled), and one endpoint subnet's ACL must let it in from and back to
+// the instance.
+func (st *State) naclEndpointProblem(inst *Instance, ep *VpcEndpoint) string {
+	for _, s := range ep.SubnetIDs {
+		if s == inst.SubnetID {
+			return ""
+		}
+	}
+	if v, ok := st.VPCs[inst.VpcID]; ok {
+		if block, err := netip.ParsePrefix(v.CidrBlock); err == nil {
+			if p := naclPathProblem(st.subnetACL(inst.SubnetID, inst.VpcID), block.Masked(), block.Masked().String()); p != "" {
+				return p
+			}
+		}
+	}
+	ip, err := netip.ParseAddr(inst.PrivateIP)
+	if err != nil || len(ep.SubnetIDs) == 0 {
+		return ""
+	}
+	first := ""
+	for _, s := range ep.SubnetIDs {
+		p := naclEndpointSideProblem(st.subnetACL(s, ep.VpcID), netip.PrefixFrom(ip, ip.BitLen()))
+		if p == "" {
+			return ""
+		}
+		if first == "" {
+			first = p
+		}
+	}
+	return first
+}

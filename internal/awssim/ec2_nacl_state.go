@@ -67,10 +67,31 @@ func (st *State) normalizeNACLs() error {
 			if s, ok := st.Subnets[sub]; !ok || s.VpcID != a.VpcID {
 				return scenarioErr("network acl", id, "subnet %s does not exist in vpc %s", sub, a.VpcID)
 			}
-			if prev, dup := owner[sub]; dup && prev != id {
-				return scenarioErr("network acl", id, "subnet %s is already associated with %s", sub, prev)
+		}
+	}
+	// A custom ACL's association wins over the default ACL's: a state
+	// normalised once lists every subnet under its default ACL, and a
+	// change made afterwards (tests, scenario edits) moves one by naming
+	// it in another ACL.
+	for _, pass := range []bool{false, true} {
+		for _, id := range scenarioKeys(st.NetworkACLs) {
+			a := st.NetworkACLs[id]
+			if a.IsDefault != pass {
+				continue
 			}
-			owner[sub] = id
+			kept := a.Subnets[:0]
+			for _, sub := range a.Subnets {
+				prev, dup := owner[sub]
+				switch {
+				case dup && prev != id && !pass:
+					return scenarioErr("network acl", id, "subnet %s is already associated with %s", sub, prev)
+				case dup && prev != id:
+					continue
+				}
+				owner[sub] = id
+				kept = append(kept, sub)
+			}
+			a.Subnets = kept
 		}
 	}
 	for _, vid := range scenarioKeys(st.VPCs) {

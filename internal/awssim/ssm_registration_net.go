@@ -34,7 +34,8 @@ var (
 // an internet route exists); otherwise it goes to the public endpoint,
 // which needs a default route to an internet or NAT gateway. Either way
 // the instance's security groups must let TCP 443 out to that destination,
-// and an endpoint's groups must let it in. NACLs are not modelled.
+// and an endpoint's groups must let it in; the network ACLs on the way
+// must pass 443 out and the replies back in (ec2_nacl_eval.go).
 func (st *State) ssmPathProblem(inst *Instance) string {
 	if isHybrid(inst.ID) {
 		return ""
@@ -50,6 +51,9 @@ func (st *State) ssmPathProblem(inst *Instance) string {
 			if !st.endpointAdmits(ep, inst, mine) {
 				return svc + ": no security group of endpoint " + ep.ID + " admits TCP 443 from the instance"
 			}
+			if p := st.naclEndpointProblem(inst, ep); p != "" {
+				return svc + ": " + p
+			}
 			continue
 		}
 		if noInternet != "" {
@@ -57,6 +61,9 @@ func (st *State) ssmPathProblem(inst *Instance) string {
 		}
 		if !st.egressTo(mine, nil) {
 			return svc + ": the instance's security groups allow no outbound TCP 443 to the internet"
+		}
+		if p := st.naclInternetProblem(inst); p != "" {
+			return svc + ": " + p
 		}
 	}
 	return ""

@@ -143,6 +143,71 @@ var netCases = []netCase{
 		noEndpoints(st)
 		natRoute(st)
 	}, ""},
+	{"NACL internet: a custom ACL as open as the default", netPubInst, igwACL(naclAllowAll(false), naclAllowAll(true)), ""},
+	{"NACL internet: outbound 443 denied", netPubInst, igwACL(naclAllowAll(false),
+		naclTCP(90, "deny", true, "0.0.0.0/0", 443, 443), naclAllowAll(true)), "ssm: network ACL acl-0test denies outbound TCP 443 to 0.0.0.0/0 (rule 90)"},
+	{"NACL internet: inbound ephemeral not allowed", netPubInst, igwACL(
+		naclTCP(100, "allow", false, "0.0.0.0/0", 22, 22), naclAllowAll(true)), "denies inbound TCP 1024-65535 from 0.0.0.0/0 (rule *)"},
+	{"NACL internet: a deny numbered below the allow wins", netPubInst, igwACL(naclAllowAll(false),
+		NACLEntry{RuleNumber: 50, Protocol: "-1", RuleAction: "deny", Egress: true, CidrBlock: "0.0.0.0/0"}, naclAllowAll(true)), "denies outbound TCP 443 to 0.0.0.0/0 (rule 50)"},
+	{"NACL internet: an allow numbered below the deny wins", netPubInst, igwACL(
+		naclTCP(100, "allow", false, "0.0.0.0/0", 1024, 65535),
+		naclTCP(50, "allow", true, "0.0.0.0/0", 443, 443), NACLEntry{RuleNumber: 100, Protocol: "-1", RuleAction: "deny", Egress: true, CidrBlock: "0.0.0.0/0"}), ""},
+	{"NACL internet: part of the ephemeral range denied", netPubInst, igwACL(
+		naclTCP(10, "deny", false, "0.0.0.0/0", 5000, 6000), naclAllowAll(false), naclAllowAll(true)), "denies inbound TCP 1024-65535 from 0.0.0.0/0 (rule 10)"},
+	{"NACL internet: ephemeral range allowed in two halves", netPubInst, igwACL(
+		naclTCP(100, "allow", false, "0.0.0.0/0", 1024, 32767), naclTCP(110, "allow", false, "0.0.0.0/0", 32768, 65535), naclAllowAll(true)), ""},
+	{"NACL internet: 443 allowed to one public block only", netPubInst, igwACL(naclAllowAll(false),
+		naclTCP(100, "allow", true, "52.0.0.0/8", 443, 443)), "denies outbound TCP 443 to 0.0.0.0/0 (rule *)"},
+	{"NACL internet: a deny for one public address does not close the path", netPubInst, igwACL(naclAllowAll(false),
+		naclTCP(10, "deny", true, "203.0.113.7/32", 443, 443), naclAllowAll(true)), ""},
+	{"NACL internet: UDP rules do not carry TCP", netPubInst, igwACL(naclAllowAll(false),
+		NACLEntry{RuleNumber: 100, Protocol: "17", RuleAction: "allow", Egress: true, CidrBlock: "0.0.0.0/0", PortRange: &NACLPortRange{From: 0, To: 65535}}), "denies outbound TCP 443 to 0.0.0.0/0 (rule *)"},
+	{"NACL endpoints: instance subnet denies 443 to the VPC", netPubInst, withACL(netPubSubnet, false, naclAllowAll(false),
+		naclTCP(10, "deny", true, "10.0.0.0/16", 443, 443), naclAllowAll(true)), "ssm: network ACL acl-0test denies outbound TCP 443 to 10.0.0.0/16 (rule 10)"},
+	{"NACL endpoints: endpoint subnet denies 443 from the instance", netPubInst, withACL(netEndpSubnet, false,
+		naclTCP(10, "deny", false, "10.0.1.0/24", 443, 443), naclAllowAll(false), naclAllowAll(true)), "ssm: network ACL acl-0test of the endpoint's subnet denies inbound TCP 443 from the instance (rule 10)"},
+	{"NACL endpoints: endpoint subnet sends no replies", netPubInst, withACL(netEndpSubnet, false, naclAllowAll(false),
+		naclTCP(100, "allow", true, "0.0.0.0/0", 443, 443)), "of the endpoint's subnet denies outbound TCP 1024-65535 to the instance (rule *)"},
+	{"NACL endpoints: an interface in the instance's own subnet crosses no ACL", netPrivInst, withACL(netEndpSubnet, false), ""},
+	{"NACL endpoints: the default ACL itself denies everything", netPubInst, withACL(netPubSubnet, true), "ssm: network ACL acl-0test denies outbound TCP 443 to 10.0.0.0/16 (rule *)"},
+}
+
+const netEndpSubnet = "subnet-0a11600d000000002"
+
+// withACL gives subnet a network ACL of entries (the "*" rules are added
+// on load). def replaces the VPC's default ACL instead.
+func withACL(subnet string, def bool, entries ...NACLEntry) func(*State) {
+	return func(st *State) {
+		if def {
+			for id, a := range st.NetworkACLs {
+				if a.VpcID == netVPC && a.IsDefault {
+					delete(st.NetworkACLs, id)
+				}
+			}
+		}
+		if st.NetworkACLs == nil {
+			st.NetworkACLs = map[string]*NetworkACL{}
+		}
+		st.NetworkACLs["acl-0test"] = &NetworkACL{VpcID: netVPC, IsDefault: def, Subnets: []string{subnet}, Entries: entries}
+	}
+}
+
+// igwACL leaves the public instance to its internet gateway behind an
+// ACL of entries.
+func igwACL(entries ...NACLEntry) func(*State) {
+	return func(st *State) {
+		noEndpoints(st)
+		withACL(netPubSubnet, false, entries...)(st)
+	}
+}
+
+func naclAllowAll(egress bool) NACLEntry {
+	return NACLEntry{RuleNumber: 100, Protocol: "-1", RuleAction: "allow", Egress: egress, CidrBlock: "0.0.0.0/0"}
+}
+
+func naclTCP(n int, action string, egress bool, cidr string, from, to int) NACLEntry {
+	return NACLEntry{RuleNumber: n, Protocol: "6", RuleAction: action, Egress: egress, CidrBlock: cidr, PortRange: &NACLPortRange{From: from, To: to}}
 }
 
 // netCasesSimOnly are states where the instance-network check judges

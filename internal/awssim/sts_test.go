@@ -131,7 +131,7 @@ func TestEC2AccessDenied(t *testing.T) {
 			_, err := c.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String("vpc-0a11600d000000001"), Attribute: "enableDnsSupport"})
 			return err
 		},
-		"DescribeRegions": func() error { _, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{}); return err },
+		"DescribeRegions":     func() error { _, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{}); return err },
 		"DescribeNetworkAcls": func() error { _, err := c.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{}); return err },
 		"StartInstances": func() error {
 			_, err := c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{demoStopped}})
