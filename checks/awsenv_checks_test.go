@@ -98,6 +98,9 @@ func healthyFake(ids ...string) *fakeAWS {
 			IpPermissionsEgress: []ec2types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}},
 		}}}, nil
 	})
+	f.on("DescribeNetworkAcls", func(any) (any, error) {
+		return &ec2.DescribeNetworkAclsOutput{NetworkAcls: []ec2types.NetworkAcl{defaultACL()}}, nil
+	})
 	f.on("GetDocument", func(any) (any, error) {
 		return nil, &smithy.GenericAPIError{Code: "InvalidDocument"}
 	})
@@ -419,5 +422,79 @@ func TestAWSChecksNetworkEgressDestination(t *testing.T) {
 		if n := f.count("DescribeVpcAttribute"); n != 0 {
 			t.Errorf("egress 443 to %s: %d DescribeVpcAttribute calls in a VPC without endpoints", c.cidr, n)
 		}
+	}
+}
+
+// defaultACL is what CreateVpc makes: rule 100 allows everything each way
+// before the "*" deny.
+func defaultACL() ec2types.NetworkAcl {
+	return ec2types.NetworkAcl{NetworkAclId: aws.String("acl-1"), VpcId: aws.String("vpc-1"), IsDefault: aws.Bool(true),
+		Entries: append(aclAllowAll(), aclStar()...)}
+}
+
+func aclAllowAll() []ec2types.NetworkAclEntry {
+	return []ec2types.NetworkAclEntry{
+		{RuleNumber: aws.Int32(100), Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionAllow, Egress: aws.Bool(false), CidrBlock: aws.String("0.0.0.0/0")},
+		{RuleNumber: aws.Int32(100), Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionAllow, Egress: aws.Bool(true), CidrBlock: aws.String("0.0.0.0/0")},
+	}
+}
+
+func aclStar() []ec2types.NetworkAclEntry {
+	return []ec2types.NetworkAclEntry{
+		{RuleNumber: aws.Int32(32767), Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionDeny, Egress: aws.Bool(false), CidrBlock: aws.String("0.0.0.0/0")},
+		{RuleNumber: aws.Int32(32767), Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionDeny, Egress: aws.Bool(true), CidrBlock: aws.String("0.0.0.0/0")},
+	}
+}
+
+func aclTCP(n int32, action ec2types.RuleAction, egress bool, cidr string, from, to int32) ec2types.NetworkAclEntry {
+	return ec2types.NetworkAclEntry{RuleNumber: aws.Int32(n), Protocol: aws.String("6"), RuleAction: action, Egress: aws.Bool(egress),
+		CidrBlock: aws.String(cidr), PortRange: &ec2types.PortRange{From: aws.Int32(from), To: aws.Int32(to)}}
+}
+
+// The instance subnet's network ACL must pass 443 out and the replies in;
+// the verdict names the ACL, the direction and the deciding rule, and the
+// fix is the entry that goes before it.
+func TestAWSChecksNetworkACL(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		entries []ec2types.NetworkAclEntry
+		msg     string
+		fix     string
+	}{
+		{"default ACL", append(aclAllowAll(), aclStar()...), "", ""},
+		{"443 out denied below the allow", append([]ec2types.NetworkAclEntry{aclTCP(90, ec2types.RuleActionDeny, true, "0.0.0.0/0", 443, 443)}, append(aclAllowAll(), aclStar()...)...),
+			"network ACL acl-1 denies outbound TCP 443 to 0.0.0.0/0 (rule 90)",
+			"aws ec2 create-network-acl-entry --network-acl-id acl-1 --rule-number 89 --protocol tcp --port-range From=443,To=443 --egress --cidr-block 0.0.0.0/0 --rule-action allow --region us-east-1"},
+		{"replies not allowed in", append([]ec2types.NetworkAclEntry{aclTCP(100, ec2types.RuleActionAllow, false, "0.0.0.0/0", 22, 22), aclAllowAll()[1]}, aclStar()...),
+			"network ACL acl-1 denies inbound TCP 1024-65535 from 0.0.0.0/0 (rule *)",
+			"aws ec2 create-network-acl-entry --network-acl-id acl-1 --rule-number 110 --protocol tcp --port-range From=1024,To=65535 --cidr-block 0.0.0.0/0 --rule-action allow --region us-east-1"},
+		{"deny rule 1 is replaced", append([]ec2types.NetworkAclEntry{aclTCP(1, ec2types.RuleActionDeny, true, "0.0.0.0/0", 0, 65535)}, append(aclAllowAll(), aclStar()...)...),
+			"(rule 1)", "aws ec2 replace-network-acl-entry --network-acl-id acl-1 --rule-number 1 "},
+	} {
+		f := healthyFake(testID)
+		f.on("DescribeNetworkAcls", func(in any) (any, error) {
+			req := in.(*ec2.DescribeNetworkAclsInput)
+			if len(req.Filters) != 1 || aws.ToString(req.Filters[0].Name) != "vpc-id" || req.Filters[0].Values[0] != "vpc-1" {
+				t.Errorf("%s: DescribeNetworkAcls filters %+v", c.name, req.Filters)
+			}
+			a := defaultACL()
+			a.Entries = c.entries
+			return &ec2.DescribeNetworkAclsOutput{NetworkAcls: []ec2types.NetworkAcl{a}}, nil
+		})
+		r := runAWS(t, f, ec2Target(testID), Options{})["instance-network"]
+		if c.msg == "" {
+			if r.Status != StatusPass {
+				t.Errorf("%s: %s %s", c.name, r.Status, r.Message)
+			}
+			continue
+		}
+		if r.Status != StatusFail || !strings.Contains(r.Message, c.msg) || !strings.HasPrefix(r.Fix, c.fix) {
+			t.Errorf("%s: %s %q fix %q", c.name, r.Status, r.Message, r.Fix)
+		}
+	}
+	f := healthyFake(testID)
+	f.deny("DescribeNetworkAcls")
+	if r := runAWS(t, f, ec2Target(testID), Options{})["instance-network"]; r.Status != StatusError || r.Missing != "ec2:DescribeNetworkAcls" {
+		t.Fatalf("denied DescribeNetworkAcls: instance-network = %+v", r)
 	}
 }

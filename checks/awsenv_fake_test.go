@@ -82,6 +82,9 @@ func (f *fakeAWS) DescribeVpcEndpoints(_ context.Context, in *ec2.DescribeVpcEnd
 func (f *fakeAWS) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSecurityGroupsInput, _ ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error) {
 	return fcall[ec2.DescribeSecurityGroupsOutput](f, "DescribeSecurityGroups", in)
 }
+func (f *fakeAWS) DescribeNetworkAcls(_ context.Context, in *ec2.DescribeNetworkAclsInput, _ ...func(*ec2.Options)) (*ec2.DescribeNetworkAclsOutput, error) {
+	return fcall[ec2.DescribeNetworkAclsOutput](f, "DescribeNetworkAcls", in)
+}
 func (f *fakeAWS) DescribeVpcAttribute(_ context.Context, in *ec2.DescribeVpcAttributeInput, _ ...func(*ec2.Options)) (*ec2.DescribeVpcAttributeOutput, error) {
 	return fcall[ec2.DescribeVpcAttributeOutput](f, "DescribeVpcAttribute", in)
 }

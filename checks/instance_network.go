@@ -25,6 +25,8 @@ type netView struct {
 	vpcCIDRs []netip.Prefix // from the local routes
 	internet bool
 	via      string
+	acls     []ec2types.NetworkAcl
+	denials  []*aclDenial // network ACL problems, one per problem line
 }
 
 // runInstanceNetwork judges each service the agent needs on the path name
@@ -53,6 +55,9 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 	if nv.groups, err = env.AWS.SecurityGroups(ctx, vpc); err != nil {
 		return undetermined(err)
 	}
+	if nv.acls, err = env.AWS.NetworkACLs(ctx, vpc); err != nil {
+		return undetermined(err)
+	}
 	eps, epErr := env.AWS.VpcEndpoints(ctx, vpc)
 	if epErr != nil && !nv.internet {
 		return undetermined(epErr)
@@ -76,6 +81,9 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 				problems = append(problems, fmt.Sprintf("%s: the instance's security groups allow no outbound TCP 443 to endpoint %s", svc, id))
 			} else if !admits443(ep, nv.groups, inst) {
 				problems = append(problems, fmt.Sprintf("endpoint %s (%s): no security group admits TCP 443 from the instance", id, svc))
+			} else if d := nv.aclToEndpoint(ep); d != nil {
+				problems = append(problems, svc+": "+d.String())
+				nv.denials = append(nv.denials, d)
 			} else {
 				viaEndpoint = append(viaEndpoint, svc)
 				continue
@@ -84,6 +92,12 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 		case nv.internet:
 			if !nv.egressToInternet() {
 				problems = append(problems, fmt.Sprintf("%s: the instance's security groups allow no outbound TCP 443 to the internet", svc))
+				continue
+			}
+			if d := instanceSideDenial(subnetACL(nv.acls, subnet), anyIPv4); d != nil {
+				problems = append(problems, svc+": "+d.String())
+				nv.denials = append(nv.denials, d)
+				internetEgressOnly = false
 				continue
 			}
 			viaRoute = append(viaRoute, svc)
@@ -112,6 +126,9 @@ func networkVerdict(env *Env, nv *netView, subnet string, needed, problems, viaE
 			r = r.WithDetails(fmt.Sprintf("judged on the route alone: %v (interface endpoints with private DNS would take the agent's traffic instead)", epErr))
 		}
 		return r
+	}
+	if len(nv.denials) == len(problems) {
+		return aclVerdict(env, nv, problems)
 	}
 	if internetEgressOnly {
 		ids := instanceGroupIDs(nv.inst)
