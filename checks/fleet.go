@@ -29,7 +29,7 @@ const fleetConcurrency = 8
 //	+ ceil(N/50)             ssm:DescribeInstanceInformation (EC2 instances by id)
 //	+ P                      iam:GetInstanceProfile
 //	+ 2R                     iam:ListAttachedRolePolicies + iam:SimulatePrincipalPolicy (role)
-//	+ 3*ceil(V/200)          ec2:DescribeRouteTables, DescribeVpcEndpoints, DescribeSecurityGroups (at least; pages of 100/1000/1000)
+//	+ 4*ceil(V/200)          ec2:DescribeRouteTables, DescribeVpcEndpoints, DescribeSecurityGroups, DescribeNetworkAcls (at least; pages of 100/1000/1000/1000)
 //	+ 2Ve                    ec2:DescribeVpcAttribute (DNS support, DNS hostnames)
 //	+ 1                      sts:GetCallerIdentity
 //	+ ceil((N+H)/100)        iam:SimulatePrincipalPolicy (caller, StartSession over instance and managed-instance ARNs)
@@ -119,7 +119,7 @@ func (a *AWSEnv) prefetchInstances(ctx context.Context, ids []string) error {
 	return errors.Join(errs...)
 }
 
-// prefetchNetwork loads route tables, endpoints and groups for all VPCs at
+// prefetchNetwork loads route tables, endpoints, groups and ACLs for all VPCs at
 // once; failures are left for each check to meet (and report) itself.
 func (a *AWSEnv) prefetchNetwork(ctx context.Context, vpcs []string) {
 	if len(vpcs) == 0 {
@@ -128,6 +128,7 @@ func (a *AWSEnv) prefetchNetwork(ctx context.Context, vpcs []string) {
 	a.routeTables.putAll(a.fetchRouteTables(ctx, vpcs))
 	a.endpoints.putAll(a.fetchEndpoints(ctx, vpcs))
 	a.sgs.putAll(a.fetchGroups(ctx, vpcs))
+	a.nacls.putAll(a.fetchACLs(ctx, vpcs))
 }
 
 // prefetchRoles reads each profile once and evaluates each role once.

@@ -133,7 +133,7 @@ func fleetLowerBound(st *awssim.State) int {
 	if h > 0 {
 		tier = 1
 	}
-	return ceil(n, 1000) + max(1, ceil(h, 50)) + ceil(n, 50) + p + 2*p + 3 + 2 + 1 + ceil(n+h, simulateResourceBatch) + 3 + 1 + 1 + tier
+	return ceil(n, 1000) + max(1, ceil(h, 50)) + ceil(n, 50) + p + 2*p + 4 + 2 + 1 + ceil(n+h, simulateResourceBatch) + 3 + 1 + 1 + tier
 }
 
 func TestSimFleetCallsWithinBound(t *testing.T) {

@@ -54,7 +54,7 @@ func TestFleetPrefetchCallsWithinBound(t *testing.T) {
 	}
 	ceil := func(a, b int) int { return (a + b - 1) / b }
 	// Ids given explicitly: DescribeInstances by instance-id filter (200 values a call).
-	bound := ceil(n, filterValuesMax) + ceil(n, 50) + 1 + 2 + 3 + 1 + ceil(n, simulateResourceBatch) + 3 + 1
+	bound := ceil(n, filterValuesMax) + ceil(n, 50) + 1 + 2 + 4 + 1 + ceil(n, simulateResourceBatch) + 3 + 1
 	t.Logf("%d calls for %d instances, lower bound %d: %v", f.total(), n, bound, f.calls)
 	if got := f.total(); float64(got) > 1.1*float64(bound) {
 		t.Errorf("%d calls for %d instances, bound %d (%v)", got, n, bound, f.calls)

@@ -80,7 +80,7 @@ func UserPolicy(partition, region, account, kind string, o UserPolicyOptions, km
 			Resource: fmt.Sprintf("arn:%s:ssm:%s::document/AWS-StartSSHSession", partition, region), Condition: docCheck},
 		own,
 		{Sid: "Read", Effect: "Allow", Resource: "*", Action: []string{
-			"ec2:DescribeInstances", "ec2:DescribeRegions", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups",
+			"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:DescribeRegions", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups",
 			"ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints",
 			"iam:GetInstanceProfile", "iam:ListAttachedRolePolicies", "iam:SimulatePrincipalPolicy",
 			"ssm:DescribeInstanceInformation", "ssm:DescribeInstanceProperties", "ssm:DescribeSessions",
