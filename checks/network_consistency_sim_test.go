@@ -35,6 +35,39 @@ func ncNoPublicIP(st *awssim.State) {
 	st.Instances[ncPubInst].PublicIP = ""
 }
 
+const (
+	ncPubSubnet  = "subnet-0a11600d000000001"
+	ncEndpSubnet = "subnet-0a11600d000000002" // the demo endpoints' and the private instance's
+)
+
+// ncACL gives subnet its own network ACL of entries ("*" rules are added
+// when the simulator loads).
+func ncACL(subnet string, entries ...awssim.NACLEntry) func(*awssim.State) {
+	return func(st *awssim.State) {
+		if st.NetworkACLs == nil {
+			st.NetworkACLs = map[string]*awssim.NetworkACL{}
+		}
+		st.NetworkACLs["acl-0test"] = &awssim.NetworkACL{VpcID: ncVPC, Subnets: []string{subnet}, Entries: entries}
+	}
+}
+
+// ncIGWACL leaves the public instance to its internet gateway, behind an
+// ACL of entries.
+func ncIGWACL(entries ...awssim.NACLEntry) func(*awssim.State) {
+	return func(st *awssim.State) {
+		ncNoEndpoints(st)
+		ncACL(ncPubSubnet, entries...)(st)
+	}
+}
+
+func ncAllowAll(egress bool) awssim.NACLEntry {
+	return awssim.NACLEntry{RuleNumber: 100, Protocol: "-1", RuleAction: "allow", Egress: egress, CidrBlock: "0.0.0.0/0"}
+}
+
+func ncTCP(n int, action string, egress bool, cidr string, from, to int) awssim.NACLEntry {
+	return awssim.NACLEntry{RuleNumber: n, Protocol: "6", RuleAction: action, Egress: egress, CidrBlock: cidr, PortRange: &awssim.NACLPortRange{From: from, To: to}}
+}
+
 func ncNoEndpoints(st *awssim.State) {
 	for id, ep := range st.VpcEndpoints {
 		if ep.VpcID == ncVPC {
@@ -159,6 +192,18 @@ func TestSimNetworkVerdictMatchesRegistration(t *testing.T) {
 			ncNoEndpoints(st)
 			ncNATRoute(st)
 		}, true},
+		// Network ACLs: stateless, so 443 out and the replies in, on each
+		// subnet boundary the traffic crosses.
+		{"NACL internet: custom ACL as open as the default", ncPubInst, ncIGWACL(ncAllowAll(false), ncAllowAll(true)), true},
+		{"NACL internet: outbound 443 denied below the allow", ncPubInst, ncIGWACL(ncAllowAll(false), ncTCP(90, "deny", true, "0.0.0.0/0", 443, 443), ncAllowAll(true)), false},
+		{"NACL internet: replies not allowed in", ncPubInst, ncIGWACL(ncTCP(100, "allow", false, "0.0.0.0/0", 22, 22), ncAllowAll(true)), false},
+		{"NACL internet: part of the ephemeral range denied", ncPubInst, ncIGWACL(ncTCP(10, "deny", false, "0.0.0.0/0", 5000, 6000), ncAllowAll(false), ncAllowAll(true)), false},
+		{"NACL internet: ephemeral range in two halves", ncPubInst, ncIGWACL(ncTCP(100, "allow", false, "0.0.0.0/0", 1024, 32767), ncTCP(110, "allow", false, "0.0.0.0/0", 32768, 65535), ncAllowAll(true)), true},
+		{"NACL internet: 443 to one public block only", ncPubInst, ncIGWACL(ncAllowAll(false), ncTCP(100, "allow", true, "52.0.0.0/8", 443, 443)), false},
+		{"NACL endpoints: instance subnet denies 443 to the VPC", ncPubInst, ncACL(ncPubSubnet, ncAllowAll(false), ncTCP(10, "deny", true, "10.0.0.0/16", 443, 443), ncAllowAll(true)), false},
+		{"NACL endpoints: endpoint subnet denies 443 from the instance", ncPubInst, ncACL(ncEndpSubnet, ncTCP(10, "deny", false, "10.0.1.0/24", 443, 443), ncAllowAll(false), ncAllowAll(true)), false},
+		{"NACL endpoints: endpoint subnet sends no replies", ncPubInst, ncACL(ncEndpSubnet, ncAllowAll(false), ncTCP(100, "allow", true, "0.0.0.0/0", 443, 443)), false},
+		{"NACL endpoints: an interface in the instance's own subnet crosses no ACL", ncPrivInst, ncACL(ncEndpSubnet), true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := awssim.DemoScenario()
