@@ -47,6 +47,9 @@ import (
 //   - NEW: after AssociateIamInstanceProfile, DescribeInstances'
 //     IamInstanceProfile.Id is the association id, not the profile id ->
 //     exclusion; the simulator's is checked to be the profile id.
+//   - NEW: a custom network ACL lists no implicit "*" rules (32767) ->
+//     compared without them in conformance_moto_nacls_test.go, where the
+//     simulator's are checked to be there.
 //   - Not implemented in moto, so not compared: SimulatePrincipalPolicy,
 //     all of SSM's session and registration APIs, real EC2 Instance
 //     Connect (a stub); the AWS CLI test covers those against the demo.
