@@ -130,30 +130,34 @@ func (st *State) naclInternetProblem(inst *Instance) string {
 }
 
 // naclEndpointProblem: traffic to an endpoint interface in the instance's
-// own subnet crosses no ACL; otherwise the instance subnet's ACL must pass
-// it to and from the VPC's block (the interface addresses are not
-// modelled), and one endpoint subnet's ACL must let it in from and back to
-// the instance.
+// own subnet crosses no ACL; otherwise one endpoint subnet must be
+// reachable both ways: the instance subnet's ACL passes 443 out to that
+// subnet's block and the replies in from it (the interfaces take their
+// addresses there), and the subnet's own ACL lets 443 in from the
+// instance and the replies back. The first subnet's problem is reported.
 func (st *State) naclEndpointProblem(inst *Instance, ep *VpcEndpoint) string {
 	for _, s := range ep.SubnetIDs {
 		if s == inst.SubnetID {
 			return ""
 		}
 	}
-	if v, ok := st.VPCs[inst.VpcID]; ok {
-		if block, err := netip.ParsePrefix(v.CidrBlock); err == nil {
-			if p := naclPathProblem(st.subnetACL(inst.SubnetID, inst.VpcID), block.Masked(), block.Masked().String()); p != "" {
-				return p
-			}
+	mine := st.subnetACL(inst.SubnetID, inst.VpcID)
+	if len(ep.SubnetIDs) == 0 {
+		if block, ok := st.vpcBlock(inst.VpcID); ok {
+			return naclPathProblem(mine, block, block.String())
 		}
-	}
-	ip, err := netip.ParseAddr(inst.PrivateIP)
-	if err != nil || len(ep.SubnetIDs) == 0 {
 		return ""
 	}
+	ip, ipErr := netip.ParseAddr(inst.PrivateIP)
 	first := ""
 	for _, s := range ep.SubnetIDs {
-		p := naclEndpointSideProblem(st.subnetACL(s, ep.VpcID), netip.PrefixFrom(ip, ip.BitLen()))
+		p := ""
+		if block, ok := st.subnetBlock(s, ep.VpcID); ok {
+			p = naclPathProblem(mine, block, block.String())
+		}
+		if p == "" && ipErr == nil {
+			p = naclEndpointSideProblem(st.subnetACL(s, ep.VpcID), netip.PrefixFrom(ip, ip.BitLen()))
+		}
 		if p == "" {
 			return ""
 		}
@@ -162,4 +166,24 @@ func (st *State) naclEndpointProblem(inst *Instance, ep *VpcEndpoint) string {
 		}
 	}
 	return first
+}
+
+// subnetBlock is the subnet's block, else its VPC's (a subnet the state
+// lacks is still inside it); ok false when neither is known.
+func (st *State) subnetBlock(subnetID, vpcID string) (netip.Prefix, bool) {
+	if sn, ok := st.Subnets[subnetID]; ok {
+		if b, err := netip.ParsePrefix(sn.CidrBlock); err == nil {
+			return b.Masked(), true
+		}
+	}
+	return st.vpcBlock(vpcID)
+}
+
+func (st *State) vpcBlock(vpcID string) (netip.Prefix, bool) {
+	if v, ok := st.VPCs[vpcID]; ok {
+		if b, err := netip.ParsePrefix(v.CidrBlock); err == nil {
+			return b.Masked(), true
+		}
+	}
+	return netip.Prefix{}, false
 }

@@ -164,16 +164,53 @@ var netCases = []netCase{
 	{"NACL internet: UDP rules do not carry TCP", netPubInst, igwACL(naclAllowAll(false),
 		NACLEntry{RuleNumber: 100, Protocol: "17", RuleAction: "allow", Egress: true, CidrBlock: "0.0.0.0/0", PortRange: &NACLPortRange{From: 0, To: 65535}}), "denies outbound TCP 443 to 0.0.0.0/0 (rule *)"},
 	{"NACL endpoints: instance subnet denies 443 to the VPC", netPubInst, withACL(netPubSubnet, false, naclAllowAll(false),
-		naclTCP(10, "deny", true, "10.0.0.0/16", 443, 443), naclAllowAll(true)), "ssm: network ACL acl-0test denies outbound TCP 443 to 10.0.0.0/16 (rule 10)"},
+		naclTCP(10, "deny", true, "10.0.0.0/16", 443, 443), naclAllowAll(true)), "ssm: network ACL acl-0test denies outbound TCP 443 to 10.0.2.0/24 (rule 10)"},
 	{"NACL endpoints: endpoint subnet denies 443 from the instance", netPubInst, withACL(netEndpSubnet, false,
 		naclTCP(10, "deny", false, "10.0.1.0/24", 443, 443), naclAllowAll(false), naclAllowAll(true)), "ssm: network ACL acl-0test of the endpoint's subnet denies inbound TCP 443 from the instance (rule 10)"},
 	{"NACL endpoints: endpoint subnet sends no replies", netPubInst, withACL(netEndpSubnet, false, naclAllowAll(false),
 		naclTCP(100, "allow", true, "0.0.0.0/0", 443, 443)), "of the endpoint's subnet denies outbound TCP 1024-65535 to the instance (rule *)"},
 	{"NACL endpoints: an interface in the instance's own subnet crosses no ACL", netPrivInst, withACL(netEndpSubnet, false), ""},
-	{"NACL endpoints: the default ACL itself denies everything", netPubInst, withACL(netPubSubnet, true), "ssm: network ACL acl-0test denies outbound TCP 443 to 10.0.0.0/16 (rule *)"},
+	{"NACL endpoints: the default ACL itself denies everything", netPubInst, withACL(netPubSubnet, true), "ssm: network ACL acl-0test denies outbound TCP 443 to 10.0.2.0/24 (rule *)"},
+	// The instance side is judged against the endpoint subnets' blocks,
+	// where the interfaces take their addresses, not the whole VPC's.
+	{"NACL endpoints: 443 out and replies in only for the endpoint subnet", netPubInst, withACL(netPubSubnet, false,
+		naclTCP(100, "allow", true, "10.0.2.0/24", 443, 443), naclTCP(100, "allow", false, "10.0.2.0/24", 1024, 65535)), ""},
+	{"NACL endpoints: 443 out and replies in only for an unrelated block", netPubInst, withACL(netPubSubnet, false,
+		naclTCP(100, "allow", true, "10.0.3.0/24", 443, 443), naclTCP(100, "allow", false, "10.0.3.0/24", 1024, 65535)),
+		"ssm: network ACL acl-0test denies outbound TCP 443 to 10.0.2.0/24 (rule *)"},
+	{"NACL endpoints: 443 out to the endpoint subnet, replies in only from elsewhere", netPubInst, withACL(netPubSubnet, false,
+		naclTCP(100, "allow", true, "10.0.2.0/24", 443, 443), naclTCP(100, "allow", false, "10.0.3.0/24", 1024, 65535)),
+		"denies inbound TCP 1024-65535 from 10.0.2.0/24 (rule *)"},
+	{"NACL endpoints: a second endpoint subnet reachable both ways is enough", netPubInst, func(st *State) {
+		secondEndpointSubnet(st)
+		withACL(netPubSubnet, false, naclTCP(100, "allow", true, "10.0.3.0/24", 443, 443), naclTCP(100, "allow", false, "10.0.3.0/24", 1024, 65535))(st)
+	}, ""},
+	{"NACL endpoints: one subnet open on the instance side, the other on the endpoint side, neither both ways", netPubInst, func(st *State) {
+		secondEndpointSubnet(st)
+		withACL(netPubSubnet, false, naclTCP(100, "allow", true, "10.0.2.0/24", 443, 443), naclTCP(100, "allow", false, "10.0.2.0/24", 1024, 65535))(st)
+		st.NetworkACLs["acl-0test2"] = &NetworkACL{VpcID: netVPC, Subnets: []string{netEndpSubnet}}
+	}, "ssm: network ACL acl-0test2 of the endpoint's subnet denies inbound TCP 443 from the instance (rule *)"},
+	{"endpoints: egress 443 only to the endpoint subnet", netPubInst, func(st *State) {
+		st.SecurityGroups[netInstSG].Egress = []SGRule{rule443("10.0.2.0/24")}
+	}, ""},
+	{"endpoints: egress 443 only to an unrelated block", netPubInst, func(st *State) {
+		st.SecurityGroups[netInstSG].Egress = []SGRule{rule443("10.0.3.0/24")}
+	}, "ssm: the instance's security groups allow no outbound TCP 443 to endpoint"},
 }
 
 const netEndpSubnet = "subnet-0a11600d000000002"
+
+// secondEndpointSubnet puts the demo endpoints in a second subnet,
+// 10.0.3.0/24, as well.
+func secondEndpointSubnet(st *State) {
+	st.Subnets["subnet-0a11600d000000003"] = &Subnet{ID: "subnet-0a11600d000000003", VpcID: netVPC, CidrBlock: "10.0.3.0/24",
+		AvailabilityZone: st.Subnets[netEndpSubnet].AvailabilityZone, Region: st.Subnets[netEndpSubnet].Region}
+	for _, ep := range st.VpcEndpoints {
+		if ep.VpcID == netVPC {
+			ep.SubnetIDs = append(ep.SubnetIDs, "subnet-0a11600d000000003")
+		}
+	}
+}
 
 // withACL gives subnet a network ACL of entries (the "*" rules are added
 // on load). def replaces the VPC's default ACL instead.
