@@ -498,3 +498,118 @@ func TestAWSChecksNetworkACL(t *testing.T) {
 		t.Fatalf("denied DescribeNetworkAcls: instance-network = %+v", r)
 	}
 }
+
+// endpointSubnetFake is healthyFake with the ssm and ssmmessages endpoints
+// (private DNS, VPC DNS on) in subnet-ep, 10.0.2.0/24, while the instance
+// is in subnet-1, 10.0.1.0/24; its group lets 443 out to egressCIDR and
+// subnet-1's own ACL holds instEntries (the default ACL allows all).
+func endpointSubnetFake(t *testing.T, egressCIDR string, instEntries []ec2types.NetworkAclEntry) *fakeAWS {
+	f := healthyFake(testID)
+	f.on("DescribeSecurityGroups", func(any) (any, error) {
+		return &ec2.DescribeSecurityGroupsOutput{SecurityGroups: []ec2types.SecurityGroup{
+			{GroupId: aws.String("sg-1"), VpcId: aws.String("vpc-1"),
+				IpPermissionsEgress: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+					IpRanges: []ec2types.IpRange{{CidrIp: aws.String(egressCIDR)}}}}},
+			{GroupId: aws.String("sg-ep"), VpcId: aws.String("vpc-1"), IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"),
+				FromPort: aws.Int32(443), ToPort: aws.Int32(443), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String("sg-1")}}}}},
+		}}, nil
+	})
+	f.on("DescribeVpcEndpoints", func(any) (any, error) {
+		var eps []ec2types.VpcEndpoint
+		for _, svc := range []string{"ssm", "ssmmessages"} {
+			eps = append(eps, ec2types.VpcEndpoint{VpcEndpointId: aws.String("vpce-" + svc), VpcId: aws.String("vpc-1"),
+				ServiceName: aws.String("com.amazonaws.us-east-1." + svc), VpcEndpointType: ec2types.VpcEndpointTypeInterface,
+				State: "available", PrivateDnsEnabled: aws.Bool(true), SubnetIds: []string{"subnet-ep"},
+				Groups: []ec2types.SecurityGroupIdentifier{{GroupId: aws.String("sg-ep")}}})
+		}
+		return &ec2.DescribeVpcEndpointsOutput{VpcEndpoints: eps}, nil
+	})
+	f.on("DescribeVpcAttribute", func(in any) (any, error) {
+		if in.(*ec2.DescribeVpcAttributeInput).Attribute == ec2types.VpcAttributeNameEnableDnsSupport {
+			return &ec2.DescribeVpcAttributeOutput{EnableDnsSupport: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}, nil
+		}
+		return &ec2.DescribeVpcAttributeOutput{EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}, nil
+	})
+	f.on("DescribeSubnets", func(in any) (any, error) {
+		req := in.(*ec2.DescribeSubnetsInput)
+		if len(req.Filters) != 1 || aws.ToString(req.Filters[0].Name) != "vpc-id" || len(req.Filters[0].Values) != 1 || req.Filters[0].Values[0] != "vpc-1" {
+			t.Errorf("DescribeSubnets filters %+v, want vpc-id vpc-1", req.Filters)
+		}
+		return &ec2.DescribeSubnetsOutput{Subnets: []ec2types.Subnet{
+			{SubnetId: aws.String("subnet-1"), VpcId: aws.String("vpc-1"), CidrBlock: aws.String("10.0.1.0/24")},
+			{SubnetId: aws.String("subnet-ep"), VpcId: aws.String("vpc-1"), CidrBlock: aws.String("10.0.2.0/24")},
+		}}, nil
+	})
+	f.on("DescribeNetworkAcls", func(any) (any, error) {
+		inst := ec2types.NetworkAcl{NetworkAclId: aws.String("acl-inst"), VpcId: aws.String("vpc-1"), IsDefault: aws.Bool(false),
+			Associations: []ec2types.NetworkAclAssociation{{SubnetId: aws.String("subnet-1")}}, Entries: instEntries}
+		return &ec2.DescribeNetworkAclsOutput{NetworkAcls: []ec2types.NetworkAcl{defaultACL(), inst}}, nil
+	})
+	return f
+}
+
+// On the endpoint path the instance's egress rule and its subnet's ACL
+// are judged against the endpoint subnet's block, read once with
+// DescribeSubnets; a rule for that block alone is enough, one for another
+// block is not.
+func TestAWSChecksNetworkEndpointSubnetBlocks(t *testing.T) {
+	open := append(aclAllowAll(), aclStar()...)
+	only := func(cidr string) []ec2types.NetworkAclEntry {
+		return append([]ec2types.NetworkAclEntry{aclTCP(100, ec2types.RuleActionAllow, true, cidr, 443, 443),
+			aclTCP(100, ec2types.RuleActionAllow, false, cidr, 1024, 65535)}, aclStar()...)
+	}
+	for _, c := range []struct {
+		name    string
+		egress  string
+		entries []ec2types.NetworkAclEntry
+		msg     string // "" for a pass
+		fix     string
+	}{
+		{"egress to the endpoint subnet only", "10.0.2.0/24", open, "", ""},
+		{"egress to the VPC block", "10.0.0.0/16", open, "", ""},
+		{"egress to a block overlapping the endpoint subnet", "10.0.2.128/25", open, "", ""},
+		{"egress to another subnet", "10.0.3.0/24", open, "no outbound TCP 443 to endpoint vpce-ssm", ""},
+		{"egress to the instance's own subnet", "10.0.1.0/24", open, "no outbound TCP 443 to endpoint vpce-ssm", ""},
+		{"ACL open to the endpoint subnet only", "0.0.0.0/0", only("10.0.2.0/24"), "", ""},
+		{"ACL open to another block only", "0.0.0.0/0", only("10.0.3.0/24"),
+			"network ACL acl-inst denies outbound TCP 443 to 10.0.2.0/24 (rule *)",
+			"aws ec2 create-network-acl-entry --network-acl-id acl-inst --rule-number 110 --protocol tcp --port-range From=443,To=443 --egress --cidr-block 10.0.2.0/24 --rule-action allow"},
+		{"ACL lets 443 out to the endpoint subnet, replies in from elsewhere", "0.0.0.0/0",
+			append([]ec2types.NetworkAclEntry{aclTCP(100, ec2types.RuleActionAllow, true, "10.0.2.0/24", 443, 443),
+				aclTCP(100, ec2types.RuleActionAllow, false, "10.0.3.0/24", 1024, 65535)}, aclStar()...),
+			"network ACL acl-inst denies inbound TCP 1024-65535 from 10.0.2.0/24 (rule *)", "--cidr-block 10.0.2.0/24"},
+	} {
+		f := endpointSubnetFake(t, c.egress, c.entries)
+		r := runAWS(t, f, ec2Target(testID), Options{})["instance-network"]
+		switch {
+		case c.msg == "" && (r.Status != StatusPass || !strings.Contains(r.Message, "interface endpoints for ssm, ssmmessages")):
+			t.Errorf("%s: %s %q, want a pass through the endpoints", c.name, r.Status, r.Message)
+		case c.msg != "" && (r.Status != StatusFail || !strings.Contains(r.Message, c.msg) || !strings.Contains(r.Fix, c.fix)):
+			t.Errorf("%s: %s %q fix %q, want a failure with %q and fix %q", c.name, r.Status, r.Message, r.Fix, c.msg, c.fix)
+		}
+		if n := f.count("DescribeSubnets"); n != 1 {
+			t.Errorf("%s: %d DescribeSubnets calls, want 1", c.name, n)
+		}
+	}
+
+	f := endpointSubnetFake(t, "10.0.2.0/24", open)
+	f.deny("DescribeSubnets")
+	r := runAWS(t, f, ec2Target(testID), Options{})["instance-network"]
+	if r.Status != StatusError || r.Missing != "ec2:DescribeSubnets" || !strings.Contains(r.Message, "could not determine") ||
+		!strings.Contains(r.Message, "ec2:DescribeSubnets") {
+		t.Fatalf("denied DescribeSubnets: instance-network = %+v", r)
+	}
+}
+
+// The internet path reads no subnets, and neither does an endpoint path
+// whose endpoints name none.
+func TestAWSChecksNetworkInternetPathReadsNoSubnets(t *testing.T) {
+	f := healthyFake(testID)
+	f.on("DescribeVpcEndpoints", func(any) (any, error) { return &ec2.DescribeVpcEndpointsOutput{}, nil })
+	if r := runAWS(t, f, ec2Target(testID), Options{})["instance-network"]; r.Status != StatusPass || !strings.Contains(r.Message, "nat-1") {
+		t.Fatalf("NAT path: %s %s", r.Status, r.Message)
+	}
+	if n := f.count("DescribeSubnets"); n != 0 {
+		t.Errorf("%d DescribeSubnets calls on the internet path, want 0", n)
+	}
+}

@@ -85,6 +85,9 @@ func (f *fakeAWS) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSecu
 func (f *fakeAWS) DescribeNetworkAcls(_ context.Context, in *ec2.DescribeNetworkAclsInput, _ ...func(*ec2.Options)) (*ec2.DescribeNetworkAclsOutput, error) {
 	return fcall[ec2.DescribeNetworkAclsOutput](f, "DescribeNetworkAcls", in)
 }
+func (f *fakeAWS) DescribeSubnets(_ context.Context, in *ec2.DescribeSubnetsInput, _ ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error) {
+	return fcall[ec2.DescribeSubnetsOutput](f, "DescribeSubnets", in)
+}
 func (f *fakeAWS) DescribeVpcAttribute(_ context.Context, in *ec2.DescribeVpcAttributeInput, _ ...func(*ec2.Options)) (*ec2.DescribeVpcAttributeOutput, error) {
 	return fcall[ec2.DescribeVpcAttributeOutput](f, "DescribeVpcAttribute", in)
 }

@@ -262,10 +262,11 @@ func (d *aclDenial) fix(acls []ec2types.NetworkAcl, region string) string {
 var anyIPv4 = netip.MustParsePrefix("0.0.0.0/0")
 
 // aclToEndpoint: an endpoint interface in the instance's own subnet is
-// reached without crossing an ACL; otherwise the instance subnet's ACL
-// must pass the traffic to and from the VPC's block (the interfaces'
-// addresses are not read), and one endpoint subnet's ACL must let it in
-// from and back to the instance.
+// reached without crossing an ACL; otherwise one endpoint subnet must be
+// reachable both ways: the instance subnet's ACL passes 443 out to that
+// subnet's block and the replies in from it, and the subnet's own ACL
+// lets 443 in from the instance and the replies back. The first
+// subnet's denial is the one reported. It mirrors the simulator.
 func (nv *netView) aclToEndpoint(ep *ec2types.VpcEndpoint) *aclDenial {
 	subnet := aws.ToString(nv.inst.SubnetId)
 	for _, s := range ep.SubnetIds {
@@ -273,18 +274,23 @@ func (nv *netView) aclToEndpoint(ep *ec2types.VpcEndpoint) *aclDenial {
 			return nil
 		}
 	}
-	if len(nv.vpcCIDRs) > 0 {
-		if d := instanceSideDenial(subnetACL(nv.acls, subnet), nv.vpcCIDRs[0]); d != nil {
-			return d
+	mine := subnetACL(nv.acls, subnet)
+	if len(ep.SubnetIds) == 0 {
+		if len(nv.vpcCIDRs) > 0 {
+			return instanceSideDenial(mine, nv.vpcCIDRs[0])
 		}
-	}
-	ip, err := netip.ParseAddr(aws.ToString(nv.inst.PrivateIpAddress))
-	if err != nil || len(ep.SubnetIds) == 0 {
 		return nil
 	}
+	ip, ipErr := netip.ParseAddr(aws.ToString(nv.inst.PrivateIpAddress))
 	var first *aclDenial
 	for _, s := range ep.SubnetIds {
-		d := endpointSideDenial(subnetACL(nv.acls, s), netip.PrefixFrom(ip, ip.BitLen()))
+		var d *aclDenial
+		if block, ok := nv.subnetBlock(s); ok {
+			d = instanceSideDenial(mine, block)
+		}
+		if d == nil && ipErr == nil {
+			d = endpointSideDenial(subnetACL(nv.acls, s), netip.PrefixFrom(ip, ip.BitLen()))
+		}
 		if d == nil {
 			return nil
 		}
@@ -293,6 +299,18 @@ func (nv *netView) aclToEndpoint(ep *ec2types.VpcEndpoint) *aclDenial {
 		}
 	}
 	return first
+}
+
+// subnetBlock is the subnet's block, else the VPC's first block (a subnet
+// the listing lacks is still inside it); ok false when neither is known.
+func (nv *netView) subnetBlock(subnet string) (netip.Prefix, bool) {
+	if b, ok := nv.subnetCIDRs[subnet]; ok {
+		return b, true
+	}
+	if len(nv.vpcCIDRs) > 0 {
+		return nv.vpcCIDRs[0], true
+	}
+	return netip.Prefix{}, false
 }
 
 // aclVerdict fails on network ACLs alone, with the entry that opens the

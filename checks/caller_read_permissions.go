@@ -10,7 +10,7 @@ import (
 // doctorReads are the read permissions ssmdoctor's own checks call.
 var doctorReads = []string{
 	"ec2:DescribeInstances", "ec2:DescribeRegions", "ec2:DescribeRouteTables", "ec2:DescribeVpcEndpoints",
-	"ec2:DescribeSecurityGroups", "ec2:DescribeVpcAttribute", "ec2:DescribeNetworkAcls",
+	"ec2:DescribeSecurityGroups", "ec2:DescribeVpcAttribute", "ec2:DescribeNetworkAcls", "ec2:DescribeSubnets",
 	"ssm:DescribeInstanceInformation", "ssm:GetConnectionStatus", "ssm:DescribeSessions", "ssm:GetDocument", "ssm:GetServiceSetting",
 	"iam:GetInstanceProfile", "iam:ListAttachedRolePolicies", "iam:SimulatePrincipalPolicy",
 }

@@ -20,9 +20,10 @@ const fleetConcurrency = 8
 //
 // Lower bound on API calls for N EC2 instances and H hybrid (mi-) nodes
 // (all in env's region), P distinct instance profiles with R distinct
-// roles, V distinct VPCs, of which Ve rely on VPC endpoints (no NAT/IGW
-// route), when instances came from --all or --filter (ResolveTargets
-// already described them and listed the hybrid nodes):
+// roles, V distinct VPCs, of which Ve rely on VPC endpoints (an available
+// interface endpoint with private DNS for ssm, ssmmessages or
+// ec2messages), when instances came from --all or --filter
+// (ResolveTargets already described them and listed the hybrid nodes):
 //
 //	ceil(N/1000)             ec2:DescribeInstances (in ResolveTargets)
 //	+ max(1, ceil(H/50))     ssm:DescribeInstanceInformation, ResourceType ManagedInstance (in ResolveTargets)
@@ -31,6 +32,7 @@ const fleetConcurrency = 8
 //	+ 2R                     iam:ListAttachedRolePolicies + iam:SimulatePrincipalPolicy (role)
 //	+ 4*ceil(V/200)          ec2:DescribeRouteTables, DescribeVpcEndpoints, DescribeSecurityGroups, DescribeNetworkAcls (at least; pages of 100/1000/1000/1000)
 //	+ 2Ve                    ec2:DescribeVpcAttribute (DNS support, DNS hostnames)
+//	+ ceil(Ve/200)           ec2:DescribeSubnets (the endpoints' subnet blocks; none when Ve = 0)
 //	+ 1                      sts:GetCallerIdentity
 //	+ ceil((N+H)/100)        iam:SimulatePrincipalPolicy (caller, StartSession over instance and managed-instance ARNs)
 //	+ 3                      iam:SimulatePrincipalPolicy (caller: document, session lifecycle, read permissions)
@@ -119,8 +121,9 @@ func (a *AWSEnv) prefetchInstances(ctx context.Context, ids []string) error {
 	return errors.Join(errs...)
 }
 
-// prefetchNetwork loads route tables, endpoints, groups and ACLs for all VPCs at
-// once; failures are left for each check to meet (and report) itself.
+// prefetchNetwork loads route tables, endpoints, groups and ACLs for all
+// VPCs at once, and subnets for those whose agents may use endpoints;
+// failures are left for each check to meet (and report) itself.
 func (a *AWSEnv) prefetchNetwork(ctx context.Context, vpcs []string) {
 	if len(vpcs) == 0 {
 		return
@@ -129,6 +132,9 @@ func (a *AWSEnv) prefetchNetwork(ctx context.Context, vpcs []string) {
 	a.endpoints.putAll(a.fetchEndpoints(ctx, vpcs))
 	a.sgs.putAll(a.fetchGroups(ctx, vpcs))
 	a.nacls.putAll(a.fetchACLs(ctx, vpcs))
+	if ve := a.endpointVPCs(ctx, vpcs); len(ve) > 0 {
+		a.subnets.putAll(a.fetchSubnets(ctx, ve))
+	}
 }
 
 // prefetchRoles reads each profile once and evaluates each role once.

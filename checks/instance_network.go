@@ -27,6 +27,10 @@ type netView struct {
 	via      string
 	acls     []ec2types.NetworkAcl
 	denials  []*aclDenial // network ACL problems, one per problem line
+	// subnetCIDRs are the VPC's subnet blocks, read only when the agent's
+	// traffic goes to an endpoint (nil otherwise): its interfaces'
+	// addresses are not listed, their subnets' blocks are.
+	subnetCIDRs map[string]netip.Prefix
 }
 
 // runInstanceNetwork judges each service the agent needs on the path name
@@ -67,6 +71,11 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 	dns, dnsOff, err := privateDNSUsable(ctx, env, vpc, nv.eps, needed)
 	if err != nil {
 		return undetermined(err)
+	}
+	if dns && endpointPathPossible(nv.eps, regionOf(env), needed) {
+		if nv.subnetCIDRs, err = env.AWS.SubnetCIDRs(ctx, vpc); err != nil {
+			return undetermined(err)
+		}
 	}
 
 	var problems, viaEndpoint, viaRoute []string
@@ -341,20 +350,15 @@ func (nv *netView) egressToInternet() bool {
 }
 
 // egressToEndpoint: a rule names one of the endpoint's groups, or a CIDR
-// reaching its network interfaces. Their subnets' blocks are not read (a
-// call per VPC more), so a CIDR counts when it covers a block of the VPC,
-// or holds the instance's own address while the endpoint has an interface
-// in the instance's subnet (or the VPC's blocks are unknown); a CIDR
-// elsewhere inside the VPC is not taken on trust.
+// overlapping a block its interfaces take addresses from (the simulator's
+// rule). With no block known, a CIDR holding the instance's address, or
+// all of IPv4, counts: no problem is claimed that cannot be seen.
 func (nv *netView) egressToEndpoint(ep *ec2types.VpcEndpoint) bool {
 	theirs := map[string]bool{}
 	for _, g := range ep.Groups {
 		theirs[aws.ToString(g.GroupId)] = true
 	}
-	sameSubnet := false
-	for _, s := range ep.SubnetIds {
-		sameSubnet = sameSubnet || s == aws.ToString(nv.inst.SubnetId)
-	}
+	dests := nv.endpointBlocks(ep)
 	ip, _ := netip.ParseAddr(aws.ToString(nv.inst.PrivateIpAddress))
 	return nv.egress443(func(p ec2types.IpPermission) bool {
 		for _, pair := range p.UserIdGroupPairs {
@@ -368,20 +372,36 @@ func (nv *netView) egressToEndpoint(ep *ec2types.VpcEndpoint) bool {
 				continue
 			}
 			pfx = pfx.Masked()
-			if pfx.Bits() == 0 {
-				return true
-			}
-			for _, b := range nv.vpcCIDRs {
-				if pfx.Bits() <= b.Bits() && pfx.Contains(b.Addr()) {
+			for _, d := range dests {
+				if pfx.Overlaps(d) {
 					return true
 				}
 			}
-			if (sameSubnet || len(nv.vpcCIDRs) == 0) && ip.IsValid() && pfx.Contains(ip) {
+			if len(dests) == 0 && (pfx.Bits() == 0 || (ip.IsValid() && pfx.Contains(ip))) {
 				return true
 			}
 		}
 		return false
 	})
+}
+
+// endpointBlocks are the endpoint's subnets' blocks; the VPC's blocks
+// stand in for a subnet the listing lacks (or an endpoint without
+// subnets), as the simulator's do, so an unseen block fails nothing.
+func (nv *netView) endpointBlocks(ep *ec2types.VpcEndpoint) []netip.Prefix {
+	var out []netip.Prefix
+	unknown := len(ep.SubnetIds) == 0
+	for _, s := range ep.SubnetIds {
+		if b, ok := nv.subnetCIDRs[s]; ok {
+			out = append(out, b)
+		} else {
+			unknown = true
+		}
+	}
+	if unknown {
+		out = append(out, nv.vpcCIDRs...)
+	}
+	return out
 }
 
 // nonPublic are the IPv4 blocks that hold no public AWS endpoint address.

@@ -204,6 +204,22 @@ func TestSimNetworkVerdictMatchesRegistration(t *testing.T) {
 		{"NACL endpoints: endpoint subnet denies 443 from the instance", ncPubInst, ncACL(ncEndpSubnet, ncTCP(10, "deny", false, "10.0.1.0/24", 443, 443), ncAllowAll(false), ncAllowAll(true)), false},
 		{"NACL endpoints: endpoint subnet sends no replies", ncPubInst, ncACL(ncEndpSubnet, ncAllowAll(false), ncTCP(100, "allow", true, "0.0.0.0/0", 443, 443)), false},
 		{"NACL endpoints: an interface in the instance's own subnet crosses no ACL", ncPrivInst, ncACL(ncEndpSubnet), true},
+		// The endpoint path is judged against the endpoint subnet's block
+		// (10.0.2.0/24), where its interfaces take their addresses.
+		{"endpoints: egress 443 only to the endpoint subnet", ncPubInst, func(st *awssim.State) {
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("10.0.2.0/24")}
+		}, true},
+		{"endpoints: egress 443 only to an unrelated block", ncPubInst, func(st *awssim.State) {
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("10.0.3.0/24")}
+		}, false},
+		{"NACL endpoints: 443 out and replies in only for the endpoint subnet", ncPubInst, ncACL(ncPubSubnet,
+			ncTCP(100, "allow", true, "10.0.2.0/24", 443, 443), ncTCP(100, "allow", false, "10.0.2.0/24", 1024, 65535)), true},
+		{"NACL endpoints: 443 out and replies in only for an unrelated block", ncPubInst, ncACL(ncPubSubnet,
+			ncTCP(100, "allow", true, "10.0.3.0/24", 443, 443), ncTCP(100, "allow", false, "10.0.3.0/24", 1024, 65535)), false},
+		{"NACL endpoints: egress 443 and ACL both only for the endpoint subnet", ncPubInst, func(st *awssim.State) {
+			st.SecurityGroups[ncInstSG].Egress = []awssim.SGRule{ncRule443("10.0.2.0/24")}
+			ncACL(ncPubSubnet, ncTCP(100, "allow", true, "10.0.2.0/24", 443, 443), ncTCP(100, "allow", false, "10.0.2.0/24", 1024, 65535))(st)
+		}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := awssim.DemoScenario()

@@ -81,7 +81,7 @@ func UserPolicy(partition, region, account, kind string, o UserPolicyOptions, km
 		own,
 		{Sid: "Read", Effect: "Allow", Resource: "*", Action: []string{
 			"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:DescribeRegions", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups",
-			"ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints",
+			"ec2:DescribeSubnets", "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints",
 			"iam:GetInstanceProfile", "iam:ListAttachedRolePolicies", "iam:SimulatePrincipalPolicy",
 			"ssm:DescribeInstanceInformation", "ssm:DescribeInstanceProperties", "ssm:DescribeSessions",
 			"ssm:GetConnectionStatus", "ssm:GetDocument", "ssm:GetServiceSetting"}},
