@@ -108,7 +108,8 @@ func fleetRun(tb testing.TB, st *awssim.State, latency time.Duration) fleetResul
 
 // fleetLowerBound is PrefetchFleet's formula for a generated fleet: P
 // profiles each with one role (R = P), the network calls once for all
-// VPCs, VPC attributes for the one VPC that relies on endpoints, the DHMC
+// VPCs, VPC attributes and subnets for the one VPC that relies on
+// endpoints, the DHMC
 // setting (some instances have no profile) and, with hybrid nodes, the
 // activation tier; the demo admin may simulate.
 func fleetLowerBound(st *awssim.State) int {
@@ -133,7 +134,9 @@ func fleetLowerBound(st *awssim.State) int {
 	if h > 0 {
 		tier = 1
 	}
-	return ceil(n, 1000) + max(1, ceil(h, 50)) + ceil(n, 50) + p + 2*p + 4 + 2 + 1 + ceil(n+h, simulateResourceBatch) + 3 + 1 + 1 + tier
+	const v, ve = 2, 1 // GenerateFleet's VPCs; one has the agent's endpoints
+	return ceil(n, 1000) + max(1, ceil(h, 50)) + ceil(n, 50) + p + 2*p + 4*ceil(v, 200) + 2*ve + ceil(ve, 200) + 1 +
+		ceil(n+h, simulateResourceBatch) + 3 + 1 + 1 + tier
 }
 
 func TestSimFleetCallsWithinBound(t *testing.T) {

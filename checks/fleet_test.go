@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 )
@@ -54,6 +56,7 @@ func TestFleetPrefetchCallsWithinBound(t *testing.T) {
 	}
 	ceil := func(a, b int) int { return (a + b - 1) / b }
 	// Ids given explicitly: DescribeInstances by instance-id filter (200 values a call).
+	// One VPC (V = 1) without endpoints (Ve = 0): no attributes, no subnets.
 	bound := ceil(n, filterValuesMax) + ceil(n, 50) + 1 + 2 + 4 + 1 + ceil(n, simulateResourceBatch) + 3 + 1
 	t.Logf("%d calls for %d instances, lower bound %d: %v", f.total(), n, bound, f.calls)
 	if got := f.total(); float64(got) > 1.1*float64(bound) {
@@ -61,6 +64,127 @@ func TestFleetPrefetchCallsWithinBound(t *testing.T) {
 	}
 	if got := f.count("GetConnectionStatus"); got != 0 {
 		t.Errorf("GetConnectionStatus called %d times in a fleet run", got)
+	}
+	if got := f.count("DescribeSubnets"); got != 0 {
+		t.Errorf("DescribeSubnets called %d times for a fleet on the internet path", got)
+	}
+}
+
+// TestFleetPrefetchSubnetsPerEndpointVPC: a fleet whose VPCs (one per
+// instance, more than one filter's worth) rely on endpoints reads their
+// subnets in ceil(Ve/200) calls during the prefetch, none per target,
+// and stays within the bound with the Ve terms.
+func TestFleetPrefetchSubnetsPerEndpointVPC(t *testing.T) {
+	const n = filterValuesMax + 1
+	var ids []string
+	for i := range n {
+		ids = append(ids, fmt.Sprintf("i-%017x", i+1))
+	}
+	f := healthyFake(ids...)
+	vpcOf := func(id string) string { return "vpc-" + id[2:] }
+	describe := f.ops["DescribeInstances"]
+	f.on("DescribeInstances", func(in any) (any, error) {
+		out, err := describe(in)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range out.(*ec2.DescribeInstancesOutput).Reservations {
+			for i := range r.Instances {
+				v := vpcOf(aws.ToString(r.Instances[i].InstanceId))
+				r.Instances[i].VpcId, r.Instances[i].SubnetId = aws.String(v), aws.String("subnet-i-"+v)
+			}
+		}
+		return out, nil
+	})
+	perVPC := func(filters []ec2types.Filter) []string {
+		if len(filters) != 1 || aws.ToString(filters[0].Name) != "vpc-id" || len(filters[0].Values) > filterValuesMax {
+			t.Errorf("filters %+v: want one vpc-id filter of at most %d values", filters, filterValuesMax)
+		}
+		return filters[0].Values
+	}
+	f.on("DescribeRouteTables", func(in any) (any, error) {
+		out := &ec2.DescribeRouteTablesOutput{}
+		for _, v := range perVPC(in.(*ec2.DescribeRouteTablesInput).Filters) {
+			out.RouteTables = append(out.RouteTables, ec2types.RouteTable{VpcId: aws.String(v),
+				Associations: []ec2types.RouteTableAssociation{{Main: aws.Bool(true)}},
+				Routes:       []ec2types.Route{{DestinationCidrBlock: aws.String("10.0.0.0/16"), GatewayId: aws.String("local"), State: ec2types.RouteStateActive}}})
+		}
+		return out, nil
+	})
+	f.on("DescribeVpcEndpoints", func(in any) (any, error) {
+		out := &ec2.DescribeVpcEndpointsOutput{}
+		for _, v := range perVPC(in.(*ec2.DescribeVpcEndpointsInput).Filters) {
+			for _, svc := range []string{"ssm", "ssmmessages"} {
+				out.VpcEndpoints = append(out.VpcEndpoints, ec2types.VpcEndpoint{VpcEndpointId: aws.String("vpce-" + svc + v[3:]), VpcId: aws.String(v),
+					ServiceName: aws.String("com.amazonaws.us-east-1." + svc), VpcEndpointType: ec2types.VpcEndpointTypeInterface,
+					State: "available", PrivateDnsEnabled: aws.Bool(true), SubnetIds: []string{"subnet-e-" + v},
+					Groups: []ec2types.SecurityGroupIdentifier{{GroupId: aws.String("sg-ep")}}})
+			}
+		}
+		return out, nil
+	})
+	f.on("DescribeSecurityGroups", func(in any) (any, error) {
+		out := &ec2.DescribeSecurityGroupsOutput{}
+		for _, v := range perVPC(in.(*ec2.DescribeSecurityGroupsInput).Filters) {
+			out.SecurityGroups = append(out.SecurityGroups,
+				ec2types.SecurityGroup{GroupId: aws.String("sg-1"), VpcId: aws.String(v), IpPermissionsEgress: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"),
+					FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.2.0/24")}}}}},
+				ec2types.SecurityGroup{GroupId: aws.String("sg-ep"), VpcId: aws.String(v), IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"),
+					FromPort: aws.Int32(443), ToPort: aws.Int32(443), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String("sg-1")}}}}})
+		}
+		return out, nil
+	})
+	f.on("DescribeNetworkAcls", func(in any) (any, error) {
+		out := &ec2.DescribeNetworkAclsOutput{}
+		for _, v := range perVPC(in.(*ec2.DescribeNetworkAclsInput).Filters) {
+			a := defaultACL()
+			a.VpcId = aws.String(v)
+			out.NetworkAcls = append(out.NetworkAcls, a)
+		}
+		return out, nil
+	})
+	f.on("DescribeSubnets", func(in any) (any, error) {
+		out := &ec2.DescribeSubnetsOutput{}
+		for _, v := range perVPC(in.(*ec2.DescribeSubnetsInput).Filters) {
+			out.Subnets = append(out.Subnets,
+				ec2types.Subnet{SubnetId: aws.String("subnet-i-" + v), VpcId: aws.String(v), CidrBlock: aws.String("10.0.1.0/24")},
+				ec2types.Subnet{SubnetId: aws.String("subnet-e-" + v), VpcId: aws.String(v), CidrBlock: aws.String("10.0.2.0/24")})
+		}
+		return out, nil
+	})
+	f.on("DescribeVpcAttribute", func(in any) (any, error) {
+		on := &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}
+		return &ec2.DescribeVpcAttributeOutput{EnableDnsSupport: on, EnableDnsHostnames: on}, nil
+	})
+	a := f.env("us-east-1")
+	var targets []*Target
+	for _, id := range ids {
+		targets = append(targets, ec2Target(id))
+	}
+	ctx := context.Background()
+	if err := PrefetchFleet(ctx, &Env{AWS: a}, targets); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.count("DescribeSubnets"); got != 2 {
+		t.Fatalf("%d DescribeSubnets calls in the prefetch for %d VPCs, want 2", got, n)
+	}
+	for _, tg := range targets {
+		r := Run(ctx, &Env{AWS: a, Target: tg}, []Check{instanceExistsCheck(), instanceNetworkCheck()}, RunOptions{})
+		for _, o := range r {
+			if o.ID == "instance-network" && (o.Result.Status != StatusPass || !strings.Contains(o.Result.Message, "interface endpoints")) {
+				t.Fatalf("%s instance-network: %s %s", tg.InstanceID, o.Result.Status, o.Result.Message)
+			}
+		}
+	}
+	if got := f.count("DescribeSubnets"); got != 2 {
+		t.Errorf("%d DescribeSubnets calls after the checks, want the prefetch's 2", got)
+	}
+	ceil := func(a, b int) int { return (a + b - 1) / b }
+	v, ve := n, n
+	network := 4*ceil(v, filterValuesMax) + 2*ve + ceil(ve, filterValuesMax)
+	if got := f.count("DescribeRouteTables") + f.count("DescribeVpcEndpoints") + f.count("DescribeSecurityGroups") +
+		f.count("DescribeNetworkAcls") + f.count("DescribeVpcAttribute") + f.count("DescribeSubnets"); got != network {
+		t.Errorf("%d network calls for %d endpoint VPCs, want %d (%v)", got, n, network, f.calls)
 	}
 }
 
