@@ -52,9 +52,9 @@ func (st *State) normalizeNACLs() error {
 	for _, id := range scenarioKeys(st.NetworkACLs) {
 		a := st.NetworkACLs[id]
 		setDefault(&a.ID, id)
-		v, ok := st.VPCs[a.VpcID]
-		if !ok {
-			return scenarioErr("network acl", id, "vpc %s does not exist", a.VpcID)
+		v, err := st.inVPC("network acl", id, a.VpcID)
+		if err != nil {
+			return err
 		}
 		a.Region = v.Region
 		for i := range a.Entries {
@@ -63,10 +63,8 @@ func (st *State) normalizeNACLs() error {
 			}
 		}
 		a.Entries = withImplicitDeny(a.Entries)
-		for _, sub := range a.Subnets {
-			if s, ok := st.Subnets[sub]; !ok || s.VpcID != a.VpcID {
-				return scenarioErr("network acl", id, "subnet %s does not exist in vpc %s", sub, a.VpcID)
-			}
+		if err := st.subnetsInVPC("network acl", id, a.VpcID, a.Subnets); err != nil {
+			return err
 		}
 	}
 	// A custom ACL's association wins over the default ACL's: a state

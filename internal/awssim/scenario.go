@@ -161,6 +161,27 @@ func scenarioErr(kind, name, format string, args ...any) error {
 	return fmt.Errorf("scenario: %s %s: %s", kind, name, fmt.Sprintf(format, args...))
 }
 
+// inVPC returns the VPC a network resource (kind, id) names; resources
+// take their VPC's region.
+func (st *State) inVPC(kind, id, vpcID string) (*VPC, error) {
+	v, ok := st.VPCs[vpcID]
+	if !ok {
+		return nil, scenarioErr(kind, id, "vpc %s does not exist", vpcID)
+	}
+	return v, nil
+}
+
+// subnetsInVPC checks that every subnet a resource (kind, id) lists exists
+// in its VPC.
+func (st *State) subnetsInVPC(kind, id, vpcID string, subnets []string) error {
+	for _, sub := range subnets {
+		if s, ok := st.Subnets[sub]; !ok || s.VpcID != vpcID {
+			return scenarioErr(kind, id, "subnet %s does not exist in vpc %s", sub, vpcID)
+		}
+	}
+	return nil
+}
+
 // fillIAMIdentity completes what every IAM entity has: its name (the map
 // key), a stable unique id, a canonical path and a creation time.
 func fillIAMIdentity(key, idPrefix string, name, id, path *string, created *time.Time) {
@@ -307,9 +328,9 @@ func (st *State) normalizeNetwork() error {
 	for _, id := range scenarioKeys(st.Subnets) {
 		s := st.Subnets[id]
 		setDefault(&s.ID, id)
-		v, ok := st.VPCs[s.VpcID]
-		if !ok {
-			return scenarioErr("subnet", id, "vpc %s does not exist", s.VpcID)
+		v, err := st.inVPC("subnet", id, s.VpcID)
+		if err != nil {
+			return err
 		}
 		s.Region = v.Region
 		setDefault(&s.AvailabilityZone, s.Region+"a")
@@ -320,15 +341,13 @@ func (st *State) normalizeNetwork() error {
 	for _, id := range scenarioKeys(st.RouteTables) {
 		rt := st.RouteTables[id]
 		setDefault(&rt.ID, id)
-		v, ok := st.VPCs[rt.VpcID]
-		if !ok {
-			return scenarioErr("route table", id, "vpc %s does not exist", rt.VpcID)
+		v, err := st.inVPC("route table", id, rt.VpcID)
+		if err != nil {
+			return err
 		}
 		rt.Region = v.Region
-		for _, sub := range rt.Subnets {
-			if s, ok := st.Subnets[sub]; !ok || s.VpcID != rt.VpcID {
-				return scenarioErr("route table", id, "subnet %s does not exist in vpc %s", sub, rt.VpcID)
-			}
+		if err := st.subnetsInVPC("route table", id, rt.VpcID, rt.Subnets); err != nil {
+			return err
 		}
 		st.ensureLocalRoute(rt, v)
 	}
@@ -339,9 +358,9 @@ func (st *State) normalizeNetwork() error {
 	for _, id := range scenarioKeys(st.SecurityGroups) {
 		g := st.SecurityGroups[id]
 		setDefault(&g.ID, id)
-		v, ok := st.VPCs[g.VpcID]
-		if !ok {
-			return scenarioErr("security group", id, "vpc %s does not exist", g.VpcID)
+		v, err := st.inVPC("security group", id, g.VpcID)
+		if err != nil {
+			return err
 		}
 		g.Region = v.Region
 		setDefault(&g.Description, g.Name)
@@ -358,18 +377,16 @@ func (st *State) normalizeNetwork() error {
 	for _, id := range scenarioKeys(st.VpcEndpoints) {
 		e := st.VpcEndpoints[id]
 		setDefault(&e.ID, id)
-		v, ok := st.VPCs[e.VpcID]
-		if !ok {
-			return scenarioErr("vpc endpoint", id, "vpc %s does not exist", e.VpcID)
+		v, err := st.inVPC("vpc endpoint", id, e.VpcID)
+		if err != nil {
+			return err
 		}
 		e.Region = v.Region
 		setDefault(&e.Type, "Interface")
 		setDefault(&e.State, "available")
 		setDefaultTime(&e.CreatedAt, scenarioEpoch)
-		for _, sub := range e.SubnetIDs {
-			if s, ok := st.Subnets[sub]; !ok || s.VpcID != e.VpcID {
-				return scenarioErr("vpc endpoint", id, "subnet %s does not exist in vpc %s", sub, e.VpcID)
-			}
+		if err := st.subnetsInVPC("vpc endpoint", id, e.VpcID, e.SubnetIDs); err != nil {
+			return err
 		}
 		for _, g := range e.SecurityGroupIDs {
 			if _, ok := st.SecurityGroups[g]; !ok {
