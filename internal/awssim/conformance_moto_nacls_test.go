@@ -72,19 +72,12 @@ func TestConformanceMotoNetworkACLs(t *testing.T) {
 		t.Fatalf("moto ReplaceNetworkAclAssociation: %v", err)
 	}
 
-	st := &State{AccountID: acct}
-	if err := st.Normalize(); err != nil {
-		t.Fatal(err)
-	}
-	const key, secret = "AKIANACLCONFORMANCE1", "nacl-conformance-secret"
-	st.Users["reader"] = &User{Name: "reader", ID: "AIDANACLREADER000001", InlinePolicies: map[string]string{
-		"ec2": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}`}}
-	st.AccessKeys[key] = &AccessKey{ID: key, Secret: secret, UserName: "reader", Status: "Active"}
+	st := ec2ReaderState(t, acct)
 	st.VPCs[vpcID] = &VPC{ID: vpcID, Region: "us-east-1", CidrBlock: "10.9.0.0/16"}
 	st.Subnets[subnetID] = &Subnet{ID: subnetID, VpcID: vpcID, Region: "us-east-1", AvailabilityZone: "us-east-1a", CidrBlock: "10.9.1.0/24"}
 	st.NetworkACLs[aclID] = &NetworkACL{ID: aclID, VpcID: vpcID, Entries: entries, Subnets: []string{subnetID}}
 	s := startSim(t, st, Options{})
-	sc := ec2.NewFromConfig(awsConfig(s, key, secret, ""))
+	sc := ec2.NewFromConfig(awsConfig(s, filterKey, filterSecret, ""))
 
 	byVPC := &ec2.DescribeNetworkAclsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}}}
 	var trees [2]any

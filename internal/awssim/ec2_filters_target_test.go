@@ -23,13 +23,7 @@ const (
 // target filters look for.
 func filterTargetSim(t *testing.T) *Sim {
 	t.Helper()
-	st := &State{}
-	if err := st.Normalize(); err != nil {
-		t.Fatal(err)
-	}
-	st.Users["reader"] = &User{Name: "reader", ID: "AIDAFILTERREADER0001", InlinePolicies: map[string]string{
-		"ec2": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}`}}
-	st.AccessKeys[filterKey] = &AccessKey{ID: filterKey, Secret: filterSecret, UserName: "reader", Status: "Active"}
+	st := ec2ReaderState(t, "")
 	st.Instances[filterEast] = &Instance{ID: filterEast, Region: "us-east-1", State: "running", PublicIP: "3.91.7.20", IPv6: "2600:1f18:4a3:6901::10"}
 	st.Instances[filterWest] = &Instance{ID: filterWest, Region: "us-west-2", State: "running", PublicIP: "34.210.1.2"}
 	st.Instances[filterStopped] = &Instance{ID: filterStopped, Region: "us-east-1", State: "stopped", PublicIP: "3.91.7.21"}
@@ -102,13 +96,7 @@ func TestFilterTargetPublicDNSMatchesMoto(t *testing.T) {
 	ctx := context.Background()
 	mc := ec2.NewFromConfig(m.Config(motoserver.NewAccountID()))
 	const ami = "ami-03cf127a" // bundled with moto
-	st := &State{}
-	if err := st.Normalize(); err != nil {
-		t.Fatal(err)
-	}
-	st.Users["reader"] = &User{Name: "reader", ID: "AIDAFILTERREADER0001", InlinePolicies: map[string]string{
-		"ec2": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}`}}
-	st.AccessKeys[filterKey] = &AccessKey{ID: filterKey, Secret: filterSecret, UserName: "reader", Status: "Active"}
+	st := ec2ReaderState(t, "")
 	type launched struct{ region, id, ip, dns string }
 	var ls []launched
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
@@ -153,4 +141,18 @@ func TestFilterTargetPublicDNSMatchesMoto(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ec2ReaderState is an empty account (of account id acct, or the default)
+// whose only user, reader, may call ec2:Describe* with the key filterKey.
+func ec2ReaderState(t *testing.T, acct string) *State {
+	t.Helper()
+	st := &State{AccountID: acct}
+	if err := st.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	st.Users["reader"] = &User{Name: "reader", ID: "AIDAFILTERREADER0001", InlinePolicies: map[string]string{
+		"ec2": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}`}}
+	st.AccessKeys[filterKey] = &AccessKey{ID: filterKey, Secret: filterSecret, UserName: "reader", Status: "Active"}
+	return st
 }
