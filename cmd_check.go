@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -81,7 +83,7 @@ func runCheck(c *cli.Context) error {
 	}
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
 	if o.listChecks {
-		return listChecks(stdout)
+		return listChecks(stdout, o)
 	}
 	ctx := c.Context
 	if o.timeout > 0 {
@@ -99,6 +101,11 @@ func runCheck(c *cli.Context) error {
 	if loadErr == nil {
 		base.AWS = checks.NewAWSEnv(clients)
 		base.Sessions = checks.NewSessionOpener(clients.SSM, clients.KMS)
+		if o.opts.Region == "" {
+			// No --region: a target outside the default region is looked
+			// for in the account's other regions.
+			base.AWS.SearchOtherRegions(checks.DefaultRegionCache(o.opts.Profile, clients.Region))
+		}
 	}
 	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr)
 	base.Local.SSHConfigFile = o.sshConfig
@@ -121,12 +128,14 @@ func runCheck(c *cli.Context) error {
 	var mu sync.Mutex // serialises progress lines
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, targetConcurrency)
+	envs := regionalEnvs{base: base, clients: clients}
 	for i, t := range targets {
+		tbase := envs.forTarget(t)
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			rep.Targets[i] = checkTarget(ctx, base, t, o, func(label string, n, total int, out checks.Outcome) {
+			rep.Targets[i] = checkTarget(ctx, tbase, t, o, func(label string, n, total int, out checks.Outcome) {
 				if progress {
 					mu.Lock()
 					fmt.Fprintf(stderr, "[%s %d/%d] %s: %s\n", label, n, total, out.ID, out.Result.Status)
@@ -149,6 +158,33 @@ func runCheck(c *cli.Context) error {
 			fmt.Errorf("check: --timeout %s ran out before every check finished", o.timeout))
 	}
 	return codeOnly(checkExitCode(rep.Summarize(), o.strict))
+}
+
+// regionalEnvs hands each target the environment of its own region: a
+// target found outside the default region is checked with clients for
+// that region, built once per region.
+type regionalEnvs struct {
+	base    *checks.Env
+	clients *awsapi.Clients
+	byName  map[string]*checks.Env
+}
+
+func (r *regionalEnvs) forTarget(t *checks.Target) *checks.Env {
+	if t == nil || r.clients == nil || r.base.AWS == nil || t.Region == "" || t.Region == r.base.AWS.Region {
+		return r.base
+	}
+	if e, ok := r.byName[t.Region]; ok {
+		return e
+	}
+	cl := r.clients.ForRegion(t.Region)
+	e := *r.base
+	e.AWS = checks.NewAWSEnv(cl)
+	e.Sessions = checks.NewSessionOpener(cl.SSM, cl.KMS)
+	if r.byName == nil {
+		r.byName = map[string]*checks.Env{}
+	}
+	r.byName[t.Region] = &e
+	return &e
 }
 
 // targetConcurrency bounds how many targets of a fleet are checked at once;
@@ -204,15 +240,18 @@ func writeReport(stdout io.Writer, o checkOptions, rep report.Report) error {
 	return nil
 }
 
-// A target becomes a word of an ssh command line and an AWS filter value:
-// nothing a shell would interpret may pass.
-var targetRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)
+// targetHint follows every malformed-target error, whichever command.
+const targetHint = "a target is an instance id (i-0123456789abcdef0, mi-…), a Name tag, an IPv4 or IPv6 address or a DNS name"
 
 var osUserRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 
 var filterRE = regexp.MustCompile(`^tag:([^=]+)=(.*)$`)
 
 func parseCheckOptions(c *cli.Context) (checkOptions, error) {
+	g, err := readGlobals(c)
+	if err != nil {
+		return checkOptions{}, err
+	}
 	o := checkOptions{
 		targets:       c.Args().Slice(),
 		filters:       c.StringSlice("filter"),
@@ -224,26 +263,25 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		listChecks:    c.Bool("list-checks"),
 		sshConfig:     c.String("ssh-config"),
 		deterministic: c.Bool("deterministic"),
-		noColor:       inheritedBool(c, "no-color"),
-		verbose:       inheritedBool(c, "verbose"),
-		timeout:       inheritedDuration(c, "timeout"),
+		noColor:       g.noColor,
+		verbose:       g.verbose,
+		timeout:       g.timeout,
 		opts: checks.Options{
 			OSUser:    c.String("user"),
 			Port:      c.Int("port"),
 			Probe:     c.Bool("probe"),
 			ProbeWait: c.Duration("probe-timeout"),
 			Ephemeral: c.Bool("ephemeral-key"),
-			Profile:   inheritedString(c, "profile"),
-			Region:    inheritedString(c, "region"),
+			Profile:   g.profile,
+			Region:    g.region,
 		},
 	}
 	if !slices.Contains(report.Formats(), o.format) {
 		return o, usageErr("use one of: "+strings.Join(report.Formats(), ", "), "check: unknown --format %q", o.format)
 	}
 	for _, t := range o.targets {
-		if len(t) > 255 || !targetRE.MatchString(t) {
-			return o, usageErr("a target is an instance id (i-0123456789abcdef0, mi-…), a Name tag, a private IP or a private DNS name; only letters, digits and . _ : - are accepted",
-				"check: malformed target %q", t)
+		if err := checks.ValidateTarget(t); err != nil {
+			return o, usageErr(targetHint, "check: %v", err)
 		}
 	}
 	if o.all && len(o.filters) > 0 || (o.all || len(o.filters) > 0) && len(o.targets) > 0 {
@@ -275,35 +313,6 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	return o, nil
 }
 
-// Global flags may be given before or after the command; urfave/cli keeps
-// each in its own context, so look through the lineage for one that was set.
-func inheritedString(c *cli.Context, name string) string {
-	for _, x := range c.Lineage() {
-		if x.IsSet(name) {
-			return x.String(name)
-		}
-	}
-	return c.String(name)
-}
-
-func inheritedBool(c *cli.Context, name string) bool {
-	for _, x := range c.Lineage() {
-		if x.IsSet(name) {
-			return x.Bool(name)
-		}
-	}
-	return false
-}
-
-func inheritedDuration(c *cli.Context, name string) time.Duration {
-	for _, x := range c.Lineage() {
-		if x.IsSet(name) {
-			return x.Duration(name)
-		}
-	}
-	return 0
-}
-
 // resolveTargets returns one nil target (a run of the local and caller
 // checks) when none was given. An instance that does not exist or a name
 // that matches several is the user's problem (exit 1); failing to ask AWS at
@@ -326,13 +335,15 @@ func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOpt
 	case errors.As(err, &malformed):
 		return nil, usageErr("", "%s: %v", cmd, err)
 	case errors.As(err, &notFound):
-		hint := "check the id or name, the account and --region"
-		if len(notFound.FoundIn) > 0 {
-			hint = "run again with --region " + notFound.FoundIn[0]
+		hint := "check the id or name and the account; without --region every enabled region of the account is searched"
+		if len(notFound.Searched) == 0 {
+			hint = "check the id or name, the account and --region (leave --region out to search every region)"
 		}
 		return nil, &exitError{code: exitProblems, err: fmt.Errorf("%s: %w", cmd, err), hint: hint}
 	case errors.As(err, &ambiguous):
-		return nil, &exitError{code: exitProblems, err: fmt.Errorf("%s: %w", cmd, err), hint: "name the instance by its id"}
+		// The user's words name several instances: a usage error, as in
+		// ssh, scp and proxy.
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", cmd, err), hint: "name the instance by its id (and --region)"}
 	}
 	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", fmt.Errorf("%s: %w", cmd, err))
 }
@@ -388,17 +399,52 @@ func sharedProfile(ctx context.Context, profile string) (config.SharedConfig, bo
 	return sc, err == nil
 }
 
-func listChecks(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tLAYER\tTITLE\tDEPENDS ON")
-	for _, c := range checks.All() {
-		deps := strings.Join(c.DependsOn(), ",")
-		if deps == "" {
-			deps = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID(), c.Layer(), c.Title(), deps)
+// listChecks prints the catalogue as a table (human) or as JSON
+// (schemaVersion 1: checks[] of id, layer, title, dependsOn), to stdout
+// or --output.
+func listChecks(stdout io.Writer, o checkOptions) error {
+	if o.format != "human" && o.format != "json" {
+		return usageErr("use --format human or --format json with --list-checks", "check: --list-checks has no %s form", o.format)
 	}
-	if err := tw.Flush(); err != nil {
+	var buf bytes.Buffer
+	if o.format == "json" {
+		type entry struct {
+			ID        string   `json:"id"`
+			Layer     string   `json:"layer"`
+			Title     string   `json:"title"`
+			DependsOn []string `json:"dependsOn"`
+		}
+		doc := struct {
+			SchemaVersion int     `json:"schemaVersion"`
+			Checks        []entry `json:"checks"`
+		}{SchemaVersion: 1}
+		for _, c := range checks.All() {
+			doc.Checks = append(doc.Checks, entry{c.ID(), string(c.Layer()), c.Title(), append([]string{}, c.DependsOn()...)})
+		}
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			return internalErr("", fmt.Errorf("list checks: %w", err))
+		}
+	} else {
+		tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tLAYER\tTITLE\tDEPENDS ON")
+		for _, c := range checks.All() {
+			deps := strings.Join(c.DependsOn(), ",")
+			if deps == "" {
+				deps = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID(), c.Layer(), c.Title(), deps)
+		}
+		tw.Flush()
+	}
+	if o.output != "" {
+		if err := os.WriteFile(o.output, buf.Bytes(), 0o644); err != nil {
+			return internalErr("choose a writable --output path", fmt.Errorf("check: write --output file: %w", err))
+		}
+		return nil
+	}
+	if _, err := stdout.Write(buf.Bytes()); err != nil {
 		return internalErr("", fmt.Errorf("list checks: %w", err))
 	}
 	return nil

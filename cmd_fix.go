@@ -89,11 +89,15 @@ var selectorChecks = map[string][]string{
 }
 
 func runFix(c *cli.Context) error {
+	g, err := readGlobals(c)
+	if err != nil {
+		return err
+	}
 	r := &fixRun{c: c, stdin: c.App.Reader, answers: bufio.NewReader(c.App.Reader), stdout: c.App.Writer, stderr: c.App.ErrWriter,
 		dryRun: c.Bool("dry-run"), yes: c.Bool("yes"),
-		profile: inheritedString(c, "profile"), region: inheritedString(c, "region")}
+		profile: g.profile, region: g.region}
 	ctx := c.Context
-	if d := inheritedDuration(c, "timeout"); d > 0 {
+	if d := g.timeout; d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
@@ -138,7 +142,7 @@ func runFix(c *cli.Context) error {
 func (r *fixRun) load(ctx context.Context) error {
 	if r.clients == nil && r.clientsE == nil {
 		o := awsapi.Options{Profile: r.profile, Region: r.region}
-		if inheritedBool(r.c, "verbose") {
+		if lineageBool(r.c, "verbose") {
 			o.LogTo = r.stderr
 		}
 		r.clients, r.clientsE = awsapi.Load(ctx, o)
@@ -167,19 +171,29 @@ func (r *fixRun) env(ctx context.Context, t *checks.Target) *checks.Env {
 }
 
 func (r *fixRun) resolve(ctx context.Context, target string) (*checks.Target, error) {
-	if len(target) > 255 || !targetRE.MatchString(target) {
-		return nil, usageErr("a target is an instance id, a Name tag, a private IP or a private DNS name", "fix: malformed target %q", target)
+	if err := checks.ValidateTarget(target); err != nil {
+		return nil, usageErr(targetHint, "fix: %v", err)
 	}
 	if _, err := r.aws(ctx); err != nil {
 		return nil, err
 	}
-	return resolveFixTarget(ctx, r.env(ctx, nil), target)
+	env := r.env(ctx, nil)
+	if env.AWS != nil && r.region == "" {
+		env.AWS.SearchOtherRegions(checks.DefaultRegionCache(r.profile, env.AWS.Region))
+	}
+	return resolveFixTarget(ctx, env, target)
 }
 
 func resolveFixTarget(ctx context.Context, env *checks.Env, target string) (*checks.Target, error) {
 	ts, err := resolveTargets(ctx, "fix", env, checkOptions{targets: []string{target}})
 	if err != nil {
 		return nil, err
+	}
+	// A fix acts in one region: an instance found elsewhere is named, not
+	// changed from here.
+	if t := ts[0]; env.AWS != nil && t.Region != "" && t.Region != env.AWS.Region {
+		return nil, &exitError{code: exitProblems, err: fmt.Errorf("fix: %s is %s in %s, not in %s", checks.QuoteInput(target), t.InstanceID, t.Region, env.AWS.Region),
+			hint: "run again with --region " + t.Region}
 	}
 	return ts[0], nil
 }
@@ -435,7 +449,7 @@ func (r *fixRun) interactive(ctx context.Context, target string) error {
 	if t != nil {
 		rep.Targets[0].Input, rep.Targets[0].InstanceID, rep.Targets[0].Region = t.Input, t.InstanceID, t.Region
 	}
-	ro := report.Options{Color: report.UseColor(r.stdout, inheritedBool(r.c, "no-color"), os.Getenv)}
+	ro := report.Options{Color: report.UseColor(r.stdout, lineageBool(r.c, "no-color"), os.Getenv)}
 	if err := report.Write(r.stdout, "human", rep, ro); err != nil {
 		return internalErr("", fmt.Errorf("fix: write report: %w", err))
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -10,9 +11,24 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/tunnelaws"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
+
+// proxyEnv is the AWS view the proxy resolves with. Without --region it
+// searches the account's other regions and remembers what it finds
+// (cache is nil with --region: "this region only").
+// home is the default region, which scopes the cache.
+func proxyEnv(cl *awsapi.Clients, g globals, home string) (*checks.AWSEnv, *checks.RegionCache) {
+	env := checks.NewAWSEnv(cl)
+	if g.region != "" {
+		return env, nil
+	}
+	cache := checks.DefaultRegionCache(g.profile, home)
+	env.SearchOtherRegions(cache)
+	return env, cache
+}
 
 // proxyCommand is ssh's ProxyCommand: stdin and stdout carry nothing but
 // session bytes; everything for the user goes to stderr.
@@ -29,7 +45,14 @@ func proxyCommand() *cli.Command {
 			&cli.IntFlag{Name: "window", Usage: "unacknowledged messages in flight", Value: 512},
 			&cli.StringFlag{Name: "stream-endpoint", Usage: "ssmmessages endpoint for the data channel (PrivateLink), e.g. https://vpce-....ssmmessages.us-east-1.vpce.amazonaws.com", EnvVars: []string{"SSMDOCTOR_STREAM_ENDPOINT"}},
 		),
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageErr("run 'ssmdoctor proxy --help' for usage", "proxy: %v", err)
+		},
 		Action: func(c *cli.Context) error {
+			g, err := readGlobals(c)
+			if err != nil {
+				return err
+			}
 			if c.NArg() != 2 {
 				return usageErr("ProxyCommand ssmdoctor proxy %h %p", "proxy: want TARGET and PORT, got %d arguments", c.NArg())
 			}
@@ -39,39 +62,80 @@ func proxyCommand() *cli.Command {
 			}
 			port, err := strconv.Atoi(c.Args().Get(1))
 			if err != nil || port < 1 || port > 65535 {
-				return usageErr("", "proxy: invalid port %q", c.Args().Get(1))
+				return usageErr("", "proxy: invalid port %s", quoteShort(c.Args().Get(1)))
 			}
-			cl, err := loadClients(c.Context, c.String("profile"), c.String("region"))
+			chunk, window := c.Int("chunk-size"), c.Int("window")
+			if chunk < 1 || chunk > tunnel.MaxChunkSize {
+				return usageErr("", "proxy: --chunk-size %d is out of range 1-%d", chunk, tunnel.MaxChunkSize)
+			}
+			if window < 1 || window > tunnel.MaxWindow {
+				return usageErr("", "proxy: --window %d is out of range 1-%d", window, tunnel.MaxWindow)
+			}
+			// --timeout bounds the setup (lookup and session open); the
+			// session itself lasts as long as ssh keeps it.
+			setup := c.Context
+			if g.timeout > 0 {
+				var cancel context.CancelFunc
+				setup, cancel = context.WithTimeout(setup, g.timeout)
+				defer cancel()
+			}
+			cl, err := loadClients(setup, g.profile, g.region)
 			if err != nil {
 				return err
 			}
-			env := checks.NewAWSEnv(cl)
-			// An id goes straight to StartSession: ssh hands the proxy the
-			// id it resolved, and openError looks one up only if it fails.
+			home := cl.Region
+			env, cache := proxyEnv(cl, g, home)
+			// An id goes straight to StartSession (ssh hands the proxy the
+			// id it resolved), in the region remembered for it if any;
+			// anything else is resolved first, in any region.
 			id := target
-			if !instanceIDRe.MatchString(target) {
-				if id, err = resolveTarget(c.Context, env, target); err != nil {
+			if checks.IsInstanceID(target) {
+				if r, cid, ok := cache.Get(target); ok && cid == target && r != cl.Region {
+					cl = cl.ForRegion(r)
+					env, _ = proxyEnv(cl, g, home)
+				}
+			} else {
+				t, err := resolveTarget(setup, env, target)
+				if err != nil {
 					return err
+				}
+				id = t.InstanceID
+				if t.Region != cl.Region {
+					cl = cl.ForRegion(t.Region)
+					env, _ = proxyEnv(cl, g, home)
 				}
 			}
 			stderr := c.App.ErrWriter
 			defer startProxyProfile(stderr)()
 			logf := func(string, ...any) {}
-			if c.Bool("verbose") {
+			if g.verbose {
 				logf = func(format string, a ...any) { fmt.Fprintf(stderr, "ssmdoctor proxy: "+format+"\n", a...) }
 			}
-			s, err := tunnel.Open(c.Context, tunnelaws.Sessions{Client: cl.SSM}, tunnel.Options{
-				Target:         id,
-				Port:           port,
-				ChunkSize:      c.Int("chunk-size"),
-				Window:         c.Int("window"),
-				KMS:            tunnelaws.DataKeys{Client: cl.KMS},
-				StreamEndpoint: c.String("stream-endpoint"),
-				ClientVersion:  "1.2.0.0",
-				Logf:           logf,
-			})
+			open := func() (*tunnel.Session, error) {
+				return tunnel.Open(setup, tunnelaws.Sessions{Client: cl.SSM}, tunnel.Options{
+					Target:         id,
+					Port:           port,
+					ChunkSize:      chunk,
+					Window:         window,
+					KMS:            tunnelaws.DataKeys{Client: cl.KMS},
+					StreamEndpoint: c.String("stream-endpoint"),
+					ClientVersion:  "1.2.0.0",
+					Logf:           logf,
+				})
+			}
+			s, err := open()
+			if err != nil && id == target && cache != nil && notHere(err) {
+				// Refused here: the instance may live in another region
+				// (one ssh config serves every region). Look, and try there.
+				if t, rerr := checks.ResolveTarget(setup, env, id); rerr == nil && t.Region != cl.Region {
+					logf("%s is in %s; opening the session there", id, t.Region)
+					cl = cl.ForRegion(t.Region)
+					env, _ = proxyEnv(cl, g, home)
+					s, err = open()
+				}
+			}
 			if err != nil {
-				return openError(c.Context, env, target, id, err)
+				return openError(setup, env, target, id, err)
 			}
 			logf("session %s open to %s port %d", s.ID(), id, port)
 			stdin := c.App.Reader

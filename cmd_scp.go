@@ -20,7 +20,9 @@ func scpCommand() *cli.Command {
 			if p.ours.help {
 				return printHelp(c.App.Writer, scpHelp)
 			}
-			p.ours.mergeGlobals(c)
+			if err := p.ours.mergeGlobals(c); err != nil {
+				return err
+			}
 			r := p.remotes[0]
 			t, err := prepareTarget(c, p.ours, r.host)
 			if err != nil {

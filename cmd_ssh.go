@@ -32,7 +32,9 @@ func sshCommand() *cli.Command {
 			if p.ours.help {
 				return printHelp(c.App.Writer, sshHelp)
 			}
-			p.ours.mergeGlobals(c)
+			if err := p.ours.mergeGlobals(c); err != nil {
+				return err
+			}
 			t, err := prepareTarget(c, p.ours, p.target)
 			if err != nil {
 				return err
@@ -63,18 +65,24 @@ func sshCommand() *cli.Command {
 }
 
 // mergeGlobals fills what the command line left unset from the global
-// flags given before the command name (ssmdoctor --profile p ssh ...).
-func (f *ourFlags) mergeGlobals(c *cli.Context) {
+// flags given before the command name (ssmdoctor --profile p ssh ...),
+// and validates the result as every command does.
+func (f *ourFlags) mergeGlobals(c *cli.Context) error {
+	g, err := readGlobals(c)
+	if err != nil {
+		return err
+	}
 	if f.profile == "" {
-		f.profile = c.String("profile")
+		f.profile = g.profile
 	}
 	if f.region == "" {
-		f.region = c.String("region")
+		f.region = g.region
 	}
-	f.verbose = f.verbose || c.Bool("verbose")
+	f.verbose = f.verbose || g.verbose
 	if f.timeout == 0 {
-		f.timeout = c.Duration("timeout")
+		f.timeout = g.timeout
 	}
+	return globals{profile: f.profile, region: f.region, timeout: f.timeout}.validate()
 }
 
 // openSSHOptions are the options ssh and scp both get: the proxy, the
@@ -107,11 +115,6 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	if err := validateTarget(target); err != nil {
 		return nil, err
 	}
-	for _, v := range []string{f.profile, f.region} {
-		if v != "" && !safeTargetRe.MatchString(v) {
-			return nil, usageErr("", "invalid --profile or --region value %q", v)
-		}
-	}
 	ctx := c.Context
 	if f.timeout > 0 {
 		var cancel context.CancelFunc
@@ -123,13 +126,25 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 		return nil, err
 	}
 	env := checks.NewAWSEnv(cl)
+	if f.region == "" {
+		env.SearchOtherRegions(checks.DefaultRegionCache(f.profile, cl.Region))
+	}
 	id := target
 	// An id is looked up unless nothing would use the answer: no preflight,
 	// or one that passed moments ago. The proxy then explains an id that
-	// does not exist.
-	if !instanceIDRe.MatchString(target) || !f.noPreflight && !preflightCached(f.profile, cl.Region, target) {
-		if id, err = resolveTarget(ctx, env, target); err != nil {
+	// does not exist, and finds one that lives in another region.
+	if !checks.IsInstanceID(target) || !f.noPreflight && !preflightCached(f.profile, cl.Region, target) {
+		rt, err := resolveTarget(ctx, env, target)
+		if err != nil {
 			return nil, err
+		}
+		id = rt.InstanceID
+		if rt.Region != cl.Region {
+			// Found in another region: the preflight, the key push and
+			// the proxy all work there.
+			cl = cl.ForRegion(rt.Region)
+			env = checks.NewAWSEnv(cl)
+			f.region = rt.Region
 		}
 	}
 	t := &preparedTarget{id: id, clients: cl, timeout: f.timeout}

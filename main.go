@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -62,7 +63,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// succeeds; keep the error so it ends with a usage exit code.
 	var unknown error
 	app.CommandNotFound = func(_ *cli.Context, name string) {
-		unknown = usageErr("run 'ssmdoctor --help' for the commands", "unknown command %q", name)
+		hint := "run 'ssmdoctor --help' for the commands"
+		if s := suggestCommand(app, name); s != "" {
+			hint = fmt.Sprintf("did you mean 'ssmdoctor %s'? (run 'ssmdoctor --help' for the commands)", s)
+		}
+		unknown = usageErr(hint, "unknown command %s", quoteShort(name))
 	}
 	err := app.RunContext(ctx, flagsFirst(app, args))
 	if unknown != nil {
@@ -117,14 +122,68 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			simCommand(),
 		},
 	}
+	// A usage error is one error line and a hint on stderr, never the
+	// help text on stdout: stdout is proxy's session channel and the file
+	// a user sources for sim.
+	for _, cmd := range app.Commands {
+		if cmd.OnUsageError == nil {
+			name := cmd.Name
+			cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+				return usageErr(fmt.Sprintf("run 'ssmdoctor %s --help' for usage", name), "%s: %v", name, err)
+			}
+		}
+	}
 	return app
+}
+
+// suggestCommand returns the command nearest to a mistyped name (at most
+// two edits away), or "".
+func suggestCommand(app *cli.App, name string) string {
+	best, bestD := "", 3
+	for _, cmd := range app.Commands {
+		if d := editDistance(strings.ToLower(name), cmd.Name); d < bestD {
+			best, bestD = cmd.Name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance, with a transposition counted
+// as one edit ("chekc" is one from "check").
+func editDistance(a, b string) int {
+	if len(a) > 64 {
+		return len(a) // no command name is that long
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }
 
 // globalFlags are accepted before the command and by every command.
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "profile", Usage: "AWS shared config profile", EnvVars: []string{"AWS_PROFILE"}},
-		&cli.StringFlag{Name: "region", Usage: "AWS region", EnvVars: []string{"AWS_REGION", "AWS_DEFAULT_REGION"}},
+		// No EnvVars: the SDK reads AWS_PROFILE and AWS_REGION itself, and a
+		// flag typed on the command line must beat them (see globals.go).
+		&cli.StringFlag{Name: "profile", Usage: "AWS shared config profile (default: AWS_PROFILE, else default)"},
+		&cli.StringFlag{Name: "region", Usage: "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's)"},
 		&cli.BoolFlag{Name: "no-color", Usage: "disable colour (also NO_COLOR)"},
 		&cli.BoolFlag{Name: "verbose", Usage: "print progress and API calls to stderr"},
 		&cli.DurationFlag{Name: "timeout", Usage: "overall time limit", Value: 0},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -22,43 +21,40 @@ func loadClients(ctx context.Context, profile, region string) (*awsapi.Clients, 
 	return cl, nil
 }
 
-var (
-	instanceIDRe = regexp.MustCompile(`^(i-[0-9a-f]{8}|i-[0-9a-f]{17}|mi-[0-9a-f]{17})$`)
-	// A target reaches ssh's ProxyCommand (run by /bin/sh) through %h,
-	// so only characters that no shell treats specially are accepted.
-	safeTargetRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$`)
-)
-
+// validateTarget is checks.ValidateTarget as a usage error. A target
+// reaches ssh's ProxyCommand (run by /bin/sh) through %h, so only what no
+// shell treats specially is accepted.
 func validateTarget(t string) error {
-	if !safeTargetRe.MatchString(t) {
-		return usageErr("give an instance id (i-..., mi-...), a Name tag, an IP address or a DNS name", "invalid target %q: only letters, digits and . _ : - are allowed", t)
+	if err := checks.ValidateTarget(t); err != nil {
+		return usageErr(targetHint, "%v", err)
 	}
 	return nil
 }
 
-// resolveTarget turns TARGET into an instance id the way check does: an
-// id, a Name tag, a private or public IPv4 or IPv6 address, or a private
-// or public DNS name.
-func resolveTarget(ctx context.Context, env *checks.AWSEnv, target string) (string, error) {
+// resolveTarget turns TARGET into an instance the way check does: an id,
+// a Name tag, a private or public IPv4 or IPv6 address, or a private or
+// public DNS name; in another region of the account when env searches
+// them (no --region).
+func resolveTarget(ctx context.Context, env *checks.AWSEnv, target string) (*checks.Target, error) {
 	if err := validateTarget(target); err != nil {
-		return "", err
+		return nil, err
 	}
 	t, err := checks.ResolveTarget(ctx, env, target)
 	if err != nil {
-		return "", targetError(target, err)
+		return nil, targetError(target, err)
 	}
 	// The id becomes ssh's host name, which ssh substitutes into
 	// ProxyCommand (%h) and runs with sh -c: never trust it further than
 	// the id format, whoever checked it before.
-	if !instanceIDRe.MatchString(t.InstanceID) {
-		return "", targetError(target, &checks.MalformedAnswerError{Input: target, Call: "ec2:DescribeInstances", Value: t.InstanceID})
+	if !checks.IsInstanceID(t.InstanceID) {
+		return nil, targetError(target, &checks.MalformedAnswerError{Input: target, Call: "ec2:DescribeInstances", Value: t.InstanceID})
 	}
-	return t.InstanceID, nil
+	return t, nil
 }
 
 // targetError says why TARGET names no single instance, in the words of
-// a command that connects: unknown (1, with the region that has it),
-// ambiguous (2, with the candidates), or a failed lookup (1).
+// a command that connects: unknown (1), ambiguous (2, with the
+// candidates), or a failed lookup (1).
 func targetError(target string, err error) error {
 	var malformed *checks.MalformedTargetError
 	var notFound *checks.TargetNotFoundError
@@ -68,19 +64,23 @@ func targetError(target string, err error) error {
 	case errors.As(err, &malformed):
 		return validateTarget(target)
 	case errors.As(err, &notFound):
-		hint := "check the id, name or address, the account and --region; ssmdoctor check --all lists the region's instances"
-		if len(notFound.FoundIn) > 0 {
-			hint = fmt.Sprintf("found in %s: run again with --region %s", strings.Join(notFound.FoundIn, ", "), notFound.FoundIn[0])
+		hint := "check the id, name or address and the account; ssmdoctor check --all lists the region's instances"
+		if len(notFound.Searched) == 0 {
+			hint = "check the id, name or address, the account and --region (leave --region out to search every region)"
 		}
-		return &exitError{code: exitProblems, err: fmt.Errorf("no instance matches %q in %s", target, notFound.Region), hint: hint}
+		return &exitError{code: exitProblems, err: notFound, hint: hint}
 	case errors.As(err, &ambiguous):
-		return &exitError{code: exitUsage, err: fmt.Errorf("%q matches %d instances: %s", target, len(ambiguous.Candidates), strings.Join(ambiguous.Candidates, "; ")),
-			hint: "give one instance id instead"}
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s matches %d instances: %s", checks.QuoteInput(target), len(ambiguous.Candidates), strings.Join(ambiguous.Candidates, "; ")),
+			hint: "give one instance id instead (and --region when it is in another region)"}
 	case errors.As(err, &badAnswer):
 		return &exitError{code: exitProblems, err: badAnswer,
 			hint: "this endpoint's answer is not a real instance id: check AWS_ENDPOINT_URL / the profile's endpoint"}
 	}
-	return &exitError{code: exitProblems, err: err, hint: "give the instance id instead, or run: ssmdoctor check " + target}
+	hint := "run: ssmdoctor check " + target
+	if !checks.IsInstanceID(target) {
+		hint = "give the instance id instead, or run: ssmdoctor check " + target
+	}
+	return &exitError{code: exitProblems, err: err, hint: hint}
 }
 
 // openError explains a session that would not open. An id is not looked
@@ -88,14 +88,20 @@ func targetError(target string, err error) error {
 // says only "not connected", the lookup check makes tells whether the
 // instance exists at all, or exists in another region.
 func openError(ctx context.Context, env *checks.AWSEnv, target, id string, err error) error {
-	var ae smithy.APIError
-	if id == target && errors.As(err, &ae) && (ae.ErrorCode() == "TargetNotConnected" || ae.ErrorCode() == "InvalidInstanceId") {
+	if id == target && notHere(err) {
 		var notFound *checks.TargetNotFoundError
 		if _, rerr := checks.ResolveTarget(ctx, env, id); errors.As(rerr, &notFound) {
 			return targetError(target, rerr)
 		}
 	}
 	return sessionError(id, err)
+}
+
+// notHere reports a StartSession refusal that may mean "no such instance
+// in this region": the answer for an instance of another region.
+func notHere(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "TargetNotConnected" || ae.ErrorCode() == "InvalidInstanceId")
 }
 
 // sessionError turns a tunnel failure into what the user reads: what went

@@ -43,8 +43,9 @@ func addResolutionInstances(st *awssim.State) {
 	st.Instances[resHybrid].SubnetID, st.Instances[resHybrid].VpcID, st.Instances[resHybrid].InstanceProfileName = "", "", ""
 }
 
-// resolution is what a TARGET came to: an id, or the kind of error.
-type resolution struct{ id, kind, foundIn string }
+// resolution is what a TARGET came to: an id (and its region when not
+// the default one), or the kind of error.
+type resolution struct{ id, kind, region string }
 
 func checkResolution(ts []*checks.Target, err error) resolution {
 	var nf *checks.TargetNotFoundError
@@ -52,9 +53,9 @@ func checkResolution(ts []*checks.Target, err error) resolution {
 	var bad *checks.MalformedTargetError
 	switch {
 	case err == nil && len(ts) == 1:
-		return resolution{id: ts[0].InstanceID}
+		return resolution{id: ts[0].InstanceID, region: otherRegion(ts[0])}
 	case errors.As(err, &nf):
-		return resolution{kind: "not found", foundIn: strings.Join(nf.FoundIn, ",")}
+		return resolution{kind: "not found"}
 	case errors.As(err, &amb):
 		return resolution{kind: "ambiguous"}
 	case errors.As(err, &bad):
@@ -65,11 +66,18 @@ func checkResolution(ts []*checks.Target, err error) resolution {
 
 // proxyResolution reads the kind back from what ssh and proxy report: the
 // exit code and the hint.
-func proxyResolution(id string, err error) resolution {
+func otherRegion(t *checks.Target) string {
+	if t.Region == "us-east-1" {
+		return ""
+	}
+	return t.Region
+}
+
+func proxyResolution(t *checks.Target, err error) resolution {
 	var ee *exitError
 	switch {
 	case err == nil:
-		return resolution{id: id}
+		return resolution{id: t.InstanceID, region: otherRegion(t)}
 	case !errors.As(err, &ee):
 		return resolution{kind: "other"}
 	case ee.code == exitUsage && strings.Contains(ee.err.Error(), " matches "):
@@ -77,11 +85,7 @@ func proxyResolution(id string, err error) resolution {
 	case ee.code == exitUsage:
 		return resolution{kind: "malformed"}
 	case ee.code == exitProblems && strings.HasPrefix(ee.err.Error(), "no instance matches "):
-		r := resolution{kind: "not found"}
-		if in, ok := strings.CutPrefix(ee.hint, "found in "); ok {
-			r.foundIn, _, _ = strings.Cut(in, ":")
-		}
-		return r
+		return resolution{kind: "not found"}
 	}
 	return resolution{kind: "other"}
 }
@@ -111,15 +115,20 @@ func TestTargetResolutionSameAsCheck(t *testing.T) {
 		{"res-dup", resolution{kind: "ambiguous"}},
 		{"res-nothing", resolution{kind: "not found"}},
 		{"i-0e5e00000000000ff", resolution{kind: "not found"}},
-		{resOregon, resolution{kind: "not found", foundIn: "us-west-2"}},
-		{"res-oregon", resolution{kind: "not found", foundIn: "us-west-2"}},
-		{"ip-172-31-0-30.us-west-2.compute.internal", resolution{kind: "not found", foundIn: "us-west-2"}},
+		{resOregon, resolution{id: resOregon, region: "us-west-2"}},
+		{"res-oregon", resolution{id: resOregon, region: "us-west-2"}},
+		{"ip-172-31-0-30.us-west-2.compute.internal", resolution{id: resOregon, region: "us-west-2"}},
 		{"web;id", resolution{kind: "malformed"}},
 	}
+	searching := func() *checks.AWSEnv { // as every command without --region
+		a := checks.NewAWSEnv(cl)
+		a.SearchOtherRegions(nil)
+		return a
+	}
 	for _, tc := range cases {
-		id, perr := resolveTarget(ctx, checks.NewAWSEnv(cl), tc.in)
-		ours := proxyResolution(id, perr)
-		theirs := checkResolution(checks.ResolveTargets(ctx, &checks.Env{AWS: checks.NewAWSEnv(cl)}, []string{tc.in}, nil, false))
+		rt, perr := resolveTarget(ctx, searching(), tc.in)
+		ours := proxyResolution(rt, perr)
+		theirs := checkResolution(checks.ResolveTargets(ctx, &checks.Env{AWS: searching()}, []string{tc.in}, nil, false))
 		if ours != tc.want || theirs != tc.want {
 			t.Errorf("%s: ssh/proxy %+v (%v), check %+v; want %+v", tc.in, ours, perr, theirs, tc.want)
 			continue
@@ -138,11 +147,8 @@ func TestTargetResolutionSameAsCheck(t *testing.T) {
 				t.Errorf("%s: %q does not list the candidates", tc.in, ee.err)
 			}
 		case "not found":
-			if tc.want.foundIn != "" && ee.hint != "found in us-west-2: run again with --region us-west-2" {
-				t.Errorf("%s: hint %q", tc.in, ee.hint)
-			}
-			if tc.want.foundIn == "" && !strings.Contains(ee.hint, "--region") {
-				t.Errorf("%s: hint %q", tc.in, ee.hint)
+			if !strings.Contains(ee.err.Error(), "other regions") {
+				t.Errorf("%s: %q should say the other regions were searched", tc.in, ee.err)
 			}
 		}
 	}
@@ -160,9 +166,9 @@ func TestTargetResolutionRefusesMalformedID(t *testing.T) {
 		st.Instances[evil] = &i
 	})
 	cl := simtest.Clients(t, s, st, e2eKeyID, awsapi.Options{})
-	id, err := resolveTarget(context.Background(), checks.NewAWSEnv(cl), "innocent")
+	rt, err := resolveTarget(context.Background(), checks.NewAWSEnv(cl), "innocent")
 	var ee *exitError
-	if id != "" || !errors.As(err, &ee) || ee.code != exitProblems || !strings.Contains(ee.hint, "not a real instance id") {
-		t.Fatalf("hostile id: %q %v, want exit 1 naming the endpoint", id, err)
+	if rt != nil || !errors.As(err, &ee) || ee.code != exitProblems || !strings.Contains(ee.hint, "not a real instance id") {
+		t.Fatalf("hostile id: %+v %v, want exit 1 naming the endpoint", rt, err)
 	}
 }

@@ -72,6 +72,10 @@ type AWSEnv struct {
 	// regional builds an EC2 view for another region (the "instance is in
 	// another region" search); nil disables the search.
 	regional func(region string) ec2API
+	// search turns the cross-region lookup on (SearchOtherRegions);
+	// regionCache remembers its answers.
+	search      bool
+	regionCache *RegionCache
 
 	// fleet is set by PrefetchFleet: per-instance calls without a batch form
 	// (GetConnectionStatus) are answered from the batched data instead.

@@ -297,10 +297,18 @@ func TestResolveTargets(t *testing.T) {
 	if err != nil || len(ts) != 1 || ts[0].InstanceID != testID || ts[0].Name != "web-def0" {
 		t.Fatalf("by name: %+v %v", ts, err)
 	}
+	// Without the search (the user gave --region): not found, and no other
+	// region asked.
 	_, err = ResolveTargets(ctx, env, []string{"i-0aaaaaaaaaaaaaaaa"}, nil, false)
 	var nf *TargetNotFoundError
-	if !errors.As(err, &nf) || len(nf.FoundIn) != 1 || nf.FoundIn[0] != "eu-west-1" || !strings.Contains(err.Error(), "--region eu-west-1") {
-		t.Fatalf("other region: %v", err)
+	if !errors.As(err, &nf) || len(nf.Searched) != 0 || f.count("DescribeRegions") != 0 {
+		t.Fatalf("other region, search off: %v (%d DescribeRegions)", err, f.count("DescribeRegions"))
+	}
+	// With it: found in eu-west-1, and the target says so.
+	a.SearchOtherRegions(nil)
+	ts, err = ResolveTargets(ctx, env, []string{"i-0aaaaaaaaaaaaaaaa"}, nil, false)
+	if err != nil || len(ts) != 1 || ts[0].InstanceID != "i-0aaaaaaaaaaaaaaaa" || ts[0].Region != "eu-west-1" {
+		t.Fatalf("other region, search on: %+v %v", ts, err)
 	}
 	_, err = ResolveTargets(ctx, env, []string{"web;rm -rf /"}, nil, false)
 	var bad *MalformedTargetError

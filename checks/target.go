@@ -8,10 +8,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
@@ -22,20 +20,70 @@ import (
 type MalformedTargetError struct{ Input, Reason string }
 
 func (e *MalformedTargetError) Error() string {
-	return fmt.Sprintf("malformed target %q: %s", e.Input, e.Reason)
+	return fmt.Sprintf("malformed target %s: %s", QuoteInput(e.Input), e.Reason)
 }
 
-// TargetNotFoundError: nothing in the region matches. FoundIn lists other
-// regions of the account where it does exist.
+// QuoteInput quotes user input for an error line, cut to what a terminal
+// line holds: a 100 KB argument is not echoed back whole.
+func QuoteInput(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return fmt.Sprintf("%q", s)
+	}
+	cut := max
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // not inside a UTF-8 sequence
+		cut--
+	}
+	return fmt.Sprintf("%q… (%d bytes)", s[:cut], len(s))
+}
+
+// MaxTargetLen bounds a target: a DNS name is at most 253 characters, a
+// Name tag the user can type here no longer.
+const MaxTargetLen = 255
+
+// ValidateTarget is the one test of what may be a target, for every
+// command: an instance id, a Name tag, an IPv4 or IPv6 address, or a DNS
+// name. Targets reach ssh command lines and ProxyCommands run by a shell,
+// so nothing a shell or ssh's %-expansion would read is accepted.
+func ValidateTarget(in string) error {
+	switch {
+	case in == "":
+		return &MalformedTargetError{Input: in, Reason: "it is empty"}
+	case len(in) > MaxTargetLen:
+		return &MalformedTargetError{Input: in, Reason: fmt.Sprintf("it is %d bytes long; a target is at most %d", len(in), MaxTargetLen)}
+	}
+	if ip, err := netip.ParseAddr(in); err == nil && ip.Zone() == "" {
+		return nil // IPv6 addresses may start with ':' (::1, ::ffff:10.0.0.1)
+	}
+	if !targetCharsRE.MatchString(in) {
+		reason := "only letters, digits and . _ : - are accepted, starting with a letter or digit"
+		if i := strings.IndexFunc(in, func(r rune) bool { return !isTargetRune(r) }); i >= 0 {
+			reason = fmt.Sprintf("%q is not accepted (only letters, digits and . _ : -, starting with a letter or digit)", []rune(in[i:])[0])
+		}
+		return &MalformedTargetError{Input: in, Reason: reason}
+	}
+	return nil
+}
+
+func isTargetRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == ':' || r == '-'
+}
+
+// IsInstanceID reports whether s is an EC2 instance id (i-, 8 or 17 hex
+// digits) or a managed node id (mi-, 17 hex digits): the one pattern.
+func IsInstanceID(s string) bool { return ec2IDRE.MatchString(s) || hybridIDRE.MatchString(s) }
+
+// TargetNotFoundError: nothing in the region matches, nor in Searched,
+// the other regions looked in (none when the user gave --region).
 type TargetNotFoundError struct {
 	Input, Region string
-	FoundIn       []string
+	Searched      []string
 }
 
 func (e *TargetNotFoundError) Error() string {
-	msg := fmt.Sprintf("no instance matches %q in %s", e.Input, e.Region)
-	if len(e.FoundIn) > 0 {
-		msg += fmt.Sprintf("; it exists in %s: run again with --region %s", strings.Join(e.FoundIn, ", "), e.FoundIn[0])
+	msg := fmt.Sprintf("no instance matches %s in %s", QuoteInput(e.Input), e.Region)
+	if len(e.Searched) > 0 {
+		msg += fmt.Sprintf(" nor in the account's %d other regions", len(e.Searched))
 	}
 	return msg
 }
@@ -64,10 +112,12 @@ var (
 	hybridIDRE = regexp.MustCompile(`^mi-[0-9a-f]{17}$`)
 	// Anything a shell would interpret is refused: targets end up in ssh
 	// command lines and ProxyCommands.
-	targetCharsRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$`)
+	targetCharsRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)
 	// ip-10-0-0-1.ec2.internal, ip-10-0-0-1.us-west-2.compute.internal, or
 	// the resource-name form i-0123456789abcdef0.us-west-2.compute.internal.
 	privateDNSRE = regexp.MustCompile(`^(ip-[0-9-]+|i-[0-9a-f]{8,17})\.([a-z0-9-]+\.)?(ec2|compute)\.internal$`)
+	// regionNameRE is the shape of a region name (us-east-1, us-gov-west-1).
+	regionNameRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// ec2-3-80-1-2.compute-1.amazonaws.com (us-east-1),
 	// ec2-3-80-1-2.us-west-2.compute.amazonaws.com, and .com.cn in China.
 	publicDNSRE = regexp.MustCompile(`^ec2-[0-9-]+\.(compute-1|[a-z0-9-]+\.compute)\.amazonaws\.com(\.cn)?$`)
@@ -84,8 +134,8 @@ var liveStates = []string{"pending", "running", "stopping", "stopped"}
 // listFleet).
 func ResolveTargets(ctx context.Context, env *Env, inputs, filters []string, all bool) ([]*Target, error) {
 	for _, in := range inputs {
-		if !targetCharsRE.MatchString(in) {
-			return nil, &MalformedTargetError{Input: in, Reason: "only letters, digits and . _ : - are accepted, starting with a letter or digit"}
+		if err := ValidateTarget(in); err != nil {
+			return nil, err
 		}
 	}
 	var tags []tagFilter
@@ -119,8 +169,8 @@ func ResolveTargets(ctx context.Context, env *Env, inputs, filters []string, all
 // commands that connect (ssh, scp, proxy): the same forms, the same
 // preference for live instances and the same errors.
 func ResolveTarget(ctx context.Context, a *AWSEnv, in string) (*Target, error) {
-	if !targetCharsRE.MatchString(in) {
-		return nil, &MalformedTargetError{Input: in, Reason: "only letters, digits and . _ : - are accepted, starting with a letter or digit"}
+	if err := ValidateTarget(in); err != nil {
+		return nil, err
 	}
 	if a == nil {
 		return nil, errors.New("resolve target: AWS configuration could not be loaded")
@@ -145,8 +195,10 @@ func resolveOne(ctx context.Context, a *AWSEnv, in string) (*Target, error) {
 			return nil, fmt.Errorf("resolve %s: %w", in, err)
 		}
 		if inst == nil {
-			return nil, &TargetNotFoundError{Input: in, Region: a.Region,
-				FoundIn: a.otherRegions(ctx, ec2types.Filter{Name: aws.String("instance-id"), Values: []string{in}})}
+			if a.search {
+				return a.findElsewhere(ctx, in, []ec2types.Filter{{Name: aws.String("instance-id"), Values: []string{in}}})
+			}
+			return nil, &TargetNotFoundError{Input: in, Region: a.Region}
 		}
 		return &Target{Input: in, InstanceID: in, Region: a.Region, Name: tagValue(inst.Tags, "Name")}, nil
 	}
@@ -164,7 +216,10 @@ func resolveOne(ctx context.Context, a *AWSEnv, in string) (*Target, error) {
 	insts = preferLive(insts)
 	switch len(insts) {
 	case 0:
-		return nil, &TargetNotFoundError{Input: in, Region: a.Region, FoundIn: a.otherRegions(ctx, lookups...)}
+		if a.search {
+			return a.findElsewhere(ctx, in, lookups)
+		}
+		return nil, &TargetNotFoundError{Input: in, Region: a.Region}
 	case 1:
 		id := aws.ToString(insts[0].InstanceId)
 		// The id becomes ssh's host name and a ProxyCommand argument run by
@@ -220,55 +275,6 @@ func preferLive(insts []ec2types.Instance) []ec2types.Instance {
 		return live
 	}
 	return insts
-}
-
-// otherRegions returns the account's other regions where one of the
-// lookups (each a single filter, tried in order) matches. Errors only
-// shorten the list: the region search is a hint, not a check.
-func (a *AWSEnv) otherRegions(ctx context.Context, lookups ...ec2types.Filter) []string {
-	if a.regional == nil {
-		return nil
-	}
-	out, err := a.ec2.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-	if err != nil {
-		return nil
-	}
-	var (
-		mu    sync.Mutex
-		found []string
-		wg    sync.WaitGroup
-		sem   = make(chan struct{}, 4)
-	)
-	for _, r := range out.Regions {
-		name := aws.ToString(r.RegionName)
-		if name == a.Region || name == "" {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			api := a.regional(name)
-			for _, f := range lookups {
-				res, err := api.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{f}})
-				if err != nil {
-					return
-				}
-				for _, rv := range res.Reservations {
-					if len(rv.Instances) > 0 {
-						mu.Lock()
-						found = append(found, name)
-						mu.Unlock()
-						return
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	sort.Strings(found)
-	return found
 }
 
 func tagValue(tags []ec2types.Tag, key string) string {

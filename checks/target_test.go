@@ -47,10 +47,10 @@ func targetState() *awssim.State {
 }
 
 type targetCase struct {
-	in      string
-	id      string   // the instance, or "" for an error
-	kind    string   // "not found", "ambiguous", "malformed"
-	foundIn []string // for not found
+	in     string
+	id     string // the instance, or "" for an error
+	kind   string // "not found", "ambiguous", "malformed"
+	region string // where id is, when not the default region
 }
 
 func targetCases() []targetCase {
@@ -67,10 +67,10 @@ func targetCases() []targetCase {
 		{in: "dup", kind: "ambiguous"},
 		{in: "no-such-name", kind: "not found"},
 		{in: "10.9.9.9", kind: "not found"},
-		{in: tgtOregon, kind: "not found", foundIn: []string{"us-west-2"}},
-		{in: "oregon-db", kind: "not found", foundIn: []string{"us-west-2"}},
-		{in: "ip-172-31-0-30.us-west-2.compute.internal", kind: "not found", foundIn: []string{"us-west-2"}},
-		{in: "172.31.0.30", kind: "not found", foundIn: []string{"us-west-2"}},
+		{in: tgtOregon, id: tgtOregon, region: "us-west-2"},
+		{in: "oregon-db", id: tgtOregon, region: "us-west-2"},
+		{in: "ip-172-31-0-30.us-west-2.compute.internal", id: tgtOregon, region: "us-west-2"},
+		{in: "172.31.0.30", id: tgtOregon, region: "us-west-2"},
 		{in: "web;id", kind: "malformed"},
 		{in: "-oProxyCommand=x", kind: "malformed"},
 	}
@@ -83,7 +83,7 @@ func errKind(err error) (string, []string) {
 	var bad *MalformedTargetError
 	switch {
 	case errors.As(err, &nf):
-		return "not found", nf.FoundIn
+		return "not found", nf.Searched
 	case errors.As(err, &amb):
 		return "ambiguous", nil
 	case errors.As(err, &bad):
@@ -99,16 +99,21 @@ func errKind(err error) (string, []string) {
 // proxy) answers as ResolveTargets (check) does.
 func TestTargetForms(t *testing.T) {
 	a, _ := simEnv(t, targetState(), tgtKey)
+	a.SearchOtherRegions(nil) // as every command does without --region
 	ctx := context.Background()
 	for _, tc := range targetCases() {
 		one, err := ResolveTarget(ctx, a, tc.in)
 		kind, foundIn := errKind(err)
 		if tc.id != "" {
-			if err != nil || one.InstanceID != tc.id || one.Input != tc.in || one.Region != "us-east-1" {
-				t.Errorf("%s: %+v %v, want %s", tc.in, one, err, tc.id)
+			region := tc.region
+			if region == "" {
+				region = "us-east-1"
 			}
-		} else if kind != tc.kind || !slices.Equal(foundIn, tc.foundIn) {
-			t.Errorf("%s: %v (%s, found in %v), want %s found in %v", tc.in, err, kind, foundIn, tc.kind, tc.foundIn)
+			if err != nil || one.InstanceID != tc.id || one.Input != tc.in || one.Region != region {
+				t.Errorf("%s: %+v %v, want %s in %s", tc.in, one, err, tc.id, region)
+			}
+		} else if kind != tc.kind {
+			t.Errorf("%s: %v (%s), want %s", tc.in, err, kind, tc.kind)
 		}
 		many, err2 := ResolveTargets(ctx, &Env{AWS: a}, []string{tc.in}, nil, false)
 		kind2, foundIn2 := errKind(err2)

@@ -64,6 +64,13 @@ const (
 	maxFrame = 1 << 20
 )
 
+// The largest ChunkSize and Window a caller may ask for; larger values
+// are cut to these (commands refuse them instead, see proxy).
+const (
+	MaxChunkSize = maxFrame / 2
+	MaxWindow    = 1 << 14
+)
+
 func (o Options) withDefaults() Options {
 	if o.Port == 0 {
 		o.Port = 22
@@ -74,11 +81,14 @@ func (o Options) withDefaults() Options {
 	if o.ChunkSize <= 0 {
 		o.ChunkSize = defaultChunk
 	}
-	if o.ChunkSize > maxFrame/2 {
-		o.ChunkSize = maxFrame / 2
+	if o.ChunkSize > MaxChunkSize {
+		o.ChunkSize = MaxChunkSize
 	}
 	if o.Window <= 0 {
 		o.Window = defaultWindow
+	}
+	if o.Window > MaxWindow {
+		o.Window = MaxWindow
 	}
 	if o.WindowBytes <= 0 {
 		o.WindowBytes = defaultWinBytes

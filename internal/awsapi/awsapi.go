@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -77,8 +78,14 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
-	if o.Region != "" {
-		opts = append(opts, config.WithRegion(o.Region))
+	region := o.Region
+	if region == "" && os.Getenv("AWS_REGION") == "" {
+		// The AWS CLI reads AWS_DEFAULT_REGION too, above the profile's
+		// region; the Go SDK does not, so do it here.
+		region = os.Getenv("AWS_DEFAULT_REGION")
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
 	}
 	if o.Credentials != nil {
 		opts = append(opts, config.WithCredentialsProvider(o.Credentials))

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ssmdoctor/ssmdoctor/checks"
+)
+
+// globals are the flags every command shares, read once per command from
+// the command line alone. AWS_PROFILE, AWS_REGION and AWS_DEFAULT_REGION
+// are not flag sources: the SDK reads them itself, below anything typed,
+// so a flag given on the command line, before or after the command name,
+// always beats the environment.
+type globals struct {
+	profile string // as typed; "" lets the SDK choose (AWS_PROFILE, default)
+	region  string // as typed; "" lets the SDK choose (AWS_REGION, the profile)
+	noColor bool
+	verbose bool
+	timeout time.Duration // overall limit; 0 is none
+}
+
+// readGlobals reads the shared flags through the command's lineage: a
+// flag typed after the command wins over the same flag typed before it.
+// Values that could never be right are usage errors here, once for all
+// commands.
+func readGlobals(c *cli.Context) (globals, error) {
+	g := globals{
+		profile: lineageString(c, "profile"),
+		region:  lineageString(c, "region"),
+		noColor: lineageBool(c, "no-color"),
+		verbose: lineageBool(c, "verbose"),
+		timeout: lineageDuration(c, "timeout"),
+	}
+	return g, g.validate()
+}
+
+func (g globals) validate() error {
+	if g.timeout < 0 {
+		return usageErr("give a positive duration such as 90s or 5m, or leave --timeout out for no limit",
+			"--timeout must not be negative, got %s", g.timeout)
+	}
+	if err := validateProfile(g.profile); err != nil {
+		return err
+	}
+	return validateRegion(g.region)
+}
+
+// Profile names travel into ssh command lines, ProxyCommands and ssh
+// config files: only characters that neither ssh's %-expansion nor a
+// shell can misread are accepted.
+var profileRE = regexp.MustCompile(`^[A-Za-z0-9._+@-]{1,128}$`)
+
+// regionRE is the shape of every AWS region name (us-east-1,
+// us-gov-west-1, cn-north-1, eu-central-2).
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+func validateProfile(p string) error {
+	if p == "" || profileRE.MatchString(p) {
+		return nil
+	}
+	return usageErr("profile names may hold letters, digits and . _ - + @ only; rename the profile in ~/.aws/config",
+		"invalid --profile %s", quoteShort(p))
+}
+
+func validateRegion(r string) error {
+	if r == "" || regionRE.MatchString(r) {
+		return nil
+	}
+	return usageErr("a region looks like us-east-1 or eu-west-2", "invalid --region %s", quoteShort(r))
+}
+
+// quoteShort quotes user input for an error line (checks.QuoteInput).
+func quoteShort(s string) string { return checks.QuoteInput(s) }
+
+func lineageString(c *cli.Context, name string) string {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.String(name)
+		}
+	}
+	return ""
+}
+
+func lineageBool(c *cli.Context, name string) bool {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.Bool(name)
+		}
+	}
+	return false
+}
+
+func lineageDuration(c *cli.Context, name string) time.Duration {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.Duration(name)
+		}
+	}
+	return 0
+}
