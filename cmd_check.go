@@ -57,8 +57,8 @@ func checkCommand() *cli.Command {
 	}
 }
 
-// checkOptions is the parsed command line; newCheckEnv turns it into
-// dependencies, so tests can swap those without a command line.
+// checkOptions is the parsed command line (parseCheckOptions); runCheck
+// builds the checks' Env from it, and checkTarget and writeReport read it.
 type checkOptions struct {
 	targets       []string
 	filters       []string

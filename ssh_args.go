@@ -27,7 +27,7 @@ type ourFlags struct {
 	timeout time.Duration
 }
 
-// takeOurFlag consumes one of our long options at args[i]; it returns how
+// take consumes one of our long options at args[i]; it returns how
 // many arguments it used (0: not ours).
 func (f *ourFlags) take(args []string, i int) (int, error) {
 	a := args[i]

@@ -10,7 +10,8 @@ import (
 
 const instanceTimeout = 60 * time.Second
 
-// Agent versions that change what works (diagnostics catalogue, thresholds).
+// Agent versions that change what works
+// (docs/check-catalogue.md#instance-agent-version).
 const (
 	agentMinSSH      = "2.3.672.0" // AWS-StartSSHSession
 	agentMuxPortFwd  = "3.0.196.0" // multiplexed port forwarding

@@ -1,6 +1,7 @@
 package checks
 
-// localChecks is the ordered list of workstation checks (catalogue section A).
+// localChecks is the ordered list of workstation checks
+// (docs/check-catalogue.md#local-layer).
 func localChecks() []Check {
 	return []Check{
 		credentialsCheck(),

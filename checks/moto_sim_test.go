@@ -66,7 +66,8 @@ func buildMotoAccount(t *testing.T, ctx context.Context, m *motoserver.Server) *
 		t.Fatalf("moto setup: %d main route tables in %s", len(rts.RouteTables), w.vpc)
 	}
 	w.rtb = aws.ToString(rts.RouteTables[0].RouteTableId)
-	// moto's route tables hold only the local route (test-doubles §2).
+	// moto's route tables hold only the local route
+	// (docs/test-doubles.md#known-moto-deviations).
 	_, err = e.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(w.rtb), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(w.igw)})
 	must("CreateRoute", err)
 	sgs, err := e.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{

@@ -83,7 +83,8 @@ func appendUUID(b []byte, u UUID) []byte {
 }
 
 // AckedSequence is the AcknowledgedMessageSequenceNumber of an
-// acknowledge message, which is all either peer matches acks by (§6).
+// acknowledge message, which is all either peer matches acks by
+// (docs/session-protocol.md#json-payloads).
 func AckedSequence(m *Message) (int64, error) {
 	if seq, ok := canonicalAckSeq(m.Payload); ok {
 		return seq, nil

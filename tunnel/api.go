@@ -14,8 +14,8 @@ type SessionInfo struct {
 	StreamURL string
 }
 
-// SessionAPI is the slice of the SSM API a tunnel needs; main adapts the
-// SDK client to it so this package imports none of the project.
+// SessionAPI is the slice of the SSM API a tunnel needs; internal/tunnelaws
+// adapts the SDK client to it so this package imports none of the project.
 type SessionAPI interface {
 	StartSession(ctx context.Context, target, document string, params map[string][]string) (SessionInfo, error)
 	ResumeSession(ctx context.Context, id string) (SessionInfo, error)

@@ -132,7 +132,8 @@ func hostPort(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
-// dial opens the websocket and sends the text open message (§3). A new
+// dial opens the websocket and sends the text open message
+// (docs/session-protocol.md#opening-the-websocket). A new
 // RequestId every time, the same ClientId for the whole run.
 func (s *Session) dial(ctx context.Context, rawURL, token string) (*websocket.Conn, *CorkedConn, error) {
 	u, err := streamURL(rawURL, s.opts.StreamEndpoint)
@@ -183,7 +184,8 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
-// backoff follows the plugin's retry policy (§11): the first delay is
+// backoff follows the plugin's retry policy
+// (docs/session-protocol.md#keepalive-and-reconnection): the first delay is
 // random in [100, 200) ms, each next one doubles, and past 5 s it starts
 // over.
 type backoff struct{ next time.Duration }

@@ -9,8 +9,9 @@ import (
 )
 
 // kmsCipher holds the two AES-256-GCM keys of an encrypted session. The
-// 64-byte data key is split (§10): bytes 0..31 decrypt what the agent
-// sends, bytes 32..63 encrypt what we send; the agent mirrors them.
+// 64-byte data key is split (docs/session-protocol.md#kms-encryption):
+// bytes 0..31 decrypt what the agent sends, bytes 32..63 encrypt what we
+// send; the agent mirrors them.
 type kmsCipher struct {
 	enc, dec cipher.AEAD
 }

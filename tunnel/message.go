@@ -16,7 +16,8 @@ import (
 	"time"
 )
 
-// Frame layout (ssm-session-protocol.md §4). All integers big-endian.
+// Frame layout (docs/session-protocol.md#frame-layout). All integers
+// big-endian.
 const (
 	offHeaderLength  = 0
 	offMessageType   = 4
@@ -37,7 +38,7 @@ const (
 	messageTypeLen    = 32
 )
 
-// Message types (§5).
+// Message types (docs/session-protocol.md#message-types-payload-types-and-flags).
 const (
 	TypeInputStreamData   = "input_stream_data"
 	TypeOutputStreamData  = "output_stream_data"
@@ -48,7 +49,7 @@ const (
 	TypeAgentSessionState = "agent_session_state"
 )
 
-// PayloadType values (§5).
+// PayloadType values (docs/session-protocol.md#message-types-payload-types-and-flags).
 type PayloadType uint32
 
 const (
@@ -74,7 +75,7 @@ const (
 	FlagConnectToPortError uint32 = 3
 )
 
-// Header Flags values (§5).
+// Header Flags values (docs/session-protocol.md#message-types-payload-types-and-flags).
 const (
 	FlagsNone uint64 = 0
 	FlagsSYN  uint64 = 1

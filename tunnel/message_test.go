@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Vectors are assembled field by field from ssm-session-protocol.md §4,
+// Vectors are assembled field by field from docs/session-protocol.md#frame-layout,
 // never with the encoder under test, so a symmetric bug in encode and
 // decode cannot hide.
 
@@ -279,7 +279,8 @@ func TestCodecFailVectors(t *testing.T) {
 	}
 }
 
-// An empty payload skips the digest check (§4) whatever the digest says.
+// An empty payload skips the digest check (docs/session-protocol.md#frame-layout)
+// whatever the digest says.
 func TestCodecEmptyPayloadSkipsDigest(t *testing.T) {
 	f := ackVector()
 	f.payload = nil

@@ -134,7 +134,8 @@ func (o *outbox) find(seq int64) *pending {
 }
 
 // ack removes the message with that sequence number (acks match by
-// sequence number only, §6) and feeds the RTT estimator.
+// sequence number only, docs/session-protocol.md#json-payloads) and feeds
+// the RTT estimator.
 func (o *outbox) ack(seq int64) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()

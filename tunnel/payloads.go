@@ -6,7 +6,8 @@ import (
 	"fmt"
 )
 
-// OpenDataChannel is the first (text) frame on a new websocket (§3). Field
+// OpenDataChannel is the first (text) frame on a new websocket
+// (docs/session-protocol.md#opening-the-websocket). Field
 // order matters to nobody but is kept as the plugin sends it.
 type OpenDataChannel struct {
 	MessageSchemaVersion string `json:"MessageSchemaVersion"`
@@ -16,7 +17,8 @@ type OpenDataChannel struct {
 	ClientVersion        string `json:"ClientVersion,omitempty"`
 }
 
-// Acknowledge is the payload of an acknowledge message (§6).
+// Acknowledge is the payload of an acknowledge message
+// (docs/session-protocol.md#json-payloads).
 type Acknowledge struct {
 	AcknowledgedMessageType           string `json:"AcknowledgedMessageType"`
 	AcknowledgedMessageID             string `json:"AcknowledgedMessageId"`

@@ -40,8 +40,9 @@ func isHandshake(pt PayloadType) bool {
 	return pt == PayloadHandshakeRequest || pt == PayloadHandshakeComplete || pt == PayloadEncChallengeRequest
 }
 
-// receive applies the receiver rules of §8, except that duplicates are
-// acknowledged again: the agent only stops resending what it sees acked.
+// receive applies the receiver rules (docs/session-protocol.md#receiving).
+// Duplicates are acknowledged again: the agent only stops resending what
+// it sees acked.
 func (s *Session) receive(ctx context.Context, m *Message, q *outputQueue) bool {
 	in := s.in
 	switch {
@@ -119,7 +120,8 @@ func (s *Session) process(ctx context.Context, m *Message, q *outputQueue) bool 
 		}
 		s.opts.Logf("agent stderr: %s", p)
 	case PayloadFlag:
-		// Never written to stdout: it would corrupt the SSH stream (§7).
+		// Never written to stdout: it would corrupt the SSH stream
+		// (docs/session-protocol.md#flag-messages).
 		if f, err := ParseFlag(m.Payload); err == nil && f == FlagConnectToPortError {
 			return fail(fmt.Errorf("session %s: the agent could not connect to port %d on %s", s.id, s.opts.Port, s.opts.Target))
 		}
@@ -128,7 +130,7 @@ func (s *Session) process(ctx context.Context, m *Message, q *outputQueue) bool 
 }
 
 // answerHandshake replies to a HandshakeRequest: one processed action per
-// requested action, in order (§6).
+// requested action, in order (docs/session-protocol.md#json-payloads).
 func (s *Session) answerHandshake(ctx context.Context, payload []byte) error {
 	hr, err := parseHandshakeRequest(payload)
 	if err != nil {
@@ -202,7 +204,8 @@ func (s *Session) setupKMS(ctx context.Context, params json.RawMessage) (*KMSEnc
 }
 
 // answerChallenge proves we hold the data key: decrypt with our decrypt
-// key, encrypt again with our encrypt key (§10).
+// key, encrypt again with our encrypt key
+// (docs/session-protocol.md#kms-encryption).
 func (s *Session) answerChallenge(ctx context.Context, payload []byte) error {
 	k := s.cipher.Load()
 	if k == nil {

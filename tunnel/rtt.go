@@ -3,7 +3,8 @@ package tunnel
 import "time"
 
 // rttEstimator is the Jacobson estimator both ends of the real protocol
-// use (§8), so our retransmission timing matches what the agent expects.
+// use (docs/session-protocol.md#rtt-and-rto-estimation), so our
+// retransmission timing matches what the agent expects.
 type rttEstimator struct {
 	rtt, rttvar, rto time.Duration
 }

@@ -103,7 +103,8 @@ func Open(ctx context.Context, api SessionAPI, opts Options) (*Session, error) {
 	// Frames queued quietly must go out before stdin waits for window
 	// room, or the acks that make room would never come.
 	s.out.beforeWait = s.sq.kick
-	// A failed first dial is retried with the same token (§11).
+	// A failed first dial is retried with the same token
+	// (docs/session-protocol.md#keepalive-and-reconnection).
 	var b backoff
 	for attempt := 0; ; attempt++ {
 		c, cork, derr := s.dial(ctx, info.StreamURL, info.Token)

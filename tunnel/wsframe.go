@@ -8,7 +8,7 @@ import (
 )
 
 // WriteBinary puts p on the socket as one binary websocket message (a
-// single final frame, RFC 6455 §5.2), masked when this is the client's
+// single final frame, RFC 6455, section 5.2), masked when this is the client's
 // end; inside a hold it joins the batch. It is for the stream and ack
 // frames, thousands a second: coder/websocket's Write costs two channel
 // locks, a copy through a 4 KiB buffer and, for a client, a crypto/rand
@@ -60,7 +60,7 @@ func (c *CorkedConn) appendWSFrame(b, p []byte) []byte {
 		return append(b, p...)
 	}
 	// The key only has to be unpredictable to what the page or proxy in
-	// between could compute (§10.3); a ChaCha8 stream seeded from
+	// between could compute (RFC 6455, section 10.3); a ChaCha8 stream seeded from
 	// crypto/rand is, and costs no system call per frame.
 	if c.rng == nil {
 		var seed [32]byte

@@ -34,7 +34,7 @@ func TestMaskBytesMatchesBytewise(t *testing.T) {
 	}
 }
 
-// Every payload length class of RFC 6455 §5.2 (7-bit, 16-bit, 64-bit),
+// Every payload length class of RFC 6455, section 5.2 (7-bit, 16-bit, 64-bit),
 // empty included.
 var wsSizes = []int{0, 1, 125, 126, 1024, 0xffff, 0x10000, 70000}
 

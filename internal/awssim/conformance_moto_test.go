@@ -19,7 +19,8 @@ import (
 )
 
 // moto 5.2.1 deviations from AWS, and where this cross-check meets each
-// (docs/test-doubles.md §2, plus the two marked NEW found here):
+// (docs/test-doubles.md#known-moto-deviations; the two marked NEW were
+// found here):
 //   - GetInstanceProfile: trust policy unencoded -> compared decoded
 //     (GetInstanceProfile exclusion); the simulator must encode.
 //   - GetPolicyVersion: plain JSON document -> decoded tolerantly; action
@@ -86,7 +87,7 @@ const confInline = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Acti
 // the same network, instances and user (ids included), then sends the same
 // requests to both and compares the normalised responses. Every exclusion
 // names why: volatile values, a known moto deviation from AWS
-// (docs/test-doubles.md §2), or a known simulator gap.
+// (docs/test-doubles.md#known-moto-deviations), or a known simulator gap.
 func TestConformanceMoto(t *testing.T) {
 	t0 := time.Now()
 	m := motoserver.Start(t)
@@ -300,7 +301,7 @@ func conformEC2(t *testing.T, ctx context.Context, w *motoWorld, both []*side, r
 		sort.Slice(res, func(i, j int) bool { return nameTag(res[i].Tags) < nameTag(res[j].Tags) })
 		return map[string]any{"Instances": res, "NextToken": out.NextToken}
 	}
-	// moto deviation (not in docs/test-doubles.md yet): after
+	// moto deviation (docs/test-doubles.md#known-moto-deviations): after
 	// AssociateIamInstanceProfile, DescribeInstances gives the association
 	// id as IamInstanceProfile.Id, where AWS gives the instance profile id
 	// (AIPA...); the simulator's must be the profile id, checked here.

@@ -238,7 +238,8 @@ func (c *dcClient) ack(ws *websocket.Conn, m *tunnel.Message) {
 	ws.Write(c.ctx, websocket.MessageBinary, b)
 }
 
-// onOutput: the receiver rules of §8, re-acking duplicates. c.mu held.
+// onOutput: the receiver rules (docs/session-protocol.md#receiving),
+// re-acking duplicates. c.mu held.
 func (c *dcClient) onOutput(ws *websocket.Conn, m *tunnel.Message) {
 	switch {
 	case m.SequenceNumber < c.inExpected:

@@ -8,8 +8,9 @@ import (
 	"fmt"
 )
 
-// Session encryption (§10): AES-256-GCM, a fresh 12-byte nonce per
-// message, sent as nonce || ciphertext || tag, no additional data.
+// Session encryption (docs/session-protocol.md#kms-encryption):
+// AES-256-GCM, a fresh 12-byte nonce per message, sent as
+// nonce || ciphertext || tag, no additional data.
 
 func dcAEAD(key []byte) (cipher.AEAD, error) {
 	b, err := aes.NewCipher(key)

@@ -22,8 +22,8 @@ type DCOptions struct {
 	// loopback, 4096 measured an RTT of 250 ms and five times the
 	// spurious resends of 1024, for no gain in throughput.
 	MaxUnacked int
-	// ResendInterval is the resend timer's tick (default 50 ms; §15 asks
-	// for 50-100 ms).
+	// ResendInterval is the resend timer's tick (default 50 ms; see
+	// docs/session-protocol.md#sending-and-retransmission).
 	ResendInterval time.Duration
 	// InitialRTO is the retransmission timeout before any RTT sample
 	// (default 200 ms, as both real peers start).
@@ -141,8 +141,8 @@ func (s *Sim) SetDataChannelFaults(f DCFaults) {
 }
 
 // DataChannelWarnings returns the conformance warnings raised by client
-// frames so far (ssm-session-protocol.md §15.9); a conformant client
-// leaves it empty.
+// frames so far (docs/session-protocol.md#conformance-warnings); a
+// conformant client leaves it empty.
 func (s *Sim) DataChannelWarnings() []string {
 	s.ext.dc.mu.Lock()
 	defer s.ext.dc.mu.Unlock()

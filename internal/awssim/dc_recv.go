@@ -34,7 +34,8 @@ func (ch *dcChannel) handleFrame(conn *dcConn, data []byte) {
 	}
 }
 
-// checkFrame raises the §15.9 conformance warnings that decoding hides.
+// checkFrame raises the conformance warnings that decoding hides
+// (docs/session-protocol.md#conformance-warnings).
 func (ch *dcChannel) checkFrame(data []byte, m *tunnel.Message) {
 	if m.HeaderLength != tunnel.HeaderLengthValue {
 		ch.s.dcWarn(ch.id, "%s seq %d: HeaderLength %d, want %d", m.MessageType, m.SequenceNumber, m.HeaderLength, tunnel.HeaderLengthValue)
@@ -51,7 +52,8 @@ func (ch *dcChannel) checkFrame(data []byte, m *tunnel.Message) {
 	}
 }
 
-// onInput applies the receiver rules of §8, re-acking duplicates.
+// onInput applies the receiver rules (docs/session-protocol.md#receiving),
+// re-acking duplicates.
 func (ch *dcChannel) onInput(conn *dcConn, m *tunnel.Message) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()

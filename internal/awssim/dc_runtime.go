@@ -27,8 +27,9 @@ type dcRuntime struct {
 }
 
 // dcMaxFrame bounds one inbound websocket message. The service's real
-// limit is unknown (§12); this admits 1 MiB payloads from native clients
-// that send larger chunks than the plugin's 1 KiB.
+// limit is unknown (docs/session-protocol.md#limits); this admits 1 MiB
+// payloads from native clients that send larger chunks than the plugin's
+// 1 KiB.
 const dcMaxFrame = 1<<20 + tunnel.HeaderSize
 
 // serveDataChannel is the ssmmessages websocket at /v1/data-channel/<id>:

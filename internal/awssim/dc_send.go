@@ -79,7 +79,7 @@ func (ch *dcChannel) transmit(o *dcOut) {
 		// the writer.
 		case every(n, f.CorruptDigestEvery):
 			bad := append([]byte(nil), o.frame...)
-			bad[80] ^= 0xff // first byte of PayloadDigest (§4)
+			bad[80] ^= 0xff // first byte of PayloadDigest (docs/session-protocol.md#frame-layout)
 			conn.put(dcItem{frame: bad, stream: true}, true)
 		case every(n, f.ReorderEvery) && ch.held == nil:
 			ch.held = o
@@ -249,7 +249,8 @@ func backoff(rto time.Duration, attempts int) time.Duration {
 	return min(d, 8*time.Second)
 }
 
-// dcRTT is the Jacobson-style estimator both real peers use (§8).
+// dcRTT is the Jacobson-style estimator both real peers use
+// (docs/session-protocol.md#rtt-and-rto-estimation).
 type dcRTT struct {
 	rtt, rttvar, rto time.Duration
 }

@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// The §8 vector: from the start values, one 140 ms sample gives RTT
-// 105 ms, RTTVAR 10 ms and RTO 145 ms.
+// The vector of docs/session-protocol.md#rtt-and-rto-estimation: from
+// the start values, one 140 ms sample gives RTT 105 ms, RTTVAR 10 ms and
+// RTO 145 ms.
 func TestDCRTTVector(t *testing.T) {
 	r := newDCRTT(200 * time.Millisecond)
 	if r.rto != 200*time.Millisecond {

@@ -94,7 +94,7 @@ func (s *Sim) ec2AssocInRegionLocked(a *ProfileAssoc, region string) bool {
 	return ok && inst.Region == region
 }
 
-// ec2ProfileParam resolves IamInstanceProfile.Arn / .Name to a profile,
+// ec2ProfileParamLocked resolves IamInstanceProfile.Arn / .Name to a profile,
 // with the InvalidParameterValue EC2 gives for an unknown one.
 func (s *Sim) ec2ProfileParamLocked(c *Call) (*InstanceProfile, string, error) {
 	arn, name := c.Form.Get("IamInstanceProfile.Arn"), c.Form.Get("IamInstanceProfile.Name")

@@ -27,9 +27,10 @@ func simulate(t *testing.T, c *iam.Client, in *iam.SimulatePrincipalPolicyInput)
 	return out.EvaluationResults
 }
 
-// TestSimulateReferenceSSHPolicy runs the catalogue's reference SSH policy
-// (the sshuser's inline policy "ssh") through SimulatePrincipalPolicy as
-// the doctor's caller check will.
+// TestSimulateReferenceSSHPolicy runs the reference SSH policy
+// (docs/check-catalogue.md#the-reference-ssh-policy; here the sshuser's
+// inline policy "ssh") through SimulatePrincipalPolicy as the doctor's
+// caller check will.
 func TestSimulateReferenceSSHPolicy(t *testing.T) {
 	s := startSim(t, iamFixture(t), Options{})
 	c := iamAs(s, "admin")

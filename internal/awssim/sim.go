@@ -80,7 +80,7 @@ func New(st *State, opts Options) (*Sim, error) {
 }
 
 // registrations are called by New; each service file appends its own in an
-// init-free way through var blocks (see ec2.go, iam.go, ...).
+// init-free way through var blocks (see ec2_instances.go, iam_roles.go, ...).
 var registrations []func(*Sim)
 
 // handle registers an operation handler.
@@ -211,7 +211,8 @@ func (s *Sim) logf(format string, args ...any) {
 
 func (s *Sim) now() time.Time { return s.opts.Now() }
 
-// takeThrottle reports whether this call must be throttled.
+// countAndThrottle counts the call and reports whether it must be
+// throttled.
 func (s *Sim) countAndThrottle(op string) bool {
 	s.callsMu.Lock()
 	defer s.callsMu.Unlock()

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// The reference SSH-over-SSM policy from docs/diagnostics-catalogue.md,
+// The reference SSH-over-SSM policy
+// (docs/check-catalogue.md#the-reference-ssh-policy),
 // kept verbatim in testdata.
 func sshPolicy(t testing.TB) *Policy {
 	t.Helper()

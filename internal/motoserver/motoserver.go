@@ -7,7 +7,7 @@
 // and parallel-safe, unlike POST /moto-api/reset, which wipes every account.
 //
 // moto 5.2.1 quirks this package relies on or works around (measured, see
-// docs/test-doubles.md §2):
+// docs/test-doubles.md#moto):
 //   - AWS managed policies (AmazonSSMManagedInstanceCore, ...) exist only
 //     when MOTO_IAM_LOAD_MANAGED_POLICIES=true at server start; the moto-api
 //     config endpoint cannot turn them on later. Start sets it.
