@@ -379,23 +379,7 @@ func (r *fixRun) verify(ctx context.Context, sel string, t *checks.Target) int {
 // withPrerequisites keeps, in list order, the checks named in ids and the
 // ones they depend on: verifying a fix needs no other check's API calls.
 func withPrerequisites(list []checks.Check, ids []string) []checks.Check {
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	// Prerequisites come earlier in the list (checks.Run requires it), so
-	// one pass from the end collects them all.
-	var keep []checks.Check
-	for i := len(list) - 1; i >= 0; i-- {
-		if c := list[i]; want[c.ID()] {
-			for _, d := range c.DependsOn() {
-				want[d] = true
-			}
-			keep = append(keep, c)
-		}
-	}
-	slices.Reverse(keep)
-	return keep
+	return checks.Select(list, ids...)
 }
 
 // interactive runs the checks, offers each available fix in turn, then

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 
@@ -129,16 +130,20 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	if f.region == "" {
 		env.SearchOtherRegions(checks.DefaultRegionCache(f.profile, cl.Region))
 	}
-	id := target
+	// The document the session will start: the preflight evaluates it.
+	opts := checks.Options{Profile: f.profile, Region: f.region}
 	// An id is looked up unless nothing would use the answer: no preflight,
 	// or one that passed moments ago. The proxy then explains an id that
 	// does not exist, and finds one that lives in another region.
-	if !checks.IsInstanceID(target) || !f.noPreflight && !preflightCached(f.profile, cl.Region, target) {
-		rt, err := resolveTarget(ctx, env, target)
-		if err != nil {
+	cachedPlatform, cached := "", false
+	if checks.IsInstanceID(target) && !f.noPreflight {
+		cachedPlatform, cached = preflightCachedFor(ctx, env, opts, target)
+	}
+	rt := &checks.Target{Input: target, InstanceID: target, Region: cl.Region, Hybrid: strings.HasPrefix(target, "mi-")}
+	if !checks.IsInstanceID(target) || !f.noPreflight && !cached {
+		if rt, err = resolveTarget(ctx, env, target); err != nil {
 			return nil, err
 		}
-		id = rt.InstanceID
 		if rt.Region != cl.Region {
 			// Found in another region: the preflight, the key push and
 			// the proxy all work there.
@@ -147,10 +152,10 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 			f.region = rt.Region
 		}
 	}
-	t := &preparedTarget{id: id, clients: cl, timeout: f.timeout}
-	if !f.noPreflight {
+	t := &preparedTarget{id: rt.InstanceID, clients: cl, timeout: f.timeout, platform: cachedPlatform}
+	if !f.noPreflight && !cached {
 		// env remembers what resolution saw: the state is not asked again.
-		if t.platform, err = sshPreflight(ctx, cl, env, f.profile, id, c.App.ErrWriter); err != nil {
+		if t.platform, err = sshPreflight(ctx, env, opts, rt, c.App.ErrWriter); err != nil {
 			return nil, err
 		}
 	}

@@ -128,12 +128,3 @@ func TestDefaultUser(t *testing.T) {
 		}
 	}
 }
-
-func TestPrincipalARN(t *testing.T) {
-	if got := principalARN("arn:aws:sts::123456789012:assumed-role/Admin/alice"); got != "arn:aws:iam::123456789012:role/Admin" {
-		t.Fatalf("got %s", got)
-	}
-	if got := principalARN("arn:aws:iam::123456789012:user/bob"); got != "arn:aws:iam::123456789012:user/bob" {
-		t.Fatalf("got %s", got)
-	}
-}

@@ -14,126 +14,64 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
-	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/report"
 )
 
-// sshPreflight is the few-call go/no-go that runs before ssh takes the
-// terminal, so a dead target fails in a second with a reason instead of
-// hanging in ProxyCommand. The full check engine can replace it: keep the
-// platform result (the platform name feeds the default user). env is the
-// one target resolution used: the instance's state and registration it
-// already fetched are not asked for again.
-func sshPreflight(ctx context.Context, cl *awsapi.Clients, env *checks.AWSEnv, profile, id string, stderr io.Writer) (platform string, err error) {
-	cacheFile := preflightCachePath(profile, cl.Region, id)
+// preflightChecks are what a session needs, run before ssh takes the
+// terminal so that a dead target fails in a second with a reason instead
+// of hanging in ProxyCommand. They are check's own checks, with their
+// prerequisites, run by check's runner: ssh and check cannot disagree.
+var preflightChecks = []string{"instance-exists", "instance-registered", "caller-start-session"}
+
+// sshPreflight runs preflightChecks for t with opts (the document to be
+// started among them) and returns the instance's platform name, which
+// picks the default OS user. Only a failed check stops the connection: a
+// check that could not be determined (no permission to simulate, say)
+// must not block a user the real call would let through. A pass is
+// remembered for preflightTTL, keyed by the caller's ARN, the document
+// and the instance. env is the one target resolution used: what it
+// already fetched is not asked for again.
+func sshPreflight(ctx context.Context, env *checks.AWSEnv, opts checks.Options, t *checks.Target, stderr io.Writer) (platform string, err error) {
+	cacheFile := preflightCacheFile(ctx, env, opts, t.InstanceID)
 	if p, ok := readPreflightCache(cacheFile); ok {
 		return p, nil
 	}
-	type line struct {
-		ok   bool
-		text string
-	}
-	var lines []line
+	e := &checks.Env{Options: opts, AWS: env, Target: t}
+	outs := checks.Run(ctx, e, checks.Select(checks.All(), preflightChecks...), checks.RunOptions{})
 	failed := false
-	add := func(ok bool, format string, a ...any) {
-		lines = append(lines, line{ok, fmt.Sprintf(format, a...)})
-		failed = failed || !ok
+	for _, o := range outs {
+		failed = failed || o.Result.Status == checks.StatusFail
 	}
-	if strings.HasPrefix(id, "i-") {
-		inst, err := env.Instance(ctx, id)
-		switch {
-		case err != nil:
-			add(false, "instance %s: describe instances: %s", id, apiText(err))
-		case inst == nil || inst.State == nil:
-			add(false, "instance %s: not found in %s", id, cl.Region)
-		case inst.State.Name != ec2types.InstanceStateNameRunning:
-			add(false, "instance %s is %s, not running", id, inst.State.Name)
-		default:
-			add(true, "instance %s is running", id)
-		}
-	}
-	if !failed {
-		info, err := env.InstanceInformation(ctx, id)
-		switch {
-		case err != nil:
-			add(false, "SSM registration: describe instance information: %v", apiText(err))
-		case info == nil:
-			add(false, "%s is not registered with Systems Manager (no SSM agent connection)", id)
-		case info.PingStatus != ssmtypes.PingStatusOnline:
-			add(false, "SSM agent on %s is %s, not Online", id, info.PingStatus)
-		default:
-			platform = aws.ToString(info.PlatformName)
-			add(true, "SSM agent is Online (%s)", platform)
-		}
-	}
-	if !failed {
-		if denied, who := startSessionDenied(ctx, cl, id); denied {
-			add(false, "%s may not call ssm:StartSession on %s", who, id)
-		}
+	if info, ierr := env.InstanceInformation(ctx, t.InstanceID); ierr == nil && info != nil {
+		platform = aws.ToString(info.PlatformName)
 	}
 	if !failed {
 		writePreflightCache(cacheFile, platform)
 		return platform, nil
 	}
-	fmt.Fprintf(stderr, "ssmdoctor: preflight for %s failed:\n", id)
-	for _, l := range lines {
-		mark := "✓"
-		if !l.ok {
-			mark = "✗"
-		}
-		fmt.Fprintf(stderr, "  %s %s\n", mark, l.text)
-	}
-	return "", &exitError{code: exitProblems, err: fmt.Errorf("cannot open a session to %s", id), hint: "run: ssmdoctor check " + id}
+	report.Compact(stderr, "preflight for "+t.InstanceID+" failed:", outs)
+	return "", &exitError{code: exitProblems, err: fmt.Errorf("cannot open a session to %s", t.InstanceID), hint: "run: ssmdoctor check " + t.InstanceID}
 }
 
-// preflightCached reports whether a preflight for id passed moments ago.
-func preflightCached(profile, region, id string) bool {
-	_, ok := readPreflightCache(preflightCachePath(profile, region, id))
-	return ok
+// preflightCachedFor returns the platform of a preflight for id that
+// passed moments ago for this caller and document.
+func preflightCachedFor(ctx context.Context, env *checks.AWSEnv, opts checks.Options, id string) (string, bool) {
+	return readPreflightCache(preflightCacheFile(ctx, env, opts, id))
 }
 
-// startSessionDenied asks IAM's policy simulator whether the caller may
-// start a session. Anything that keeps it from answering (no iam
-// permissions, an SSO role) counts as "not denied": the preflight must
-// not block a user the real call would let through.
-func startSessionDenied(ctx context.Context, cl *awsapi.Clients, id string) (bool, string) {
-	who, err := cl.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+// preflightCacheFile names the cache entry of the caller (by ARN), where
+// (endpoint, region), the document and the instance: another identity or
+// another document must not inherit a pass. "" (no caching) when the
+// caller cannot be identified.
+func preflightCacheFile(ctx context.Context, env *checks.AWSEnv, opts checks.Options, id string) string {
+	c, err := env.CallerIdentity(ctx)
 	if err != nil {
-		return false, ""
+		return ""
 	}
-	arn := principalARN(aws.ToString(who.Arn))
-	acct := aws.ToString(who.Account)
-	resource := fmt.Sprintf("arn:aws:ec2:%s:%s:instance/%s", cl.Region, acct, id)
-	if strings.HasPrefix(id, "mi-") {
-		resource = fmt.Sprintf("arn:aws:ssm:%s:%s:managed-instance/%s", cl.Region, acct, id)
-	}
-	out, err := cl.IAM.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
-		PolicySourceArn: &arn,
-		ActionNames:     []string{"ssm:StartSession"},
-		ResourceArns:    []string{resource},
-	})
-	if err != nil || len(out.EvaluationResults) == 0 {
-		return false, arn
-	}
-	return out.EvaluationResults[0].EvalDecision != iamtypes.PolicyEvaluationDecisionTypeAllowed, arn
-}
-
-// principalARN maps an assumed-role session to its role, which is what
-// the simulator accepts.
-func principalARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 && parts[2] == "sts" && strings.HasPrefix(parts[5], "assumed-role/") {
-		role := strings.SplitN(strings.TrimPrefix(parts[5], "assumed-role/"), "/", 2)[0]
-		return fmt.Sprintf("arn:%s:iam::%s:role/%s", parts[1], parts[4], role)
-	}
-	return arn
+	return preflightCachePath(c.Arn, os.Getenv("AWS_ENDPOINT_URL"), env.Region, opts.SessionDocument(), id)
 }
 
 func apiText(err error) string {
@@ -153,18 +91,12 @@ type preflightCache struct {
 	Platform string    `json:"platform"`
 }
 
-// The entry is keyed by who is asking (profile, or the access key id from
-// the environment), where (endpoint, region) and which instance: another
-// identity must not inherit a pass.
-func preflightCachePath(profile, region, id string) string {
+func preflightCachePath(callerARN, endpoint, region, document, id string) string {
 	dir, err := os.UserCacheDir()
-	if err != nil {
+	if err != nil || callerARN == "" {
 		return ""
 	}
-	if profile == "" {
-		profile = os.Getenv("AWS_PROFILE")
-	}
-	key := sha256.Sum256([]byte(strings.Join([]string{profile, os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_ENDPOINT_URL"), region, id}, "|")))
+	key := sha256.Sum256([]byte(strings.Join([]string{callerARN, endpoint, region, document, id}, "|")))
 	return filepath.Join(dir, "ssmdoctor", "preflight-"+hex.EncodeToString(key[:8])+".json")
 }
 
@@ -188,8 +120,12 @@ func writePreflightCache(path, platform string) {
 		return
 	}
 	b, _ := json.Marshal(preflightCache{Passed: time.Now(), Platform: platform})
-	tmp := path + ".tmp"
-	if os.WriteFile(tmp, b, 0o600) == nil {
-		os.Rename(tmp, path)
+	f, err := os.CreateTemp(filepath.Dir(path), ".preflight-*.json")
+	if err != nil {
+		return
+	}
+	_, werr := f.Write(b)
+	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), path) != nil {
+		os.Remove(f.Name())
 	}
 }

@@ -11,7 +11,8 @@ import (
 func TestPreflightCache(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("HOME", t.TempDir())
-	path := preflightCachePath("", "us-east-1", "i-0123456789abcdef0")
+	const me = "arn:aws:iam::123456789012:user/alice"
+	path := preflightCachePath(me, "", "us-east-1", "AWS-StartSSHSession", "i-0123456789abcdef0")
 	if path == "" || !strings.HasPrefix(path, os.Getenv("XDG_CACHE_HOME")) {
 		t.Fatalf("cache path %q not under the user cache dir", path)
 	}
@@ -25,11 +26,17 @@ func TestPreflightCache(t *testing.T) {
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("cache file mode: %v %v", fi.Mode(), err)
 	}
-	if other := preflightCachePath("", "eu-west-1", "i-0123456789abcdef0"); other == path {
+	if other := preflightCachePath(me, "", "eu-west-1", "AWS-StartSSHSession", "i-0123456789abcdef0"); other == path {
 		t.Fatal("regions share a cache entry")
 	}
-	if other := preflightCachePath("prod", "us-east-1", "i-0123456789abcdef0"); other == path {
-		t.Fatal("profiles share a cache entry")
+	if other := preflightCachePath("arn:aws:iam::123456789012:user/bob", "", "us-east-1", "AWS-StartSSHSession", "i-0123456789abcdef0"); other == path {
+		t.Fatal("callers share a cache entry")
+	}
+	if other := preflightCachePath(me, "", "us-east-1", "AWS-StartPortForwardingSession", "i-0123456789abcdef0"); other == path {
+		t.Fatal("documents share a cache entry")
+	}
+	if preflightCachePath("", "", "us-east-1", "AWS-StartSSHSession", "i-0123456789abcdef0") != "" {
+		t.Fatal("an unidentified caller is cached")
 	}
 	// Older than the TTL: a miss, so a dead instance is noticed again.
 	b, _ := json.Marshal(preflightCache{Passed: time.Now().Add(-2 * preflightTTL), Platform: "Ubuntu"})

@@ -109,8 +109,20 @@ func instanceArn(c *Caller, region string, t *Target) string {
 	return fmt.Sprintf("arn:%s:ec2:%s:%s:instance/%s", c.Partition, region, c.Account, t.InstanceID)
 }
 
-func documentArn(c *Caller, region string) string {
-	return fmt.Sprintf("arn:%s:ssm:%s::document/%s", c.Partition, region, sshDocument)
+// documentArn is an SSM document's ARN: AWS-owned documents (AWS-*,
+// SSM-*) have no account, one's own documents carry it.
+func documentArn(c *Caller, region, doc string) string {
+	if strings.HasPrefix(doc, "AWS-") || strings.HasPrefix(doc, "SSM-") || strings.HasPrefix(doc, "AWSSupport-") {
+		return fmt.Sprintf("arn:%s:ssm:%s::document/%s", c.Partition, region, doc)
+	}
+	return fmt.Sprintf("arn:%s:ssm:%s:%s:document/%s", c.Partition, region, c.Account, doc)
+}
+
+// awsManagedPolicy reports whether arn is the AWS managed policy name
+// (such as "AmazonSSMManagedInstanceCore") in any partition.
+func awsManagedPolicy(arn, name string) bool {
+	p := strings.SplitN(arn, ":", 5)
+	return len(p) == 5 && p[0] == "arn" && p[2] == "iam" && p[3] == "" && p[4] == "aws:policy/"+name
 }
 
 func regionOf(env *Env) string {

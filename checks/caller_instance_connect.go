@@ -48,6 +48,6 @@ func runCallerInstanceConnect(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return accessError(err)
 	}
-	stmt := fmt.Sprintf(`{"Effect": "Allow", "Action": "ec2-instance-connect:SendSSHPublicKey", "Resource": "arn:aws:ec2:%s:%s:instance/*", "Condition": {"StringEquals": {"ec2:osuser": "%s"}}}`, region, c.Account, user)
+	stmt := fmt.Sprintf(`{"Effect": "Allow", "Action": "ec2-instance-connect:SendSSHPublicKey", "Resource": "arn:%s:ec2:%s:%s:instance/*", "Condition": {"StringEquals": {"ec2:osuser": "%s"}}}`, c.Partition, region, c.Account, user)
 	return judge(env, reqs, decs, method, fmt.Sprintf("one-time keys for OS user %s may be pushed to %s", user, env.Target.InstanceID), stmt)
 }

@@ -33,9 +33,9 @@ func runCallerSessionLifecycle(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return accessError(err)
 	}
-	stmt := `{"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"], "Resource": "arn:aws:ssm:*:*:session/${aws:username}-*"}`
+	stmt := `{"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"], "Resource": "arn:` + c.Partition + `:ssm:*:*:session/${aws:username}-*"}`
 	if c.Kind == "assumed-role" {
-		stmt = `{"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"], "Resource": "arn:aws:ssm:*:*:session/*", "Condition": {"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": ["${aws:userid}"]}}}`
+		stmt = `{"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"], "Resource": "arn:` + c.Partition + `:ssm:*:*:session/*", "Condition": {"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": ["${aws:userid}"]}}}`
 	}
 	res := judge(env, reqs, decs, method, "your sessions (session/"+c.SessionPrefix()+"-*) can be ended and resumed", stmt)
 	if res.Status == StatusFail {

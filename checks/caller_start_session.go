@@ -23,7 +23,8 @@ func runCallerStartSession(ctx context.Context, env *Env) Result {
 		return Pass("the root user may start sessions")
 	}
 	region := regionOf(env)
-	reqs := []accessReq{startDocReq(c, region)}
+	doc := env.Options.SessionDocument()
+	reqs := []accessReq{startDocReq(c, region, doc)}
 	if env.Target != nil {
 		var inst *ec2types.Instance
 		if !env.Target.Hybrid {
@@ -39,17 +40,17 @@ func runCallerStartSession(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return accessError(err)
 	}
-	msg := "ssm:StartSession allowed on document " + sshDocument
+	msg := "ssm:StartSession allowed on document " + doc
 	if env.Target != nil {
-		msg = fmt.Sprintf("ssm:StartSession allowed on %s and document %s", env.Target.InstanceID, sshDocument)
+		msg = fmt.Sprintf("ssm:StartSession allowed on %s and document %s", env.Target.InstanceID, doc)
 	}
-	return judge(env, reqs, decs, method, msg, startSessionStatement(region, c.Account))
+	return judge(env, reqs, decs, method, msg, startSessionStatement(c, region, doc))
 }
 
 // startDocReq asks for the SSH document with the access check on, as the
 // CLI and ssmdoctor send it, so a policy must name the document.
-func startDocReq(c *Caller, region string) accessReq {
-	return accessReq{Action: "ssm:StartSession", Resource: documentArn(c, region), Context: sessionCtx(c)}
+func startDocReq(c *Caller, region, doc string) accessReq {
+	return accessReq{Action: "ssm:StartSession", Resource: documentArn(c, region, doc), Context: sessionCtx(c)}
 }
 
 // sessionCtx is the context every StartSession request carries.
@@ -75,10 +76,12 @@ func tagCtx(tags []ec2types.Tag) []ctxValue {
 	return out
 }
 
-func startSessionStatement(region, account string) string {
+// startSessionStatement is the statement to add, in the caller's
+// partition, for the document in use.
+func startSessionStatement(c *Caller, region, doc string) string {
 	return strings.Join([]string{
 		`{"Effect": "Allow", "Action": "ssm:StartSession",`,
-		fmt.Sprintf(` "Resource": ["arn:aws:ec2:%s:%s:instance/*", "arn:aws:ssm:%s::document/%s"],`, region, account, region, sshDocument),
+		fmt.Sprintf(` "Resource": ["arn:%s:ec2:%s:%s:instance/*", "%s"],`, c.Partition, region, c.Account, documentArn(c, region, doc)),
 		` "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}}`,
 	}, "\n")
 }

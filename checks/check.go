@@ -106,6 +106,17 @@ type Options struct {
 	Ephemeral bool          // one-time keys through EC2 Instance Connect
 	Profile   string        // --profile as given (for hints such as `aws sso login --profile X`)
 	Region    string        // --region as given
+	// Document is the session document the user will start: what
+	// caller-start-session evaluates. "" is AWS-StartSSHSession.
+	Document string
+}
+
+// SessionDocument is the document sessions are started with.
+func (o Options) SessionDocument() string {
+	if o.Document == "" {
+		return sshDocument
+	}
+	return o.Document
 }
 
 // Outcome is one check's result as the runner saw it.

@@ -13,12 +13,14 @@ const instanceTimeout = 60 * time.Second
 // Agent versions that change what works
 // (docs/check-catalogue.md#instance-agent-version).
 const (
-	agentMinSSH      = "2.3.672.0" // AWS-StartSSHSession
-	agentMuxPortFwd  = "3.0.196.0" // multiplexed port forwarding
-	agentMinDHMC     = "3.2.582.0" // Default Host Management Configuration
-	agentNoEC2Msgs   = "3.3.40.0"  // stops needing ec2messages once ssmmessages connects
-	legacyRolePolicy = "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM"
-	corePolicyArn    = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+	agentMinSSH     = "2.3.672.0" // AWS-StartSSHSession
+	agentMuxPortFwd = "3.0.196.0" // multiplexed port forwarding
+	agentMinDHMC    = "3.2.582.0" // Default Host Management Configuration
+	agentNoEC2Msgs  = "3.3.40.0"  // stops needing ec2messages once ssmmessages connects
+	// AWS managed policies by name: their ARNs differ per partition
+	// (arn:aws:, arn:aws-us-gov:, arn:aws-cn:), see awsManagedPolicy.
+	legacyRolePolicyName = "service-role/AmazonEC2RoleforSSM"
+	corePolicyArn        = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" // tests (commercial partition)
 )
 
 // coreActions are what the agent calls to register and to carry sessions.

@@ -1,0 +1,58 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ssmdoctor/ssmdoctor/checks"
+)
+
+// Compact writes the few checks a connecting command ran before it
+// connects (ssh, scp, proxy preflight): one line per check that ran, the
+// failed ones with their fix, no colour and no layer headings, for stderr
+// just before ssh takes the terminal.
+func Compact(w io.Writer, title string, outs []checks.Outcome) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ssmdoctor: %s\n", title)
+	for _, o := range outs {
+		if o.Result.Status == checks.StatusSkip {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s %s: %s\n", compactMark(o.Result.Status), o.Title, oneLine(o.Result.Message))
+		if o.Result.Status == checks.StatusFail && o.Result.Fix != "" {
+			for i, l := range strings.Split(o.Result.Fix, "\n") {
+				lead := "      "
+				if i == 0 {
+					lead = "    fix: "
+				}
+				fmt.Fprintf(&b, "%s%s\n", lead, oneLine(l))
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func compactMark(s checks.Status) string {
+	switch s {
+	case checks.StatusPass:
+		return "✓"
+	case checks.StatusWarn:
+		return "!"
+	case checks.StatusFail:
+		return "✗"
+	}
+	return "?"
+}
+
+// oneLine keeps a message on its line: control characters from AWS
+// answers (a tag value with \r or an escape sequence) are shown escaped.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return '�'
+		}
+		return r
+	}, s)
+}
