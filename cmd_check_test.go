@@ -458,7 +458,7 @@ func TestCredentialsProbeMissingProfile(t *testing.T) {
 	env := &checks.Env{Options: checks.Options{Profile: "nope"}, Local: checks.NewLocalEnv()}
 	env.Local.Credentials = probe
 	out := checks.Run(ctx, env, checks.All()[:1], checks.RunOptions{})
-	if r := out[0].Result; r.Status != checks.StatusFail || r.Message != "the AWS profile does not exist" || r.Fix != "aws configure --profile nope" {
+	if r := out[0].Result; r.Status != checks.StatusFail || r.Message != "profile nope is not in AWS_CONFIG_FILE ("+filepath.Join(dir, "config")+"), which defines no profile: run aws configure --profile nope" || r.Fix != "aws configure --profile nope" {
 		t.Fatalf("%+v", r)
 	}
 }

@@ -80,6 +80,12 @@ func targetError(target string, err error) error {
 		return &exitError{code: exitProblems, err: badAnswer,
 			hint: "this endpoint's answer is not a real instance id: check AWS_ENDPOINT_URL / the profile's endpoint"}
 	}
+	// The lookup itself failed (credentials, permissions, the endpoint):
+	// an id cannot be replaced by a better one, a name can.
+	if instanceIDRe.MatchString(target) {
+		return &exitError{code: exitProblems, err: err,
+			hint: "check the instance id " + target + ", --region and the account your profile reaches; run: ssmdoctor check " + target}
+	}
 	return &exitError{code: exitProblems, err: err, hint: "give the instance id instead, or run: ssmdoctor check " + target}
 }
 

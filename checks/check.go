@@ -106,6 +106,7 @@ type Options struct {
 	Ephemeral bool          // one-time keys through EC2 Instance Connect
 	Profile   string        // --profile as given (for hints such as `aws sso login --profile X`)
 	Region    string        // --region as given
+	Verbose   bool          // --verbose: results may carry raw SDK errors in their details
 }
 
 // Outcome is one check's result as the runner saw it.
