@@ -416,9 +416,9 @@ func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOpt
 		}
 		return nil, &exitError{code: exitProblems, err: fmt.Errorf("%s: %w", cmd, err), hint: hint}
 	case errors.As(err, &ambiguous):
-		return nil, &exitError{code: exitProblems, err: fmt.Errorf("%s: %w", cmd, err), hint: "name the instance by its id"}
+		return nil, &exitError{code: exitProblems, err: visibleErr{fmt.Errorf("%s: %w", cmd, err)}, hint: "name the instance by its id"}
 	}
-	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", fmt.Errorf("%s: %w", cmd, err))
+	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", visibleErr{fmt.Errorf("%s: %w", cmd, err)})
 }
 
 // credentialsProbe resolves credentials the way every AWS call will, and

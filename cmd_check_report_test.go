@@ -10,8 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/smithy-go"
+
+	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
+	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
 // without drops variables from the child's environment.
@@ -132,6 +136,62 @@ func TestConnectLookupHintDependsOnTarget(t *testing.T) {
 	}
 	if ee.hint != "give the instance id instead, or run: ssmdoctor check web-1" {
 		t.Errorf("name: hint %q", ee.hint)
+	}
+	// Credentials that do not resolve are neither: check says why.
+	creds := errors.New("resolve i-0123456789abcdef0: ec2:DescribeInstances: operation error EC2: DescribeInstances, get identity: get credentials: failed to refresh cached credentials, failed to read cached SSO token file")
+	for _, target := range []string{"i-0123456789abcdef0", "web-1"} {
+		if !errors.As(targetError(target, creds), &ee) {
+			t.Fatal("not an exitError")
+		}
+		if strings.Contains(ee.hint, "instance id") || !strings.Contains(ee.hint, "credentials did not resolve") || !strings.Contains(ee.hint, "run: ssmdoctor check "+target) {
+			t.Errorf("%s, credentials: hint %q", target, ee.hint)
+		}
+	}
+}
+
+// ssh, scp and proxy with a profile that does not exist: the profile and
+// the ones there are, in plain words, not the SDK's chain.
+func TestConnectMissingProfile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfg, []byte(brokenCredsConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"HOME": dir, "AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "none"),
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+	} {
+		t.Setenv(k, v)
+	}
+	_, err := loadClients(t.Context(), "nosuch", "")
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("%v", err)
+	}
+	if ee.err.Error() != "AWS profile nosuch is not in AWS_CONFIG_FILE ("+cfg+")" ||
+		ee.hint != "run: aws configure --profile nosuch, or pick one of: default, dev, ops" {
+		t.Errorf("error %q, hint %q", ee.err, ee.hint)
+	}
+}
+
+// Text from AWS in the errors of ssh, scp and proxy (Name tags of the
+// candidates, API error messages, an agent's output) cannot rewrite the
+// terminal.
+func TestConnectErrorsEscapeAWSText(t *testing.T) {
+	evil := "evil\r\x1b[2J"
+	errs := []error{
+		targetError("web", &checks.AmbiguousTargetError{Input: "web", Candidates: []string{"i-0aaaaaaaaaaaaaaaa (" + evil + ", running)", "i-0bbbbbbbbbbbbbbbb (web, running)"}}),
+		sessionError("i-0aaaaaaaaaaaaaaaa", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "denied " + evil}),
+		sessionError("i-0aaaaaaaaaaaaaaaa", &smithy.GenericAPIError{Code: "Throttling", Message: "slow " + evil}),
+		sessionError("i-0aaaaaaaaaaaaaaaa", &tunnel.ClosedError{SessionID: "s-1", Output: "bye " + evil}),
+		targetError("web", errors.New("resolve web: "+evil)),
+	}
+	for i, err := range errs {
+		var b bytes.Buffer
+		renderError(&b, err)
+		if strings.ContainsAny(b.String(), "\r\x1b") || !strings.Contains(b.String(), `evil\r\x1b[2J`) {
+			t.Errorf("%d: %q", i, b.String())
+		}
 	}
 }
 
