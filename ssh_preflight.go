@@ -23,6 +23,7 @@ import (
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/report"
 )
 
 // sshPreflight is the few-call go/no-go that runs before ssh takes the
@@ -88,7 +89,8 @@ func sshPreflight(ctx context.Context, cl *awsapi.Clients, env *checks.AWSEnv, p
 		if !l.ok {
 			mark = "✗"
 		}
-		fmt.Fprintf(stderr, "  %s %s\n", mark, l.text)
+		// The lines quote AWS (statuses, error messages): escaped.
+		fmt.Fprintf(stderr, "  %s %s\n", mark, report.Visible(l.text))
 	}
 	return "", &exitError{code: exitProblems, err: fmt.Errorf("cannot open a session to %s", id), hint: "run: ssmdoctor check " + id}
 }
