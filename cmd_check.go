@@ -7,15 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
@@ -92,6 +96,7 @@ func runCheck(c *cli.Context) error {
 		defer cancel()
 	}
 
+	o.opts.Verbose = o.verbose
 	base := &checks.Env{Options: o.opts, Local: checks.NewLocalEnv()}
 	ao := awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region}
 	if o.verbose {
@@ -110,20 +115,51 @@ func runCheck(c *cli.Context) error {
 	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr)
 	base.Local.SSHConfigFile = o.sshConfig
 
-	targets, err := resolveTargets(ctx, "check", base, o)
-	if err != nil {
-		return err
+	// Credentials that do not resolve (a missing profile, an SSO profile
+	// not logged in) are the user's setup, not our failure: the targets
+	// stay unresolved, the local checks run, the credentials check says
+	// what is wrong and every AWS check is skipped behind it.
+	credsBroken := false
+	if len(o.targets) > 0 || o.all || len(o.filters) > 0 {
+		info, err := base.Local.Creds(ctx)
+		credsBroken = err != nil && ctx.Err() == nil
+		if credsBroken && o.verbose {
+			fmt.Fprintf(stderr, "credentials: %s\n", report.Visible(err.Error()))
+		}
+		if credsBroken && o.opts.Region == "" {
+			o.opts.Region = info.Region
+		}
 	}
-	if (o.all || len(o.filters) > 0) && base.AWS != nil {
+	var targets []*checks.Target
+	if credsBroken {
+		targets = unresolvedTargets(o)
+	} else {
+		var err error
+		if targets, err = resolveTargets(ctx, "check", base, o); err != nil {
+			return err
+		}
+	}
+	if (o.all || len(o.filters) > 0) && base.AWS != nil && !credsBroken {
 		// Batched reads for the whole fleet, so the per-instance checks
 		// make no further calls. A failure here is not fatal: each check
 		// then asks for itself and reports what it could not read.
 		if err := checks.PrefetchFleet(ctx, base, targets); err != nil && o.verbose {
-			fmt.Fprintf(stderr, "prefetch: %v (checks will ask one by one)\n", err)
+			fmt.Fprintf(stderr, "prefetch: %s (checks will ask one by one)\n", report.Visible(err.Error()))
 		}
 	}
 
-	progress := report.IsTerminal(stderr) || o.verbose
+	// On a terminal one live line shows how far the run is (targets for a
+	// fleet, checks for one target); piped, stderr gets nothing. --verbose
+	// keeps one line per finished check instead, as a log.
+	var bar *report.Progress
+	if !o.verbose {
+		total, unit := len(targets), "targets"
+		if len(targets) == 1 {
+			total, unit = len(checksFor(targets[0], credsBroken)), "checks"
+		}
+		bar = report.NewProgress(stderr, stderrIsTerminal(stderr), total, unit, nil)
+	}
+	defer bar.Close()
 	rep := report.Report{Version: version, GeneratedAt: time.Now(), Targets: make([]report.Target, len(targets))}
 	var mu sync.Mutex // serialises progress lines
 	var wg sync.WaitGroup
@@ -135,16 +171,23 @@ func runCheck(c *cli.Context) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			rep.Targets[i] = checkTarget(ctx, tbase, t, o, func(label string, n, total int, out checks.Outcome) {
-				if progress {
+			rep.Targets[i] = checkTarget(ctx, tbase, t, o, credsBroken, func(label string, n, total int, out checks.Outcome) {
+				switch {
+				case o.verbose:
 					mu.Lock()
 					fmt.Fprintf(stderr, "[%s %d/%d] %s: %s\n", label, n, total, out.ID, out.Result.Status)
 					mu.Unlock()
+				case len(targets) == 1:
+					bar.Add(1)
 				}
 			})
+			if len(targets) > 1 {
+				bar.Add(1)
+			}
 		}()
 	}
 	wg.Wait()
+	bar.Close() // before anything else reaches the terminal
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return internalErr("", fmt.Errorf("check: interrupted"))
 	}
@@ -187,14 +230,55 @@ func (r *regionalEnvs) forTarget(t *checks.Target) *checks.Env {
 	return &e
 }
 
+// stderrIsTerminal decides whether the live progress line is drawn; tests
+// swap it for a fake terminal.
+var stderrIsTerminal = report.IsTerminal
+
+// unresolvedTargets stands in for the targets when credentials do not
+// resolve and nothing can be looked up: each named target as typed, or for
+// --all and --filter, which name no instance, a run without a target.
+func unresolvedTargets(o checkOptions) []*checks.Target {
+	if len(o.targets) == 0 {
+		return []*checks.Target{nil}
+	}
+	var ts []*checks.Target
+	for _, in := range o.targets {
+		ts = append(ts, &checks.Target{Input: in, Region: o.opts.Region})
+	}
+	return ts
+}
+
+// checksFor is the list a target runs. With credentials broken every check
+// beyond the workstation waits for the credentials check, so that each is
+// skipped as "prerequisite credentials failed" instead of failing on its
+// own with the same SDK error.
+func checksFor(t *checks.Target, credsBroken bool) []checks.Check {
+	list := checks.ForTarget(checks.All(), t != nil)
+	if !credsBroken {
+		return list
+	}
+	for i, c := range list {
+		if c.Layer() != checks.LayerLocal && !slices.Contains(c.DependsOn(), "credentials") {
+			list[i] = needsCredentials{c}
+		}
+	}
+	return list
+}
+
+type needsCredentials struct{ checks.Check }
+
+func (c needsCredentials) DependsOn() []string {
+	return append([]string{"credentials"}, c.Check.DependsOn()...)
+}
+
 // targetConcurrency bounds how many targets of a fleet are checked at once;
 // each runs its own checks with the runner's bound inside.
 const targetConcurrency = 8
 
-func checkTarget(ctx context.Context, base *checks.Env, t *checks.Target, o checkOptions, progress func(string, int, int, checks.Outcome)) report.Target {
+func checkTarget(ctx context.Context, base *checks.Env, t *checks.Target, o checkOptions, credsBroken bool, progress func(string, int, int, checks.Outcome)) report.Target {
 	env := *base
 	env.Target = t
-	list := checks.ForTarget(checks.All(), t != nil)
+	list := checksFor(t, credsBroken)
 	label := "local"
 	if t != nil {
 		label = t.Input
@@ -206,7 +290,7 @@ func checkTarget(ctx context.Context, base *checks.Env, t *checks.Target, o chec
 	}})
 	rt := report.Target{Checks: outs}
 	if t != nil {
-		rt.Input, rt.InstanceID, rt.Region = t.Input, t.InstanceID, t.Region
+		rt.Input, rt.InstanceID, rt.Region, rt.Name = t.Input, t.InstanceID, t.Region, t.Name
 	}
 	return rt
 }
@@ -293,13 +377,13 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		}
 	}
 	if o.opts.OSUser != "" && (len(o.opts.OSUser) > 32 || !osUserRE.MatchString(o.opts.OSUser)) {
-		return o, usageErr("", "check: malformed --user %q", o.opts.OSUser)
+		return o, usageErr("an OS user name: a letter or _, then letters, digits, . _ -, at most 32 characters", "check: malformed --user %s", quoteShort(o.opts.OSUser))
 	}
 	if o.opts.ProbeWait <= 0 {
-		return o, usageErr("", "check: --probe-timeout must be positive, got %s", o.opts.ProbeWait)
+		return o, usageErr("give a duration such as 10s or 1m", "check: --probe-timeout must be positive, got %s", o.opts.ProbeWait)
 	}
 	if o.opts.Port < 1 || o.opts.Port > 65535 {
-		return o, usageErr("", "check: --port %d is out of range 1-65535", o.opts.Port)
+		return o, usageErr("the port sshd listens on inside the instance, 22 unless changed", "check: --port %d is out of range 1-65535", o.opts.Port)
 	}
 	known := map[string]bool{}
 	for _, ch := range checks.All() {
@@ -333,7 +417,7 @@ func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOpt
 		}
 		return ts, nil
 	case errors.As(err, &malformed):
-		return nil, usageErr("", "%s: %v", cmd, err)
+		return nil, usageErr(targetHint, "%s: %v", cmd, err)
 	case errors.As(err, &notFound):
 		hint := "check the id or name and the account; without --region every enabled region of the account is searched"
 		if len(notFound.Searched) == 0 {
@@ -343,13 +427,14 @@ func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOpt
 	case errors.As(err, &ambiguous):
 		// The user's words name several instances: a usage error, as in
 		// ssh, scp and proxy.
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", cmd, err), hint: "name the instance by its id (and --region)"}
+		return nil, &exitError{code: exitUsage, err: visibleErr{fmt.Errorf("%s: %w", cmd, err)}, hint: "name the instance by its id (and --region)"}
 	}
-	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", fmt.Errorf("%s: %w", cmd, err))
+	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", visibleErr{fmt.Errorf("%s: %w", cmd, err)})
 }
 
 // credentialsProbe resolves credentials the way every AWS call will, and
-// reports where they came from without ever returning the secrets.
+// reports where they came from without ever returning the secrets. A
+// failure it can explain comes back as a *checks.CredentialsError.
 func credentialsProbe(profile string, clients *awsapi.Clients, loadErr error) func(context.Context) (checks.CredentialsInfo, error) {
 	return func(ctx context.Context) (checks.CredentialsInfo, error) {
 		info := checks.CredentialsInfo{Profile: profile}
@@ -361,7 +446,7 @@ func credentialsProbe(profile string, clients *awsapi.Clients, loadErr error) fu
 				info.SSO = sc.SSOStartURL != "" || sc.SSOSessionName != ""
 				info.Region = sc.Region
 			}
-			return info, loadErr
+			return info, explainCredentialsError(info, loadErr)
 		}
 		info.Region = clients.Region
 		for _, src := range clients.Config.ConfigSources {
@@ -374,12 +459,87 @@ func credentialsProbe(profile string, clients *awsapi.Clients, loadErr error) fu
 		}
 		creds, err := clients.Config.Credentials.Retrieve(ctx)
 		if err != nil {
-			return info, fmt.Errorf("retrieve AWS credentials: %w", err)
+			return info, explainCredentialsError(info, fmt.Errorf("retrieve AWS credentials: %w", err))
 		}
 		info.Source = creds.Source
 		info.CanExpire, info.Expires = creds.CanExpire, creds.Expires
 		return info, nil
 	}
+}
+
+// explainCredentialsError tells a missing profile and an SSO profile that
+// is not logged in (or whose login expired) from the rest.
+func explainCredentialsError(info checks.CredentialsInfo, err error) error {
+	ce := &checks.CredentialsError{Profile: info.Profile, Err: err}
+	var noProfile config.SharedConfigProfileNotExistError
+	var invalidToken *ssocreds.InvalidTokenError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &noProfile):
+		ce.Problem = checks.CredentialsNoProfile
+		if noProfile.Profile != "" {
+			ce.Profile = noProfile.Profile
+		}
+		ce.Files, ce.Profiles = sharedConfigProfiles()
+	case !info.SSO:
+	case errors.Is(err, fs.ErrNotExist):
+		// No cached token for the start URL: never logged in on this
+		// machine (or the cache was cleared).
+		ce.Problem = checks.CredentialsSSONotLoggedIn
+	case errors.As(err, &invalidToken), strings.Contains(msg, "cached SSO token is expired"),
+		strings.Contains(msg, "UnauthorizedException"):
+		ce.Problem = checks.CredentialsSSOExpired
+	}
+	return ce
+}
+
+// sharedConfigProfiles returns the shared config files as the user knows
+// them and the profiles they define, as the SDK reads them: the config
+// file's [default] and [profile NAME] sections, the credentials file's
+// [NAME] sections. Unreadable files add nothing.
+func sharedConfigProfiles() (files, profiles []string) {
+	home, _ := os.UserHomeDir()
+	type src struct {
+		env, def string
+		creds    bool
+	}
+	seen := map[string]bool{}
+	for _, s := range []src{{"AWS_CONFIG_FILE", "config", false}, {"AWS_SHARED_CREDENTIALS_FILE", "credentials", true}} {
+		path, name := os.Getenv(s.env), s.env
+		if path == "" {
+			path, name = filepath.Join(home, ".aws", s.def), "~/.aws/"+s.def
+		} else {
+			name = s.env + " (" + path + ")"
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			if !s.creds {
+				files = append(files, name) // where the profile belongs
+			}
+			continue
+		}
+		files = append(files, name)
+		for _, line := range strings.Split(string(data), "\n") {
+			line = strings.TrimSpace(line)
+			if !strings.HasPrefix(line, "[") || !strings.HasSuffix(line, "]") {
+				continue
+			}
+			sec := strings.TrimSpace(line[1 : len(line)-1])
+			if !s.creds {
+				p, ok := strings.CutPrefix(sec, "profile ")
+				if !ok && sec != "default" {
+					continue // sso-session, services and the like
+				}
+				sec = strings.TrimSpace(p)
+			}
+			if sec != "" && !seen[sec] {
+				seen[sec] = true
+				profiles = append(profiles, sec)
+			}
+		}
+	}
+	sort.Strings(profiles)
+	return files, profiles
 }
 
 // sharedProfile reads a profile when the full configuration failed to load,

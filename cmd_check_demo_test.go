@@ -81,7 +81,7 @@ func TestCheckEphemeralKeyChecksSendSSHPublicKey(t *testing.T) {
 	}
 	c = outcome(t, reportChecks(t, runInProcess(t, append(base, "--ephemeral-key")...))[0], "caller-instance-connect")
 	if c.Status != "fail" || !strings.Contains(c.Message, "no policy allows ec2-instance-connect:SendSSHPublicKey on arn:aws:ec2:us-east-1:123456789012:instance/"+demoHealthy) ||
-		c.Fix != "ssmdoctor fix --user-policy --os-user ec2-user --region us-east-1" || c.FixID != "user-policy" {
+		c.Fix != "ssmdoctor fix --user-policy --os-user ec2-user" || c.FixID != "user-policy" {
 		t.Fatalf("--ephemeral-key for the default user ec2-user: %+v", c)
 	}
 	c = outcome(t, reportChecks(t, runInProcess(t, append(base, "--ephemeral-key", "--user", "ubuntu")...))[0], "caller-instance-connect")

@@ -383,8 +383,9 @@ func TestCheckCLITargetResolution(t *testing.T) {
 		stderr []string
 	}{
 		{[]string{"i-0eeeeeeeeeeeeeeee"}, 1, []string{`error: check: no instance matches "i-0eeeeeeeeeeeeeeee" in eu-west-1`}},
-		{[]string{"i-0dddddddddddddddd"}, 1, []string{"it exists in us-east-1", "hint: run again with --region us-east-1"}},
-		{[]string{"twin"}, 1, []string{`"twin" matches 2 instances`, "i-0bbbbbbbbbbbbbbbb (twin, running)", "hint: name the instance by its id"}},
+		// With --region, only that region is asked.
+		{[]string{"--region", "eu-west-1", "i-0dddddddddddddddd"}, 1, []string{`no instance matches "i-0dddddddddddddddd" in eu-west-1`, "leave --region out to search every region"}},
+		{[]string{"twin"}, 2, []string{`"twin" matches 2 instances`, "i-0bbbbbbbbbbbbbbbb (twin, running)", "hint: name the instance by its id"}},
 		{[]string{"--filter", "tag:Name=nobody"}, 1, []string{"no instance matches the selection"}},
 	}
 	for _, c := range cases {
@@ -399,8 +400,17 @@ func TestCheckCLITargetResolution(t *testing.T) {
 			}
 		}
 	}
+	// Without --region, an instance of another region is found there and
+	// checked there.
+	r := h.run(t, "check", "--skip", "caller-identity", "--format", "json", "i-0dddddddddddddddd")
+	var other struct {
+		Targets []struct{ Input, InstanceID, Region string } `json:"targets"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &other); err != nil || len(other.Targets) != 1 || other.Targets[0].Region != "us-east-1" {
+		t.Fatalf("another region: exit %d %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
 	// A name resolves to its instance, which the report names.
-	r := h.run(t, "check", "--skip", "caller-identity", "--format", "json", "web")
+	r = h.run(t, "check", "--skip", "caller-identity", "--format", "json", "web")
 	if r.code == 2 || r.code == 3 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -458,7 +468,7 @@ func TestCredentialsProbeMissingProfile(t *testing.T) {
 	env := &checks.Env{Options: checks.Options{Profile: "nope"}, Local: checks.NewLocalEnv()}
 	env.Local.Credentials = probe
 	out := checks.Run(ctx, env, checks.All()[:1], checks.RunOptions{})
-	if r := out[0].Result; r.Status != checks.StatusFail || r.Message != "the AWS profile does not exist" || r.Fix != "aws configure --profile nope" {
+	if r := out[0].Result; r.Status != checks.StatusFail || r.Message != "profile nope is not in AWS_CONFIG_FILE ("+filepath.Join(dir, "config")+"), which defines no profile: run aws configure --profile nope" || r.Fix != "aws configure --profile nope" {
 		t.Fatalf("%+v", r)
 	}
 }

@@ -22,13 +22,13 @@ func TestDemoShowsEveryKindOfFinding(t *testing.T) {
 		"Its instances, one per kind of problem:",
 		"demo-connection-lost", "mi-0c0ffee0000000001",
 		"as bob", "as carol", "as dave",
-		"failed: i-0ff00000000000008", // stopped
-		"i-0bad0000000000003",         // no instance profile
-		"warned: i-0bad0000000000005", // legacy AmazonEC2RoleforSSM
-		"failed: i-0bad0000000000002", // old agent
+		"failed: demo-stopped (i-0ff00000000000008)",                                               // stopped
+		"i-0bad0000000000003",                                                                      // no instance profile
+		"warned: demo-legacy-role (i-0bad0000000000005)",                                           // legacy AmazonEC2RoleforSSM
+		"failed: demo-old-agent (i-0bad0000000000002)",                                             // old agent
 		"no policy allows ssm:StartSession on arn:aws:ssm:us-east-1::document/AWS-StartSSHSession", // bob
-		"explicitly denied", // carol
-		"evaluated offline", // dave
+		"explicitly denied",                                                                        // carol
+		"evaluated offline",                                                                        // dave
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)

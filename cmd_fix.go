@@ -112,7 +112,7 @@ func runFix(c *cli.Context) error {
 		return usageErr("run one fix at a time, or 'ssmdoctor fix [TARGET]' to be offered each", "fix: choose one of --%s", strings.Join(chosen, ", --"))
 	}
 	if c.NArg() > 1 {
-		return usageErr("", "fix: at most one TARGET, got %d", c.NArg())
+		return usageErr("fix one instance at a time: ssmdoctor fix [TARGET]", "fix: at most one TARGET, got %d", c.NArg())
 	}
 	if len(chosen) == 0 {
 		return r.interactive(ctx, c.Args().First())
@@ -122,7 +122,7 @@ func runFix(c *cli.Context) error {
 	if sel == "ssh-config" || sel == "user-policy" || sel == "dhmc" || sel == "hybrid-tier" {
 		target = c.Args().First() // optional: the instance to verify against
 	} else if c.NArg() > 0 {
-		return usageErr("", "fix: --%s names its target; extra argument %q", sel, c.Args().First())
+		return usageErr("the form is: ssmdoctor fix --"+sel+" TARGET", "fix: --%s names its target; extra argument %s", sel, quoteShort(c.Args().First()))
 	}
 	var t *checks.Target
 	if target != "" {
@@ -209,7 +209,7 @@ func (r *fixRun) plan(ctx context.Context, sel string, t *checks.Target) (*fix.P
 	}
 	needTarget := func() error {
 		if t == nil {
-			return usageErr("", "fix: --%s needs a TARGET", sel)
+			return usageErr("the form is: ssmdoctor fix --"+sel+" TARGET", "fix: --%s needs a TARGET", sel)
 		}
 		return nil
 	}
@@ -236,7 +236,7 @@ func (r *fixRun) plan(ctx context.Context, sel string, t *checks.Target) (*fix.P
 		}
 		return fix.PlanStart(ctx, a, t.InstanceID)
 	}
-	return nil, usageErr("", "fix: no fix named %q", sel)
+	return nil, usageErr("run ssmdoctor fix --help for the fixes", "fix: no fix named %q", sel)
 }
 
 func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
@@ -256,7 +256,7 @@ func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
 		o.PasswdHome = u.HomeDir
 	}
 	if o.Via != fix.ViaNative && o.Via != fix.ViaAWSCLI {
-		return nil, usageErr("", "fix: --via must be native or aws-cli, got %q", o.Via)
+		return nil, usageErr("native runs this binary as ProxyCommand; aws-cli runs aws ssm start-session", "fix: --via must be native or aws-cli, got %s", quoteShort(o.Via))
 	}
 	return fix.PlanSSHConfig(o)
 }

@@ -62,14 +62,14 @@ func proxyCommand() *cli.Command {
 			}
 			port, err := strconv.Atoi(c.Args().Get(1))
 			if err != nil || port < 1 || port > 65535 {
-				return usageErr("", "proxy: invalid port %s", quoteShort(c.Args().Get(1)))
+				return usageErr("ProxyCommand ssmdoctor proxy %h %p: PORT is 1-65535", "proxy: invalid port %s", quoteShort(c.Args().Get(1)))
 			}
 			chunk, window := c.Int("chunk-size"), c.Int("window")
 			if chunk < 1 || chunk > tunnel.MaxChunkSize {
-				return usageErr("", "proxy: --chunk-size %d is out of range 1-%d", chunk, tunnel.MaxChunkSize)
+				return usageErr("leave --chunk-size out for the default, 1024", "proxy: --chunk-size %d is out of range 1-%d", chunk, tunnel.MaxChunkSize)
 			}
 			if window < 1 || window > tunnel.MaxWindow {
-				return usageErr("", "proxy: --window %d is out of range 1-%d", window, tunnel.MaxWindow)
+				return usageErr("leave --window out for the default, 512", "proxy: --window %d is out of range 1-%d", window, tunnel.MaxWindow)
 			}
 			// --timeout bounds the setup (lookup and session open); the
 			// session itself lasts as long as ssh keeps it.

@@ -6,16 +6,29 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/report"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
 func loadClients(ctx context.Context, profile, region string) (*awsapi.Clients, error) {
 	cl, err := awsapi.Load(ctx, awsapi.Options{Profile: profile, Region: region})
-	if err != nil {
+	var noProfile config.SharedConfigProfileNotExistError
+	switch {
+	case errors.As(err, &noProfile):
+		// In plain words, with the profiles there are, not the SDK's chain.
+		files, profiles := sharedConfigProfiles()
+		hint := "run: aws configure --profile " + noProfile.Profile
+		if len(profiles) > 0 {
+			hint += ", or pick one of: " + strings.Join(profiles, ", ")
+		}
+		return nil, internalErr(report.Visible(hint), fmt.Errorf("AWS profile %s is not in %s", report.Visible(noProfile.Profile), strings.Join(files, " or ")))
+	case err != nil:
 		return nil, internalErr("check your AWS configuration: run: ssmdoctor check", err)
 	}
 	return cl, nil
@@ -70,17 +83,25 @@ func targetError(target string, err error) error {
 		}
 		return &exitError{code: exitProblems, err: notFound, hint: hint}
 	case errors.As(err, &ambiguous):
-		return &exitError{code: exitUsage, err: fmt.Errorf("%s matches %d instances: %s", checks.QuoteInput(target), len(ambiguous.Candidates), strings.Join(ambiguous.Candidates, "; ")),
+		// The candidates carry Name tags: whatever AWS holds, escaped.
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s matches %d instances: %s", checks.QuoteInput(target), len(ambiguous.Candidates), report.Visible(strings.Join(ambiguous.Candidates, "; "))),
 			hint: "give one instance id instead (and --region when it is in another region)"}
 	case errors.As(err, &badAnswer):
 		return &exitError{code: exitProblems, err: badAnswer,
 			hint: "this endpoint's answer is not a real instance id: check AWS_ENDPOINT_URL / the profile's endpoint"}
 	}
-	hint := "run: ssmdoctor check " + target
-	if !checks.IsInstanceID(target) {
-		hint = "give the instance id instead, or run: ssmdoctor check " + target
+	// The lookup itself failed (credentials, permissions, the endpoint):
+	// an id cannot be replaced by a better one, a name can.
+	var invalidToken *ssocreds.InvalidTokenError
+	if errors.As(err, &invalidToken) || strings.Contains(err.Error(), "get credentials: ") {
+		return &exitError{code: exitProblems, err: visibleErr{err},
+			hint: "your AWS credentials did not resolve (an SSO login may be missing or expired): run: ssmdoctor check " + target + " for why and the command that fixes it"}
 	}
-	return &exitError{code: exitProblems, err: err, hint: hint}
+	if checks.IsInstanceID(target) {
+		return &exitError{code: exitProblems, err: visibleErr{err},
+			hint: "check the instance id " + target + ", --region and the account your profile reaches; run: ssmdoctor check " + target}
+	}
+	return &exitError{code: exitProblems, err: visibleErr{err}, hint: "give the instance id instead, or run: ssmdoctor check " + target}
 }
 
 // openError explains a session that would not open. An id is not looked
@@ -116,13 +137,21 @@ func sessionError(target string, err error) error {
 		case "TargetNotConnected":
 			return &exitError{code: exitProblems, err: fmt.Errorf("%s is not connected (TargetNotConnected)", target), hint: hint}
 		case "AccessDeniedException", "AccessDenied":
-			return &exitError{code: exitProblems, err: fmt.Errorf("not allowed to start a session on %s (%s): %s", target, ae.ErrorCode(), ae.ErrorMessage()), hint: hint}
+			return &exitError{code: exitProblems, err: visibleErr{fmt.Errorf("not allowed to start a session on %s (%s): %s", target, ae.ErrorCode(), ae.ErrorMessage())}, hint: hint}
 		}
-		return &exitError{code: exitProblems, err: fmt.Errorf("session on %s failed (%s): %s", target, ae.ErrorCode(), ae.ErrorMessage()), hint: hint}
+		return &exitError{code: exitProblems, err: visibleErr{fmt.Errorf("session on %s failed (%s): %s", target, ae.ErrorCode(), ae.ErrorMessage())}, hint: hint}
 	case errors.As(err, &ce):
-		return &exitError{code: exitProblems, err: fmt.Errorf("session %s on %s was closed: %s", ce.SessionID, target, ce.Output), hint: hint}
+		return &exitError{code: exitProblems, err: visibleErr{fmt.Errorf("session %s on %s was closed: %s", ce.SessionID, target, ce.Output)}, hint: hint}
 	case errors.Is(err, context.Canceled):
 		return &exitError{code: exitProblems, err: fmt.Errorf("session on %s interrupted", target)}
 	}
-	return &exitError{code: exitProblems, err: err, hint: hint}
+	return &exitError{code: exitProblems, err: visibleErr{err}, hint: hint}
 }
+
+// visibleErr prints an error that carries text from AWS (messages, Name
+// tags, an agent's output) with its control characters escaped, so that it
+// cannot rewrite the terminal, and still unwraps to the original.
+type visibleErr struct{ err error }
+
+func (e visibleErr) Error() string { return report.Visible(e.err.Error()) }
+func (e visibleErr) Unwrap() error { return e.err }

@@ -46,7 +46,7 @@ func (f *ourFlags) take(args []string, i int) (int, error) {
 			return 1, nil
 		}
 		if i+1 >= len(args) {
-			return 0, usageErr("", "--%s needs a value", name)
+			return 0, usageErr("run ssmdoctor ssh --help for its options", "--%s needs a value", name)
 		}
 		*dst = args[i+1]
 		return 2, nil
@@ -162,7 +162,7 @@ func optionSpan(args []string, i int, withArg string, seen func(byte)) (int, err
 			return 1, nil // the rest of this word is the argument
 		}
 		if i+1 >= len(args) {
-			return 0, usageErr("", "option -%c needs an argument", a[j])
+			return 0, usageErr("see man ssh (or man scp) for the option", "option -%c needs an argument", a[j])
 		}
 		return 2, nil
 	}

@@ -49,7 +49,9 @@ func TestE2EPreflightAgreesWithCheck(t *testing.T) {
 
 		r := e.run(nil, env, "check", e2eID, "--format", "json", "--deterministic")
 		var rep struct {
-			Targets []struct{ Checks []struct{ ID, Status, Message string } }
+			Targets []struct {
+				Checks []struct{ ID, Status, Message string }
+			}
 		}
 		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Targets) != 1 {
 			t.Fatalf("%s on Team=%s: check output: %v\n%s\n%s", tc.user, tc.team, err, r.stdout, r.stderr)

@@ -109,6 +109,7 @@ type Options struct {
 	// Document is the session document the user will start: what
 	// caller-start-session evaluates. "" is AWS-StartSSHSession.
 	Document string
+	Verbose  bool // --verbose: results may carry raw SDK errors in their details
 }
 
 // SessionDocument is the document sessions are started with.

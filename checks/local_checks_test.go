@@ -49,7 +49,12 @@ func TestLocalRegion(t *testing.T) {
 	}
 	runLocalCases(t, regionCheck, []localCase{
 		{"flag", func(_ *fakeMachine, o *Options) { o.Region = "eu-west-1" }, StatusPass, "eu-west-1 (from --region)", ""},
-		{"flag read from AWS_REGION", func(m *fakeMachine, o *Options) { o.Region = "eu-west-1"; m.env["AWS_REGION"] = "eu-west-1" }, StatusPass, "eu-west-1 (from AWS_REGION)", ""},
+		// The flag is only what was typed: it beats the environment.
+		{"flag beats AWS_REGION", func(m *fakeMachine, o *Options) { o.Region = "eu-west-1"; m.env["AWS_REGION"] = "us-east-1" }, StatusPass, "eu-west-1 (from --region)", ""},
+		{"AWS_REGION beats the profile", func(m *fakeMachine, o *Options) {
+			withCreds("ap-south-1")(m, o)
+			m.env["AWS_REGION"] = "us-east-1"
+		}, StatusPass, "us-east-1 (from AWS_REGION)", ""},
 		{"profile, even without credentials", withCreds("ap-south-1"), StatusPass, "ap-south-1 (from the AWS configuration)", ""},
 		{"env only", func(m *fakeMachine, _ *Options) { m.env["AWS_DEFAULT_REGION"] = "us-west-2" }, StatusPass, "us-west-2 (from AWS_DEFAULT_REGION)", ""},
 		{"none", withCreds(""), StatusFail, "no AWS region", "AWS_REGION"},

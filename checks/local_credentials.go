@@ -16,11 +16,51 @@ func credentialsCheck() Check {
 	return New("credentials", "AWS credentials resolve and are not expired", LayerLocal, nil, 30*time.Second, runCredentials)
 }
 
+// CredentialsProblem is a failure to resolve credentials that has a plain
+// explanation and a known fix.
+type CredentialsProblem int
+
+const (
+	// CredentialsUnexplained: no better words than the SDK's own.
+	CredentialsUnexplained CredentialsProblem = iota
+	// CredentialsNoProfile: the profile is in no shared config file.
+	CredentialsNoProfile
+	// CredentialsSSONotLoggedIn: an SSO profile without a cached token.
+	CredentialsSSONotLoggedIn
+	// CredentialsSSOExpired: an SSO profile whose token expired or was refused.
+	CredentialsSSOExpired
+)
+
+// CredentialsError is what main's credentials probe returns when it could
+// tell why credentials do not resolve. Err is the SDK's chain, shown only
+// in --verbose detail.
+type CredentialsError struct {
+	Problem CredentialsProblem
+	Profile string
+	// Files are the shared config files the profile was looked for in, as
+	// the user knows them ("~/.aws/config", or AWS_CONFIG_FILE's value).
+	Files []string
+	// Profiles are the ones those files do define, sorted.
+	Profiles []string
+	Err      error
+}
+
+func (e *CredentialsError) Error() string { return e.Err.Error() }
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
 func runCredentials(ctx context.Context, env *Env) Result {
 	info, err := env.Local.Creds(ctx)
 	login := loginCommand(env, info, info.SSO || (err != nil && strings.Contains(strings.ToLower(err.Error()), "sso")))
 	if errors.Is(err, errNoCredentialsProbe) {
 		return Undetermined("AWS configuration", "could not load AWS configuration in this build")
+	}
+	var ce *CredentialsError
+	if errors.As(err, &ce) && ce.Problem != CredentialsUnexplained {
+		r := explainCredentials(ce, profileOr(info, env, "default"))
+		if env.Options.Verbose {
+			r = r.WithDetails("AWS SDK: " + ce.Err.Error())
+		}
+		return r
 	}
 	if err != nil {
 		msg := err.Error()
@@ -80,4 +120,32 @@ func loginCommand(env *Env, info CredentialsInfo, sso bool) string {
 		return fmt.Sprintf("aws configure --profile %s", p)
 	}
 	return "aws configure"
+}
+
+// explainCredentials says in plain words what is wrong and what to run.
+func explainCredentials(ce *CredentialsError, profile string) Result {
+	if ce.Profile != "" {
+		profile = ce.Profile
+	}
+	login := "aws sso login --profile " + profile
+	switch ce.Problem {
+	case CredentialsNoProfile:
+		where := "the AWS config"
+		if len(ce.Files) > 0 {
+			where = strings.Join(ce.Files, " or ")
+		}
+		if len(ce.Profiles) == 0 {
+			return Fail("profile %s is not in %s, which defines no profile: run aws configure --profile %s", profile, where, profile).
+				WithFix("aws configure --profile "+profile, "")
+		}
+		return Fail("profile %s is not in %s: run aws configure --profile %s, or pick one of: %s", profile, where, profile, strings.Join(ce.Profiles, ", ")).
+			WithFix("aws configure --profile "+profile, "")
+	case CredentialsSSONotLoggedIn:
+		return Fail("profile %s signs in through IAM Identity Center (SSO) and is not logged in: run %s", profile, login).
+			WithFix(login, "")
+	case CredentialsSSOExpired:
+		return Fail("the IAM Identity Center (SSO) session of profile %s has expired: run %s", profile, login).
+			WithFix(login, "")
+	}
+	return Fail("no AWS credentials could be resolved").WithDetails(ce.Err.Error())
 }

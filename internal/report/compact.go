@@ -19,14 +19,14 @@ func Compact(w io.Writer, title string, outs []checks.Outcome) error {
 		if o.Result.Status == checks.StatusSkip {
 			continue
 		}
-		fmt.Fprintf(&b, "  %s %s: %s\n", compactMark(o.Result.Status), o.Title, oneLine(o.Result.Message))
+		fmt.Fprintf(&b, "  %s %s: %s\n", compactMark(o.Result.Status), o.Title, Visible(o.Result.Message))
 		if o.Result.Status == checks.StatusFail && o.Result.Fix != "" {
 			for i, l := range strings.Split(o.Result.Fix, "\n") {
 				lead := "      "
 				if i == 0 {
 					lead = "    fix: "
 				}
-				fmt.Fprintf(&b, "%s%s\n", lead, oneLine(l))
+				fmt.Fprintf(&b, "%s%s\n", lead, Visible(l))
 			}
 		}
 	}
@@ -44,15 +44,4 @@ func compactMark(s checks.Status) string {
 		return "✗"
 	}
 	return "?"
-}
-
-// oneLine keeps a message on its line: control characters from AWS
-// answers (a tag value with \r or an escape sequence) are shown escaped.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
-			return '�'
-		}
-		return r
-	}, s)
 }

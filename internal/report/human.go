@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -82,17 +83,37 @@ func targetLabel(t Target) string {
 		return "no target: local and caller checks only"
 	}
 	label := t.Input
-	if t.InstanceID != "" && t.InstanceID != t.Input {
-		if label == "" {
-			label = t.InstanceID
-		} else {
-			label += " (" + t.InstanceID + ")"
+	if label == "" {
+		label = t.InstanceID
+	}
+	// In parentheses what the input alone does not say: the Name tag and
+	// the id it resolved to.
+	var also []string
+	for _, s := range []string{t.Name, t.InstanceID} {
+		if s != "" && s != label && !slices.Contains(also, s) {
+			also = append(also, s)
 		}
+	}
+	if len(also) > 0 {
+		label += " (" + strings.Join(also, ", ") + ")"
 	}
 	if t.Region != "" {
 		label += " in " + t.Region
 	}
-	return label
+	return Visible(label)
+}
+
+// instanceName names a target in the fleet summary: "web-1 (i-0abc…)", or
+// the id alone when it has no Name tag.
+func instanceName(t Target) string {
+	id := t.InstanceID
+	if id == "" {
+		id = t.Input
+	}
+	if t.Name == "" || t.Name == id {
+		return Visible(id)
+	}
+	return Visible(t.Name + " (" + id + ")")
 }
 
 func humanTarget(w io.Writer, p palette, t Target) {
@@ -118,17 +139,17 @@ func humanLine(w io.Writer, p palette, c checks.Outcome) {
 	if res.Status == checks.StatusError {
 		msg = undeterminedText(res)
 	}
-	fmt.Fprintf(w, "  %s %s: %s\n", p.mark(res.Status), c.Title, msg)
+	fmt.Fprintf(w, "  %s %s: %s\n", p.mark(res.Status), Visible(c.Title), Visible(msg))
 	if res.Status == checks.StatusPass || res.Status == checks.StatusSkip {
 		return
 	}
 	for _, d := range res.Details {
 		for _, line := range strings.Split(d, "\n") {
-			fmt.Fprintf(w, "      %s\n", p.dim.Sprint(line))
+			fmt.Fprintf(w, "      %s\n", p.dim.Sprint(Visible(line)))
 		}
 	}
 	if res.Fix != "" {
-		fmt.Fprintf(w, "      fix: %s\n", p.bold.Sprint(res.Fix))
+		fmt.Fprintf(w, "      fix: %s\n", p.bold.Sprint(Visible(res.Fix)))
 	}
 }
 
@@ -146,10 +167,7 @@ func humanFleet(w io.Writer, p palette, r Report) {
 	rows := map[string]*row{}
 	layerOf := map[string]checks.Layer{}
 	for _, t := range r.Targets {
-		name := t.InstanceID
-		if name == "" {
-			name = t.Input
-		}
+		name := instanceName(t)
 		for _, c := range t.Checks {
 			rw := rows[c.ID]
 			if rw == nil {
@@ -186,7 +204,7 @@ func humanFleet(w io.Writer, p palette, r Report) {
 					parts = append(parts, fmt.Sprintf("%d %s", n, fleetWord(s)))
 				}
 			}
-			fmt.Fprintf(w, "  %s %s: %s\n", p.mark(top), rw.title, strings.Join(parts, ", "))
+			fmt.Fprintf(w, "  %s %s: %s\n", p.mark(top), Visible(rw.title), strings.Join(parts, ", "))
 			for _, s := range worst[:3] {
 				if ids := rw.byStatus[s]; len(ids) > 0 {
 					fmt.Fprintf(w, "      %s: %s\n", fleetWord(s), listIDs(ids))

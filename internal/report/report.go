@@ -24,6 +24,7 @@ type Target struct {
 	Input      string
 	InstanceID string
 	Region     string
+	Name       string // the instance's Name tag, "" when it has none
 	Checks     []checks.Outcome
 }
 

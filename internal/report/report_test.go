@@ -49,7 +49,9 @@ func fleet() []Target {
 	var ts []Target
 	for i, st := range []checks.Result{checks.Pass("ok"), checks.Fail("stopped"), checks.Fail("stopped"), checks.Warn("old agent")} {
 		id := "i-00000000000000" + string(rune('a'+i)) + "0"
-		ts = append(ts, Target{Input: id, InstanceID: id, Region: "us-east-1", Checks: []checks.Outcome{
+		// Two of the four have a Name tag: the summary names those by it.
+		name := map[int]string{1: "web-1", 3: "db-1"}[i]
+		ts = append(ts, Target{Input: id, InstanceID: id, Region: "us-east-1", Name: name, Checks: []checks.Outcome{
 			out("credentials", "AWS credentials resolve and are not expired", checks.LayerLocal, checks.Pass("ok")),
 			out("instance-running", "instance exists and is running", checks.LayerInstance, st),
 		}})
@@ -237,5 +239,138 @@ func TestSummaryLinePluralisesWarnings(t *testing.T) {
 		if got := c.s.Line(); got != c.want {
 			t.Errorf("%+v: got %q, want %q", c.s, got, c.want)
 		}
+	}
+}
+
+// The fleet summary names an instance by its Name tag and id, and an
+// instance without a Name tag by its id.
+func TestFleetSummaryNamesInstances(t *testing.T) {
+	var b bytes.Buffer
+	if err := Human(&b, cases["fleet"], Options{Deterministic: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"      failed: i-00000000000000c0, web-1 (i-00000000000000b0)\n",
+		"      warned: db-1 (i-00000000000000d0)\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestVisible(t *testing.T) {
+	for in, want := range map[string]string{
+		"web-1":           "web-1",
+		"a\rb":            `a\rb`,
+		"x\x1b[2Jy":       `x\x1b[2Jy`,
+		"tab\there\n":     `tab\there\n`,
+		"nul\x00 del\x7f": `nul\x00 del\x7f`,
+		"c1 \u009b31m":    `c1 \u009b31m`,
+		"bidi \u202eevil": `bidi \u202eevil`,
+		"bad \xff utf8":   `bad \xff utf8`,
+		"café ✓ C:\\dir":  "café ✓ C:\\dir",
+	} {
+		if got := Visible(in); got != want {
+			t.Errorf("Visible(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A Name tag or message from AWS cannot rewrite the terminal in the human
+// format; the JSON report keeps the exact value.
+func TestHumanEscapesControlCharacters(t *testing.T) {
+	evil := "web\r\x1b[2Jowned"
+	ts := fleet()
+	ts[0].Name = evil
+	ts[0].Checks[1].Result = checks.Fail("tag says %s", evil).WithDetails("detail "+evil).WithFix("echo "+evil, "")
+	for _, o := range []Options{{}, {Detail: true}, {Color: true}} {
+		var b bytes.Buffer
+		if err := Human(&b, Report{Targets: ts}, o); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if strings.Contains(out, "\r") || strings.Contains(out, "\x1b[2J") {
+			t.Errorf("%+v: a raw control sequence reached the output:\n%q", o, out)
+		}
+		want := []string{`web\r\x1b[2Jowned (i-00000000000000a0)`}
+		if o.Detail { // the per-target report: label, message, detail and fix
+			want = []string{`i-00000000000000a0 (web\r\x1b[2Jowned) in us-east-1`, `: tag says web\r\x1b[2Jowned`,
+				`detail web\r\x1b[2Jowned`, `fix: echo web\r\x1b[2Jowned`}
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%+v: output lacks %q:\n%s", o, w, out)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := JSON(&b, Report{Targets: ts}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Targets []struct {
+			Checks []struct{ Message string } `json:"checks"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Targets[0].Checks[1].Message; got != "tag says "+evil {
+		t.Errorf("JSON must keep the exact value, got %q", got)
+	}
+	if strings.Contains(b.String(), "\x1b") {
+		t.Error("JSON output carries a raw ESC")
+	}
+}
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time { return c.t }
+
+// On a terminal the progress is one line rewritten in place: each update
+// starts with a carriage return and erase-line, never a newline, and Close
+// erases it.
+func TestProgressOneLineOnTerminal(t *testing.T) {
+	var b bytes.Buffer
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	p := NewProgress(&b, true, 1000, "targets", clk.now)
+	if got := b.String(); got != "\r\x1b[2Kchecking: 0/1000 targets" {
+		t.Fatalf("first draw %q", got)
+	}
+	b.Reset()
+	clk.t = clk.t.Add(2 * time.Second)
+	p.Add(100) // 50/s, 900 left: 18 s
+	if got := b.String(); got != "\r\x1b[2Kchecking: 100/1000 targets, 50.0/s, about 18s left" {
+		t.Fatalf("update %q", got)
+	}
+	b.Reset()
+	clk.t = clk.t.Add(10 * time.Millisecond)
+	p.Add(1) // too soon after the last draw: nothing
+	if b.Len() != 0 {
+		t.Fatalf("redrawn within %s: %q", progressEvery, b.String())
+	}
+	clk.t = clk.t.Add(time.Second)
+	p.Add(899) // the last one is always drawn
+	if got := b.String(); got != "\r\x1b[2Kchecking: 1000/1000 targets, 332.2/s" {
+		t.Fatalf("final %q", got)
+	}
+	b.Reset()
+	p.Close()
+	p.Close()
+	p.Add(1)
+	if got := b.String(); got != "\r\x1b[2K" {
+		t.Fatalf("close %q", got)
+	}
+}
+
+func TestProgressSilentWhenNotATerminal(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgress(&b, false, 10, "targets", nil)
+	p.Add(5)
+	p.Add(5)
+	p.Close()
+	if b.Len() != 0 || p != nil {
+		t.Fatalf("wrote %q", b.String())
 	}
 }
