@@ -7,14 +7,6 @@ import (
 	"strings"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ec2", "DescribeInstances", s.ec2DescribeInstances)
-		s.handle("ec2", "StartInstances", s.ec2StartInstances)
-	})
-	return true
-}()
-
 var ec2InstanceIDRe = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
 
 var ec2StateCodes = map[string]int{

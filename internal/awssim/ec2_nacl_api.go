@@ -4,13 +4,6 @@ import (
 	"strconv"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ec2", "DescribeNetworkAcls", s.ec2DescribeNetworkAcls)
-	})
-	return true
-}()
-
 type ec2NACLPortRangeX struct {
 	From int `xml:"from"`
 	To   int `xml:"to"`

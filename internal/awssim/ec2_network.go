@@ -6,16 +6,6 @@ import (
 	"strings"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ec2", "DescribeSubnets", s.ec2DescribeSubnets)
-		s.handle("ec2", "DescribeRouteTables", s.ec2DescribeRouteTables)
-		s.handle("ec2", "DescribeVpcAttribute", s.ec2DescribeVpcAttribute)
-		s.handle("ec2", "DescribeRegions", s.ec2DescribeRegions)
-	})
-	return true
-}()
-
 // ec2Select is the shared shape of the network Describe calls: ids named
 // explicitly must all exist (else notFound), filters narrow, and the
 // result is paged in id order (tokens bound to the operation).

@@ -5,15 +5,6 @@ import (
 	"strconv"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ec2", "DescribeIamInstanceProfileAssociations", s.ec2DescribeProfileAssocs)
-		s.handle("ec2", "AssociateIamInstanceProfile", s.ec2AssociateProfile)
-		s.handle("ec2", "ReplaceIamInstanceProfileAssociation", s.ec2ReplaceProfileAssoc)
-	})
-	return true
-}()
-
 type ec2AssocX struct {
 	AssociationID      string        `xml:"associationId"`
 	InstanceID         string        `xml:"instanceId"`

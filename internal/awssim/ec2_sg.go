@@ -6,15 +6,6 @@ import (
 	"strings"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ec2", "DescribeSecurityGroups", s.ec2DescribeSecurityGroups)
-		s.handle("ec2", "CreateSecurityGroup", s.ec2CreateSecurityGroup)
-		s.handle("ec2", "AuthorizeSecurityGroupIngress", s.ec2AuthorizeIngress)
-	})
-	return true
-}()
-
 type ec2IPRange struct {
 	CidrIP string `xml:"cidrIp"`
 }

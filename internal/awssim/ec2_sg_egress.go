@@ -6,14 +6,6 @@ import (
 
 // The network repairs fix --vpc-endpoints makes besides ingress: letting
 // the instance's HTTPS out, and turning the VPC's DNS attributes on.
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ec2", "AuthorizeSecurityGroupEgress", s.ec2AuthorizeEgress)
-		s.handle("ec2", "ModifyVpcAttribute", s.ec2ModifyVpcAttribute)
-	})
-	return true
-}()
-
 func (s *Sim) ec2AuthorizeEgress(c *Call) (any, error) { return s.ec2AuthorizeRules(c, true) }
 
 // ec2RuleItems is the securityGroupRuleSet entries of one stored rule: EC2

@@ -7,14 +7,6 @@ import (
 	"strings"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ec2", "DescribeVpcEndpoints", s.ec2DescribeVpcEndpoints)
-		s.handle("ec2", "CreateVpcEndpoint", s.ec2CreateVpcEndpoint)
-	})
-	return true
-}()
-
 type ec2DNSEntry struct {
 	DNSName      string `xml:"dnsName"`
 	HostedZoneID string `xml:"hostedZoneId"`

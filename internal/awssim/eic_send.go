@@ -7,13 +7,6 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ec2-instance-connect", "SendSSHPublicKey", s.eicSendSSHPublicKey)
-	})
-	return true
-}()
-
 // eicPublicKey parses a key as EC2 Instance Connect accepts it: OpenSSH
 // format, ED25519, ECDSA, or RSA of at least 2048 bits. It returns the
 // authorized_keys line without comment.

@@ -2,14 +2,6 @@ package awssim
 
 import "slices"
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("iam", "GetPolicy", s.iamGetPolicy)
-		s.handle("iam", "GetPolicyVersion", s.iamGetPolicyVersion)
-	})
-	return true
-}()
-
 // policyUsageLocked counts the entities a managed policy is attached to and
 // those it bounds.
 func (s *Sim) policyUsageLocked(arn string) (attached, boundaries int) {

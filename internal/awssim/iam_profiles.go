@@ -1,14 +1,5 @@
 package awssim
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("iam", "GetInstanceProfile", s.iamGetInstanceProfile)
-		s.handle("iam", "CreateInstanceProfile", s.iamCreateInstanceProfile)
-		s.handle("iam", "AddRoleToInstanceProfile", s.iamAddRoleToInstanceProfile)
-	})
-	return true
-}()
-
 type profileResult struct {
 	InstanceProfile xmlInstanceProfile `xml:"InstanceProfile"`
 }

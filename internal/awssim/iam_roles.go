@@ -6,19 +6,6 @@ import (
 	"strconv"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("iam", "GetRole", s.iamGetRole)
-		s.handle("iam", "CreateRole", s.iamCreateRole)
-		s.handle("iam", "AttachRolePolicy", s.iamAttachRolePolicy)
-		s.handle("iam", "ListAttachedRolePolicies", s.iamListAttachedPolicies(roleKind))
-		s.handle("iam", "ListRolePolicies", s.iamListInlinePolicies(roleKind))
-		s.handle("iam", "GetRolePolicy", s.iamGetInlinePolicy(roleKind))
-		s.handle("iam", "PutRolePolicy", s.iamPutInlinePolicy(roleKind))
-	})
-	return true
-}()
-
 // required returns a mandatory form parameter.
 func required(c *Call, name string) (string, error) {
 	v := c.Form.Get(name)

@@ -7,13 +7,6 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("iam", "SimulatePrincipalPolicy", s.iamSimulatePrincipalPolicy)
-	})
-	return true
-}()
-
 type xmlPosition struct {
 	Line   int `xml:"Line"`
 	Column int `xml:"Column"`

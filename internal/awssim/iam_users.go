@@ -1,17 +1,5 @@
 package awssim
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("iam", "GetUser", s.iamGetUser)
-		s.handle("iam", "ListAttachedUserPolicies", s.iamListAttachedPolicies(userKind))
-		s.handle("iam", "ListUserPolicies", s.iamListInlinePolicies(userKind))
-		s.handle("iam", "GetUserPolicy", s.iamGetInlinePolicy(userKind))
-		s.handle("iam", "PutUserPolicy", s.iamPutInlinePolicy(userKind))
-		s.handle("iam", "ListGroupsForUser", s.iamListGroupsForUser)
-	})
-	return true
-}()
-
 // iamGetUser without UserName describes the caller, which only works for
 // IAM users: a role session gets IAM's ValidationError.
 func (s *Sim) iamGetUser(c *Call) (any, error) {

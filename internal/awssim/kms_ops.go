@@ -7,14 +7,6 @@ import (
 	"strings"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("kms", "GenerateDataKey", s.kmsGenerateDataKey)
-		s.handle("kms", "Decrypt", s.kmsDecrypt)
-	})
-	return true
-}()
-
 // kmsKeyLocked resolves a key id or key ARN in a region and returns the
 // key (with material, generated on first use) and its ARN.
 func (s *Sim) kmsKeyLocked(region, ref string) (*KMSKey, string, *APIError) {

@@ -73,19 +73,8 @@ func New(st *State, opts Options) (*Sim, error) {
 		throttle: map[string]int{},
 	}
 	s.closeCtx, s.cancel = context.WithCancel(context.Background())
-	for _, reg := range registrations {
-		reg(s)
-	}
+	s.registerRoutes()
 	return s, nil
-}
-
-// registrations are called by New; each service file appends its own in an
-// init-free way through var blocks (see ec2_instances.go, iam_roles.go, ...).
-var registrations []func(*Sim)
-
-// handle registers an operation handler.
-func (s *Sim) handle(service, op string, h opHandler) {
-	s.ops[service+"."+op] = h
 }
 
 // Start listens on addr ("127.0.0.1:0" for a random port) and serves until

@@ -5,13 +5,6 @@ import (
 	"time"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ssm", "GetDocument", s.ssmGetDocument)
-	})
-	return true
-}()
-
 // runShellDoc is the account's Session Manager preferences document.
 const runShellDoc = "SSM-SessionManagerRunShell"
 

@@ -7,14 +7,6 @@ import (
 	"time"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ssm", "DescribeInstanceInformation", s.ssmDescribeInstanceInformation)
-		s.handle("ssm", "GetConnectionStatus", s.ssmGetConnectionStatus)
-	})
-	return true
-}()
-
 type ssmInstanceInfo struct {
 	InstanceID       string   `json:"InstanceId"`
 	PingStatus       string   `json:"PingStatus"`

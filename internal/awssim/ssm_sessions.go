@@ -8,16 +8,6 @@ import (
 	"time"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ssm", "StartSession", s.ssmStartSession)
-		s.handle("ssm", "ResumeSession", s.ssmResumeSession)
-		s.handle("ssm", "TerminateSession", s.ssmTerminateSession)
-		s.handle("ssm", "DescribeSessions", s.ssmDescribeSessions)
-	})
-	return true
-}()
-
 func targetNotConnected(target string) *APIError {
 	return Errf("TargetNotConnected", "%s is not connected.", target)
 }

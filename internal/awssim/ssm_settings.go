@@ -5,14 +5,6 @@ import (
 	"time"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("ssm", "GetServiceSetting", s.ssmGetServiceSetting)
-		s.handle("ssm", "UpdateServiceSetting", s.ssmUpdateServiceSetting)
-	})
-	return true
-}()
-
 // settingChange records who last changed a setting; unchanged settings
 // report AWS's "System" and Status Default.
 type settingChange struct {

@@ -9,7 +9,8 @@ import (
 // A test proving that no data channel token leaks needs every token the
 // service handed out. A session only keeps its unused tokens (opening the
 // websocket consumes one, ending the session drops the rest), so the two
-// calls that mint tokens are wrapped to remember what they returned.
+// calls that mint tokens are wrapped, in routes.go's table, to remember
+// what they returned.
 //
 // The record lives beside the Sim rather than in it so that the SSM
 // runtime's files stay untouched; it is keyed weakly and dropped when the
@@ -27,21 +28,6 @@ var issuedLogs struct {
 	mu    sync.Mutex
 	bySim map[weak.Pointer[Sim]]*issuedTokenLog
 }
-
-// Registered after ssm_sessions.go's (files initialise in name order), so
-// the handlers to wrap exist. Should that order ever change, nothing is
-// wrapped and TestIssuedSessionTokens fails.
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		log := issuedLogFor(s)
-		for _, op := range []string{"ssm.StartSession", "ssm.ResumeSession"} {
-			if h, ok := s.ops[op]; ok {
-				s.ops[op] = s.rememberTokens(log, h)
-			}
-		}
-	})
-	return true
-}()
 
 func issuedLogFor(s *Sim) *issuedTokenLog {
 	key := weak.Make(s)

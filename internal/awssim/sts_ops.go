@@ -10,14 +10,6 @@ import (
 	"time"
 )
 
-var _ = func() bool {
-	registrations = append(registrations, func(s *Sim) {
-		s.handle("sts", "GetCallerIdentity", s.stsGetCallerIdentity)
-		s.handle("sts", "AssumeRole", s.stsAssumeRole)
-	})
-	return true
-}()
-
 type stsIdentityOut struct {
 	Arn     string `xml:"Arn"`
 	UserID  string `xml:"UserId"`
