@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
+	goldenfile "github.com/ssmdoctor/ssmdoctor/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +13,6 @@ import (
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func out(id, title string, l checks.Layer, r checks.Result) checks.Outcome {
 	return checks.Outcome{ID: id, Title: title, Layer: l, Result: r, Duration: 1500 * time.Millisecond}
@@ -69,20 +67,7 @@ var ext = map[string]string{"human": "txt", "json": "json", "junit": "xml", "git
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/report -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run with -update after checking the diff):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	goldenfile.Assert(t, name, got)
 }
 
 func TestGolden(t *testing.T) {
