@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	goldenfile "github.com/ssmdoctor/ssmdoctor/internal/golden"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
