@@ -385,3 +385,70 @@ func TestSSHConfigNamesFileWhenHomeDiffers(t *testing.T) {
 		t.Fatalf("config = %q", got)
 	}
 }
+
+// Concurrent `fix --ssh-config` runs: each plans from the same config, one
+// writes it, the others are refused as changed since their plan, and only
+// the write that happened leaves a backup.
+func TestSSHConfigConcurrentRunsLeaveOneBackup(t *testing.T) {
+	const runs = 8
+	home := homeWith(t, str("Host web\n"), 0o600)
+	cfg := filepath.Join(home, ".ssh", "config")
+	// ssmdoctor.conf is in place already (the Include line was removed by
+	// hand): each run's only step is the edit of ~/.ssh/config.
+	pc, err := ProxyCommandFor(sshOpts(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := sshconfig.RenderOwnFile(pc)
+	if err := os.WriteFile(filepath.Join(home, ".ssh", OwnConfigName), own, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var plans []*Plan
+	for i := 0; i < runs; i++ {
+		o := sshOpts(home)
+		o.Now = func() time.Time { return time.Date(2026, 1, 5, 3, 0, 0, i, time.UTC) } // distinct backup names
+		p, err := PlanSSHConfig(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Steps) != 1 {
+			t.Fatalf("plan %d has %d steps", i, len(p.Steps))
+		}
+		plans = append(plans, p)
+	}
+	start := make(chan struct{})
+	errs := make(chan error, runs)
+	for _, p := range plans {
+		go func() {
+			<-start
+			errs <- p.Apply(context.Background(), nil)
+		}()
+	}
+	close(start)
+	wrote, refused := 0, 0
+	for i := 0; i < runs; i++ {
+		switch err := <-errs; {
+		case err == nil:
+			wrote++
+		case errors.Is(err, ErrChangedSincePlan):
+			refused++
+		default:
+			t.Fatalf("apply: %v", err)
+		}
+	}
+	var backups []string
+	for _, p := range plans {
+		for _, s := range p.Steps {
+			if fc := s.(*FileChange); fc.Backup != "" {
+				backups = append(backups, fc.Backup)
+			}
+		}
+	}
+	onDisk, _ := filepath.Glob(cfg + ".ssmdoctor-backup-*")
+	if wrote < 1 || wrote+refused != runs || len(onDisk) != wrote || len(backups) != wrote {
+		t.Fatalf("%d wrote, %d refused; backups on disk %v, named %v", wrote, refused, onDisk, backups)
+	}
+	if got := readFile(t, cfg); got != includeHead+"\nHost web\n" {
+		t.Fatalf("config = %q", got)
+	}
+}
