@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -94,7 +95,16 @@ func TestUnifiedDiffLargeFile(t *testing.T) {
 		{"changed in the middle", strings.Join(lines[:mid], "") + "    User changed\n" + strings.Join(lines[mid+1:], ""),
 			fmt.Sprintf("@@ -%d,7 +%d,7 @@\n", mid-2, mid-2) + ctx(mid-3, mid) + "-" + lines[mid] + "+    User changed\n" + ctx(mid+1, mid+4)},
 	} {
-		got := UnifiedDiff("config", "config", []byte(old), []byte(c.new), true)
+		a, b := []byte(old), []byte(c.new)
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		got := UnifiedDiff("config", "config", a, b, true)
+		runtime.ReadMemStats(&m1)
+		// The diff needs next to nothing beside its inputs (it was 568 MB
+		// when every line was split and kept).
+		if alloc := m1.TotalAlloc - m0.TotalAlloc; alloc > 8<<20 {
+			t.Errorf("%s: the diff allocated %d MB", c.name, alloc>>20)
+		}
 		if want := "--- config\n+++ config\n" + c.want; got != want {
 			t.Fatalf("%s: diff of the 20 MB file:\n%.2000s\nwant:\n%s", c.name, got, want)
 		}
