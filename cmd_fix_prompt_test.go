@@ -123,3 +123,29 @@ func waitFor(t *testing.T, what string, ok func() bool, stderr *lockedBuffer) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Interrupted while applying (waiting for a started instance to come
+// Online): 130, with what was and was not done.
+func TestFixApplyInterruptExits130(t *testing.T) {
+	sim, _ := fixDemoInProcess(t)
+	sim.SetStartDelay(time.Hour) // the instance never comes Online
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"ssmdoctor", "fix", "--start", testStoppedInstanceID, "--yes", "--poll", "5ms"}, strings.NewReader(""), &stdout, &stderr)
+	}()
+	waitFor(t, "the wait", func() bool { return sim.Calls("ec2.StartInstances") == 1 }, &stderr)
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitInterrupted || !strings.Contains(stderr.String(), "  done:     ec2 StartInstances") ||
+			!strings.Contains(stderr.String(), "error: fix: interrupted while applying\nhint: run the same fix again") {
+			t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("fix did not end at the interrupt\n%s", stderr.String())
+	}
+}
