@@ -101,13 +101,15 @@ func TestCheckAndFixFlagsAfterTargets(t *testing.T) {
 		}
 	}
 
-	// fix: --ssh-config and --dry-run after the target (the target only
-	// names what to verify); nothing is written.
-	r = runInProcess(t, "fix", "web", "--ssh-config", "--dry-run")
+	// fix: --ssh-config and --dry-run after the selector; nothing is
+	// written. (--ssh-config takes no TARGET: see cmd_fix_hostile_test.go.)
+	home := os.Getenv("HOME")
+	setPasswdHome(t, home)
+	r = runInProcess(t, "fix", "--ssh-config", "--via", "native", "--dry-run")
 	if r.code != exitOK || !strings.Contains(r.stdout, "dry run: nothing changed") {
-		t.Fatalf("fix TARGET --ssh-config --dry-run: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+		t.Fatalf("fix --ssh-config --dry-run: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(os.Getenv("HOME"), ".ssh", "ssmdoctor.conf")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(home, ".ssh", "ssmdoctor.conf")); !os.IsNotExist(err) {
 		t.Fatalf("--dry-run wrote the file: %v", err)
 	}
 
@@ -117,6 +119,7 @@ func TestCheckAndFixFlagsAfterTargets(t *testing.T) {
 		{"check", "web", "--format", "xml"},
 		{"check", "web", "--all"},
 		{"fix", "web", "--start", "i-0aaaaaaaaaaaaaaaa"}, // --start names its target; web is extra
+		{"fix", "web", "--ssh-config"},                   // the ssh config serves every instance: no TARGET
 	} {
 		r := runInProcess(t, args...)
 		if r.code != exitUsage || !strings.HasPrefix(r.stderr, "error: ") || r.stdout != "" {

@@ -226,7 +226,7 @@ func fleetSim(t *testing.T) {
 	}
 }
 
-func fakeTerminal(t *testing.T, is bool) {
+func fakeStderrTerminal(t *testing.T, is bool) {
 	prev := stderrIsTerminal
 	stderrIsTerminal = func(io.Writer) bool { return is }
 	t.Cleanup(func() { stderrIsTerminal = prev })
@@ -244,7 +244,7 @@ func runFleet(t *testing.T, args ...string) (int, string, string) {
 // gets nothing; --verbose keeps the per-check log.
 func TestCheckFleetProgress(t *testing.T) {
 	fleetSim(t)
-	fakeTerminal(t, true)
+	fakeStderrTerminal(t, true)
 	code, stdout, stderr := runFleet(t, "check", "--all", "--skip", "ssh-config")
 	if code != exitProblems {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
@@ -260,7 +260,7 @@ func TestCheckFleetProgress(t *testing.T) {
 		t.Errorf("%d redraws for 3 targets: %q", n, stderr)
 	}
 
-	fakeTerminal(t, false)
+	fakeStderrTerminal(t, false)
 	code, _, stderr = runFleet(t, "check", "--all", "--skip", "ssh-config")
 	if code != exitProblems || stderr != "" {
 		t.Errorf("piped: exit %d, stderr %q (want nothing)", code, stderr)
@@ -276,7 +276,7 @@ func TestCheckFleetProgress(t *testing.T) {
 // with control characters prints them escaped; JSON keeps the exact value.
 func TestCheckFleetSummaryNamesInstances(t *testing.T) {
 	fleetSim(t)
-	fakeTerminal(t, false)
+	fakeStderrTerminal(t, false)
 	code, stdout, stderr := runFleet(t, "check", "--all", "--skip", "ssh-config")
 	if code != exitProblems {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)

@@ -35,7 +35,9 @@ func checkBinary(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "ssmdoctor")
-		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		// The test build honours SSMDOCTOR_TEST_PASSWD_HOME in place of the
+		// passwd lookup, so fixes of the ssh config never touch a real home.
+		out, err := exec.Command("go", "build", "-ldflags", "-X "+testPasswdHomeLDFlag, "-o", builtBin, ".").CombinedOutput()
 		if err != nil {
 			buildErr = errors.New(string(out))
 		}
@@ -64,6 +66,7 @@ func newCheckHome(t *testing.T) *checkHome {
 	h := &checkHome{dir: dir, path: os.Getenv("PATH")}
 	h.env = []string{
 		"HOME=" + dir,
+		testPasswdHomeVar + "=" + dir, // ssh's home (the passwd entry's) is the temp home too
 		"AWS_CONFIG_FILE=" + filepath.Join(dir, "aws-config"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "aws-credentials"),
 		"AWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE00",
@@ -150,14 +153,31 @@ func TestCheckCLIHealthyExit0(t *testing.T) {
 func TestCheckCLIFailureExit1(t *testing.T) {
 	requireSSH(t)
 	h := newCheckHome(t)
-	empty := h.write(t, ".ssh/config", "Host web\n  User alice\n", 0o600)
-	r := h.run(t, "check", "--skip", "caller-identity", "--ssh-config", empty)
+	shadowed := h.write(t, ".ssh/config", "Host *\n  ProxyCommand nc %h %p\nHost i-*\n  ProxyCommand ssmdoctor proxy %h %p\n", 0o600)
+	r := h.run(t, "check", "--skip", "caller-identity", "--ssh-config", shadowed)
 	if r.code != 1 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "✗ ssh routes the target through Session Manager: no ProxyCommand applies to i-0123456789abcdef0: ssh would try to resolve it as a hostname") ||
+	if !strings.Contains(r.stdout, "✗ ssh routes the target through Session Manager: the Session Manager ProxyCommand at "+shadowed+" line 4 (Host i-*) is shadowed by "+shadowed+" line 2 (Host *)") ||
 		!strings.Contains(r.stdout, "fix: ssmdoctor fix --ssh-config") {
 		t.Fatalf("stdout:\n%s", r.stdout)
+	}
+}
+
+// No ssh config route at all is a warning, not a failure: ssmdoctor ssh
+// and scp need none. Exit 0, and 1 only with --strict.
+func TestCheckCLINoSSHConfigRouteWarns(t *testing.T) {
+	requireSSH(t)
+	h := newCheckHome(t)
+	h.write(t, ".ssh/id_ed25519", "not a real key\n", 0o600)
+	plain := h.write(t, ".ssh/config", "Host web\n  User alice\n  IdentityFile ~/.ssh/id_ed25519\n", 0o600)
+	r := h.run(t, "check", "--skip", "caller-identity", "--ssh-config", plain)
+	want := "! ssh routes the target through Session Manager: no Host block routes i-0123456789abcdef0 through Session Manager: plain ssh, scp and IDEs need one (ssmdoctor fix --ssh-config); ssmdoctor ssh and scp do not"
+	if r.code != 0 || !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "fix: ssmdoctor fix --ssh-config") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := h.run(t, "check", "--skip", "caller-identity", "--strict", "--ssh-config", plain); r.code != 1 {
+		t.Fatalf("--strict: exit %d\n%s", r.code, r.stdout)
 	}
 }
 

@@ -7,18 +7,32 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/fix"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/report"
+	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
+)
+
+// exitInterrupted ends a fix stopped by Ctrl-C or SIGTERM, as a shell
+// reports a command killed by SIGINT (128+2).
+const exitInterrupted = 130
+
+// Seams for tests: which stdin counts as a terminal someone answers at,
+// and the passwd home (where ssh reads ~/.ssh/config).
+var (
+	stdinIsTerminal = isTerminal
+	passwdHome      = sshconfig.PasswdHome
 )
 
 func fixCommand() *cli.Command {
@@ -29,7 +43,7 @@ func fixCommand() *cli.Command {
 		Description: "Every fix shows its change first (AWS calls with their parameters, files as a diff),\n" +
 			"asks on the terminal (or needs --yes), applies, and re-runs the check that called for it.\n" +
 			"Exit status: 0 done or already configured, 1 a check still fails afterwards, 2 usage or\n" +
-			"confirmation needed, 3 the fix could not be applied.",
+			"confirmation needed, 3 the fix could not be applied, 130 interrupted (Ctrl-C).",
 		Flags: append(globalFlags(),
 			&cli.BoolFlag{Name: "ssh-config", Usage: "route ssh i-* and mi-* through Session Manager (~/.ssh/ssmdoctor.conf + Include)"},
 			&cli.StringFlag{Name: "via", Usage: "ProxyCommand form for --ssh-config: native or aws-cli", Value: fix.ViaNative},
@@ -74,7 +88,16 @@ type fixRun struct {
 	region   string
 	clients  *awsapi.Clients
 	clientsE error
+	// stage is what the run was doing, and applied whether any change was
+	// attempted: an interrupt reports both.
+	stage   string
+	applied bool
+	// actingAs is the principal and region line, once per run.
+	actingAs string
 }
+
+// errPromptInterrupted ends a prompt whose context ended before an answer.
+var errPromptInterrupted = errors.New("interrupted at the prompt")
 
 // selectorChecks maps each fix selector to the checks that call for it; after a
 // fix, those are re-run and printed.
@@ -93,7 +116,7 @@ func runFix(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	r := &fixRun{c: c, stdin: c.App.Reader, answers: bufio.NewReader(c.App.Reader), stdout: c.App.Writer, stderr: c.App.ErrWriter,
+	r := &fixRun{stage: "starting", c: c, stdin: c.App.Reader, answers: bufio.NewReader(c.App.Reader), stdout: c.App.Writer, stderr: c.App.ErrWriter,
 		dryRun: c.Bool("dry-run"), yes: c.Bool("yes"),
 		profile: g.profile, region: g.region}
 	ctx := c.Context
@@ -101,6 +124,40 @@ func runFix(c *cli.Context) error {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
+	}
+	err = r.run(ctx)
+	// An interrupt (the command's own context, cancelled by SIGINT or
+	// SIGTERM) ends the run with 130 whatever stage it reached: the
+	// prompt, a call, a wait, the verification.
+	if c.Context.Err() != nil {
+		var ee *exitError
+		if errors.As(err, &ee) && ee.code == exitUsage {
+			return err
+		}
+		return r.interrupted()
+	}
+	if errors.Is(err, errPromptInterrupted) {
+		return internalErr("give --timeout more time, or answer sooner", fmt.Errorf("fix: --timeout ran out at the prompt: nothing was applied"))
+	}
+	return err
+}
+
+// interrupted is the error of a run stopped by a signal.
+func (r *fixRun) interrupted() error {
+	if !r.applied {
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("fix: interrupted %s: nothing was applied", r.stage)}
+	}
+	hint := "run the same fix again: it plans from what is there now"
+	if r.stage == "while verifying" {
+		hint = "the change was applied; run 'ssmdoctor check' to see whether it worked"
+	}
+	return &exitError{code: exitInterrupted, err: fmt.Errorf("fix: interrupted %s", r.stage), hint: hint}
+}
+
+func (r *fixRun) run(ctx context.Context) error {
+	c := r.c
+	if err := r.validate(); err != nil {
+		return err
 	}
 	var chosen []string
 	for _, s := range []string{"ssh-config", "instance-role", "user-policy", "dhmc", "hybrid-tier", "vpc-endpoints", "start"} {
@@ -119,9 +176,15 @@ func runFix(c *cli.Context) error {
 	}
 	sel := chosen[0]
 	target := c.String(sel)
-	if sel == "ssh-config" || sel == "user-policy" || sel == "dhmc" || sel == "hybrid-tier" {
+	if sel == "ssh-config" && c.NArg() > 0 {
+		return usageErr("run 'ssmdoctor fix --ssh-config' alone: the ssh config serves every instance", "fix: --ssh-config takes no TARGET, got %q", c.Args().First())
+	}
+	switch {
+	case sel == "ssh-config":
+		target = "" // it serves every instance; verified against a sample one
+	case sel == "user-policy" || sel == "dhmc" || sel == "hybrid-tier":
 		target = c.Args().First() // optional: the instance to verify against
-	} else if c.NArg() > 0 {
+	case c.NArg() > 0:
 		return usageErr("the form is: ssmdoctor fix --"+sel+" TARGET", "fix: --%s names its target; extra argument %s", sel, quoteShort(c.Args().First()))
 	}
 	var t *checks.Target
@@ -136,6 +199,49 @@ func runFix(c *cli.Context) error {
 		return err
 	}
 	return codeOnly(code)
+}
+
+// IAM's rules for names (CreateRole, CreateInstanceProfile) and the
+// instance ARNs --instances may name: an EC2 instance or a managed (hybrid)
+// instance, with the * and ? wildcards IAM allows in a resource.
+var (
+	roleNameRE    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	profileNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+	instanceArnRE = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|\*):` +
+		`(ec2:[a-z0-9*?-]+:([0-9]{12}|[0-9*?]+):instance/[a-z0-9*?-]+|ssm:[a-z0-9*?-]+:([0-9]{12}|[0-9*?]+):managed-instance/[a-z0-9*?-]+)$`)
+	tagRE = regexp.MustCompile(`^[^=]+=`)
+)
+
+// validate refuses malformed fix flags before anything is read or asked:
+// each is a usage error (exit 2) naming the form expected.
+func (r *fixRun) validate() error {
+	c := r.c
+	if c.IsSet("attach") {
+		if v := c.String("attach"); !fix.ValidAttach(v) {
+			return usageErr("the form is --attach user/NAME, role/NAME or group/NAME", "fix: malformed --attach %s", sshconfig.Shorten(v))
+		}
+	}
+	if c.IsSet("tag") {
+		if v := c.String("tag"); !tagRE.MatchString(v) || len(v) > 512 {
+			return usageErr("the form is --tag KEY=VALUE", "fix: malformed --tag %s", sshconfig.Shorten(v))
+		}
+	}
+	if len(c.StringSlice("instances")) > 0 && c.IsSet("tag") {
+		return usageErr("give --instances or --tag, not both", "fix: --instances and --tag are mutually exclusive")
+	}
+	for _, a := range c.StringSlice("instances") {
+		if !instanceArnRE.MatchString(a) {
+			return usageErr("an instance ARN is arn:aws:ec2:REGION:ACCOUNT:instance/i-... or arn:aws:ssm:REGION:ACCOUNT:managed-instance/mi-... (* and ? allowed)",
+				"fix: --instances %s is not an EC2 instance or managed-instance ARN", sshconfig.Shorten(a))
+		}
+	}
+	if c.IsSet("role-name") && !roleNameRE.MatchString(c.String("role-name")) {
+		return usageErr("a role name is 1-64 letters, digits and + = , . @ _ -", "fix: --role-name %s is not a valid IAM role name", sshconfig.Shorten(c.String("role-name")))
+	}
+	if c.IsSet("profile-name") && !profileNameRE.MatchString(c.String("profile-name")) {
+		return usageErr("an instance profile name is 1-128 letters, digits and + = , . @ _ -", "fix: --profile-name %s is not a valid IAM instance profile name", sshconfig.Shorten(c.String("profile-name")))
+	}
+	return nil
 }
 
 // load loads the AWS configuration and clients, once per run.
@@ -163,6 +269,7 @@ func (r *fixRun) aws(ctx context.Context) (*fix.AWS, error) {
 // do not answer from what was cached before it.
 func (r *fixRun) env(ctx context.Context, t *checks.Target) *checks.Env {
 	env := &checks.Env{Options: checks.Options{Profile: r.profile, Region: r.region, Port: 22}, Local: checks.NewLocalEnv(), Target: t}
+	env.Local.HomeDir = passwdHome
 	if r.load(ctx) == nil {
 		env.AWS = checks.NewAWSEnv(r.clients)
 	}
@@ -240,9 +347,26 @@ func (r *fixRun) plan(ctx context.Context, sel string, t *checks.Target) (*fix.P
 }
 
 func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
-	home, err := os.UserHomeDir()
+	// Only what the user typed is written: --profile and --region, never
+	// AWS_PROFILE or AWS_REGION, which hold whatever this shell holds
+	// today (readGlobals reads the command line alone). No --region: none
+	// is pinned, and ssmdoctor proxy finds the instance in any region.
+	profile, region := r.profile, r.region
+	if profile != "" {
+		if err := sshconfig.CheckProfile(profile); err != nil {
+			return nil, usageErr("name a profile of letters, digits and . _ - + @ (rename it in ~/.aws/config if needed)", "fix --ssh-config: --profile: %v", err)
+		}
+	}
+	if region != "" {
+		if err := sshconfig.CheckRegion(region); err != nil {
+			return nil, usageErr("give --region as a region name such as eu-west-1, or leave it out", "fix --ssh-config: --region: %v", err)
+		}
+	}
+	// ssh reads ~/.ssh/config in the passwd entry's home, whatever $HOME
+	// says: that is the file to edit.
+	home, err := passwdHome()
 	if err != nil {
-		return nil, internalErr("", fmt.Errorf("fix: find home directory: %w", err))
+		return nil, internalErr("ssh reads ~/.ssh/config in the home directory of your passwd entry", fmt.Errorf("fix: %w", err))
 	}
 	exe, err := os.Executable()
 	if err == nil {
@@ -251,9 +375,9 @@ func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
 	if err != nil {
 		return nil, internalErr("", fmt.Errorf("fix: find the path of ssmdoctor: %w", err))
 	}
-	o := fix.SSHConfigOptions{Home: home, Executable: exe, Via: r.c.String("via"), Profile: r.profile, Region: r.region}
-	if u, err := user.Current(); err == nil {
-		o.PasswdHome = u.HomeDir
+	o := fix.SSHConfigOptions{Home: home, PasswdHome: home, Executable: exe, Via: r.c.String("via"), Profile: profile, Region: region}
+	if h, err := os.UserHomeDir(); err == nil {
+		o.EnvHome = h
 	}
 	if o.Via != fix.ViaNative && o.Via != fix.ViaAWSCLI {
 		return nil, usageErr("native runs this binary as ProxyCommand; aws-cli runs aws ssm start-session", "fix: --via must be native or aws-cli, got %s", quoteShort(o.Via))
@@ -264,9 +388,13 @@ func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
 // one runs plan, show, confirm, apply and verify for a selector and
 // returns the exit code.
 func (r *fixRun) one(ctx context.Context, sel string, t *checks.Target) (int, error) {
+	r.stage = "while planning"
 	p, err := r.plan(ctx, sel, t)
 	if err != nil {
 		return 0, r.planError(sel, err)
+	}
+	if err := r.showActingAs(ctx, sel); err != nil {
+		return 0, err
 	}
 	p.Show(r.stdout)
 	if p.Empty() {
@@ -276,7 +404,7 @@ func (r *fixRun) one(ctx context.Context, sel string, t *checks.Target) (int, er
 		fmt.Fprintln(r.stdout, "dry run: nothing changed")
 		return exitOK, nil
 	}
-	ok, err := r.confirm(p.Title)
+	ok, err := r.confirm(ctx, p.Title)
 	if err != nil {
 		return 0, err
 	}
@@ -290,9 +418,33 @@ func (r *fixRun) one(ctx context.Context, sel string, t *checks.Target) (int, er
 	return r.verify(ctx, sel, t), nil
 }
 
+// showActingAs prints, before the plan of a fix that changes the AWS
+// account, the principal (sts:GetCallerIdentity) and the region it acts
+// as: the credentials chosen by --profile or the environment, so a wrong
+// profile is seen before anything is applied.
+func (r *fixRun) showActingAs(ctx context.Context, sel string) error {
+	if sel == "ssh-config" {
+		return nil
+	}
+	if r.actingAs == "" {
+		a, err := r.aws(ctx)
+		if err != nil {
+			return err
+		}
+		id, err := a.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return internalErr("run 'ssmdoctor check' to diagnose credentials", fmt.Errorf("fix --%s: find who is acting: sts GetCallerIdentity: %w", sel, err))
+		}
+		r.actingAs = fmt.Sprintf("acting as %s in %s", aws.ToString(id.Arn), a.Region)
+	}
+	fmt.Fprintln(r.stdout, r.actingAs)
+	return nil
+}
+
 // apply runs p's steps and names the backups it made; a plan stopped
 // half-way reports what was and was not done.
 func (r *fixRun) apply(ctx context.Context, p *fix.Plan) error {
+	r.stage, r.applied = "while applying", true
 	err := p.Apply(ctx, r.stderr)
 	if err == nil {
 		for _, s := range p.Steps {
@@ -320,18 +472,38 @@ func (r *fixRun) planError(sel string, err error) error {
 	return internalErr("", fmt.Errorf("fix --%s: %w", sel, err))
 }
 
-// confirm asks on the terminal; without one, only --yes proceeds.
-func (r *fixRun) confirm(title string) (bool, error) {
+// confirm asks on the terminal; without one, only --yes proceeds. The
+// answer is awaited together with ctx: an interrupt (or --timeout) ends the
+// prompt at once, and a line typed afterwards is never read as an answer.
+func (r *fixRun) confirm(ctx context.Context, title string) (bool, error) {
 	if r.yes {
 		return true, nil
 	}
-	if !isTerminal(r.stdin) {
+	if !stdinIsTerminal(r.stdin) {
 		return false, usageErr("re-run with --yes to apply, or --dry-run to only look", "fix: refusing to change anything without confirmation: stdin is not a terminal")
 	}
+	r.stage = "at the prompt"
 	fmt.Fprintf(r.stderr, "apply %s? [y/N] ", title)
-	line, _ := r.answers.ReadString('\n')
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1) // buffered: a reader left behind never blocks
+	go func() {
+		line, err := r.answers.ReadString('\n')
+		got <- answer{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(r.stderr)
+		return false, errPromptInterrupted
+	case a := <-got:
+		if ctx.Err() != nil {
+			return false, errPromptInterrupted
+		}
+		s := strings.ToLower(strings.TrimSpace(a.line))
+		return s == "y" || s == "yes", nil
+	}
 }
 
 // isTerminal is a character device other than the null device: a child
@@ -354,6 +526,7 @@ func isTerminal(in io.Reader) bool {
 
 // verify re-runs the checks that called for sel and prints their results.
 func (r *fixRun) verify(ctx context.Context, sel string, t *checks.Target) int {
+	r.stage = "while verifying"
 	ids := selectorChecks[sel]
 	env := r.env(ctx, t)
 	list := withPrerequisites(checks.ForTarget(checks.All(), t != nil), ids)
@@ -393,6 +566,7 @@ func (r *fixRun) interactive(ctx context.Context, target string) error {
 		}
 	}
 	run := func() []checks.Outcome {
+		r.stage = "while checking"
 		return checks.Run(ctx, r.env(ctx, t), checks.ForTarget(checks.All(), t != nil), checks.RunOptions{})
 	}
 	var offered []string
@@ -406,16 +580,20 @@ func (r *fixRun) interactive(ctx context.Context, target string) error {
 		}
 		offered = append(offered, id)
 		fmt.Fprintf(r.stdout, "%s: %s: %s\n", o.ID, o.Result.Status, o.Result.Message)
+		r.stage = "while planning"
 		p, err := r.plan(ctx, id, t)
 		if err != nil {
 			fmt.Fprintf(r.stderr, "error: %v\n", r.planError(id, err))
 			continue
 		}
+		if err := r.showActingAs(ctx, id); err != nil {
+			return err
+		}
 		p.Show(r.stdout)
 		if p.Empty() || r.dryRun {
 			continue
 		}
-		ok, err := r.confirm(p.Title)
+		ok, err := r.confirm(ctx, p.Title)
 		if err != nil {
 			return err
 		}

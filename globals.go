@@ -1,12 +1,12 @@
 package main
 
 import (
-	"regexp"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
 
 // globals are the flags every command shares, read once per command from
@@ -48,28 +48,28 @@ func (g globals) validate() error {
 	return validateRegion(g.region)
 }
 
-// Profile names travel into ssh command lines, ProxyCommands and ssh
-// config files: only characters that neither ssh's %-expansion nor a
-// shell can misread are accepted.
-var profileRE = regexp.MustCompile(`^[A-Za-z0-9._+@-]{1,128}$`)
-
-// regionRE is the shape of every AWS region name (us-east-1,
-// us-gov-west-1, cn-north-1, eu-central-2).
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-
+// validateProfile and validateRegion apply the one rule for what may be
+// a profile or region name (internal/sshconfig: they travel into ssh
+// command lines, ProxyCommands and ssh config files).
 func validateProfile(p string) error {
-	if p == "" || profileRE.MatchString(p) {
+	if p == "" {
 		return nil
 	}
-	return usageErr("profile names may hold letters, digits and . _ - + @ only; rename the profile in ~/.aws/config",
-		"invalid --profile %s", quoteShort(p))
+	if err := sshconfig.CheckProfile(p); err != nil {
+		return usageErr("profile names may hold letters, digits and . _ - + @ only; rename the profile in ~/.aws/config",
+			"invalid --profile: %v", err)
+	}
+	return nil
 }
 
 func validateRegion(r string) error {
-	if r == "" || regionRE.MatchString(r) {
+	if r == "" {
 		return nil
 	}
-	return usageErr("a region looks like us-east-1 or eu-west-2", "invalid --region %s", quoteShort(r))
+	if err := sshconfig.CheckRegion(r); err != nil {
+		return usageErr("a region looks like us-east-1 or eu-west-2", "invalid --region: %v", err)
+	}
+	return nil
 }
 
 // quoteShort quotes user input for an error line (checks.QuoteInput).

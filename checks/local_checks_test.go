@@ -84,7 +84,8 @@ func TestLocalSSHConfig(t *testing.T) {
 			userConfig(m, "Host i-* mi-*\n  ProxyCommand ssmdoctor proxy %h %p\n")
 		}, StatusPass, "ssmdoctor ProxyCommand, set at /home/u/.ssh/config line 2 (Host i-* mi-*)", ""},
 		{"aws cli proxy", func(m *fakeMachine, _ *Options) { m.sshG(host, baseG+cliProxy) }, StatusPass, "aws-cli ProxyCommand", ""},
-		{"no proxy", func(m *fakeMachine, _ *Options) { m.sshG(host, baseG) }, StatusFail, "no ProxyCommand applies", "ssmdoctor fix --ssh-config"},
+		{"no proxy", func(m *fakeMachine, _ *Options) { m.sshG(host, baseG) }, StatusWarn,
+			"no Host block routes i-0123456789abcdef0 through Session Manager: plain ssh, scp and IDEs need one (ssmdoctor fix --ssh-config); ssmdoctor ssh and scp do not", "ssmdoctor fix --ssh-config"},
 		{"shadowed by Host *", func(m *fakeMachine, _ *Options) {
 			m.sshG(host, baseG+"proxycommand ssh -W %h:%p bastion\n")
 			userConfig(m, "Host *\n  ProxyCommand ssh -W %h:%p bastion\n\nHost i-* mi-*\n  ProxyCommand ssmdoctor proxy %h %p\n")
@@ -225,7 +226,7 @@ func TestLocalSSHConfigRealSSH(t *testing.T) {
 		{"native", "Host i-* mi-*\n  ProxyCommand ssmdoctor proxy %h %p\n  User ec2-user\n", StatusPass, "ssmdoctor ProxyCommand, set at"},
 		{"aws cli", "Host i-* mi-*\n  ProxyCommand sh -c \"aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters 'portNumber=%p'\"\n", StatusPass, "aws-cli ProxyCommand"},
 		{"shadowed", "Host *\n  ProxyCommand ssh -W %h:%p jump\nHost i-*\n  ProxyCommand ssmdoctor proxy %h %p\n", StatusFail, "is shadowed by"},
-		{"absent", "Host web\n  User alice\n", StatusFail, "no ProxyCommand applies"},
+		{"absent", "Host web\n  User alice\n", StatusWarn, "no Host block routes"},
 		{"malformed", "Host i-*\n  ProxyCommand\n", StatusFail, "ssh refuses its configuration"},
 		{"unknown keyword", "Host i-*\n  Bogus yes\n", StatusFail, "ssh refuses its configuration"},
 	}

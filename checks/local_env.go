@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
 
 // LocalEnv is the workstation as the local checks see it. Every field is a
@@ -18,10 +20,12 @@ import (
 type LocalEnv struct {
 	LookPath  func(file string) (string, error)
 	LookupEnv func(key string) (string, bool)
-	HomeDir   func() (string, error)
-	Stat      func(name string) (fs.FileInfo, error)
-	ReadFile  func(name string) ([]byte, error)
-	Glob      func(pattern string) ([]string, error)
+	// HomeDir is the home directory as ssh knows it: the passwd entry's,
+	// where ssh reads ~/.ssh/config and expands "~" (it ignores $HOME).
+	HomeDir  func() (string, error)
+	Stat     func(name string) (fs.FileInfo, error)
+	ReadFile func(name string) ([]byte, error)
+	Glob     func(pattern string) ([]string, error)
 	// Exec runs a program and returns its stdout and stderr; err is non-nil
 	// when it could not start or exited non-zero (*exec.ExitError).
 	Exec   func(ctx context.Context, name string, args ...string) (stdout, stderr []byte, err error)
@@ -63,7 +67,7 @@ func NewLocalEnv() *LocalEnv {
 	return &LocalEnv{
 		LookPath:   exec.LookPath,
 		LookupEnv:  os.LookupEnv,
-		HomeDir:    os.UserHomeDir,
+		HomeDir:    sshconfig.PasswdHome,
 		Stat:       os.Stat,
 		ReadFile:   os.ReadFile,
 		Glob:       filepath.Glob,

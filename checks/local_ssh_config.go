@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,8 +41,11 @@ func runSSHConfig(ctx context.Context, env *Env) Result {
 		}
 		return Pass("%s goes through the %s ProxyCommand%s", host, kind, where).WithDetails(details...)
 	case sshconfig.ProxyNone:
-		r := Fail("no ProxyCommand applies to %s: ssh would try to resolve it as a hostname", host).
-			WithFix(sshConfigFix, "ssh-config").WithDetails(details...)
+		// `ssmdoctor ssh` and `scp` pass the ProxyCommand themselves: only
+		// plain ssh, scp and IDEs need the config, so its absence is a
+		// warning, not a failure.
+		r := Warn("no Host block routes %s through Session Manager: plain ssh, scp and IDEs need one (%s); ssmdoctor ssh and scp do not", host, sshConfigFix).
+			WithFix(sshConfigFix, "ssh-config").WithDetails(details...).WithDetails(homeNote(env)...)
 		return withConfigNote(r, cfgErr)
 	}
 	// Some other command wins. If a Session Manager one exists further down,
@@ -91,4 +95,24 @@ func effectiveDetails(e sshconfig.Effective) []string {
 		}
 	}
 	return out
+}
+
+// homeNote explains, when $HOME is not the passwd home, that ssh reads the
+// config in the passwd home: a Host block in $HOME/.ssh/config is never
+// seen.
+func homeNote(env *Env) []string {
+	l := env.Local
+	if l.SSHConfigFile != "" {
+		return nil
+	}
+	envHome := l.Getenv("HOME")
+	home, err := l.HomeDir()
+	if envHome == "" || err != nil || filepath.Clean(envHome) == filepath.Clean(home) {
+		return nil
+	}
+	note := fmt.Sprintf("ssh reads %s (your passwd home), not $HOME/.ssh/config: $HOME is %s", filepath.Join(home, ".ssh", "config"), envHome)
+	if _, err := l.Stat(filepath.Join(envHome, ".ssh", "config")); err == nil {
+		note += ", and the " + filepath.Join(envHome, ".ssh", "config") + " there is ignored"
+	}
+	return []string{note}
 }

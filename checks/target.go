@@ -116,8 +116,6 @@ var (
 	// ip-10-0-0-1.ec2.internal, ip-10-0-0-1.us-west-2.compute.internal, or
 	// the resource-name form i-0123456789abcdef0.us-west-2.compute.internal.
 	privateDNSRE = regexp.MustCompile(`^(ip-[0-9-]+|i-[0-9a-f]{8,17})\.([a-z0-9-]+\.)?(ec2|compute)\.internal$`)
-	// regionNameRE is the shape of a region name (us-east-1, us-gov-west-1).
-	regionNameRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// ec2-3-80-1-2.compute-1.amazonaws.com (us-east-1),
 	// ec2-3-80-1-2.us-west-2.compute.amazonaws.com, and .com.cn in China.
 	publicDNSRE = regexp.MustCompile(`^ec2-[0-9-]+\.(compute-1|[a-z0-9-]+\.compute)\.amazonaws\.com(\.cn)?$`)

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
 
 // RegionCacheTTL is how long a target found in another region is
@@ -91,7 +93,7 @@ func (c *RegionCache) Get(input string) (region, id string, ok bool) {
 	defer c.mu.Unlock()
 	e, ok := c.load()[c.key(input)]
 	age := c.now().Sub(e.Resolved)
-	if !ok || age < 0 || age > RegionCacheTTL || !IsInstanceID(e.ID) || !regionNameRE.MatchString(e.Region) {
+	if !ok || age < 0 || age > RegionCacheTTL || !IsInstanceID(e.ID) || sshconfig.CheckRegion(e.Region) != nil {
 		return "", "", false
 	}
 	return e.Region, e.ID, true
@@ -248,7 +250,7 @@ func (a *AWSEnv) searchRegions(ctx context.Context, lookups []ec2types.Filter) (
 	)
 	for _, r := range out.Regions {
 		name := aws.ToString(r.RegionName)
-		if name == a.Region || !regionNameRE.MatchString(name) {
+		if name == a.Region || sshconfig.CheckRegion(name) != nil {
 			continue
 		}
 		searched = append(searched, name)

@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -13,32 +14,57 @@ func UnifiedDiff(oldName, newName string, a, b []byte, oldExists bool) string {
 	if oldExists && string(a) == string(b) {
 		return ""
 	}
-	al, aEOL := splitLines(string(a))
-	bl, bEOL := splitLines(string(b))
-	ops := diffLines(al, bl)
+	ops := diffLines(a, b)
 	if !oldExists {
 		oldName = "/dev/null"
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "--- %s\n+++ %s\n", oldName, newName)
-	for _, h := range hunks(ops, 3) {
-		writeHunk(&sb, h, ops, len(al), len(bl), aEOL, bEOL)
+	na, aEOL := countLines(a)
+	nb, bEOL := countLines(b)
+	for _, h := range hunks(ops, diffContext) {
+		writeHunk(&sb, h, ops, na, nb, aEOL, bEOL)
 	}
 	return sb.String()
 }
 
-// splitLines splits text into lines without their endings; finalEOL tells
-// whether the last line ended with a newline.
-func splitLines(s string) (lines []string, finalEOL bool) {
-	if s == "" {
-		return nil, true
+// diffContext is the number of unchanged lines shown around a change.
+const diffContext = 3
+
+// countLines returns the number of lines in s and whether the last one
+// ends with a newline (true for an empty s).
+func countLines(s []byte) (n int, finalEOL bool) {
+	if len(s) == 0 {
+		return 0, true
 	}
-	finalEOL = strings.HasSuffix(s, "\n")
-	s = strings.TrimSuffix(s, "\n")
-	for _, l := range strings.Split(s, "\n") {
-		lines = append(lines, strings.TrimSuffix(l, "\r"))
+	n = bytes.Count(s, []byte{'\n'})
+	if s[len(s)-1] != '\n' {
+		return n + 1, false
 	}
-	return lines, finalEOL
+	return n, true
+}
+
+// splitLines splits text into lines, each with its line ending ("\n",
+// "\r\n", or none for a last line without one): two lines are equal only
+// when their endings are too.
+func splitLines(s []byte) []string {
+	var lines []string
+	for len(s) > 0 {
+		i := bytes.IndexByte(s, '\n') + 1
+		if i == 0 {
+			i = len(s)
+		}
+		lines = append(lines, string(s[:i]))
+		s = s[i:]
+	}
+	return lines
+}
+
+// shown is a line as the diff prints it: without its ending. Carriage
+// returns are not shown.
+func shown(line string) string {
+	line = strings.TrimSuffix(line, "\n")
+	return strings.TrimSuffix(line, "\r")
 }
 
 type opKind byte
@@ -49,9 +75,12 @@ const (
 	opIns opKind = '+'
 )
 
+// op is one line of the diff. ai and bi are its line index in a and b; for
+// an added line ai is the number of lines of a before it, for a removed
+// line bi likewise.
 type op struct {
 	kind   opKind
-	ai, bi int // line index in a (eq, del) and b (eq, ins)
+	ai, bi int
 	text   string
 }
 
@@ -59,30 +88,57 @@ type op struct {
 // as removed then added, which is still a correct diff.
 const maxDiffCells = 4 << 20
 
-// diffLines is a longest-common-subsequence diff. Common leading and
-// trailing lines are peeled off first: fixes add lines to a file, so the
-// table left over is tiny.
-func diffLines(a, b []string) []op {
-	pre := 0
-	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
-		pre++
+// diffLines is a longest-common-subsequence diff of the lines of a and b.
+// The common leading and trailing lines are found on the bytes, without
+// splitting them into lines: fixes add a few lines to a file, so only the
+// few changed lines, and the context shown around them, are ever split,
+// compared or kept. Time is linear in the size of the files and memory in
+// the size of the change (and the LCS table is bounded by maxDiffCells).
+func diffLines(a, b []byte) []op {
+	// Common prefix, cut back to the end of its last whole line.
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
 	}
-	suf := 0
-	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
-		suf++
+	p = bytes.LastIndexByte(a[:p], '\n') + 1
+	// Common suffix of what follows, cut forward to the start of a line
+	// in both files.
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
 	}
+	lineStart := func(x []byte, at int) bool { return at == p || x[at-1] == '\n' }
+	if s > 0 && !(lineStart(a, len(a)-s) && lineStart(b, len(b)-s)) {
+		// The suffix bytes are the same in both: its first newline ends
+		// the partial line, in a and in b alike.
+		if i := bytes.IndexByte(a[len(a)-s:], '\n'); i >= 0 {
+			s -= i + 1
+		} else {
+			s = 0
+		}
+	}
+	pre := bytes.Count(a[:p], []byte{'\n'})
+	am, bm := splitLines(a[p:len(a)-s]), splitLines(b[p:len(b)-s])
+
 	var out []op
-	for i := 0; i < pre; i++ {
-		out = append(out, op{opEq, i, i, a[i]})
+	// Up to diffContext lines of the prefix, for context.
+	ctxStart := p
+	for k := 0; k < diffContext && ctxStart > 0; k++ {
+		ctxStart = bytes.LastIndexByte(a[:ctxStart-1], '\n') + 1
 	}
-	am, bm := a[pre:len(a)-suf], b[pre:len(b)-suf]
+	before := splitLines(a[ctxStart:p])
+	for i, l := range before {
+		k := pre - len(before) + i
+		out = append(out, op{opEq, k, k, l})
+	}
+
 	n, m := len(am), len(bm)
 	if n*m > maxDiffCells {
 		for i := range am {
-			out = append(out, op{opDel, pre + i, -1, am[i]})
+			out = append(out, op{opDel, pre + i, pre, am[i]})
 		}
 		for j := range bm {
-			out = append(out, op{opIns, -1, pre + j, bm[j]})
+			out = append(out, op{opIns, pre + n, pre + j, bm[j]})
 		}
 	} else {
 		// lcs[i][j] is the LCS length of am[i:] and bm[j:].
@@ -108,17 +164,27 @@ func diffLines(a, b []string) []op {
 				j++
 			case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 				// Removals before additions, as diff(1) prints them.
-				out = append(out, op{opDel, pre + i, -1, am[i]})
+				out = append(out, op{opDel, pre + i, pre + j, am[i]})
 				i++
 			default:
-				out = append(out, op{opIns, -1, pre + j, bm[j]})
+				out = append(out, op{opIns, pre + i, pre + j, bm[j]})
 				j++
 			}
 		}
 	}
-	for k := 0; k < suf; k++ {
-		ai, bi := len(a)-suf+k, len(b)-suf+k
-		out = append(out, op{opEq, ai, bi, a[ai]})
+
+	// Up to diffContext lines of the suffix.
+	suffix := a[len(a)-s:]
+	end := 0
+	for k := 0; k < diffContext && end < len(suffix); k++ {
+		if i := bytes.IndexByte(suffix[end:], '\n'); i >= 0 {
+			end += i + 1
+		} else {
+			end = len(suffix)
+		}
+	}
+	for k, l := range splitLines(suffix[:end]) {
+		out = append(out, op{opEq, pre + n + k, pre + m + k, l})
 	}
 	return out
 }
@@ -164,25 +230,19 @@ func hunks(ops []op, ctx int) []hunk {
 }
 
 func writeHunk(sb *strings.Builder, h hunk, ops []op, na, nb int, aEOL, bEOL bool) {
-	aStart, bStart, aLen, bLen := -1, -1, 0, 0
+	aStart, bStart, aLen, bLen := ops[h.start].ai, ops[h.start].bi, 0, 0
 	for _, o := range ops[h.start:h.end] {
 		if o.kind != opIns {
-			if aStart < 0 {
-				aStart = o.ai
-			}
 			aLen++
 		}
 		if o.kind != opDel {
-			if bStart < 0 {
-				bStart = o.bi
-			}
 			bLen++
 		}
 	}
-	fmt.Fprintf(sb, "@@ -%s +%s @@\n", rangeOf(aStart, aLen, h, ops, true), rangeOf(bStart, bLen, h, ops, false))
+	fmt.Fprintf(sb, "@@ -%s +%s @@\n", rangeOf(aStart, aLen), rangeOf(bStart, bLen))
 	for _, o := range ops[h.start:h.end] {
 		sb.WriteByte(byte(o.kind))
-		sb.WriteString(o.text)
+		sb.WriteString(shown(o.text))
 		sb.WriteByte('\n')
 		last := (o.kind != opIns && o.ai == na-1 && !aEOL) || (o.kind != opDel && o.bi == nb-1 && !bEOL)
 		if last {
@@ -193,18 +253,11 @@ func writeHunk(sb *strings.Builder, h hunk, ops []op, na, nb int, aEOL, bEOL boo
 
 // rangeOf formats "start,len" (1-based); an empty range names the line
 // before it, as diff does.
-func rangeOf(start, n int, h hunk, ops []op, old bool) string {
-	if n == 0 {
-		// Position of the insertion point: count lines of this side before the hunk.
-		before := 0
-		for _, o := range ops[:h.start] {
-			if (old && o.kind != opIns) || (!old && o.kind != opDel) {
-				before++
-			}
-		}
-		return fmt.Sprintf("%d,0", before)
-	}
-	if n == 1 {
+func rangeOf(start, n int) string {
+	switch n {
+	case 0:
+		return fmt.Sprintf("%d,0", start)
+	case 1:
 		return fmt.Sprintf("%d", start+1)
 	}
 	return fmt.Sprintf("%d,%d", start+1, n)

@@ -1,9 +1,11 @@
 package fix
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -67,6 +69,88 @@ func TestUnifiedDiffAppliesWithPatch(t *testing.T) {
 		}
 		got, _ := os.ReadFile(f)
 		if string(got) != p[1] {
+			t.Fatalf("pair %d: patched %q, want %q\ndiff:\n%s", i, got, p[1], d)
+		}
+	}
+}
+
+// A 20 MB config, as fix changes it (lines added at the top) and with one
+// line changed in the middle: the hunk with its context and the right line
+// numbers, the same diff the full line-by-line comparison gives.
+func TestUnifiedDiffLargeFile(t *testing.T) {
+	old := bigSSHConfig(20 << 20)
+	lines := strings.SplitAfter(old, "\n")
+	n := len(lines) - 1 // the last element is "" after the final newline
+	mid := n / 2
+	ctx := func(from, to int) string {
+		var b strings.Builder
+		for _, l := range lines[from:to] {
+			b.WriteString(" " + l)
+		}
+		return b.String()
+	}
+	for _, c := range []struct{ name, new, want string }{
+		{"added at the top", "# added\nInclude ssmdoctor.conf\n\n" + old,
+			"@@ -1,3 +1,6 @@\n+# added\n+Include ssmdoctor.conf\n+\n" + ctx(0, 3)},
+		{"changed in the middle", strings.Join(lines[:mid], "") + "    User changed\n" + strings.Join(lines[mid+1:], ""),
+			fmt.Sprintf("@@ -%d,7 +%d,7 @@\n", mid-2, mid-2) + ctx(mid-3, mid) + "-" + lines[mid] + "+    User changed\n" + ctx(mid+1, mid+4)},
+	} {
+		a, b := []byte(old), []byte(c.new)
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		got := UnifiedDiff("config", "config", a, b, true)
+		runtime.ReadMemStats(&m1)
+		// The diff needs next to nothing beside its inputs (it was 568 MB
+		// when every line was split and kept).
+		if alloc := m1.TotalAlloc - m0.TotalAlloc; alloc > 8<<20 {
+			t.Errorf("%s: the diff allocated %d MB", c.name, alloc>>20)
+		}
+		if want := "--- config\n+++ config\n" + c.want; got != want {
+			t.Fatalf("%s: diff of the 20 MB file:\n%.2000s\nwant:\n%s", c.name, got, want)
+		}
+		if before := beforeUnifiedDiff("config", "config", []byte(old), []byte(c.new), true); got != before {
+			t.Fatalf("%s: differs from the line-by-line diff:\n%s\nline by line:\n%s", c.name, got, before)
+		}
+	}
+}
+
+// Pairs where the common prefix or suffix ends inside a line, and where
+// only the final newline or a line ending differs, against patch(1).
+func TestUnifiedDiffPartialLinesWithPatch(t *testing.T) {
+	patch, err := exec.LookPath("patch")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("patch required in CI")
+		}
+		t.Skip("patch(1) not installed")
+	}
+	pairs := [][2]string{
+		{"Host web\n  User a\n", "Host web2\n  User a\n"},
+		{"abc\nxyz\n", "abd\nxyz\n"},
+		{"a\nb\nHost x\n", "a\nb\nHost yx\n"},
+		{"a", "a\n"},
+		{"a\n", "a"},
+		{"one\ntwo\n", "one\r\ntwo\n"},
+		{"x\ny\nz\n", "x\nY\ny\nz\n"},
+		{"same\nsame\nsame\n", "same\nsame\nsame\nsame\n"},
+		{"", "new\n"},
+	}
+	for i, p := range pairs {
+		dir := t.TempDir()
+		f := filepath.Join(dir, "f")
+		if err := os.WriteFile(f, []byte(p[0]), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		d := UnifiedDiff("f", "f", []byte(p[0]), []byte(p[1]), true)
+		cmd := exec.Command(patch, "-s", "--binary", "f")
+		cmd.Dir = dir
+		cmd.Stdin = strings.NewReader(d)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("pair %d: patch: %v\n%s\ndiff:\n%s", i, err, out, d)
+		}
+		// CR is not shown in the diff, so a pair differing only by one
+		// is checked for a hunk, not by patching.
+		if got, _ := os.ReadFile(f); string(got) != p[1] && !strings.Contains(p[0]+p[1], "\r") {
 			t.Fatalf("pair %d: patched %q, want %q\ndiff:\n%s", i, got, p[1], d)
 		}
 	}

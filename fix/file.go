@@ -109,15 +109,25 @@ func (fc *FileChange) Apply(ctx context.Context) error {
 	if err := fc.unchangedSincePlan(); err != nil {
 		return err
 	}
+	backup := ""
 	if fc.Existed {
-		fc.Backup = fmt.Sprintf("%s.ssmdoctor-backup-%s", fc.Path, fc.Now().UTC().Format("20060102T150405.000000000Z"))
-		if err := writeAtomic(fc.Backup, fc.Old, fc.Mode); err != nil {
+		backup = fmt.Sprintf("%s.ssmdoctor-backup-%s", fc.Path, fc.Now().UTC().Format("20060102T150405.000000000Z"))
+		if err := writeAtomic(backup, fc.Old, fc.Mode); err != nil {
 			return fmt.Errorf("back up %s: %w", fc.Shown, err)
 		}
 	}
 	// Checked again just before the rename: the window left is the rename
-	// itself.
-	return writeAtomicChecked(fc.Path, fc.New, fc.Mode, fc.unchangedSincePlan)
+	// itself. A write that does not happen (another run won the race, or
+	// the rename failed) leaves no backup behind: the backup exists only
+	// beside a file that was written.
+	if err := writeAtomicChecked(fc.Path, fc.New, fc.Mode, fc.unchangedSincePlan); err != nil {
+		if backup != "" {
+			os.Remove(backup)
+		}
+		return err
+	}
+	fc.Backup = backup
+	return nil
 }
 
 func (fc *FileChange) unchangedSincePlan() error {

@@ -23,17 +23,25 @@ const (
 
 // SSHConfigOptions say whose config to fix and how.
 type SSHConfigOptions struct {
-	Home string // the user's home directory
+	// Home is the home directory whose .ssh is edited: the passwd entry's,
+	// where ssh reads ~/.ssh/config (it ignores $HOME).
+	Home string
 	// PasswdHome is the home directory of the user's passwd entry, which
 	// is where ssh resolves "~" and relative Include paths (it ignores
 	// $HOME). When it differs from Home the Include names the file by its
 	// absolute path; "" means the same as Home.
 	PasswdHome string
+	// EnvHome is $HOME, when it is not Home: the plan then says which file
+	// it edits and why.
+	EnvHome    string
 	Executable string // absolute path of this ssmdoctor binary (native form)
 	Via        string // ViaNative (default) or ViaAWSCLI
-	Profile    string // added to the command when given
-	Region     string
-	Now        func() time.Time
+	// Profile and Region are written into the command only as given: the
+	// caller passes what the user typed, never what the environment holds
+	// at fix time. Both are validated (sshconfig.CheckProfile, CheckRegion).
+	Profile string
+	Region  string
+	Now     func() time.Time
 }
 
 // sampleHosts stand for "an EC2 instance" and "a hybrid node" when asking
@@ -44,10 +52,16 @@ var sampleHosts = []string{"i-0123456789abcdef0", "mi-0123456789abcdef0"}
 func ProxyCommandFor(o SSHConfigOptions) (string, error) {
 	var opts string
 	if o.Profile != "" {
-		opts += " --profile " + shellWord(o.Profile)
+		if err := sshconfig.CheckProfile(o.Profile); err != nil {
+			return "", fmt.Errorf("ssh config: %w", err)
+		}
+		opts += " --profile " + sshconfig.EscapePercent(o.Profile)
 	}
 	if o.Region != "" {
-		opts += " --region " + shellWord(o.Region)
+		if err := sshconfig.CheckRegion(o.Region); err != nil {
+			return "", fmt.Errorf("ssh config: %w", err)
+		}
+		opts += " --region " + sshconfig.EscapePercent(o.Region)
 	}
 	switch o.Via {
 	case "", ViaNative:
@@ -55,7 +69,7 @@ func ProxyCommandFor(o SSHConfigOptions) (string, error) {
 			return "", fmt.Errorf("ssh config: the path of ssmdoctor must be absolute, got %q", o.Executable)
 		}
 		// ssh expands % tokens in ProxyCommand; a literal % must be doubled.
-		exe := strings.ReplaceAll(shellWord(o.Executable), "%", "%%")
+		exe := sshconfig.EscapePercent(shellWord(o.Executable))
 		return exe + " proxy" + opts + " %h %p", nil
 	case ViaAWSCLI:
 		return `sh -c "aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters 'portNumber=%p'` + opts + `"`, nil
@@ -92,7 +106,9 @@ func PlanSSHConfig(o SSHConfigOptions) (*Plan, error) {
 	if o.Now != nil {
 		own.Now, user.Now = o.Now, o.Now
 	}
-	own.New = sshconfig.RenderOwnFile(pc)
+	if own.New, err = sshconfig.RenderOwnFile(pc); err != nil {
+		return nil, err
+	}
 	incName := OwnConfigName
 	if o.PasswdHome != "" && filepath.Clean(o.PasswdHome) != filepath.Clean(o.Home) {
 		incName = own.Shown
@@ -100,6 +116,11 @@ func PlanSSHConfig(o SSHConfigOptions) (*Plan, error) {
 	user.New, _ = sshconfig.EnsureInclude(user.Old, incName)
 
 	p := &Plan{Title: "ssh config: route i-* and mi-* through Session Manager"}
+	var homeNote []string
+	if o.EnvHome != "" && filepath.Clean(o.EnvHome) != filepath.Clean(o.Home) {
+		homeNote = []string{fmt.Sprintf("editing %s, the file ssh reads (your passwd home); $HOME is %s, which ssh ignores", user.Shown, o.EnvHome)}
+	}
+	p.Notes = append(p.Notes, homeNote...)
 	p.Notes = append(p.Notes, shadowNotes(user, sshDir, incName)...)
 	if incName != OwnConfigName {
 		p.Notes = append(p.Notes, fmt.Sprintf("the home directory %s is not your passwd entry's (%s), where ssh resolves relative Include paths: the Include names %s by its absolute path", o.Home, o.PasswdHome, own.Shown))
@@ -114,7 +135,7 @@ func PlanSSHConfig(o SSHConfigOptions) (*Plan, error) {
 	}
 	if p.Empty() {
 		p.Already = fmt.Sprintf("%s includes %s first, and it sends i-* and mi-* through: %s", user.Shown, OwnConfigName, pc)
-		p.Notes = nil
+		p.Notes = homeNote
 	}
 	return p, nil
 }

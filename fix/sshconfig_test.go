@@ -275,9 +275,9 @@ func TestSSHConfigAWSCLIFormAndFlags(t *testing.T) {
 	if err != nil || pc != want {
 		t.Fatalf("aws-cli form = %q, %v", pc, err)
 	}
-	o.Via, o.Executable, o.Profile = ViaNative, "/Users/A B/bin/ssmdoctor", "it's"
+	o.Via, o.Executable, o.Profile = ViaNative, "/Users/A B/bin/ssmdoctor", "dev@corp"
 	pc, _ = ProxyCommandFor(o)
-	if want := `'/Users/A B/bin/ssmdoctor' proxy --profile 'it'\''s' --region eu-west-1 %h %p`; pc != want {
+	if want := `'/Users/A B/bin/ssmdoctor' proxy --profile dev@corp --region eu-west-1 %h %p`; pc != want {
 		t.Fatalf("native form = %q, want %q", pc, want)
 	}
 	// Switching form rewrites only ssmdoctor's own file.
@@ -335,5 +335,120 @@ func TestSSHConfigWithRealSSH(t *testing.T) {
 		if got := sshconfig.ParseEffective(out).ProxyCommand(); got != want {
 			t.Fatalf("ssh -G %s: proxycommand %q, want %q", host, got, want)
 		}
+	}
+}
+
+// A profile or region that ssh or the shell could misread never reaches
+// the config: the plan is refused and no file is touched. A % in the path
+// of ssmdoctor is doubled, so ssh passes it on.
+func TestSSHConfigRefusesHostileValues(t *testing.T) {
+	for _, c := range []struct{ profile, region string }{
+		{profile: "x'\nHost *\n  ProxyCommand touch /tmp/pwn\n#"},
+		{profile: "a%d"},
+		{profile: "it's"},
+		{profile: "$(id)"},
+		{region: "eu-west-1\nHost *"},
+		{region: "eu-west-1 --profile admin"},
+		{region: "%h"},
+	} {
+		home := homeWith(t, str("Host web\n"), 0o600)
+		before := dirHashes(t, home)
+		o := sshOpts(home)
+		o.Profile, o.Region = c.profile, c.region
+		if p, err := PlanSSHConfig(o); err == nil {
+			t.Errorf("profile %q region %q: planned %+v", c.profile, c.region, p)
+		}
+		if !equalHashes(before, dirHashes(t, home)) {
+			t.Errorf("profile %q region %q: files changed", c.profile, c.region)
+		}
+	}
+	o := sshOpts(t.TempDir())
+	o.Executable = "/opt/100%/ssmdoctor"
+	pc, err := ProxyCommandFor(o)
+	if err != nil || pc != "/opt/100%%/ssmdoctor proxy %h %p" {
+		t.Fatalf("ProxyCommandFor = %q, %v", pc, err)
+	}
+}
+
+// $HOME is not the passwd home: the file ssh reads is edited and the plan
+// says which and why.
+func TestSSHConfigNamesFileWhenHomeDiffers(t *testing.T) {
+	home := homeWith(t, str("Host web\n"), 0o600)
+	o := sshOpts(home)
+	o.EnvHome = "/tmp/elsewhere"
+	p := applySSH(t, o)
+	want := "editing " + filepath.Join(home, ".ssh", "config") + ", the file ssh reads (your passwd home); $HOME is /tmp/elsewhere"
+	if !strings.Contains(strings.Join(p.Notes, "\n"), want) {
+		t.Fatalf("notes %q lack %q", p.Notes, want)
+	}
+	if got := readFile(t, filepath.Join(home, ".ssh", "config")); got != includeHead+"\nHost web\n" {
+		t.Fatalf("config = %q", got)
+	}
+}
+
+// Concurrent `fix --ssh-config` runs: each plans from the same config, one
+// writes it, the others are refused as changed since their plan, and only
+// the write that happened leaves a backup.
+func TestSSHConfigConcurrentRunsLeaveOneBackup(t *testing.T) {
+	const runs = 8
+	home := homeWith(t, str("Host web\n"), 0o600)
+	cfg := filepath.Join(home, ".ssh", "config")
+	// ssmdoctor.conf is in place already (the Include line was removed by
+	// hand): each run's only step is the edit of ~/.ssh/config.
+	pc, err := ProxyCommandFor(sshOpts(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := sshconfig.RenderOwnFile(pc)
+	if err := os.WriteFile(filepath.Join(home, ".ssh", OwnConfigName), own, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var plans []*Plan
+	for i := 0; i < runs; i++ {
+		o := sshOpts(home)
+		o.Now = func() time.Time { return time.Date(2026, 1, 5, 3, 0, 0, i, time.UTC) } // distinct backup names
+		p, err := PlanSSHConfig(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Steps) != 1 {
+			t.Fatalf("plan %d has %d steps", i, len(p.Steps))
+		}
+		plans = append(plans, p)
+	}
+	start := make(chan struct{})
+	errs := make(chan error, runs)
+	for _, p := range plans {
+		go func() {
+			<-start
+			errs <- p.Apply(context.Background(), nil)
+		}()
+	}
+	close(start)
+	wrote, refused := 0, 0
+	for i := 0; i < runs; i++ {
+		switch err := <-errs; {
+		case err == nil:
+			wrote++
+		case errors.Is(err, ErrChangedSincePlan):
+			refused++
+		default:
+			t.Fatalf("apply: %v", err)
+		}
+	}
+	var backups []string
+	for _, p := range plans {
+		for _, s := range p.Steps {
+			if fc := s.(*FileChange); fc.Backup != "" {
+				backups = append(backups, fc.Backup)
+			}
+		}
+	}
+	onDisk, _ := filepath.Glob(cfg + ".ssmdoctor-backup-*")
+	if wrote < 1 || wrote+refused != runs || len(onDisk) != wrote || len(backups) != wrote {
+		t.Fatalf("%d wrote, %d refused; backups on disk %v, named %v", wrote, refused, onDisk, backups)
+	}
+	if got := readFile(t, cfg); got != includeHead+"\nHost web\n" {
+		t.Fatalf("config = %q", got)
 	}
 }

@@ -28,6 +28,10 @@ type UserPolicyOptions struct {
 
 var attachRE = regexp.MustCompile(`^(user|role|group)/([\w+=,.@-]{1,128})$`)
 
+// ValidAttach reports whether s is user/NAME, role/NAME or group/NAME with
+// a name IAM accepts.
+func ValidAttach(s string) bool { return attachRE.MatchString(s) }
+
 // stmt is one policy statement, in the field order AWS documents.
 type stmt struct {
 	Sid       string         `json:"Sid"`

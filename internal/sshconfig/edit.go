@@ -51,8 +51,14 @@ func LineEnding(config []byte) string {
 
 // firstDirective returns the first line that is neither blank nor a comment.
 func firstDirective(config []byte) (string, bool) {
-	for _, line := range strings.Split(string(config), "\n") {
-		t := strings.TrimSpace(line)
+	for rest := config; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		t := strings.TrimSpace(string(line))
 		if t == "" || t[0] == '#' {
 			continue
 		}
@@ -88,9 +94,17 @@ func quoteArg(s string) string {
 // second Include that the new top line makes redundant.
 func IncludeLines(config []byte, name string) []int {
 	var out []int
-	for i, line := range strings.Split(string(config), "\n") {
-		if includesName(strings.TrimSpace(line), name) {
-			out = append(out, i+1)
+	for n, rest := 1, config; len(rest) > 0; n++ {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		// Only a line naming the file can include it: most lines are
+		// passed over without a copy.
+		if bytes.Contains(line, []byte(name)) && includesName(strings.TrimSpace(string(line)), name) {
+			out = append(out, n)
 		}
 	}
 	return out

@@ -47,8 +47,9 @@ func TestIncludeLines(t *testing.T) {
 }
 
 func TestRenderOwnFile(t *testing.T) {
-	got := string(RenderOwnFile("/usr/bin/ssmdoctor proxy %h %p"))
-	if !strings.Contains(got, "\nHost i-* mi-*\n    ProxyCommand /usr/bin/ssmdoctor proxy %h %p\n") || !strings.HasPrefix(got, "# Managed by ssmdoctor") {
+	b, err := RenderOwnFile("/usr/bin/ssmdoctor proxy %h %p")
+	got := string(b)
+	if err != nil || !strings.Contains(got, "\nHost i-* mi-*\n    ProxyCommand /usr/bin/ssmdoctor proxy %h %p\n") || !strings.HasPrefix(got, "# Managed by ssmdoctor") {
 		t.Fatalf("RenderOwnFile = %q", got)
 	}
 }

@@ -98,10 +98,14 @@ func MatchHost(host string, patterns []string) bool {
 	return matched
 }
 
+// globEscaper is built once: a Replacer builds its tables on first use,
+// which per call cost more than the match itself.
+var globEscaper = strings.NewReplacer("[", "\\[", "]", "\\]", "\\", "\\\\")
+
 // wildcard is ssh's * and ? glob; path.Match would also treat [ and \ as
 // special, which ssh does not.
 func wildcard(p, s string) bool {
-	p = strings.NewReplacer("[", "\\[", "]", "\\]", "\\", "\\\\").Replace(p)
+	p = globEscaper.Replace(p)
 	ok, err := path.Match(p, s)
 	return err == nil && ok
 }
