@@ -91,7 +91,7 @@ func runCheck(c *cli.Context) error {
 	}
 
 	base := &checks.Env{Options: o.opts, Local: checks.NewLocalEnv()}
-	ao := awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region}
+	ao := awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region, ConnectTimeout: connectTimeout(c)}
 	if o.verbose {
 		ao.LogTo = stderr
 	}
@@ -99,6 +99,7 @@ func runCheck(c *cli.Context) error {
 	if loadErr == nil {
 		base.AWS = checks.NewAWSEnv(clients)
 		base.Sessions = checks.NewSessionOpener(clients.SSM, clients.KMS)
+		base.Sessions.ConnectTimeout = ao.ConnectTimeout
 	}
 	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr)
 	base.Local.SSHConfigFile = o.sshConfig
@@ -333,6 +334,9 @@ func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOpt
 		return nil, &exitError{code: exitProblems, err: fmt.Errorf("%s: %w", cmd, err), hint: hint}
 	case errors.As(err, &ambiguous):
 		return nil, &exitError{code: exitProblems, err: fmt.Errorf("%s: %w", cmd, err), hint: "name the instance by its id"}
+	}
+	if na := noAnswer(cmd+": ", err); na != nil {
+		return nil, na
 	}
 	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", fmt.Errorf("%s: %w", cmd, err))
 }

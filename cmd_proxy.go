@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/tunnelaws"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
@@ -41,7 +42,12 @@ func proxyCommand() *cli.Command {
 			if err != nil || port < 1 || port > 65535 {
 				return usageErr("", "proxy: invalid port %q", c.Args().Get(1))
 			}
-			cl, err := loadClients(c.Context, c.String("profile"), c.String("region"))
+			stderr := c.App.ErrWriter
+			ao := awsapi.Options{Profile: c.String("profile"), Region: c.String("region"), ConnectTimeout: connectTimeout(c)}
+			if c.Bool("verbose") {
+				ao.LogTo = stderr
+			}
+			cl, err := loadClients(c.Context, ao)
 			if err != nil {
 				return err
 			}
@@ -54,7 +60,6 @@ func proxyCommand() *cli.Command {
 					return err
 				}
 			}
-			stderr := c.App.ErrWriter
 			defer startProxyProfile(stderr)()
 			logf := func(string, ...any) {}
 			if c.Bool("verbose") {
@@ -68,6 +73,7 @@ func proxyCommand() *cli.Command {
 				KMS:            tunnelaws.DataKeys{Client: cl.KMS},
 				StreamEndpoint: c.String("stream-endpoint"),
 				ClientVersion:  "1.2.0.0",
+				ConnectTimeout: ao.ConnectTimeout,
 				Logf:           logf,
 			})
 			if err != nil {

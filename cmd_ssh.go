@@ -75,6 +75,9 @@ func (f *ourFlags) mergeGlobals(c *cli.Context) {
 	if f.timeout == 0 {
 		f.timeout = c.Duration("timeout")
 	}
+	if f.connectTimeout == 0 {
+		f.connectTimeout = connectTimeout(c)
+	}
 }
 
 // openSSHOptions are the options ssh and scp both get: the proxy, the
@@ -118,7 +121,11 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 		ctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
-	cl, err := loadClients(ctx, f.profile, f.region)
+	ao := awsapi.Options{Profile: f.profile, Region: f.region, ConnectTimeout: f.connectTimeout}
+	if f.verbose {
+		ao.LogTo = c.App.ErrWriter
+	}
+	cl, err := loadClients(ctx, ao)
 	if err != nil {
 		return nil, err
 	}

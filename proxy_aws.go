@@ -14,8 +14,8 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
-func loadClients(ctx context.Context, profile, region string) (*awsapi.Clients, error) {
-	cl, err := awsapi.Load(ctx, awsapi.Options{Profile: profile, Region: region})
+func loadClients(ctx context.Context, o awsapi.Options) (*awsapi.Clients, error) {
+	cl, err := awsapi.Load(ctx, o)
 	if err != nil {
 		return nil, internalErr("check your AWS configuration: run: ssmdoctor check", err)
 	}
@@ -76,6 +76,8 @@ func targetError(target string, err error) error {
 	case errors.As(err, &ambiguous):
 		return &exitError{code: exitUsage, err: fmt.Errorf("%q matches %d instances: %s", target, len(ambiguous.Candidates), strings.Join(ambiguous.Candidates, "; ")),
 			hint: "give one instance id instead"}
+	case noAnswer("", err) != nil:
+		return noAnswer("", err)
 	case errors.As(err, &badAnswer):
 		return &exitError{code: exitProblems, err: badAnswer,
 			hint: "this endpoint's answer is not a real instance id: check AWS_ENDPOINT_URL / the profile's endpoint"}
@@ -102,6 +104,9 @@ func openError(ctx context.Context, env *checks.AWSEnv, target, id string, err e
 // wrong in AWS's own words and the command that finds out why.
 func sessionError(target string, err error) error {
 	hint := "run: ssmdoctor check " + target
+	if na := noAnswer("", err); na != nil {
+		return na
+	}
 	var ae smithy.APIError
 	var ce *tunnel.ClosedError
 	switch {
