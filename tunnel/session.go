@@ -473,7 +473,9 @@ func (s *Session) reconnect(ctx context.Context, old *websocket.Conn) error {
 	old.CloseNow()
 	var b backoff
 	var lastErr error
-	for attempt := 0; attempt <= dialRetries; attempt++ {
+	silent, attempts := 0, 0
+	for attempt := 0; attempt <= dialRetries && silent < 2; attempt++ {
+		attempts++
 		if attempt > 0 {
 			if err := sleepCtx(ctx, b.delay()); err != nil {
 				return err
@@ -494,6 +496,10 @@ func (s *Session) reconnect(ctx context.Context, old *websocket.Conn) error {
 		c, cork, err := s.dial(ctx, u, info.Token)
 		if err != nil {
 			lastErr = err
+			var na *NoAnswerError
+			if errors.As(err, &na) {
+				silent++ // as in Open: each costs the whole ConnectTimeout
+			}
 			continue
 		}
 		s.connMu.Lock()
@@ -509,5 +515,5 @@ func (s *Session) reconnect(ctx context.Context, old *websocket.Conn) error {
 		s.opts.Logf("session %s resumed; resent %d unacknowledged messages", s.id, len(frames))
 		return nil
 	}
-	return fmt.Errorf("reconnect session %s: gave up after %d attempts: %w", s.id, dialRetries+1, lastErr)
+	return fmt.Errorf("reconnect session %s: gave up after %d attempts: %w", s.id, attempts, lastErr)
 }
