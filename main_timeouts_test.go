@@ -225,3 +225,18 @@ func TestConnectTimeoutSilentDataChannel(t *testing.T) {
 		t.Errorf("%d TerminateSession calls, want 1: the session must not be left open", n)
 	}
 }
+
+// TestConnectTimeoutReachesProxyCommand: ssh and scp hand their
+// --connect-timeout to the proxy they start; the default is left out.
+func TestConnectTimeoutReachesProxyCommand(t *testing.T) {
+	p, err := parseSSHArgs([]string{"--connect-timeout", "3s", "i-0123456789abcdef0"})
+	if err != nil || p.ours.connectTimeout != 3*time.Second {
+		t.Fatalf("parse: %v %+v", err, p.ours)
+	}
+	if got := proxyCommandFor("/bin/ssmdoctor", p.ours); got != "/bin/ssmdoctor proxy --connect-timeout 3s %h %p" {
+		t.Errorf("ProxyCommand %q", got)
+	}
+	if got := proxyCommandFor("/bin/ssmdoctor", ourFlags{connectTimeout: 10 * time.Second}); got != "/bin/ssmdoctor proxy %h %p" {
+		t.Errorf("ProxyCommand with the default %q", got)
+	}
+}
