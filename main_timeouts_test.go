@@ -98,7 +98,7 @@ func TestConnectTimeoutSilentEndpoint(t *testing.T) {
 	}{
 		{[]string{"--connect-timeout", "1s", "check", id}, "check: ec2 DescribeInstances"},
 		{[]string{"check", "--connect-timeout", "1s", id}, "check: ec2 DescribeInstances"},
-		{[]string{"proxy", "--connect-timeout", "1s", id, "22"}, "ssm StartSession"},
+		{[]string{"proxy", "--connect-timeout", "1s", id, "22"}, "session on " + id + ": ssm StartSession"},
 		{[]string{"ssh", "--connect-timeout", "1s", id, "true"}, "ec2 DescribeInstances"},
 		{[]string{"--connect-timeout", "1s", "ssh", id, "true"}, "ec2 DescribeInstances"},
 	} {
@@ -213,7 +213,7 @@ func TestConnectTimeoutSilentDataChannel(t *testing.T) {
 	addr := silentHost(t)
 	const id = "i-0123456789abcdef0"
 	r, took := runWithin(t, 40*time.Second, "proxy", "--connect-timeout", "1s", "--stream-endpoint", "https://"+addr, id, "22")
-	want := ": open data channel: no answer within 1s from " + addr + "\n" +
+	want := "error: session on " + id + ": open data channel: no answer within 1s from " + addr + "\n" +
 		"hint: check the network's way to ssmmessages (or --stream-endpoint), or raise --connect-timeout\n"
 	if r.code != exitInternal || r.stdout != "" || !strings.HasSuffix(r.stderr, want) {
 		t.Fatalf("exit %d stdout %q stderr:\n%s\nwant exit 3 and stderr ending:\n%s", r.code, r.stdout, r.stderr, want)

@@ -104,7 +104,7 @@ func openError(ctx context.Context, env *checks.AWSEnv, target, id string, err e
 // wrong in AWS's own words and the command that finds out why.
 func sessionError(target string, err error) error {
 	hint := "run: ssmdoctor check " + target
-	if na := noAnswer("", err); na != nil {
+	if na := noAnswer("session on "+target+": ", err); na != nil {
 		return na
 	}
 	var ae smithy.APIError
