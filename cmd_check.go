@@ -98,7 +98,7 @@ func runCheck(c *cli.Context) error {
 
 	o.opts.Verbose = o.verbose
 	base := &checks.Env{Options: o.opts, Local: checks.NewLocalEnv()}
-	ao := awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region}
+	ao := awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region, ConnectTimeout: connectTimeout(c)}
 	if o.verbose {
 		ao.LogTo = stderr
 	}
@@ -106,6 +106,7 @@ func runCheck(c *cli.Context) error {
 	if loadErr == nil {
 		base.AWS = checks.NewAWSEnv(clients)
 		base.Sessions = checks.NewSessionOpener(clients.SSM, clients.KMS)
+		base.Sessions.ConnectTimeout = ao.ConnectTimeout
 		if o.opts.Region == "" {
 			// No --region: a target outside the default region is looked
 			// for in the account's other regions.
@@ -223,6 +224,7 @@ func (r *regionalEnvs) forTarget(t *checks.Target) *checks.Env {
 	e := *r.base
 	e.AWS = checks.NewAWSEnv(cl)
 	e.Sessions = checks.NewSessionOpener(cl.SSM, cl.KMS)
+	e.Sessions.ConnectTimeout = r.base.Sessions.ConnectTimeout
 	if r.byName == nil {
 		r.byName = map[string]*checks.Env{}
 	}
@@ -428,6 +430,9 @@ func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOpt
 		// The user's words name several instances: a usage error, as in
 		// ssh, scp and proxy.
 		return nil, &exitError{code: exitUsage, err: visibleErr{fmt.Errorf("%s: %w", cmd, err)}, hint: "name the instance by its id (and --region)"}
+	}
+	if na := noAnswer(cmd+": ", err); na != nil {
+		return nil, na
 	}
 	return nil, internalErr("run 'ssmdoctor check' without a target to diagnose credentials and region", visibleErr{fmt.Errorf("%s: %w", cmd, err)})
 }

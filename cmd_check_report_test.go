@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
@@ -163,7 +164,7 @@ func TestConnectMissingProfile(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	_, err := loadClients(t.Context(), "nosuch", "")
+	_, err := loadClients(t.Context(), awsapi.Options{Profile: "nosuch"})
 	var ee *exitError
 	if !errors.As(err, &ee) {
 		t.Fatalf("%v", err)

@@ -247,7 +247,7 @@ func (r *fixRun) validate() error {
 // load loads the AWS configuration and clients, once per run.
 func (r *fixRun) load(ctx context.Context) error {
 	if r.clients == nil && r.clientsE == nil {
-		o := awsapi.Options{Profile: r.profile, Region: r.region}
+		o := awsapi.Options{Profile: r.profile, Region: r.region, ConnectTimeout: connectTimeout(r.c)}
 		if lineageBool(r.c, "verbose") {
 			o.LogTo = r.stderr
 		}

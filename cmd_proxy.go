@@ -79,7 +79,11 @@ func proxyCommand() *cli.Command {
 				setup, cancel = context.WithTimeout(setup, g.timeout)
 				defer cancel()
 			}
-			cl, err := loadClients(setup, g.profile, g.region)
+			ao := awsapi.Options{Profile: g.profile, Region: g.region, ConnectTimeout: g.connectTimeout}
+			if g.verbose {
+				ao.LogTo = c.App.ErrWriter
+			}
+			cl, err := loadClients(setup, ao)
 			if err != nil {
 				return err
 			}
@@ -120,6 +124,7 @@ func proxyCommand() *cli.Command {
 					KMS:            tunnelaws.DataKeys{Client: cl.KMS},
 					StreamEndpoint: c.String("stream-endpoint"),
 					ClientVersion:  "1.2.0.0",
+					ConnectTimeout: ao.ConnectTimeout,
 					Logf:           logf,
 				})
 			}

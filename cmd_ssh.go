@@ -83,7 +83,10 @@ func (f *ourFlags) mergeGlobals(c *cli.Context) error {
 	if f.timeout == 0 {
 		f.timeout = g.timeout
 	}
-	return globals{profile: f.profile, region: f.region, timeout: f.timeout}.validate()
+	if f.connectTimeout == 0 {
+		f.connectTimeout = g.connectTimeout
+	}
+	return globals{profile: f.profile, region: f.region, timeout: f.timeout, connectTimeout: f.connectTimeout}.validate()
 }
 
 // openSSHOptions are the options ssh and scp both get: the proxy, the
@@ -122,7 +125,11 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 		ctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
-	cl, err := loadClients(ctx, f.profile, f.region)
+	ao := awsapi.Options{Profile: f.profile, Region: f.region, ConnectTimeout: f.connectTimeout}
+	if f.verbose {
+		ao.LogTo = c.App.ErrWriter
+	}
+	cl, err := loadClients(ctx, ao)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,9 @@ type globals struct {
 	noColor bool
 	verbose bool
 	timeout time.Duration // overall limit; 0 is none
+	// connectTimeout is how long an endpoint, a proxy or the data
+	// channel's host may take to answer, per attempt (main_timeouts.go).
+	connectTimeout time.Duration
 }
 
 // readGlobals reads the shared flags through the command's lineage: a
@@ -28,11 +31,12 @@ type globals struct {
 // commands.
 func readGlobals(c *cli.Context) (globals, error) {
 	g := globals{
-		profile: lineageString(c, "profile"),
-		region:  lineageString(c, "region"),
-		noColor: lineageBool(c, "no-color"),
-		verbose: lineageBool(c, "verbose"),
-		timeout: lineageDuration(c, "timeout"),
+		profile:        lineageString(c, "profile"),
+		region:         lineageString(c, "region"),
+		noColor:        lineageBool(c, "no-color"),
+		verbose:        lineageBool(c, "verbose"),
+		timeout:        lineageDuration(c, "timeout"),
+		connectTimeout: connectTimeout(c),
 	}
 	return g, g.validate()
 }
@@ -41,6 +45,11 @@ func (g globals) validate() error {
 	if g.timeout < 0 {
 		return usageErr("give a positive duration such as 90s or 5m, or leave --timeout out for no limit",
 			"--timeout must not be negative, got %s", g.timeout)
+	}
+	if g.connectTimeout != 0 {
+		if err := checkConnectTimeout(g.connectTimeout); err != nil {
+			return err
+		}
 	}
 	if err := validateProfile(g.profile); err != nil {
 		return err

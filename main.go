@@ -187,5 +187,6 @@ func globalFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-color", Usage: "disable colour (also NO_COLOR)"},
 		&cli.BoolFlag{Name: "verbose", Usage: "print progress and API calls to stderr"},
 		&cli.DurationFlag{Name: "timeout", Usage: "overall time limit", Value: 0},
+		connectTimeoutFlag(),
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
 // Security acceptance: a representative set of runs end to end, with
@@ -307,6 +308,10 @@ func TestE2ENoSecretsInOutput(t *testing.T) {
 	r = e.proxyBanner(temp)
 	if !strings.HasPrefix(r.stdout, "SSH-2.0-") {
 		t.Fatalf("proxy: stdout %q, want sshd's banner\n%s", r.stdout, r.stderr)
+	}
+	// --verbose shows the API calls, which this search covers too.
+	if !strings.Contains(r.stderr, "aws: ssm StartSession 200 ") {
+		t.Fatalf("proxy --verbose: no StartSession call line\n%s", r.stderr)
 	}
 	tr.addRun("proxy --verbose", r)
 
@@ -602,5 +607,115 @@ func TestE2EResolvedIDInjectionOldSSH(t *testing.T) {
 		if r.code == 0 {
 			t.Fatalf("instance id %q: exit 0", id)
 		}
+	}
+}
+
+// binRun runs the ssmdoctor binary with env (and nothing else of this
+// process's environment but PATH), stdin empty, within a bound of its own.
+func binRun(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ssmdoctorBin, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	cmd.Stdin = strings.NewReader("")
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	cmd.WaitDelay = 5 * time.Second
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("ssmdoctor %s hung; stderr:\n%s", strings.Join(args, " "), se.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, so.String(), se.String()}
+}
+
+// apiCallLine is --verbose's line for one AWS call: service, operation,
+// HTTP status (with AWS's error code) or what kept it from an answer,
+// duration, request id, retries.
+var apiCallLine = regexp.MustCompile(`^aws: [a-z0-9-]+ [A-Za-z0-9]+ (\d{3}( [A-Za-z0-9._:/-]+)?|no-answer|canceled|deadline|ok|error( [A-Za-z0-9._:/-]+)?) \d+(ms|\.\ds) req=[A-Za-z0-9._:/-]+ retries=\d+$`)
+
+// TestVerboseAPICallsNoSecrets: --verbose prints every AWS call of check,
+// fix, proxy and ssh (its preflight and its ProxyCommand) as one line with
+// service, operation, status, duration, request id and retries, and none
+// of it (nor anything else printed) holds a credential, a session token,
+// a data channel token or a request signature. Needs no sshd: the
+// sessions end at the instance's closed port.
+func TestVerboseAPICallsNoSecrets(t *testing.T) {
+	if ssmdoctorBin == "" {
+		t.Fatal("the ssmdoctor binary could not be built (see TestMain output)")
+	}
+	needTool(t, "ssh")
+	st := e2eState()
+	st.AccessKeys[tempKeyID] = &awssim.AccessKey{ID: tempKeyID, Secret: tempSecret, SessionToken: tempToken, UserName: "ops", Status: "Active"}
+	sim := simtest.Start(t, st, awssim.Options{Logf: func(string, ...any) {}})
+	home := t.TempDir()
+	base := []string{"HOME=" + home, "XDG_CACHE_HOME=" + filepath.Join(home, ".cache"), "TMPDIR=" + t.TempDir(),
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
+		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + sim.URL(), "NO_COLOR=1"}
+	long := append(base, "AWS_ACCESS_KEY_ID="+e2eKeyID, "AWS_SECRET_ACCESS_KEY="+e2eSecret)
+	temp := append(base, "AWS_ACCESS_KEY_ID="+tempKeyID, "AWS_SECRET_ACCESS_KEY="+tempSecret, "AWS_SESSION_TOKEN="+tempToken)
+	sshOpts := []string{"-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-v"}
+
+	tr := &transcript{}
+	runs := []struct {
+		env  []string
+		args []string
+		want []string // lines that must appear, up to the duration
+	}{
+		{long, []string{"check", "--verbose", e2eID}, []string{"aws: ec2 DescribeInstances 200 ", "aws: sts GetCallerIdentity 200 "}},
+		{temp, []string{"--verbose", "check", "--probe", "--probe-timeout", "5s", e2eID}, []string{"aws: ssm StartSession 200 "}},
+		{long, []string{"fix", "--verbose", "--dry-run", "--start", e2eID}, []string{"aws: ec2 DescribeInstances 200 "}},
+		{temp, []string{"proxy", "--verbose", e2eID, "22"}, []string{"aws: ssm StartSession 200 "}},
+		{long, []string{"proxy", "--verbose", e2eDown, "22"}, []string{"aws: ssm StartSession 400 TargetNotConnected "}},
+		{temp, append(append([]string{"ssh", "--verbose"}, sshOpts...), "ec2-user@"+e2eID, "true"),
+			[]string{"aws: ssm DescribeInstanceInformation 200 ", "aws: iam SimulatePrincipalPolicy 200 ", "aws: ssm StartSession 200 "}},
+	}
+	for _, run := range runs {
+		r := binRun(t, run.env, run.args...)
+		tr.addRun(strings.Join(run.args, " "), r)
+		calls := 0
+		for _, line := range strings.Split(r.stderr, "\n") {
+			if !strings.HasPrefix(line, "aws: ") {
+				continue
+			}
+			calls++
+			if !apiCallLine.MatchString(line) {
+				t.Errorf("%q: malformed call line %q", run.args, line)
+			}
+			// The simulator sends EC2's request id only in the body (real
+			// EC2 sends the x-amzn-RequestId header too), where the SDK
+			// does not look for it on success.
+			if strings.Contains(line, "req=-") && !strings.HasPrefix(line, "aws: ec2 ") {
+				t.Errorf("%q: no request id in %q", run.args, line)
+			}
+		}
+		for _, want := range run.want {
+			if !strings.Contains(r.stderr, "\n"+want) && !strings.HasPrefix(r.stderr, want) {
+				t.Errorf("%q (exit %d): no line starting %q in stderr:\n%s", run.args, r.code, want, r.stderr)
+			}
+		}
+		if calls == 0 {
+			t.Errorf("%q: --verbose printed no AWS call", run.args)
+		}
+	}
+	tokens := sim.IssuedSessionTokens()
+	if len(tokens) < 3 {
+		t.Fatalf("%d data channel tokens issued: the runs did not open the sessions they should", len(tokens))
+	}
+	secrets := map[string]string{"the secret access key": e2eSecret, "the temporary secret key": tempSecret,
+		"the temporary session token": tempToken, "the field name TokenValue": "TokenValue",
+		"a SigV4 signature": "Signature=", "a SigV4 credential scope": "Credential=", "an Authorization header": "Authorization:",
+		"a security token header": "X-Amz-Security-Token"}
+	for i, tok := range tokens {
+		secrets[fmt.Sprintf("data channel token %d of %d", i+1, len(tokens))] = tok
+	}
+	if where := tr.findSecret(secrets); where != "" {
+		t.Fatalf("secret found: %s", where)
 	}
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
-func loadClients(ctx context.Context, profile, region string) (*awsapi.Clients, error) {
-	cl, err := awsapi.Load(ctx, awsapi.Options{Profile: profile, Region: region})
+func loadClients(ctx context.Context, o awsapi.Options) (*awsapi.Clients, error) {
+	cl, err := awsapi.Load(ctx, o)
 	var noProfile config.SharedConfigProfileNotExistError
 	switch {
 	case errors.As(err, &noProfile):
@@ -86,6 +86,8 @@ func targetError(target string, err error) error {
 		// The candidates carry Name tags: whatever AWS holds, escaped.
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s matches %d instances: %s", checks.QuoteInput(target), len(ambiguous.Candidates), report.Visible(strings.Join(ambiguous.Candidates, "; "))),
 			hint: "give one instance id instead (and --region when it is in another region)"}
+	case noAnswer("", err) != nil:
+		return noAnswer("", err)
 	case errors.As(err, &badAnswer):
 		return &exitError{code: exitProblems, err: badAnswer,
 			hint: "this endpoint's answer is not a real instance id: check AWS_ENDPOINT_URL / the profile's endpoint"}
@@ -129,6 +131,9 @@ func notHere(err error) bool {
 // wrong in AWS's own words and the command that finds out why.
 func sessionError(target string, err error) error {
 	hint := "run: ssmdoctor check " + target
+	if na := noAnswer("session on "+target+": ", err); na != nil {
+		return na
+	}
 	var ae smithy.APIError
 	var ce *tunnel.ClosedError
 	switch {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 )
 
 // Option letters that take an argument, from OpenSSH 9's getopt strings.
@@ -25,6 +27,9 @@ type ourFlags struct {
 	// timeout bounds the AWS calls before ssh starts (resolution,
 	// preflight, key push); the session itself has no time limit.
 	timeout time.Duration
+	// connectTimeout is --connect-timeout: each AWS call's and the
+	// proxy's websocket dial's limit; 0 until merged with the default.
+	connectTimeout time.Duration
 }
 
 // take consumes one of our long options at args[i]; it returns how
@@ -77,8 +82,21 @@ func (f *ourFlags) take(args []string, i int) (int, error) {
 			return 0, usageErr("e.g. --timeout 30s", "invalid --timeout %q", v)
 		}
 		return n, nil
+	case "connect-timeout":
+		var v string
+		n, err := str(&v)
+		if err != nil {
+			return 0, err
+		}
+		if f.connectTimeout, err = time.ParseDuration(v); err != nil {
+			return 0, usageErr(connectTimeoutHint, "invalid --connect-timeout %q", v)
+		}
+		if err := checkConnectTimeout(f.connectTimeout); err != nil {
+			return 0, err
+		}
+		return n, nil
 	default:
-		return 0, usageErr("ssmdoctor options: --profile, --region, --ephemeral-key, --no-preflight, --verbose, --no-color, --timeout, --help", "unknown option %s", a)
+		return 0, usageErr("ssmdoctor options: --profile, --region, --ephemeral-key, --no-preflight, --verbose, --no-color, --timeout, --connect-timeout, --help", "unknown option %s", a)
 	}
 	return 1, nil
 }
@@ -262,6 +280,9 @@ func proxyCommandFor(self string, f ourFlags) string {
 	}
 	if f.verbose {
 		b.WriteString(" --verbose")
+	}
+	if f.connectTimeout > 0 && f.connectTimeout != awsapi.DefaultConnectTimeout {
+		fmt.Fprintf(&b, " --connect-timeout %s", f.connectTimeout)
 	}
 	b.WriteString(" %h %p")
 	return b.String()

@@ -60,7 +60,10 @@ const ourOptionsHelp = `  --profile P      AWS shared config profile (also AWS_P
                    default when you have no usable key and give no -i)
   --no-preflight   skip the preflight checks
   --timeout D      bound resolution, preflight and key push (e.g. 30s)
-  --verbose        print the proxy's progress to stderr
+  --connect-timeout D
+                   how long an AWS endpoint, a proxy or the data channel may
+                   take to answer, per attempt (default 10s)
+  --verbose        print each AWS call and the proxy's progress to stderr
   --no-color       accepted for symmetry with other commands
   --help, -h       print this help
 `

@@ -68,7 +68,7 @@ var errBannerTimeout = errors.New("no line from the instance's port")
 func probeBanner(ctx context.Context, o *SessionOpener, target string, port int, wait time.Duration) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	s, err := tunnel.Open(ctx, o.API, tunnel.Options{Target: target, Port: port, KMS: o.KMS, HandshakeWait: wait})
+	s, err := tunnel.Open(ctx, o.API, tunnel.Options{Target: target, Port: port, KMS: o.KMS, HandshakeWait: wait, ConnectTimeout: o.ConnectTimeout})
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -13,6 +15,9 @@ import (
 type SessionOpener struct {
 	API tunnel.SessionAPI
 	KMS tunnel.DataKeyGenerator // nil: sessions that require KMS fail the handshake
+	// ConnectTimeout bounds each websocket dial (--connect-timeout); 0
+	// keeps the tunnel's default.
+	ConnectTimeout time.Duration
 }
 
 // NewSessionOpener adapts the SDK clients to the tunnel's interfaces; kmsc

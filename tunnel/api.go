@@ -49,6 +49,13 @@ type Options struct {
 	AckTimeout    time.Duration // a message unacknowledged this long ends the session; default 5 min
 	HandshakeWait time.Duration // how long to wait for HandshakeComplete; default 30 s
 
+	// ConnectTimeout bounds each websocket dial (TCP connect, a proxy's
+	// CONNECT, TLS handshake, the upgrade's answer); default 10 s.
+	ConnectTimeout time.Duration
+	// SetupTimeout bounds the whole session setup, from StartSession
+	// through the data channel handshake; default 3 x ConnectTimeout.
+	SetupTimeout time.Duration
+
 	Logf func(format string, a ...any) // diagnostics; nil discards
 }
 
@@ -59,6 +66,8 @@ const (
 	defaultWinBytes  = 1 << 20
 	defaultReorder   = 1024
 	defaultClientVer = "1.2.0.0"
+	// DefaultConnectTimeout is Options.ConnectTimeout's default.
+	DefaultConnectTimeout = 10 * time.Second
 	// Frames bigger than this are refused by the websocket reader, which
 	// bounds what one hostile or broken peer can make us allocate.
 	maxFrame = 1 << 20
@@ -110,6 +119,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HandshakeWait <= 0 {
 		o.HandshakeWait = 30 * time.Second
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.SetupTimeout <= 0 {
+		o.SetupTimeout = 3 * o.ConnectTimeout
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -42,10 +43,60 @@ func streamURL(raw, override string) (string, error) {
 	return u.String(), nil
 }
 
-func defaultHTTPClient() *http.Client {
+func defaultHTTPClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = http.ProxyFromEnvironment
+	t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = timeout
+	t.ResponseHeaderTimeout = timeout
 	return &http.Client{Transport: t}
+}
+
+// NoAnswerError means the data channel's host, or the proxy on the way to
+// it, did not answer the websocket dial in time.
+type NoAnswerError struct {
+	Host   string        // host:port of the stream URL
+	Proxy  string        // proxy URL without userinfo; "" when none was used
+	Within time.Duration // the limit that ran out
+}
+
+func (e *NoAnswerError) Error() string {
+	if e.Proxy != "" {
+		return fmt.Sprintf("open data channel: no answer within %v from %s through the proxy %s", e.Within, e.Host, e.Proxy)
+	}
+	return fmt.Sprintf("open data channel: no answer within %v from %s", e.Within, e.Host)
+}
+
+// Hint is the next step for the user.
+func (e *NoAnswerError) Hint() string {
+	if e.Proxy != "" {
+		return "check the proxy (HTTPS_PROXY, NO_PROXY) and the network, or raise --connect-timeout"
+	}
+	return "check the network's way to ssmmessages (or --stream-endpoint), or raise --connect-timeout"
+}
+
+// proxyFor is the proxy hc's transport picks for target, "" for none; the
+// URL keeps only scheme and host, never a password.
+func proxyFor(hc *http.Client, target *url.URL) string {
+	t, ok := hc.Transport.(*http.Transport)
+	if hc.Transport == nil {
+		t, ok = http.DefaultTransport.(*http.Transport)
+	}
+	if !ok || t.Proxy == nil {
+		return ""
+	}
+	u := *target
+	switch strings.ToLower(u.Scheme) {
+	case "wss":
+		u.Scheme = "https"
+	case "ws":
+		u.Scheme = "http"
+	}
+	p, err := t.Proxy(&http.Request{Method: http.MethodGet, URL: &u, Header: http.Header{}, Host: u.Host})
+	if err != nil || p == nil {
+		return ""
+	}
+	return (&url.URL{Scheme: p.Scheme, Host: p.Host}).String()
 }
 
 // corkingClient returns a client like hc whose connections are wrapped in
@@ -140,7 +191,8 @@ func (s *Session) dial(ctx context.Context, rawURL, token string) (*websocket.Co
 	if err != nil {
 		return nil, nil, err
 	}
-	dctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+	start := time.Now()
+	dctx, cancel := context.WithTimeout(ctx, s.opts.ConnectTimeout)
 	defer cancel()
 	target, err := url.Parse(u)
 	if err != nil {
@@ -149,6 +201,14 @@ func (s *Session) dial(ctx context.Context, rawURL, token string) (*websocket.Co
 	var cork *CorkedConn
 	c, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: corkingClient(s.httpClient, target, &cork)})
 	if err != nil {
+		var ne net.Error
+		if resp == nil && ctx.Err() != context.Canceled && (dctx.Err() != nil || errors.As(err, &ne) && ne.Timeout()) {
+			within := s.opts.ConnectTimeout
+			if ctx.Err() != nil { // the setup deadline came first
+				within = time.Since(start).Round(10 * time.Millisecond)
+			}
+			return nil, nil, &NoAnswerError{Host: hostPort(target), Proxy: proxyFor(s.httpClient, target), Within: within}
+		}
 		if resp != nil {
 			return nil, nil, fmt.Errorf("open data channel %s: HTTP %d: %w", redactURL(u), resp.StatusCode, err)
 		}

@@ -23,6 +23,7 @@ type Session struct {
 	clientID   string
 	id         string
 	origURL    string
+	setupEnd   time.Time // Open's deadline for the whole setup, handshake included
 
 	connMu sync.Mutex
 	conn   *websocket.Conn
@@ -77,8 +78,17 @@ func Open(ctx context.Context, api SessionAPI, opts Options) (*Session, error) {
 	if params == nil {
 		params = map[string][]string{"portNumber": {strconv.Itoa(opts.Port)}}
 	}
+	// One deadline for the whole setup: StartSession, the dials, and (in
+	// Run) the handshake.
+	setupDeadline := time.Now().Add(opts.SetupTimeout)
+	parent := ctx
+	ctx, cancel := context.WithDeadline(ctx, setupDeadline)
+	defer cancel()
 	info, err := api.StartSession(ctx, opts.Target, opts.Document, params)
 	if err != nil {
+		if parent.Err() == nil && ctx.Err() != nil {
+			err = &SetupTimeoutError{Within: opts.SetupTimeout, Stage: "StartSession", Err: err}
+		}
 		return nil, fmt.Errorf("start session on %s: %w", opts.Target, err)
 	}
 	if info.ID == "" || info.Token == "" || info.StreamURL == "" {
@@ -91,6 +101,7 @@ func Open(ctx context.Context, api SessionAPI, opts Options) (*Session, error) {
 		clientID:   NewUUID().String(),
 		id:         info.ID,
 		origURL:    info.StreamURL,
+		setupEnd:   setupDeadline,
 		out:        newOutbox(opts.Window, opts.WindowBytes),
 		in:         newInbox(opts.Reorder),
 		sq:         newSendQueue(),
@@ -98,14 +109,17 @@ func Open(ctx context.Context, api SessionAPI, opts Options) (*Session, error) {
 		done:       make(chan struct{}),
 	}
 	if s.httpClient == nil {
-		s.httpClient = defaultHTTPClient()
+		s.httpClient = defaultHTTPClient(opts.ConnectTimeout)
 	}
 	// Frames queued quietly must go out before stdin waits for window
 	// room, or the acks that make room would never come.
 	s.out.beforeWait = s.sq.kick
 	// A failed first dial is retried with the same token
 	// (docs/session-protocol.md#keepalive-and-reconnection).
+	// A host that did not answer gets one more try, not dialRetries: each
+	// costs the whole ConnectTimeout.
 	var b backoff
+	silent := 0
 	for attempt := 0; ; attempt++ {
 		c, cork, derr := s.dial(ctx, info.StreamURL, info.Token)
 		if derr == nil {
@@ -113,14 +127,36 @@ func Open(ctx context.Context, api SessionAPI, opts Options) (*Session, error) {
 			return s, nil
 		}
 		err = derr
-		if attempt == dialRetries || sleepCtx(ctx, b.delay()) != nil {
+		var na *NoAnswerError
+		if errors.As(derr, &na) {
+			silent++
+		}
+		if attempt == dialRetries || silent == 2 || sleepCtx(ctx, b.delay()) != nil {
 			break
 		}
 		opts.Logf("open data channel for session %s failed (%v); retrying", s.id, derr)
 	}
 	s.terminate()
+	var na *NoAnswerError
+	if !errors.As(err, &na) && parent.Err() == nil && ctx.Err() != nil {
+		err = &SetupTimeoutError{Within: opts.SetupTimeout, Stage: "data channel", Err: err}
+	}
 	return nil, fmt.Errorf("session %s: %w", s.id, err)
 }
+
+// SetupTimeoutError means the session setup (StartSession through the
+// data channel handshake) did not finish within Options.SetupTimeout.
+type SetupTimeoutError struct {
+	Within time.Duration
+	Stage  string // "StartSession", "data channel", "handshake"
+	Err    error
+}
+
+func (e *SetupTimeoutError) Error() string {
+	return fmt.Sprintf("session setup did not finish within %v (%s): %v", e.Within, e.Stage, e.Err)
+}
+
+func (e *SetupTimeoutError) Unwrap() error { return e.Err }
 
 // ID is the session id (not a secret).
 func (s *Session) ID() string { return s.id }
@@ -184,7 +220,12 @@ func (s *Session) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) er
 	go func() { defer wg.Done(); s.resendLoop(ctx) }()
 	go func() { defer wg.Done(); s.pingLoop(ctx) }()
 
-	hs := time.NewTimer(s.opts.HandshakeWait)
+	wait := s.opts.HandshakeWait
+	setupLeft := wait
+	if !s.setupEnd.IsZero() {
+		setupLeft = time.Until(s.setupEnd)
+	}
+	hs := time.NewTimer(min(wait, setupLeft))
 	select {
 	case <-s.ready:
 		go s.pumpStdin(ctx, stdin)
@@ -192,7 +233,12 @@ func (s *Session) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) er
 	case <-ctx.Done():
 		s.finish(ctx.Err())
 	case <-hs.C:
-		s.finish(fmt.Errorf("session %s: handshake: the agent did not complete it within %v", s.id, s.opts.HandshakeWait))
+		err := fmt.Errorf("session %s: handshake: the agent did not complete it within %v", s.id, wait)
+		if setupLeft < wait {
+			err = fmt.Errorf("session %s: %w", s.id, &SetupTimeoutError{Within: s.opts.SetupTimeout, Stage: "handshake",
+				Err: errors.New("the agent did not complete the handshake")})
+		}
+		s.finish(err)
 	}
 	hs.Stop()
 	select {
@@ -428,7 +474,9 @@ func (s *Session) reconnect(ctx context.Context, old *websocket.Conn) error {
 	old.CloseNow()
 	var b backoff
 	var lastErr error
-	for attempt := 0; attempt <= dialRetries; attempt++ {
+	silent, attempts := 0, 0
+	for attempt := 0; attempt <= dialRetries && silent < 2; attempt++ {
+		attempts++
 		if attempt > 0 {
 			if err := sleepCtx(ctx, b.delay()); err != nil {
 				return err
@@ -449,6 +497,10 @@ func (s *Session) reconnect(ctx context.Context, old *websocket.Conn) error {
 		c, cork, err := s.dial(ctx, u, info.Token)
 		if err != nil {
 			lastErr = err
+			var na *NoAnswerError
+			if errors.As(err, &na) {
+				silent++ // as in Open: each costs the whole ConnectTimeout
+			}
 			continue
 		}
 		s.connMu.Lock()
@@ -464,5 +516,5 @@ func (s *Session) reconnect(ctx context.Context, old *websocket.Conn) error {
 		s.opts.Logf("session %s resumed; resent %d unacknowledged messages", s.id, len(frames))
 		return nil
 	}
-	return fmt.Errorf("reconnect session %s: gave up after %d attempts: %w", s.id, dialRetries+1, lastErr)
+	return fmt.Errorf("reconnect session %s: gave up after %d attempts: %w", s.id, attempts, lastErr)
 }

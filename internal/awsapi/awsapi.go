@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2instanceconnect"
@@ -48,11 +49,18 @@ type Options struct {
 	// can point single services elsewhere. The environment variables
 	// AWS_ENDPOINT_URL[_<SERVICE>] work without these.
 	Endpoint string
-	// LogTo receives the SDK's own log lines (such as "WARN falling back to
-	// IMDSv1" on a machine without credentials); nil discards them, since
-	// the checks report what they mean and the noise would otherwise land
-	// in the middle of a report. --verbose passes stderr.
+	// LogTo receives one line per API call (service, operation, status,
+	// duration, request id, retries; see logCalls) and the SDK's own log
+	// lines (such as "WARN falling back to IMDSv1" on a machine without
+	// credentials); nil discards them, since the checks report what they
+	// mean and the noise would otherwise land in the middle of a report.
+	// --verbose passes stderr.
 	LogTo io.Writer
+
+	// ConnectTimeout bounds each attempt of a call until its response
+	// headers: TCP connect, a proxy's CONNECT, TLS handshake and the
+	// wait for the answer. 0 means DefaultConnectTimeout.
+	ConnectTimeout time.Duration
 }
 
 // Clients holds one client per service, all for Region.
@@ -94,24 +102,34 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 		opts = append(opts, config.WithBaseEndpoint(o.Endpoint))
 	}
 	opts = append(opts, config.WithRetryer(func() aws.Retryer { return newRetryer(o) }))
-	opts = append(opts, config.WithAPIOptions([]func(*middleware.Stack) error{countAttempts}))
+	apiOptions := []func(*middleware.Stack) error{countAttempts}
 	var logger logging.Logger = logging.Nop{}
 	if o.LogTo != nil {
-		logger = logging.NewStandardLogger(o.LogTo)
+		w := &lockedWriter{w: o.LogTo}
+		logger = logging.NewStandardLogger(w)
+		apiOptions = append(apiOptions, logCalls(w))
 	}
+	opts = append(opts, config.WithAPIOptions(apiOptions))
 	opts = append(opts, config.WithLogger(logger))
+	timeout := o.ConnectTimeout
+	if timeout <= 0 {
+		timeout = DefaultConnectTimeout
+	}
+	// Given to the loader, so that it adds a custom CA bundle to it and
+	// the credential providers (SSO, assume role) use it too.
+	opts = append(opts, config.WithHTTPClient(withTimeouts(awshttp.NewBuildableClient(), timeout)))
 
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	// Wrapped after loading, so that the loader can still configure the
-	// SDK's own client (custom CA bundles, proxies).
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = NewHTTPClient()
-	} else {
-		cfg.HTTPClient = &DetachedBodyClient{Next: cfg.HTTPClient}
+	// SDK's own client (custom CA bundles).
+	var next aws.HTTPClient = cfg.HTTPClient
+	if next == nil {
+		next = withTimeouts(awshttp.NewBuildableClient(), timeout)
 	}
+	cfg.HTTPClient = &DetachedBodyClient{Next: &deadlineClient{next: next, timeout: timeout}}
 	return FromConfig(cfg, nil), nil
 }
 

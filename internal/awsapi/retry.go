@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,10 +28,12 @@ import (
 // so instead of timing out; it says so after about 15 s instead of 6.
 const DefaultThrottleAttempts = 5
 
-// throttleRetryer gives throttling errors more attempts than other errors.
+// throttleRetryer gives throttling errors more attempts than other errors,
+// and an endpoint that does not answer fewer.
 // AWS throttles per account and API, so a call refused now is very likely
 // to succeed a few seconds later, while a 5xx or a broken connection that
-// failed 3 times is no more likely to pass on a 4th try.
+// failed 3 times is no more likely to pass on a 4th try, and each attempt
+// at a silent endpoint costs the whole connect timeout.
 type throttleRetryer struct {
 	aws.RetryerV2
 	attempts, throttleAttempts int
@@ -38,11 +41,8 @@ type throttleRetryer struct {
 }
 
 func newThrottleRetryer(inner aws.RetryerV2, attempts, throttleAttempts int) aws.RetryerV2 {
-	if throttleAttempts <= attempts {
-		return inner
-	}
 	return &throttleRetryer{
-		RetryerV2: inner, attempts: attempts, throttleAttempts: throttleAttempts,
+		RetryerV2: inner, attempts: attempts, throttleAttempts: max(attempts, throttleAttempts),
 		throttle: retry.IsErrorThrottles(retry.DefaultThrottles),
 	}
 }
@@ -59,12 +59,19 @@ func (r *throttleRetryer) GetAttemptToken(ctx context.Context) (func(error) erro
 }
 
 // GetRetryToken refuses another attempt to an error that is not throttling
-// once it has had its attempts; refusing here, before the retry quota is
-// drawn, costs the quota nothing. Without the counter (a client built
-// without Load's middleware) every retryable error gets throttleAttempts.
+// once it has had its attempts, and to an endpoint that did not answer
+// after NoAnswerAttempts; refusing here, before the retry quota is drawn,
+// costs the quota nothing. Without the counter (a client built without
+// Load's middleware) every retryable error gets throttleAttempts.
 func (r *throttleRetryer) GetRetryToken(ctx context.Context, opErr error) (func(error) error, error) {
-	if n, ok := ctx.Value(attemptCountKey{}).(*int); ok && *n >= r.attempts && !r.throttle.IsErrorThrottle(opErr).Bool() {
-		return nil, fmt.Errorf("exceeded maximum number of attempts, %d", *n)
+	if n, ok := ctx.Value(attemptCountKey{}).(*int); ok {
+		var na *NoAnswerError
+		if errors.As(opErr, &na) && *n >= NoAnswerAttempts {
+			return nil, fmt.Errorf("exceeded maximum number of attempts for an endpoint that does not answer, %d", *n)
+		}
+		if *n >= r.attempts && !r.throttle.IsErrorThrottle(opErr).Bool() {
+			return nil, fmt.Errorf("exceeded maximum number of attempts, %d", *n)
+		}
 	}
 	return r.RetryerV2.GetRetryToken(ctx, opErr)
 }
@@ -74,7 +81,8 @@ func (r *throttleRetryer) GetRetryToken(ctx context.Context, opErr error) (func(
 type attemptCountKey struct{}
 
 // countAttempts gives every operation call a fresh counter just outside the
-// SDK's retry loop, which throttleRetryer advances and reads.
+// SDK's retry loop, which throttleRetryer advances and reads (and the call
+// log reports).
 func countAttempts(stack *middleware.Stack) error {
 	// Presigning and some credential calls run without the retry loop.
 	if _, ok := stack.Finalize.Get("Retry"); !ok {
@@ -82,6 +90,10 @@ func countAttempts(stack *middleware.Stack) error {
 	}
 	return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("ssmdoctorAttemptCount",
 		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-			return next.HandleFinalize(context.WithValue(ctx, attemptCountKey{}, new(int)), in)
+			n := new(int)
+			if cs, ok := ctx.Value(callStatsKey{}).(*callStats); ok && cs.attempts == nil {
+				cs.attempts = n
+			}
+			return next.HandleFinalize(context.WithValue(ctx, attemptCountKey{}, n), in)
 		}), "Retry", middleware.Before)
 }
