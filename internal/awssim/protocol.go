@@ -236,6 +236,13 @@ func (s *Sim) serveCall(w http.ResponseWriter, r *http.Request) *Call {
 		return c
 	}
 	c.Principal = p
+	if c.Service == "iam" {
+		// As IAM: input constraints before authorization.
+		if ae := validateIAMForm(c.Op, c.Form); ae != nil {
+			s.writeError(w, c, ae)
+			return c
+		}
+	}
 	out, err := s.invoke(h, c)
 	if err != nil {
 		var ae *APIError
