@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +17,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/tunnelaws"
+	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
 // markedBlock returns the indented code between <!-- name... --> and
@@ -386,31 +391,82 @@ func waitExports(t *testing.T, stdout *syncBuffer) map[string]string {
 	}
 }
 
-// TestSimNoPacing: --no-pacing turns the agent-like 1 ms per message off
-// for the sessions the simulator serves; without it the pacing stays.
+// TestSimNoPacing: --no-pacing turns the agent-like 1 ms per 1 KiB
+// message off: 256 KiB from the instance take at least 256 ms paced and
+// far less unpaced, through a real session of the simulator sim serves.
 func TestSimNoPacing(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want time.Duration
-	}{
-		{nil, time.Millisecond},
-		{[]string{"--no-pacing"}, 0},
-	} {
-		got := make(chan awssim.DCOptions, 1)
-		simStarted = func(s *awssim.Sim) { got <- s.DataChannelOptions() }
-		_, stderr, stop := startSim(t, append([]string{"--env-file", filepath.Join(t.TempDir(), "sim.env")}, tc.args...)...)
-		select {
-		case o := <-got:
-			if o.PerMessageDelay != tc.want {
-				t.Errorf("%v: PerMessageDelay %v, want %v", tc.args, o.PerMessageDelay, tc.want)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%v: simulator did not start: %s", tc.args, stderr.String())
+	const size = 256 << 10
+	download := func(t *testing.T, args ...string) (time.Duration, awssim.DCOptions) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
 		}
-		stop()
-		simStarted = nil
+		defer ln.Close()
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write(make([]byte, size))
+			c.Close()
+		}()
+		started := make(chan awssim.DCOptions, 1)
+		simStarted = func(s *awssim.Sim) {
+			s.WithState(func(st *awssim.State) {
+				st.Instances["i-0a11600d000000001"].Ports = map[string]string{"22": ln.Addr().String()}
+			})
+			started <- s.DataChannelOptions()
+		}
+		defer func() { simStarted = nil }()
+		stdout, stderr, stop := startSim(t, args...)
+		defer stop()
+		var opts awssim.DCOptions
+		select {
+		case opts = <-started:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v: simulator did not start: %s", args, stderr.String())
+		}
+		env := waitExports(t, stdout)
+		api := ssm.New(ssm.Options{
+			Region:       env["AWS_REGION"],
+			BaseEndpoint: aws.String(env["AWS_ENDPOINT_URL"]),
+			Credentials:  credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], ""),
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		sess, err := tunnel.Open(ctx, tunnelaws.Sessions{Client: api}, tunnel.Options{Target: "i-0a11600d000000001", Port: 22})
+		if err != nil {
+			t.Fatalf("open a session: %v", err)
+		}
+		defer sess.Close()
+		stdin, stdinW := io.Pipe() // open until the session ends
+		defer stdinW.Close()
+		var got countWriter
+		begin := time.Now()
+		err = sess.Run(ctx, stdin, &got)
+		took := time.Since(begin)
+		if got.n != size {
+			t.Fatalf("%v: received %d bytes, want %d (run: %v)", args, got.n, size, err)
+		}
+		return took, opts
+	}
+	paced, popts := download(t)
+	unpaced, uopts := download(t, "--no-pacing")
+	t.Logf("256 KiB: paced %v, unpaced %v", paced, unpaced)
+	if popts.PerMessageDelay != time.Millisecond || uopts.PerMessageDelay != 0 {
+		t.Errorf("PerMessageDelay paced %v, with --no-pacing %v; want 1ms and 0", popts.PerMessageDelay, uopts.PerMessageDelay)
+	}
+	if paced < 256*time.Millisecond {
+		t.Errorf("paced download took %v, under 1 ms per 1 KiB message", paced)
+	}
+	if unpaced > paced/2 {
+		t.Errorf("--no-pacing download took %v, paced %v: not unpaced", unpaced, paced)
 	}
 }
+
+type countWriter struct{ n int }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
 
 // syncBuffer is a bytes.Buffer safe for the simulator's goroutines to
 // write while the test reads.

@@ -11,6 +11,7 @@ import (
 // them and its ValidationError words them. A real account refuses a name
 // outside them before anything else, so the simulator does too: otherwise
 // a caller (fix --role-name, say) passes here and fails against AWS.
+// (moto 5.2.1 accepts all of these names, so no cross-check with it.)
 
 // iamNamePattern is the pattern of role, user, group, instance profile and
 // policy names, as IAM prints it in its errors.
