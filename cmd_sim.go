@@ -53,6 +53,14 @@ func runSim(c *cli.Context) error {
 	if c.IsSet("env-file") && envFile == "" {
 		return usageErr(simUsage, "sim: --env-file needs a file name")
 	}
+	if envFile != "" {
+		// Only a regular file is replaced: renaming over a symlink such as
+		// /dev/stdout, a device or a directory would destroy it.
+		if fi, err := os.Lstat(envFile); err == nil && !fi.Mode().IsRegular() {
+			return usageErr("give --env-file the path of a regular file (it is replaced whole), or leave it out to print the environment",
+				"sim: --env-file %s exists and is not a regular file (%s)", envFile, fileKind(fi.Mode()))
+		}
+	}
 	st := awssim.DemoScenario()
 	if p := c.String("scenario"); p != "" {
 		var err error
@@ -178,8 +186,27 @@ func simEnvironment(sim *awssim.Sim, user string) ([][2]string, error) {
 	return env, nil
 }
 
+// writeExports writes one export a line, each value quoted for the shell
+// when it holds anything but plain characters: a scenario's region or
+// keys are anyone's text, and the file is sourced (shellQuote: ssh_args.go).
 func writeExports(w io.Writer, env [][2]string) {
 	for _, kv := range env {
-		fmt.Fprintf(w, "export %s=%s\n", kv[0], kv[1])
+		fmt.Fprintf(w, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"os"
@@ -485,4 +486,74 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// TestSimEnvFileQuotesValues: a scenario's keys are anyone's
+// text and the environment file is sourced; a value with shell syntax in
+// it must arrive as text, never run.
+func TestSimEnvFileQuotesValues(t *testing.T) {
+	st := awssim.DemoScenario()
+	const hostile = "s'; touch pwned1; echo '$(touch pwned2)`touch pwned3`\"x\\"
+	found := false
+	for _, k := range st.AccessKeys {
+		if k.UserName == "alice" && k.SessionToken == "" {
+			k.Secret = hostile
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the demo scenario has no access key for alice")
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario := filepath.Join(t.TempDir(), "hostile.json")
+	if err := os.WriteFile(scenario, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := "rm -f sim.env; ssmdoctor sim --scenario " + scenario + " --as alice --env-file sim.env &\n" +
+		"until [ -s sim.env ] || ! kill -0 $! 2>/dev/null; do sleep 0.1; done\n" +
+		". ./sim.env\n" +
+		"printf 'secret=[%s]\\n' \"$AWS_SECRET_ACCESS_KEY\"\n" +
+		"ls pwned* 2>/dev/null; true\n"
+	out, errOut := runUserShell(t, script)
+	if !strings.Contains(out, "secret=["+hostile+"]\n") {
+		t.Errorf("values did not arrive intact; stdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+	// ls lists any pwned file the sourcing created.
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "pwned") {
+			t.Errorf("sourcing the file ran a command (%s exists); stdout:\n%s", l, out)
+		}
+	}
+}
+
+// TestSimEnvFileNotRegular: --env-file naming a symlink (/dev/stdout, say),
+// a directory or a device is refused before anything starts: renaming
+// over it would destroy it.
+func TestSimEnvFileNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link")
+	target := filepath.Join(dir, "target")
+	if err := os.WriteFile(target, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, kind string }{{link, "a symbolic link"}, {dir, "a directory"}, {"/dev/null", "a device"}} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"ssmdoctor", "sim", "--env-file", tc.path}, strings.NewReader(""), &stdout, &stderr)
+		if code != exitUsage {
+			t.Errorf("%s: exit %d, want %d; stderr %q", tc.path, code, exitUsage, stderr.String())
+		}
+		want := "error: sim: --env-file " + tc.path + " exists and is not a regular file (" + tc.kind + ")"
+		if !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "hint: ") || stdout.Len() != 0 {
+			t.Errorf("%s: stdout %q stderr %q, want %q", tc.path, stdout.String(), stderr.String(), want)
+		}
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symlink was replaced (%v)", err)
+	}
 }
