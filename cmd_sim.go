@@ -39,7 +39,7 @@ func simCommand() *cli.Command {
 			&cli.StringFlag{Name: "listen", Usage: "address to listen on", Value: "127.0.0.1:0"},
 			&cli.StringFlag{Name: "as", Usage: "IAM user whose access key the environment uses", Value: "demo-admin"},
 			&cli.StringFlag{Name: "env-file", Usage: "write the exports to `FILE` (atomically, mode 0600, once serving) instead of stdout"},
-			&cli.BoolFlag{Name: "no-pacing", Usage: "send the agent side's output as fast as the client acks (default: 1 ms per 1 KiB message, like the real agent)"},
+			&cli.BoolFlag{Name: "no-pacing", Usage: "send the agent side's output as fast as the client acks, not 1 KiB per millisecond like the real agent"},
 		),
 		Action: runSim,
 	}

@@ -557,3 +557,41 @@ func TestSimEnvFileNotRegular(t *testing.T) {
 		t.Errorf("the symlink was replaced (%v)", err)
 	}
 }
+
+// TestSimVerboseLogsDialError: with --verbose, the simulated agent's
+// failure to reach the instance's port reaches stderr (it was invisible).
+func TestSimVerboseLogsDialError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	simStarted = func(s *awssim.Sim) {
+		s.WithState(func(st *awssim.State) { st.Instances["i-0a11600d000000001"].Ports = map[string]string{"22": closed} })
+	}
+	defer func() { simStarted = nil }()
+	stdout, stderr, stop := startSim(t, "--verbose")
+	env := waitExports(t, stdout)
+	api := ssm.New(ssm.Options{
+		Region:       env["AWS_REGION"],
+		BaseEndpoint: aws.String(env["AWS_ENDPOINT_URL"]),
+		Credentials:  credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], ""),
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sess, err := tunnel.Open(ctx, tunnelaws.Sessions{Client: api}, tunnel.Options{Target: "i-0a11600d000000001", Port: 22})
+	if err == nil {
+		stdin, stdinW := io.Pipe()
+		defer stdinW.Close()
+		sess.Run(ctx, stdin, io.Discard)
+		sess.Close()
+	}
+	stop()
+	log := stderr.String()
+	for _, want := range []string{"ssmdoctor sim: POST ssm StartSession 200 ", ": connect to the target: dial tcp " + closed + ": connect: connection refused"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("stderr has no %q:\n%s", want, log)
+		}
+	}
+}
