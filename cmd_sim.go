@@ -31,7 +31,7 @@ func simCommand() *cli.Command {
 			"before sourcing it: until then this shell still points at real AWS.\n\n" +
 			"  rm -f sim.env; ssmdoctor sim --env-file sim.env &\n" +
 			"  until [ -s sim.env ] || ! kill -0 $! 2>/dev/null; do sleep 0.1; done\n" +
-			"  . ./sim.env                    # fails, pointing nothing anywhere, if the simulator did not start\n" +
+			"  . ./sim.env                    # no such file? the simulator did not start: stop here\n" +
 			"  aws ec2 describe-instances     # the AWS CLI (or any SDK) now talks to the simulator",
 		ArgsUsage: " ",
 		Flags: append(globalFlags(),
