@@ -61,9 +61,9 @@ func markedBlock(t *testing.T, path, name string) string {
 // it was given) first on PATH, and a HOME with no AWS credentials or
 // config, so that lines that fail to point the shell at the simulator
 // reach nothing. Whatever the script leaves running (a simulator) is
-// killed with its process group when the test ends. It returns stdout and
-// stderr.
-func runUserShell(t *testing.T, script string) (string, string) {
+// killed with its process group when the test ends. stubs are more
+// stand-ins, {name, script}. It returns stdout and stderr.
+func runUserShell(t *testing.T, script string, stubs ...[2]string) (string, string) {
 	t.Helper()
 	if ssmdoctorBin == "" {
 		t.Fatal("the ssmdoctor binary was not built (see TestMain)")
@@ -78,8 +78,10 @@ func runUserShell(t *testing.T, script string) (string, string) {
 		}
 	}
 	awsStub := "#!/bin/sh\necho \"aws-stub AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL\"\n"
-	if err := os.WriteFile(filepath.Join(stub, "aws"), []byte(awsStub), 0o755); err != nil {
-		t.Fatal(err)
+	for _, st := range append([][2]string{{"aws", awsStub}}, stubs...) {
+		if err := os.WriteFile(filepath.Join(stub, st[0]), []byte(st[1]), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// After the lines under test: stop the simulator they started, and
 	// report how it ended.
@@ -146,6 +148,25 @@ func TestReadmeSimLines(t *testing.T) {
 	}
 	if !strings.Contains(out, "sim exit 0") || strings.Contains(out, "sim.env left behind") {
 		t.Errorf("the simulator did not stop cleanly or left its file; stdout:\n%s", out)
+	}
+}
+
+// TestReadmeSimLinesSimFails: when the simulator cannot start, the
+// README's lines stop waiting at once, and sourcing the missing file ends
+// the script before any command could reach AWS.
+func TestReadmeSimLinesSimFails(t *testing.T) {
+	script := markedBlock(t, "README.md", "sim-start")
+	failing := "#!/bin/sh\necho 'error: simulated failure to start' >&2\nexit 2\n"
+	begin := time.Now()
+	out, errOut := runUserShell(t, script, [2]string{"ssmdoctor", failing})
+	if took := time.Since(begin); took > 20*time.Second {
+		t.Errorf("the lines took %v to give up on a simulator that exited at once", took)
+	}
+	if strings.Contains(out, "aws-stub") {
+		t.Errorf("the aws line ran although the simulator never started; stdout:\n%s", out)
+	}
+	if !strings.Contains(errOut, "error: simulated failure to start") || !strings.Contains(errOut, "sim.env") {
+		t.Errorf("stderr does not show the failure and the missing file:\n%s", errOut)
 	}
 }
 
