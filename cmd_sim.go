@@ -97,10 +97,17 @@ func runSim(c *cli.Context) error {
 	if envFile != "" {
 		// The listener is bound and serving: whoever sees the file can use
 		// it at once.
-		if err := writeEnvFile(envFile, env); err != nil {
+		written, err := writeEnvFile(envFile, env)
+		if err != nil {
 			return internalErr("choose a writable path for --env-file", err)
 		}
-		defer os.Remove(envFile)
+		defer func() {
+			// Only if it is still ours: another simulator may have
+			// replaced it since.
+			if now, err := os.ReadFile(envFile); err == nil && string(now) == written {
+				os.Remove(envFile)
+			}
+		}()
 		fmt.Fprintf(c.App.ErrWriter, "simulator listening on %s; its environment is in %s (Ctrl-C to stop)\n", sim.URL(), envFile)
 	} else {
 		writeExports(c.App.Writer, env)
@@ -117,12 +124,13 @@ func runSim(c *cli.Context) error {
 // writeEnvFile writes the exports to path all at once: a temporary file in
 // the same directory (created 0600: it holds the simulator's keys), synced,
 // then renamed over path, so that a reader sees nothing or all of it.
-func writeEnvFile(path string, env [][2]string) error {
+// It returns what it wrote.
+func writeEnvFile(path string, env [][2]string) (string, error) {
 	var b strings.Builder
 	writeExports(&b, env)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("sim: write --env-file %s: %w", path, err)
+		return "", fmt.Errorf("sim: write --env-file %s: %w", path, err)
 	}
 	name := tmp.Name()
 	_, err = tmp.WriteString(b.String())
@@ -140,9 +148,9 @@ func writeEnvFile(path string, env [][2]string) error {
 	}
 	if err != nil {
 		os.Remove(name)
-		return fmt.Errorf("sim: write --env-file %s: %w", path, err)
+		return "", fmt.Errorf("sim: write --env-file %s: %w", path, err)
 	}
-	return nil
+	return b.String(), nil
 }
 
 // simEnvironment is the environment that points the SDKs and the AWS CLI

@@ -187,17 +187,11 @@ func TestDemoTryItYourselfLines(t *testing.T) {
 			t.Errorf("no %q; stdout:\n%s\nstderr:\n%s", want, out, errOut)
 		}
 	}
-	if !strings.Contains(cmdDemoSource(t), "tryItYourself(region, healthy)") {
-		t.Error("the demo does not end with tryItYourself")
+	var stdout, stderr bytes.Buffer
+	run(context.Background(), []string{"ssmdoctor", "demo", "--no-color"}, strings.NewReader(""), &stdout, &stderr)
+	if !strings.HasSuffix(stdout.String(), "\nTry it yourself (the simulator serves until you stop it with kill %1):\n"+lines) {
+		t.Errorf("the demo does not end with these lines:\n%s\nits output ends:\n%s", lines, stdout.String()[max(0, stdout.Len()-600):])
 	}
-}
-
-func cmdDemoSource(t *testing.T) string {
-	data, err := os.ReadFile("cmd_demo.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
 }
 
 // startSim runs `ssmdoctor sim args...` in-process until the test ends and
@@ -614,5 +608,43 @@ func TestSimVerboseLogsDialError(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("stderr has no %q:\n%s", want, log)
 		}
+	}
+}
+
+// TestSimEnvFileKeepsAnothersFile: a simulator stopping removes its env
+// file only if it is still the one it wrote, not a second simulator's.
+func TestSimEnvFileKeepsAnothersFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sim.env")
+	_, stderr1, stop1 := startSim(t, "--env-file", path)
+	first := waitFile(t, path, "")
+	_, stderr2, stop2 := startSim(t, "--env-file", path)
+	second := waitFile(t, path, first)
+	if code := stop1(); code != 0 {
+		t.Fatalf("first sim exited %d: %s", code, stderr1.String())
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != second {
+		t.Fatalf("the first simulator's exit removed or changed the second's file (%v)", err)
+	}
+	if code := stop2(); code != 0 {
+		t.Fatalf("second sim exited %d: %s", code, stderr2.String())
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("env file still there after both stopped (err %v)", err)
+	}
+}
+
+// waitFile waits until path exists with contents other than not, and
+// returns them.
+func waitFile(t *testing.T, path, not string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if data, err := os.ReadFile(path); err == nil && string(data) != not {
+			return string(data)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new %s after 10 s", path)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
