@@ -121,9 +121,19 @@ func runDemo(c *cli.Context) error {
 		}
 	}
 	if human {
-		fmt.Fprintf(out, "\nTry it yourself: ssmdoctor sim > sim.env &  then  . ./sim.env && ssmdoctor check --region %s %s\n", region, healthy)
+		fmt.Fprintf(out, "\nTry it yourself (the simulator serves until you stop it with kill %%1):\n%s", tryItYourself(region, healthy))
 	}
 	return nil
+}
+
+// tryItYourself is the shell that starts the simulator and checks target
+// with it, one indented line each. It sources the environment only once the
+// simulator has written it whole (and never if the simulator did not
+// start), so nothing can reach real AWS in between.
+func tryItYourself(region, target string) string {
+	return "  rm -f sim.env; ssmdoctor sim --env-file sim.env &\n" +
+		"  until [ -s sim.env ] || ! kill -0 $! 2>/dev/null; do sleep 0.1; done\n" +
+		"  . ./sim.env && ssmdoctor check --region " + region + " " + target + "\n"
 }
 
 // setEnv sets environment variables (an empty value unsets) and returns a

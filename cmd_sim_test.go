@@ -78,6 +78,7 @@ func TestSimUsageErrors(t *testing.T) {
 		{[]string{"sim", "--as", "nobody"}, `no access key for user "nobody"`},
 		{[]string{"sim", "--scenario", "/nonexistent/scenario.json"}, "read scenario"},
 		{[]string{"sim", "extra"}, "sim takes no arguments"},
+		{[]string{"sim", "--env-file", ""}, "sim: --env-file needs a file name"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), append([]string{"ssmdoctor"}, tc.args...), strings.NewReader(""), &stdout, &stderr)

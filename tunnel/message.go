@@ -129,6 +129,9 @@ type Message struct {
 	// PayloadDigest as read from the wire; Marshal computes it.
 	PayloadDigest [32]byte
 	PayloadType   PayloadType
+	// PayloadLength as read from the wire (a decoded frame's always equals
+	// len(Payload)); Marshal computes it.
+	PayloadLength uint32
 	Payload       []byte
 }
 
@@ -156,6 +159,12 @@ var (
 	ErrNoCreatedDate   = errors.New("created date is zero")
 	ErrDigestMismatch  = errors.New("payload digest does not match the payload")
 	ErrTypeTooLong     = errors.New("message type longer than 32 bytes")
+	// ErrPayloadLength: the header's PayloadLength is not the number of
+	// payload bytes. The real agent and plugin check the digest when
+	// PayloadLength is non-zero, this decoder when the payload is
+	// non-empty; such a frame would be judged differently by each, and no
+	// conformant sender makes one, so it is refused.
+	ErrPayloadLength = errors.New("PayloadLength does not match the payload bytes")
 )
 
 // MarshalBinary encodes m: HeaderLength 116, space-padded type, swapped
@@ -223,8 +232,8 @@ func AppendFrame(b []byte, msgType string, seq int64, flags uint64, pt PayloadTy
 
 // UnmarshalMessage decodes a frame without validating it. The payload is
 // everything from HeaderLength+4 to the end of the frame, as receivers
-// of the real protocol do; PayloadLength is not compared with it.
-// The payload aliases b.
+// of the real protocol do; a PayloadLength that disagrees with it is an
+// error (ErrPayloadLength). The payload aliases b.
 func UnmarshalMessage(b []byte) (*Message, error) {
 	m := &Message{}
 	if err := DecodeMessage(b, m); err != nil {
@@ -235,6 +244,8 @@ func UnmarshalMessage(b []byte) (*Message, error) {
 
 // DecodeMessage is UnmarshalMessage into a Message the caller owns (a
 // reader reuses one for every frame); every field of m is overwritten.
+// On ErrPayloadLength every field is filled all the same, so that the
+// caller can say which frame it refused.
 func DecodeMessage(b []byte, m *Message) error {
 	if len(b) < HeaderSize {
 		return fmt.Errorf("decode frame: %w (%d bytes)", ErrShortFrame, len(b))
@@ -255,13 +266,20 @@ func DecodeMessage(b []byte, m *Message) error {
 	m.MessageID = getSwappedUUID(b[offMessageID : offMessageID+16])
 	copy(m.PayloadDigest[:], b[offDigest:offDigest+32])
 	m.PayloadType = PayloadType(binary.BigEndian.Uint32(b[offPayloadType:]))
+	m.PayloadLength = binary.BigEndian.Uint32(b[offPayloadLength:])
 	m.Payload = b[m.HeaderLength+4:]
+	if uint64(m.PayloadLength) != uint64(len(m.Payload)) {
+		return fmt.Errorf("decode %s frame seq %d: %w (PayloadLength %d, %d payload bytes)",
+			m.MessageType, m.SequenceNumber, ErrPayloadLength, m.PayloadLength, len(m.Payload))
+	}
 	return nil
 }
 
 // Validate applies the receiver's checks in the real order: HeaderLength,
 // MessageType, CreatedDate, then the digest (only for a non-empty
-// payload). start_publication and pause_publication skip validation.
+// payload, which for a decoded frame is the real receivers' "PayloadLength
+// non-zero": DecodeMessage refuses a frame where the two disagree).
+// start_publication and pause_publication skip validation.
 func (m *Message) Validate() error {
 	if m.MessageType == TypeStartPublication || m.MessageType == TypePausePublication {
 		return nil

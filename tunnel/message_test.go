@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -294,17 +295,89 @@ func TestCodecEmptyPayloadSkipsDigest(t *testing.T) {
 	}
 }
 
-// The payload runs from HeaderLength+4 to the end of the frame; the
-// PayloadLength field is not trusted.
-func TestCodecPayloadLengthIgnored(t *testing.T) {
+// A frame whose PayloadLength disagrees with its payload bytes is refused
+// by the decoder, whatever the rest of it says: the real agent and plugin
+// check the digest when PayloadLength is non-zero, Validate when the
+// payload is non-empty, so such a frame would be judged differently by
+// each side (ssm-session-protocol.md §4). Hand-built frames, not through
+// the simulator, which decodes with this same code.
+func TestCodecPayloadLengthMismatchRefused(t *testing.T) {
+	cases := []struct {
+		name  string
+		frame func() vecFrame
+	}{
+		{"zero_length_with_bytes", func() vecFrame {
+			f := ackVector()
+			f.plen = "00000000"
+			return f
+		}},
+		{"zero_length_with_bytes_wrong_digest", func() vecFrame {
+			// The agent skips the digest (PayloadLength 0) and takes the
+			// bytes; Validate used to check it and drop the frame.
+			f := ackVector()
+			f.plen = "00000000"
+			f.digest = strings.Repeat("ee", 32)
+			return f
+		}},
+		{"five_with_no_bytes", func() vecFrame {
+			// The agent checks the digest of nothing; Validate used to
+			// skip it and accept the frame.
+			f := ackVector()
+			f.payload = nil
+			f.plen = "00000005"
+			f.digest = strings.Repeat("ee", 32)
+			return f
+		}},
+		{"one_with_many", func() vecFrame {
+			f := handshakeVector()
+			f.plen = "00000001"
+			return f
+		}},
+		{"one_too_many", func() vecFrame {
+			f := handshakeVector()
+			f.plen = hex32(uint32(len(f.payload) + 1))
+			return f
+		}},
+		{"start_publication_five_with_none", func() vecFrame {
+			// start_publication skips Validate; the length is checked
+			// before that.
+			return vecFrame{
+				headerLen: "00000074", msgType: padType("start_publication", ' '), schema: "00000001",
+				created: vecCreatedHex, seq: "0000000000000000", flags: "0000000000000003",
+				id: vecMessageIDWire, digest: strings.Repeat("00", 32), ptype: "00000000", plen: "00000005",
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := tc.frame().bytes(t)
+			m, err := UnmarshalMessage(raw)
+			if !errors.Is(err, ErrPayloadLength) {
+				t.Fatalf("decode error = %v, want %v (message %+v)", err, ErrPayloadLength, m)
+			}
+			if m != nil {
+				t.Fatalf("UnmarshalMessage returned a message with the error")
+			}
+			var reused Message
+			err = DecodeMessage(raw, &reused)
+			if !errors.Is(err, ErrPayloadLength) {
+				t.Fatalf("DecodeMessage error = %v", err)
+			}
+			// The error says which frame and both numbers.
+			want := fmt.Sprintf("PayloadLength %d, %d payload bytes", reused.PayloadLength, len(raw)-HeaderSize)
+			if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), reused.MessageType) {
+				t.Fatalf("error %q does not name the type and %q", err, want)
+			}
+		})
+	}
+	// A frame whose PayloadLength is right still decodes, with it.
 	f := handshakeVector()
-	f.plen = "00000001"
 	m, err := UnmarshalMessage(f.bytes(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(m.Payload, f.payload) {
-		t.Fatalf("payload length %d, want %d", len(m.Payload), len(f.payload))
+	if int(m.PayloadLength) != len(f.payload) || !bytes.Equal(m.Payload, f.payload) {
+		t.Fatalf("PayloadLength %d, payload %d bytes; want %d", m.PayloadLength, len(m.Payload), len(f.payload))
 	}
 }
 

@@ -126,6 +126,13 @@ func (s *Sim) SetDataChannelOptions(o DCOptions) {
 	s.ext.dc.mu.Unlock()
 }
 
+// DataChannelOptions returns the agent's tuning for sessions whose data
+// channel opens now (the defaults until SetDataChannelOptions).
+func (s *Sim) DataChannelOptions() DCOptions {
+	o, _ := s.dcSnapshot()
+	return o
+}
+
 // SetDataChannelFaults replaces the fault hooks for sessions whose data
 // channel opens afterwards.
 func (s *Sim) SetDataChannelFaults(f DCFaults) {

@@ -3,6 +3,7 @@ package awssim
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"time"
 
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
@@ -13,12 +14,18 @@ func (ch *dcChannel) handleFrame(conn *dcConn, data []byte) {
 	// One Message per socket, reused for every frame: what outlives the
 	// frame (an early message) is copied.
 	m := &conn.rmsg
-	if err := tunnel.DecodeMessage(data, m); err != nil {
+	err := tunnel.DecodeMessage(data, m)
+	if err != nil && !errors.Is(err, tunnel.ErrPayloadLength) {
 		ch.s.dcWarn(ch.id, "undecodable frame dropped: %v", err)
 		return
 	}
+	// A PayloadLength mismatch still decodes every field: warn about all
+	// that is wrong with the frame, then drop it.
 	ch.checkFrame(data, m)
-	if err := m.Validate(); err != nil {
+	if err == nil {
+		err = m.Validate()
+	}
+	if err != nil {
 		// As the real receivers: a frame that fails validation is dropped
 		// without an ack, so the sender must resend it.
 		ch.s.dcWarn(ch.id, "%s seq %d dropped: %v", m.MessageType, m.SequenceNumber, err)

@@ -462,7 +462,7 @@ func TestDCOpenRejections(t *testing.T) {
 }
 
 // TestDCConformanceWarnings sends a frame with NUL padding and a wrong
-// PayloadLength, and data before HandshakeComplete.
+// PayloadLength (which is also dropped), and data before HandshakeComplete.
 func TestDCConformanceWarnings(t *testing.T) {
 	echo := startDCEcho(t, 0)
 	s, api, out := dcSession(t, echo.addr, nil, DCFaults{})
@@ -479,9 +479,11 @@ func TestDCConformanceWarnings(t *testing.T) {
 	for i := 4 + len(tunnel.TypeInputStreamData); i < 36; i++ {
 		frame[i] = 0
 	}
-	frame[119]++ // PayloadLength off by one
+	frame[119]++ // PayloadLength off by one: warned about, then dropped
 	ws.Write(context.Background(), websocket.MessageBinary, frame)
-	var want = []string{"not padded with spaces", "PayloadLength", "before HandshakeComplete"}
+	early, _ := tunnel.NewMessage(tunnel.TypeInputStreamData, 0, 0, tunnel.PayloadOutput, []byte("early")).MarshalBinary()
+	ws.Write(context.Background(), websocket.MessageBinary, early)
+	var want = []string{"not padded with spaces", "PayloadLength 6 but 5 payload bytes", "dropped: decode input_stream_data frame seq 0: PayloadLength", "before HandshakeComplete"}
 	waitFor(t, func() bool { return len(s.DataChannelWarnings()) >= len(want) })
 	all := strings.Join(s.DataChannelWarnings(), "\n")
 	for _, w := range want {

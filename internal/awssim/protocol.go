@@ -115,11 +115,60 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if !s.opts.LogRequests || s.opts.Logf == nil {
+		s.serveCall(w, r)
+		return
+	}
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	c := s.serveCall(rec, r)
+	svc, op, id := "-", "-", "-"
+	if c != nil {
+		svc, op, id = c.Service, c.Op, c.RequestID
+		if svc == "" {
+			svc = "-"
+		}
+		if op == "" {
+			op = "-"
+		}
+	}
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	// Never the Authorization header, the body or the form: they carry
+	// signatures, keys and tokens.
+	s.logf("%s %s %s %d %v request %s", r.Method, svc, op, status, time.Since(start).Round(time.Millisecond), id)
+}
+
+// statusRecorder remembers the status a handler wrote, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// serveCall answers one API request and returns the call as far as it was
+// understood (nil when its body could not be read).
+func (s *Sim) serveCall(w http.ResponseWriter, r *http.Request) *Call {
 	reqID := newRequestID()
 	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
 	if err != nil {
 		http.Error(w, "read body", http.StatusBadRequest)
-		return
+		return nil
 	}
 	c := &Call{Ctx: r.Context(), RequestID: reqID, HTTP: r, Body: body}
 
@@ -129,19 +178,19 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 		svc, ok := jsonTargets[prefix]
 		if !ok {
 			writeJSONError(w, reqID, ErrStatus(400, "UnknownOperationException", "Unknown target %s", target))
-			return
+			return c
 		}
 		c.Service, c.Op = svc, op
 	} else {
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, "bad form", http.StatusBadRequest)
-			return
+			return c
 		}
 		// ParseForm consumed nothing we need: the body was read above.
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			http.Error(w, "bad form body", http.StatusBadRequest)
-			return
+			return c
 		}
 		for k, v := range r.URL.Query() {
 			form[k] = append(form[k], v...)
@@ -155,7 +204,7 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.Service == "" {
 		s.writeError(w, c, ErrStatus(400, "MissingAuthenticationToken", "Request is missing Authentication Token"))
-		return
+		return c
 	}
 	c.Region = auth.region
 	if c.Region == "" {
@@ -168,25 +217,32 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			return
+			return c
 		}
 	}
 	h, ok := s.ops[key]
 	if !ok {
 		s.countAndThrottle(key)
 		s.writeError(w, c, s.unknownOpError(c))
-		return
+		return c
 	}
 	if s.countAndThrottle(key) || s.rateLimited(key) {
 		s.writeError(w, c, throttleError(c.Service))
-		return
+		return c
 	}
 	p, aerr := s.authenticate(r, auth, body, c.Service)
 	if aerr != nil {
 		s.writeError(w, c, aerr)
-		return
+		return c
 	}
 	c.Principal = p
+	if c.Service == "iam" {
+		// As IAM: input constraints before authorization.
+		if ae := validateIAMForm(c.Op, c.Form); ae != nil {
+			s.writeError(w, c, ae)
+			return c
+		}
+	}
 	out, err := s.invoke(h, c)
 	if err != nil {
 		var ae *APIError
@@ -195,9 +251,10 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 			ae = &APIError{Code: "InternalFailure", Message: "internal error", Status: 500, Fault: "Receiver"}
 		}
 		s.writeError(w, c, ae)
-		return
+		return c
 	}
 	s.writeResult(w, c, out)
+	return c
 }
 
 func (s *Sim) latency() time.Duration {

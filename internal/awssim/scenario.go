@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"sort"
@@ -14,11 +15,25 @@ import (
 	"time"
 )
 
-// LoadScenario reads a scenario file (JSON of State).
+// MaxScenarioSize bounds a scenario file: the demo is about 25 KiB, and a
+// file (or /dev/zero, or a pipe) must not make the simulator read without
+// end.
+const MaxScenarioSize = 16 << 20
+
+// LoadScenario reads a scenario file (JSON of State) of at most
+// MaxScenarioSize bytes.
 func LoadScenario(path string) (*State, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxScenarioSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read scenario %s: %w", path, err)
+	}
+	if len(data) > MaxScenarioSize {
+		return nil, fmt.Errorf("read scenario %s: larger than the limit of %d MiB", path, MaxScenarioSize>>20)
 	}
 	return ParseScenario(data)
 }

@@ -24,8 +24,13 @@ import (
 type Options struct {
 	// Latency is added to every API call (not to data channel frames).
 	Latency time.Duration
-	// Logf receives conformance warnings and server errors; nil discards.
+	// Logf receives conformance warnings and server errors (data channel
+	// dial errors among them); nil discards.
 	Logf func(format string, args ...any)
+	// LogRequests also sends Logf one line per API call: method, service,
+	// operation, status, duration and request id (never a header, body
+	// or credential).
+	LogRequests bool
 	// Now overrides the clock (tests).
 	Now func() time.Time
 }
