@@ -68,8 +68,12 @@ func runSim(c *cli.Context) error {
 			return usageErr("check the file against internal/awssim/testdata/demo.json", "%v", err)
 		}
 	}
+	g, err := readGlobals(c)
+	if err != nil {
+		return err
+	}
 	opts := awssim.Options{}
-	if inheritedBool(c, "verbose") {
+	if g.verbose {
 		var mu sync.Mutex
 		stderr := c.App.ErrWriter
 		opts.Logf = func(format string, a ...any) {
