@@ -299,7 +299,7 @@ func TestCodecEmptyPayloadSkipsDigest(t *testing.T) {
 // by the decoder, whatever the rest of it says: the real agent and plugin
 // check the digest when PayloadLength is non-zero, Validate when the
 // payload is non-empty, so such a frame would be judged differently by
-// each side (ssm-session-protocol.md §4). Hand-built frames, not through
+// each side (docs/session-protocol.md#frame-layout). Hand-built frames, not through
 // the simulator, which decodes with this same code.
 func TestCodecPayloadLengthMismatchRefused(t *testing.T) {
 	cases := []struct {
