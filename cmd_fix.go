@@ -131,9 +131,13 @@ var fixSelectors = []fixSelector{
 			return fix.PlanUserPolicy(ctx, a, fix.UserPolicyOptions{Attach: r.c.String("attach"), Instances: r.c.StringSlice("instances"), Tag: r.c.String("tag"), OSUser: r.c.String("os-user")})
 		}},
 	{checks.FixDHMC, targetOptional, []string{"instance-profile"},
-		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) { return fix.PlanDHMC(ctx, a) }},
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) {
+			return fix.PlanDHMC(ctx, a)
+		}},
 	{checks.FixHybridTier, targetOptional, []string{"instance-hybrid-tier"},
-		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) { return fix.PlanHybridTier(ctx, a) }},
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) {
+			return fix.PlanHybridTier(ctx, a)
+		}},
 	{checks.FixVPCEndpoints, targetRequired, []string{"instance-network"},
 		func(ctx context.Context, _ *fixRun, a *fix.AWS, t *checks.Target) (*fix.Plan, error) {
 			return fix.PlanVPCEndpoints(ctx, a, t.InstanceID)
