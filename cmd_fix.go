@@ -99,16 +99,63 @@ type fixRun struct {
 // errPromptInterrupted ends a prompt whose context ended before an answer.
 var errPromptInterrupted = errors.New("interrupted at the prompt")
 
-// selectorChecks maps each fix selector to the checks that call for it; after a
-// fix, those are re-run and printed.
-var selectorChecks = map[string][]string{
-	"ssh-config":    {"ssh-config"},
-	"instance-role": {"instance-profile", "instance-role-permissions"},
-	"user-policy":   {"caller-start-session", "caller-session-lifecycle", "caller-read-permissions"},
-	"dhmc":          {"instance-profile"},
-	"hybrid-tier":   {"instance-hybrid-tier"},
-	"vpc-endpoints": {"instance-network"},
-	"start":         {"instance-exists", "instance-registered"},
+// targetUse says what a fix selector does with a TARGET.
+type targetUse int
+
+const (
+	targetNone     targetUse = iota // serves every instance: a TARGET is a usage error
+	targetOptional                  // acts on the account; a TARGET names what to verify
+	targetRequired                  // acts on the instance its flag names
+)
+
+// fixSelector is one way to run `ssmdoctor fix`: the flag that chooses it
+// (its FixID), what it does with a TARGET, the checks it answers (re-run
+// afterwards to verify) and how it plans.
+type fixSelector struct {
+	id      checks.FixID
+	target  targetUse
+	answers []string
+	plan    func(ctx context.Context, r *fixRun, a *fix.AWS, t *checks.Target) (*fix.Plan, error)
+}
+
+// fixSelectors is the one table of fixes, in the order they are offered.
+// Every checks.FixID has a row (TestFixSelectorsTable).
+var fixSelectors = []fixSelector{
+	{checks.FixSSHConfig, targetNone, []string{"ssh-config"}, nil}, // planned without AWS: planSSHConfig
+	{checks.FixInstanceRole, targetRequired, []string{"instance-profile", "instance-role-permissions"},
+		func(ctx context.Context, r *fixRun, a *fix.AWS, t *checks.Target) (*fix.Plan, error) {
+			return fix.PlanInstanceRole(ctx, a, t.InstanceID, fix.RoleOptions{RoleName: r.c.String("role-name"), ProfileName: r.c.String("profile-name"), Replace: r.c.Bool("replace")})
+		}},
+	{checks.FixUserPolicy, targetOptional, []string{"caller-start-session", "caller-session-lifecycle", "caller-read-permissions"},
+		func(ctx context.Context, r *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) {
+			return fix.PlanUserPolicy(ctx, a, fix.UserPolicyOptions{Attach: r.c.String("attach"), Instances: r.c.StringSlice("instances"), Tag: r.c.String("tag"), OSUser: r.c.String("os-user")})
+		}},
+	{checks.FixDHMC, targetOptional, []string{"instance-profile"},
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) {
+			return fix.PlanDHMC(ctx, a)
+		}},
+	{checks.FixHybridTier, targetOptional, []string{"instance-hybrid-tier"},
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) {
+			return fix.PlanHybridTier(ctx, a)
+		}},
+	{checks.FixVPCEndpoints, targetRequired, []string{"instance-network"},
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, t *checks.Target) (*fix.Plan, error) {
+			return fix.PlanVPCEndpoints(ctx, a, t.InstanceID)
+		}},
+	{checks.FixStart, targetRequired, []string{"instance-exists", "instance-registered"},
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, t *checks.Target) (*fix.Plan, error) {
+			return fix.PlanStart(ctx, a, t.InstanceID)
+		}},
+}
+
+// selectorFor returns the row of id; ok is false for an id no row has.
+func selectorFor(id checks.FixID) (fixSelector, bool) {
+	for _, s := range fixSelectors {
+		if s.id == id {
+			return s, true
+		}
+	}
+	return fixSelector{}, false
 }
 
 func runFix(c *cli.Context) error {
@@ -160,9 +207,9 @@ func (r *fixRun) run(ctx context.Context) error {
 		return err
 	}
 	var chosen []string
-	for _, s := range []string{"ssh-config", "instance-role", "user-policy", "dhmc", "hybrid-tier", "vpc-endpoints", "start"} {
-		if c.IsSet(s) {
-			chosen = append(chosen, s)
+	for _, s := range fixSelectors {
+		if c.IsSet(string(s.id)) {
+			chosen = append(chosen, string(s.id))
 		}
 	}
 	if len(chosen) > 1 {
@@ -174,18 +221,22 @@ func (r *fixRun) run(ctx context.Context) error {
 	if len(chosen) == 0 {
 		return r.interactive(ctx, c.Args().First())
 	}
-	sel := chosen[0]
-	target := c.String(sel)
-	if sel == "ssh-config" && c.NArg() > 0 {
+	row, _ := selectorFor(checks.FixID(chosen[0]))
+	sel := row.id
+	target := ""
+	if row.target == targetRequired {
+		target = c.String(string(sel))
+	}
+	if row.target == targetNone && c.NArg() > 0 {
 		return usageErr("run 'ssmdoctor fix --ssh-config' alone: the ssh config serves every instance", "fix: --ssh-config takes no TARGET, got %q", c.Args().First())
 	}
 	switch {
-	case sel == "ssh-config":
-		target = "" // it serves every instance; verified against a sample one
-	case sel == "user-policy" || sel == "dhmc" || sel == "hybrid-tier":
+	case row.target == targetNone:
+		// it serves every instance; verified against a sample one
+	case row.target == targetOptional:
 		target = c.Args().First() // optional: the instance to verify against
 	case c.NArg() > 0:
-		return usageErr("the form is: ssmdoctor fix --"+sel+" TARGET", "fix: --%s names its target; extra argument %s", sel, quoteShort(c.Args().First()))
+		return usageErr("the form is: ssmdoctor fix --"+string(sel)+" TARGET", "fix: --%s names its target; extra argument %s", sel, quoteShort(c.Args().First()))
 	}
 	var t *checks.Target
 	if target != "" {
@@ -306,44 +357,22 @@ func resolveFixTarget(ctx context.Context, env *checks.Env, target string) (*che
 }
 
 // plan builds the plan of one selector.
-func (r *fixRun) plan(ctx context.Context, sel string, t *checks.Target) (*fix.Plan, error) {
-	if sel == "ssh-config" {
+func (r *fixRun) plan(ctx context.Context, sel checks.FixID, t *checks.Target) (*fix.Plan, error) {
+	row, ok := selectorFor(sel)
+	if !ok {
+		return nil, usageErr("run ssmdoctor fix --help for the fixes", "fix: no fix named %q", sel)
+	}
+	if row.target == targetNone {
 		return r.planSSHConfig()
+	}
+	if row.target == targetRequired && t == nil {
+		return nil, usageErr("the form is: ssmdoctor fix --"+string(sel)+" TARGET", "fix: --%s needs a TARGET", sel)
 	}
 	a, err := r.aws(ctx)
 	if err != nil {
 		return nil, err
 	}
-	needTarget := func() error {
-		if t == nil {
-			return usageErr("the form is: ssmdoctor fix --"+sel+" TARGET", "fix: --%s needs a TARGET", sel)
-		}
-		return nil
-	}
-	switch sel {
-	case "instance-role":
-		if err := needTarget(); err != nil {
-			return nil, err
-		}
-		return fix.PlanInstanceRole(ctx, a, t.InstanceID, fix.RoleOptions{RoleName: r.c.String("role-name"), ProfileName: r.c.String("profile-name"), Replace: r.c.Bool("replace")})
-	case "user-policy":
-		return fix.PlanUserPolicy(ctx, a, fix.UserPolicyOptions{Attach: r.c.String("attach"), Instances: r.c.StringSlice("instances"), Tag: r.c.String("tag"), OSUser: r.c.String("os-user")})
-	case "dhmc":
-		return fix.PlanDHMC(ctx, a)
-	case "hybrid-tier":
-		return fix.PlanHybridTier(ctx, a)
-	case "vpc-endpoints":
-		if err := needTarget(); err != nil {
-			return nil, err
-		}
-		return fix.PlanVPCEndpoints(ctx, a, t.InstanceID)
-	case "start":
-		if err := needTarget(); err != nil {
-			return nil, err
-		}
-		return fix.PlanStart(ctx, a, t.InstanceID)
-	}
-	return nil, usageErr("run ssmdoctor fix --help for the fixes", "fix: no fix named %q", sel)
+	return row.plan(ctx, r, a, t)
 }
 
 func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
@@ -387,7 +416,7 @@ func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
 
 // one runs plan, show, confirm, apply and verify for a selector and
 // returns the exit code.
-func (r *fixRun) one(ctx context.Context, sel string, t *checks.Target) (int, error) {
+func (r *fixRun) one(ctx context.Context, sel checks.FixID, t *checks.Target) (int, error) {
 	r.stage = "while planning"
 	p, err := r.plan(ctx, sel, t)
 	if err != nil {
@@ -422,9 +451,9 @@ func (r *fixRun) one(ctx context.Context, sel string, t *checks.Target) (int, er
 // account, the principal (sts:GetCallerIdentity) and the region it acts
 // as: the credentials chosen by --profile or the environment, so a wrong
 // profile is seen before anything is applied.
-func (r *fixRun) showActingAs(ctx context.Context, sel string) error {
-	if sel == "ssh-config" {
-		return nil
+func (r *fixRun) showActingAs(ctx context.Context, sel checks.FixID) error {
+	if row, _ := selectorFor(sel); row.target == targetNone {
+		return nil // a local file: no AWS principal acts
 	}
 	if r.actingAs == "" {
 		a, err := r.aws(ctx)
@@ -461,7 +490,7 @@ func (r *fixRun) apply(ctx context.Context, p *fix.Plan) error {
 	return internalErr("run the same fix again to finish", fmt.Errorf("fix: %w", err))
 }
 
-func (r *fixRun) planError(sel string, err error) error {
+func (r *fixRun) planError(sel checks.FixID, err error) error {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return err
@@ -525,9 +554,10 @@ func isTerminal(in io.Reader) bool {
 }
 
 // verify re-runs the checks that called for sel and prints their results.
-func (r *fixRun) verify(ctx context.Context, sel string, t *checks.Target) int {
+func (r *fixRun) verify(ctx context.Context, sel checks.FixID, t *checks.Target) int {
 	r.stage = "while verifying"
-	ids := selectorChecks[sel]
+	row, _ := selectorFor(sel)
+	ids := row.answers
 	env := r.env(ctx, t)
 	list := withPrerequisites(checks.ForTarget(checks.All(), t != nil), ids)
 	outs := checks.Run(ctx, env, list, checks.RunOptions{})
@@ -569,13 +599,10 @@ func (r *fixRun) interactive(ctx context.Context, target string) error {
 		r.stage = "while checking"
 		return checks.Run(ctx, r.env(ctx, t), checks.ForTarget(checks.All(), t != nil), checks.RunOptions{})
 	}
-	var offered []string
+	var offered []checks.FixID
 	for _, o := range run() {
 		id := o.Result.FixID
 		if id == "" || slices.Contains(offered, id) || (o.Result.Status != checks.StatusFail && o.Result.Status != checks.StatusWarn) {
-			continue
-		}
-		if _, known := selectorChecks[id]; !known {
 			continue
 		}
 		offered = append(offered, id)

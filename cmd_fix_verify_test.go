@@ -10,7 +10,8 @@ import (
 // check it names is kept, and so is every prerequisite of a kept check.
 func TestFixVerifyRunsChecksWithPrerequisites(t *testing.T) {
 	all := checks.ForTarget(checks.All(), true)
-	for sel, ids := range selectorChecks {
+	for _, row := range fixSelectors {
+		sel, ids := row.id, row.answers
 		list := withPrerequisites(all, ids)
 		kept := map[string]bool{}
 		for _, c := range list {

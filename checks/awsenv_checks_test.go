@@ -196,7 +196,7 @@ func TestAWSChecksExplicitDenyAndMissingAllow(t *testing.T) {
 		!strings.Contains(strings.Join(r.Details, "\n"), "policy-for-ssm:StartSession") {
 		t.Errorf("caller-start-session = %+v", r)
 	}
-	if r := got["caller-session-lifecycle"]; r.Status != StatusFail || r.FixID != fixUserPolicy || !strings.Contains(r.Message, "session/alice-0123456789abcdef0") {
+	if r := got["caller-session-lifecycle"]; r.Status != StatusFail || r.FixID != FixUserPolicy || !strings.Contains(r.Message, "session/alice-0123456789abcdef0") {
 		t.Errorf("caller-session-lifecycle = %+v", r)
 	}
 	if r := got["instance-role-permissions"]; r.Status != StatusFail || !strings.Contains(r.Message, "ssmmessages:OpenDataChannel") || r.FixID != "instance-role" {

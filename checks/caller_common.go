@@ -14,7 +14,6 @@ import (
 const (
 	callerTimeout = 60 * time.Second
 	sshDocument   = "AWS-StartSSHSession"
-	fixUserPolicy = "user-policy"
 )
 
 // awsReady returns the "could not determine" result when there is no AWS
@@ -86,7 +85,7 @@ func judge(env *Env, reqs []accessReq, decs []*SimDecision, method, okMsg, state
 	case len(missing) > 0:
 		return Fail("no policy allows %s", strings.Join(missing, "; ")).WithDetails(details...).
 			WithDetails("least-privilege statement to add:", statement).
-			WithFix(userPolicyFix(env), fixUserPolicy)
+			WithFix(userPolicyFix(env), FixUserPolicy)
 	}
 	return Pass("%s", okMsg).WithDetails(method)
 }

@@ -50,5 +50,5 @@ func runCallerReadPermissions(ctx context.Context, env *Env) Result {
 	return Warn("not allowed: %s", strings.Join(missing, ", ")).
 		WithDetails(method, "checks that need these report 'could not determine'",
 			`statement to add: {"Effect": "Allow", "Action": ["`+strings.Join(missing, `", "`)+`"], "Resource": "*"}`).
-		WithFix(userPolicyFix(env), fixUserPolicy)
+		WithFix(userPolicyFix(env), FixUserPolicy)
 }

@@ -39,7 +39,7 @@ type Result struct {
 	Message string   // one line
 	Details []string // more lines
 	Fix     string   // the exact command the user can paste (may be empty)
-	FixID   string   // the `ssmdoctor fix` selector that repairs it (may be empty)
+	FixID   FixID    // the `ssmdoctor fix` selector that repairs it (may be NoFix)
 	Missing string   // for StatusError: the permission or call that failed
 }
 
@@ -153,7 +153,7 @@ func Undetermined(missing, format string, a ...any) Result {
 }
 
 // WithFix returns r with a pasteable command and the fix selector.
-func (r Result) WithFix(command, fixID string) Result {
+func (r Result) WithFix(command string, fixID FixID) Result {
 	r.Fix, r.FixID = command, fixID
 	return r
 }

@@ -44,7 +44,7 @@ func runInstanceExists(ctx context.Context, env *Env) Result {
 	case "pending":
 		return Warn("%s is starting (pending): the agent registers a minute or two after boot", desc)
 	case "stopped", "stopping":
-		return Fail("%s is %s: Session Manager answers TargetNotConnected", desc, state).WithFix(startCommand(env), "start")
+		return Fail("%s is %s: Session Manager answers TargetNotConnected", desc, state).WithFix(startCommand(env), FixStart)
 	}
 	return Fail("%s is %s and cannot be connected to", desc, state).
 		WithDetails("terminated instances cannot be started again; connect to its replacement")

@@ -26,5 +26,5 @@ func runInstanceHybridTier(ctx context.Context, env *Env) Result {
 	return Fail("the account is on the %s tier: Session Manager refuses on-premises nodes", tier).
 		WithDetails("StartSession answers: Enable advanced-instances tier to use Session Manager with your on-premises instances",
 			"the advanced tier is charged per node").
-		WithFix(fixCommand(env, "--hybrid-tier"), "hybrid-tier")
+		WithFix(fixCommand(env, "--hybrid-tier"), FixHybridTier)
 }

@@ -151,10 +151,10 @@ func networkVerdict(env *Env, nv *netView, subnet string, needed, problems, viaE
 	if !nv.internet && !anyEndpoint(nv.eps, regionOf(env)) {
 		return Fail("subnet %s has no way out to Systems Manager: %s, and no VPC endpoints", subnet, nv.via).
 			WithDetails("add a NAT gateway route, or interface endpoints for "+strings.Join(needed, ", ")+" with private DNS").
-			WithFix(fix, "vpc-endpoints")
+			WithFix(fix, FixVPCEndpoints)
 	}
 	return Fail("network path incomplete: %s", problems[0]).WithDetails(problems[1:]...).
-		WithDetails(routeNote).WithFix(fix, "vpc-endpoints")
+		WithDetails(routeNote).WithFix(fix, FixVPCEndpoints)
 }
 
 // agentServices are the endpoints the agent needs; an unregistered agent's

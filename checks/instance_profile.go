@@ -43,7 +43,7 @@ func dhmcResult(ctx context.Context, env *Env, inst *ec2types.Instance) Result {
 	noProfile := Fail("no instance profile is attached and Default Host Management is not enabled").
 		WithDetails("the agent logs: Systems Manager's instance management role is not configured for account",
 			"alternative: enable Default Host Management (ssmdoctor fix --dhmc), which also needs IMDSv2 and agent "+agentMinDHMC+" or later").
-		WithFix(instanceRoleFix(env), "instance-role")
+		WithFix(instanceRoleFix(env), FixInstanceRole)
 	role, err := env.AWS.ServiceSetting(ctx, settingDHMCRole)
 	if err != nil {
 		return undetermined(err)
@@ -61,11 +61,11 @@ func dhmcResult(ctx context.Context, env *Env, inst *ec2types.Instance) Result {
 	}
 	if info == nil {
 		return Warn("no instance profile; Default Host Management (role %s) applies if the agent is %s or later, which cannot be seen until it registers", role, agentMinDHMC).
-			WithFix(instanceRoleFix(env), "instance-role")
+			WithFix(instanceRoleFix(env), FixInstanceRole)
 	}
 	if v := aws.ToString(info.AgentVersion); !versionAtLeast(v, agentMinDHMC) {
 		return Fail("no instance profile; Default Host Management needs agent %s or later, the instance runs %s", agentMinDHMC, v).
-			WithFix(instanceRoleFix(env), "instance-role")
+			WithFix(instanceRoleFix(env), FixInstanceRole)
 	}
 	return Pass("no instance profile: Default Host Management (role %s) covers it", role)
 }

@@ -54,11 +54,11 @@ func runInstanceRolePermissions(ctx context.Context, env *Env) Result {
 	case len(missing) > 0:
 		return Fail("role %s lacks %s", p.RoleName, strings.Join(missing, ", ")).
 			WithDetails(method, "the agent registers but sessions fail to open their data channel, or it never registers").
-			WithFix(fix, "instance-role")
+			WithFix(fix, FixInstanceRole)
 	case slices.ContainsFunc(attached, func(a string) bool { return awsManagedPolicy(a, legacyRolePolicyName) }):
 		return Warn("role %s grants the core permissions through the legacy AmazonEC2RoleforSSM policy", p.RoleName).
 			WithDetails(method, "AmazonEC2RoleforSSM is deprecated and far broader than needed (it grants s3:* reads and more); use AmazonSSMManagedInstanceCore").
-			WithFix(fix, "instance-role")
+			WithFix(fix, FixInstanceRole)
 	}
 	return Pass("role %s grants the core permissions", p.RoleName).WithDetails(method)
 }

@@ -37,12 +37,12 @@ func runPlugin(ctx context.Context, env *Env) Result {
 	switchFix := sshConfigFix + "   # use the native proxy: no CLI or plugin needed"
 	if _, err := env.Local.LookPath("aws"); err != nil {
 		return Fail("the ssh config runs `aws ssm start-session` but the AWS CLI is not on PATH").
-			WithFix(switchFix, "ssh-config")
+			WithFix(switchFix, FixSSHConfig)
 	}
 	path, err := env.Local.findPlugin()
 	if err != nil {
 		return Fail("session-manager-plugin is not on PATH").
-			WithDetails("install: "+pluginInstallURL).WithFix(switchFix, "ssh-config")
+			WithDetails("install: "+pluginInstallURL).WithFix(switchFix, FixSSHConfig)
 	}
 	out, err := env.Local.pluginVersion(ctx, path)
 	if err != nil {
@@ -50,10 +50,10 @@ func runPlugin(ctx context.Context, env *Env) Result {
 		if strings.Contains(low, "exec format error") || strings.Contains(low, "bad cpu type") {
 			return Fail("%s is built for another CPU than this %s/%s machine", path, env.Local.GOOS, env.Local.GOARCH).
 				WithDetails(firstLine(err.Error()), "install the "+env.Local.GOARCH+" build: "+pluginInstallURL).
-				WithFix(switchFix, "ssh-config")
+				WithFix(switchFix, FixSSHConfig)
 		}
 		return Fail("%s --version does not run", path).WithDetails(firstLine(err.Error()), firstLine(out)).
-			WithFix(switchFix, "ssh-config")
+			WithFix(switchFix, FixSSHConfig)
 	}
 	m := pluginVersionRE.FindString(out)
 	have, perr := version.NewVersion(m)
@@ -62,7 +62,7 @@ func runPlugin(ctx context.Context, env *Env) Result {
 	}
 	if have.LessThan(version.Must(version.NewVersion(minPluginVersion))) {
 		return Fail("session-manager-plugin %s is older than %s, the first with SSH support", m, minPluginVersion).
-			WithDetails("upgrade: "+pluginInstallURL).WithFix(switchFix, "ssh-config")
+			WithDetails("upgrade: "+pluginInstallURL).WithFix(switchFix, FixSSHConfig)
 	}
 	return Pass("session-manager-plugin %s (%s)", m, path)
 }

@@ -22,7 +22,7 @@ func runSSHConfig(ctx context.Context, env *Env) Result {
 	host := env.SSHHost()
 	eff, err := env.Local.EffectiveSSH(ctx, host)
 	if err != nil {
-		r := Fail("ssh refuses its configuration for %s", host).WithFix(sshConfigFix, "ssh-config")
+		r := Fail("ssh refuses its configuration for %s", host).WithFix(sshConfigFix, FixSSHConfig)
 		if eff.Stderr != "" {
 			return r.WithDetails(strings.Split(eff.Stderr, "\n")...)
 		}
@@ -45,7 +45,7 @@ func runSSHConfig(ctx context.Context, env *Env) Result {
 		// plain ssh, scp and IDEs need the config, so its absence is a
 		// warning, not a failure.
 		r := Warn("no Host block routes %s through Session Manager: plain ssh, scp and IDEs need one (%s); ssmdoctor ssh and scp do not", host, sshConfigFix).
-			WithFix(sshConfigFix, "ssh-config").WithDetails(details...).WithDetails(homeNote(env)...)
+			WithFix(sshConfigFix, FixSSHConfig).WithDetails(details...).WithDetails(homeNote(env)...)
 		return withConfigNote(r, cfgErr)
 	}
 	// Some other command wins. If a Session Manager one exists further down,
@@ -58,11 +58,11 @@ func runSSHConfig(ctx context.Context, env *Env) Result {
 			}
 			return Fail("the Session Manager ProxyCommand at %s is shadowed by %s (ssh uses the first value)", s.Where(), first).
 				WithDetails(append([]string{"in effect: proxycommand " + pc}, details...)...).
-				WithFix(sshConfigFix, "ssh-config")
+				WithFix(sshConfigFix, FixSSHConfig)
 		}
 	}
 	r := Warn("%s goes through a ProxyCommand that is not Session Manager: %s", host, pc).
-		WithDetails(details...).WithFix(sshConfigFix, "ssh-config")
+		WithDetails(details...).WithFix(sshConfigFix, FixSSHConfig)
 	if len(settings) > 0 {
 		r = r.WithDetails("set at " + settings[0].Where())
 	}

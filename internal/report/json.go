@@ -84,7 +84,7 @@ func toJSONCheck(c checks.Outcome, o Options) jsonCheck {
 	jc := jsonCheck{
 		ID: c.ID, Title: c.Title, Layer: string(c.Layer), Status: string(c.Result.Status),
 		Message: c.Result.Message, Details: c.Result.Details, Fix: c.Result.Fix,
-		FixID: c.Result.FixID, Missing: c.Result.Missing,
+		FixID: string(c.Result.FixID), Missing: c.Result.Missing,
 	}
 	if jc.Details == nil {
 		jc.Details = []string{}
