@@ -11,7 +11,7 @@ import (
 )
 
 func TestFlagsFirst(t *testing.T) {
-	app := newApp(nil, io.Discard, io.Discard)
+	app := newApp(systemDeps(nil, io.Discard, io.Discard))
 	for _, c := range []struct{ in, want string }{
 		{"check i-0abc --format json", "check --format json i-0abc"},
 		{"check i-0abc --format=json web --probe", "check --format=json --probe i-0abc web"},

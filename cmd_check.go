@@ -97,12 +97,14 @@ func runCheck(c *cli.Context) error {
 	}
 
 	o.opts.Verbose = o.verbose
+	d := depsOf(c)
 	base := &checks.Env{Options: o.opts, Local: checks.NewLocalEnv()}
+	base.Local.LookupEnv, base.Local.HomeDir = d.lookupEnv, d.passwdHome
 	ao := awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region, ConnectTimeout: connectTimeout(c)}
 	if o.verbose {
 		ao.LogTo = stderr
 	}
-	clients, loadErr := awsapi.Load(ctx, ao)
+	clients, loadErr := d.loadAWS(ctx, ao)
 	if loadErr == nil {
 		base.AWS = checks.NewAWSEnv(clients)
 		base.Sessions = checks.NewSessionOpener(clients.SSM, clients.KMS)
@@ -113,7 +115,7 @@ func runCheck(c *cli.Context) error {
 			base.AWS.SearchOtherRegions(checks.DefaultRegionCache(o.opts.Profile, clients.Region))
 		}
 	}
-	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr)
+	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr, d.getenv)
 	base.Local.SSHConfigFile = o.sshConfig
 
 	// Credentials that do not resolve (a missing profile, an SSO profile
@@ -158,7 +160,7 @@ func runCheck(c *cli.Context) error {
 		if len(targets) == 1 {
 			total, unit = len(checksFor(targets[0], credsBroken)), "checks"
 		}
-		bar = report.NewProgress(stderr, stderrIsTerminal(stderr), total, unit, nil)
+		bar = report.NewProgress(stderr, d.stderrTerminal, total, unit, nil)
 	}
 	defer bar.Close()
 	rep := report.Report{Version: version, GeneratedAt: time.Now(), Targets: make([]report.Target, len(targets))}
@@ -193,7 +195,7 @@ func runCheck(c *cli.Context) error {
 		return internalErr("", fmt.Errorf("check: interrupted"))
 	}
 
-	if err := writeReport(stdout, o, rep); err != nil {
+	if err := writeReport(d, o, rep); err != nil {
 		return internalErr("", err)
 	}
 	// The report shows what finished; a run cut short is not a clean bill.
@@ -231,10 +233,6 @@ func (r *regionalEnvs) forTarget(t *checks.Target) *checks.Env {
 	r.byName[t.Region] = &e
 	return &e
 }
-
-// stderrIsTerminal decides whether the live progress line is drawn; tests
-// swap it for a fake terminal.
-var stderrIsTerminal = report.IsTerminal
 
 // unresolvedTargets stands in for the targets when credentials do not
 // resolve and nothing can be looked up: each named target as typed, or for
@@ -304,8 +302,8 @@ func checkExitCode(s report.Summary, strict bool) int {
 	return exitOK
 }
 
-func writeReport(stdout io.Writer, o checkOptions, rep report.Report) error {
-	w := stdout
+func writeReport(d *deps, o checkOptions, rep report.Report) error {
+	w := d.stdout
 	if o.output != "" {
 		f, err := os.Create(o.output)
 		if err != nil {
@@ -314,7 +312,8 @@ func writeReport(stdout io.Writer, o checkOptions, rep report.Report) error {
 		defer f.Close()
 		w = f
 	}
-	ro := report.Options{Color: report.UseColor(w, o.noColor, os.Getenv), Detail: o.verbose, Deterministic: o.deterministic}
+	// Colour only on the terminal: never in an --output file.
+	ro := report.Options{Color: o.output == "" && d.useColor(o.noColor), Detail: o.verbose, Deterministic: o.deterministic}
 	if err := report.Write(w, o.format, rep, ro); err != nil {
 		return fmt.Errorf("write %s report: %w", o.format, err)
 	}
@@ -440,11 +439,11 @@ func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOpt
 // credentialsProbe resolves credentials the way every AWS call will, and
 // reports where they came from without ever returning the secrets. A
 // failure it can explain comes back as a *checks.CredentialsError.
-func credentialsProbe(profile string, clients *awsapi.Clients, loadErr error) func(context.Context) (checks.CredentialsInfo, error) {
+func credentialsProbe(profile string, clients *awsapi.Clients, loadErr error, getenv func(string) string) func(context.Context) (checks.CredentialsInfo, error) {
 	return func(ctx context.Context) (checks.CredentialsInfo, error) {
 		info := checks.CredentialsInfo{Profile: profile}
 		if info.Profile == "" {
-			info.Profile = os.Getenv("AWS_PROFILE")
+			info.Profile = getenv("AWS_PROFILE")
 		}
 		if loadErr != nil {
 			if sc, ok := sharedProfile(ctx, info.Profile); ok {

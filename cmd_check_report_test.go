@@ -164,7 +164,7 @@ func TestConnectMissingProfile(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	_, err := loadClients(t.Context(), awsapi.Options{Profile: "nosuch"})
+	_, err := loadClients(t.Context(), systemDeps(nil, io.Discard, io.Discard), awsapi.Options{Profile: "nosuch"})
 	var ee *exitError
 	if !errors.As(err, &ee) {
 		t.Fatalf("%v", err)
@@ -228,9 +228,7 @@ func fleetSim(t *testing.T) {
 }
 
 func fakeStderrTerminal(t *testing.T, is bool) {
-	prev := stderrIsTerminal
-	stderrIsTerminal = func(io.Writer) bool { return is }
-	t.Cleanup(func() { stderrIsTerminal = prev })
+	withDeps(t, func(d *deps) { d.stderrTerminal = is })
 }
 
 func runFleet(t *testing.T, args ...string) (int, string, string) {

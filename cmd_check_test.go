@@ -462,7 +462,7 @@ func TestCredentialsProbeSSOProfile(t *testing.T) {
 	}
 	ctx := t.Context()
 	clients, err := awsapi.Load(ctx, awsapi.Options{Profile: "dev"})
-	info, err := credentialsProbe("dev", clients, err)(ctx)
+	info, err := credentialsProbe("dev", clients, err, os.Getenv)(ctx)
 	if err == nil || !info.SSO || info.Profile != "dev" || info.Region != "ap-south-1" {
 		t.Fatalf("info %+v err %v", info, err)
 	}
@@ -484,7 +484,7 @@ func TestCredentialsProbeMissingProfile(t *testing.T) {
 	}
 	ctx := t.Context()
 	clients, err := awsapi.Load(ctx, awsapi.Options{Profile: "nope"})
-	probe := credentialsProbe("nope", clients, err)
+	probe := credentialsProbe("nope", clients, err, os.Getenv)
 	env := &checks.Env{Options: checks.Options{Profile: "nope"}, Local: checks.NewLocalEnv()}
 	env.Local.Credentials = probe
 	out := checks.Run(ctx, env, checks.All()[:1], checks.RunOptions{})

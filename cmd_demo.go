@@ -1,13 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 )
 
@@ -78,7 +80,7 @@ func runDemo(c *cli.Context) error {
 		return internalErr("", fmt.Errorf("demo: the demo scenario has no instance tagged Scenario=healthy"))
 	}
 
-	out, errw := c.App.Writer, c.App.ErrWriter
+	out := c.App.Writer
 	format := c.String("format")
 	human := format == "human"
 	if human {
@@ -91,19 +93,17 @@ func runDemo(c *cli.Context) error {
 		}
 	}
 	runAs := func(user string, args ...string) error {
-		env, err := simEnvironment(sim, user)
+		world, err := demoWorld(depsOf(c), sim, user)
 		if err != nil {
 			return internalErr("", fmt.Errorf("demo: %w", err))
 		}
-		restore := setEnv(append(env, [2]string{"AWS_PROFILE", ""}, [2]string{"AWS_CONFIG_FILE", os.DevNull}, [2]string{"AWS_SHARED_CREDENTIALS_FILE", os.DevNull}))
-		defer restore()
 		// Flags first: urfave/cli stops at the first positional argument.
 		argv := []string{"ssmdoctor", "check", "--format", format}
 		if c.Bool("no-color") {
 			argv = append(argv, "--no-color")
 		}
 		argv = append(argv, args...)
-		code := run(c.Context, argv, c.App.Reader, out, errw)
+		code := runWith(c.Context, argv, world)
 		if code == exitUsage || code == exitInternal {
 			return codeOnly(code)
 		}
@@ -136,33 +136,37 @@ func tryItYourself(region, target string) string {
 		"  . ./sim.env && ssmdoctor check --region " + region + " " + target + "\n"
 }
 
-// setEnv sets environment variables (an empty value unsets) and returns a
-// function that restores the previous values. The demo is the only command
-// that points its own process at the simulator this way.
-func setEnv(kvs [][2]string) func() {
-	type prev struct {
-		val string
-		ok  bool
+// demoWorld is the world check runs in for the demo: this process's
+// streams and terminal, the simulator's clients for user (read from
+// nothing the user's shell holds), and an environment that is the
+// simulator's for every AWS_ variable. The process's own environment is
+// never changed.
+func demoWorld(base *deps, sim *awssim.Sim, user string) (*deps, error) {
+	env, err := simEnvironment(sim, user)
+	if err != nil {
+		return nil, err
 	}
-	saved := map[string]prev{}
-	for _, kv := range kvs {
-		if _, done := saved[kv[0]]; !done {
-			v, ok := os.LookupEnv(kv[0])
-			saved[kv[0]] = prev{v, ok}
-		}
-		if kv[1] == "" {
-			os.Unsetenv(kv[0])
-		} else {
-			os.Setenv(kv[0], kv[1])
-		}
+	vars := map[string]string{}
+	for _, kv := range env {
+		vars[kv[0]] = kv[1]
 	}
-	return func() {
-		for k, p := range saved {
-			if p.ok {
-				os.Setenv(k, p.val)
-			} else {
-				os.Unsetenv(k)
-			}
+	creds := aws.Credentials{AccessKeyID: vars["AWS_ACCESS_KEY_ID"], SecretAccessKey: vars["AWS_SECRET_ACCESS_KEY"],
+		Source: "EnvConfigCredentials"} // what the demo's environment holds, as the SDK would name it
+	region := vars["AWS_REGION"]
+	d := *base
+	d.lookupEnv = func(k string) (string, bool) {
+		if v, ok := vars[k]; ok {
+			return v, true
 		}
+		if strings.HasPrefix(k, "AWS_") {
+			return "", false // the user's AWS settings are not the demo's
+		}
+		return base.lookupEnv(k)
 	}
+	d.loadAWS = func(ctx context.Context, o awsapi.Options) (*awsapi.Clients, error) {
+		o.Isolated, o.Profile, o.Region, o.Endpoint = true, "", region, sim.URL()
+		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
+		return awsapi.Load(ctx, o)
+	}
+	return &d, nil
 }

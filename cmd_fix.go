@@ -28,13 +28,6 @@ import (
 // reports a command killed by SIGINT (128+2).
 const exitInterrupted = 130
 
-// Seams for tests: which stdin counts as a terminal someone answers at,
-// and the passwd home (where ssh reads ~/.ssh/config).
-var (
-	stdinIsTerminal = isTerminal
-	passwdHome      = sshconfig.PasswdHome
-)
-
 func fixCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "fix",
@@ -74,6 +67,7 @@ func fixCommand() *cli.Command {
 
 // fixRun holds what every fix of one invocation shares.
 type fixRun struct {
+	d     *deps // the seam: terminals, passwd home, AWS clients
 	c     *cli.Context
 	stdin io.Reader
 	// answers reads the replies to every prompt of the run: one buffered
@@ -163,7 +157,7 @@ func runFix(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	r := &fixRun{stage: "starting", c: c, stdin: c.App.Reader, answers: bufio.NewReader(c.App.Reader), stdout: c.App.Writer, stderr: c.App.ErrWriter,
+	r := &fixRun{stage: "starting", c: c, d: depsOf(c), stdin: c.App.Reader, answers: bufio.NewReader(c.App.Reader), stdout: c.App.Writer, stderr: c.App.ErrWriter,
 		dryRun: c.Bool("dry-run"), yes: c.Bool("yes"),
 		profile: g.profile, region: g.region}
 	ctx := c.Context
@@ -302,7 +296,7 @@ func (r *fixRun) load(ctx context.Context) error {
 		if lineageBool(r.c, "verbose") {
 			o.LogTo = r.stderr
 		}
-		r.clients, r.clientsE = awsapi.Load(ctx, o)
+		r.clients, r.clientsE = r.d.loadAWS(ctx, o)
 	}
 	return r.clientsE
 }
@@ -320,11 +314,12 @@ func (r *fixRun) aws(ctx context.Context) (*fix.AWS, error) {
 // do not answer from what was cached before it.
 func (r *fixRun) env(ctx context.Context, t *checks.Target) *checks.Env {
 	env := &checks.Env{Options: checks.Options{Profile: r.profile, Region: r.region, Port: 22}, Local: checks.NewLocalEnv(), Target: t}
-	env.Local.HomeDir = passwdHome
+	env.Local.HomeDir = r.d.passwdHome
+	env.Local.LookupEnv = r.d.lookupEnv
 	if r.load(ctx) == nil {
 		env.AWS = checks.NewAWSEnv(r.clients)
 	}
-	env.Local.Credentials = credentialsProbe(r.profile, r.clients, r.clientsE)
+	env.Local.Credentials = credentialsProbe(r.profile, r.clients, r.clientsE, r.d.getenv)
 	return env
 }
 
@@ -393,7 +388,7 @@ func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
 	}
 	// ssh reads ~/.ssh/config in the passwd entry's home, whatever $HOME
 	// says: that is the file to edit.
-	home, err := passwdHome()
+	home, err := r.d.passwdHome()
 	if err != nil {
 		return nil, internalErr("ssh reads ~/.ssh/config in the home directory of your passwd entry", fmt.Errorf("fix: %w", err))
 	}
@@ -508,7 +503,7 @@ func (r *fixRun) confirm(ctx context.Context, title string) (bool, error) {
 	if r.yes {
 		return true, nil
 	}
-	if !stdinIsTerminal(r.stdin) {
+	if !r.d.stdinTerminal {
 		return false, usageErr("re-run with --yes to apply, or --dry-run to only look", "fix: refusing to change anything without confirmation: stdin is not a terminal")
 	}
 	r.stage = "at the prompt"
@@ -533,24 +528,6 @@ func (r *fixRun) confirm(ctx context.Context, title string) (bool, error) {
 		s := strings.ToLower(strings.TrimSpace(a.line))
 		return s == "y" || s == "yes", nil
 	}
-}
-
-// isTerminal is a character device other than the null device: a child
-// started without input gets /dev/null, which is a character device too
-// and must never count as someone answering the prompt.
-func isTerminal(in io.Reader) bool {
-	f, ok := in.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(fi, null) {
-		return false
-	}
-	return true
 }
 
 // verify re-runs the checks that called for sel and prints their results.
@@ -638,7 +615,7 @@ func (r *fixRun) interactive(ctx context.Context, target string) error {
 	if t != nil {
 		rep.Targets[0].Input, rep.Targets[0].InstanceID, rep.Targets[0].Region = t.Input, t.InstanceID, t.Region
 	}
-	ro := report.Options{Color: report.UseColor(r.stdout, lineageBool(r.c, "no-color"), os.Getenv)}
+	ro := report.Options{Color: r.d.useColor(lineageBool(r.c, "no-color"))}
 	if err := report.Write(r.stdout, "human", rep, ro); err != nil {
 		return internalErr("", fmt.Errorf("fix: write report: %w", err))
 	}

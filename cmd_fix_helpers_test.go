@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -20,18 +19,14 @@ const (
 // setPasswdHome makes home the passwd home for in-process runs.
 func setPasswdHome(t *testing.T, home string) {
 	t.Helper()
-	old := passwdHome
-	passwdHome = func() (string, error) { return home, nil }
-	t.Cleanup(func() { passwdHome = old })
+	withDeps(t, func(d *deps) { d.passwdHome = func() (string, error) { return home, nil } })
 }
 
 // fakeStdinTerminal makes run() treat any stdin as a terminal, as if someone
 // sat at the prompt.
 func fakeStdinTerminal(t *testing.T) {
 	t.Helper()
-	old := stdinIsTerminal
-	stdinIsTerminal = func(io.Reader) bool { return true }
-	t.Cleanup(func() { stdinIsTerminal = old })
+	withDeps(t, func(d *deps) { d.stdinTerminal = true })
 }
 
 // lockedBuffer is written by run() while the test reads it.

@@ -83,7 +83,7 @@ func proxyCommand() *cli.Command {
 			if g.verbose {
 				ao.LogTo = c.App.ErrWriter
 			}
-			cl, err := loadClients(setup, ao)
+			cl, err := loadClients(setup, depsOf(c), ao)
 			if err != nil {
 				return err
 			}

@@ -129,7 +129,7 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	if f.verbose {
 		ao.LogTo = c.App.ErrWriter
 	}
-	cl, err := loadClients(ctx, ao)
+	cl, err := loadClients(ctx, depsOf(c), ao)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,18 @@ func codeOnly(code int) error { return &exitError{code: code} }
 
 // run is the whole program; main only exits with its result.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	app := newApp(stdin, stdout, stderr)
+	d := systemDeps(stdin, stdout, stderr)
+	if adjustDeps != nil {
+		adjustDeps(d)
+	}
+	return runWith(ctx, args, d)
+}
+
+// runWith runs the program in the world d (the demo runs check in its
+// simulated one).
+func runWith(ctx context.Context, args []string, d *deps) int {
+	stderr := d.stderr
+	app := newApp(d)
 	// urfave/cli only calls a hook for an unknown command and then
 	// succeeds; keep the error so it ends with a usage exit code.
 	var unknown error
@@ -96,8 +107,10 @@ func renderError(stderr io.Writer, err error) int {
 	return exitUsage
 }
 
-func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+func newApp(d *deps) *cli.App {
+	stdin, stdout, stderr := d.stdin, d.stdout, d.stderr
 	app := &cli.App{
+		Metadata:             map[string]any{depsKey: d},
 		Name:                 "ssmdoctor",
 		Usage:                "diagnose, fix and use SSH through AWS Systems Manager Session Manager",
 		Version:              version,

@@ -16,8 +16,8 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
-func loadClients(ctx context.Context, o awsapi.Options) (*awsapi.Clients, error) {
-	cl, err := awsapi.Load(ctx, o)
+func loadClients(ctx context.Context, d *deps, o awsapi.Options) (*awsapi.Clients, error) {
+	cl, err := d.loadAWS(ctx, o)
 	var noProfile config.SharedConfigProfileNotExistError
 	switch {
 	case errors.As(err, &noProfile):

@@ -49,6 +49,11 @@ type Options struct {
 	// can point single services elsewhere. The environment variables
 	// AWS_ENDPOINT_URL[_<SERVICE>] work without these.
 	Endpoint string
+	// Isolated reads nothing from the environment or the shared config
+	// files: Region, Credentials and Endpoint are all there is (the demo
+	// points check at its simulator this way, whatever the user's shell
+	// holds). Retries, timeouts and LogTo apply as always.
+	Isolated bool
 	// LogTo receives one line per API call (service, operation, status,
 	// duration, request id, retries; see logCalls) and the SDK's own log
 	// lines (such as "WARN falling back to IMDSv1" on a machine without
@@ -119,9 +124,14 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 	// the credential providers (SSO, assume role) use it too.
 	opts = append(opts, config.WithHTTPClient(withTimeouts(awshttp.NewBuildableClient(), timeout)))
 
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	var cfg aws.Config
+	if o.Isolated {
+		cfg = isolatedConfig(o, opts)
+	} else {
+		var err error
+		if cfg, err = config.LoadDefaultConfig(ctx, opts...); err != nil {
+			return nil, fmt.Errorf("load AWS configuration: %w", err)
+		}
 	}
 	// Wrapped after loading, so that the loader can still configure the
 	// SDK's own client (custom CA bundles).
@@ -197,4 +207,27 @@ func (c *Clients) ForRegion(region string) *Clients {
 	cfg := c.Config.Copy()
 	cfg.Region = region
 	return FromConfig(cfg, c.endpoints)
+}
+
+// isolatedConfig applies the same load options to an empty configuration
+// instead of the default chain's: no environment variable, shared config
+// file or instance metadata is read.
+func isolatedConfig(o Options, opts []func(*config.LoadOptions) error) aws.Config {
+	var lo config.LoadOptions
+	for _, f := range opts {
+		_ = f(&lo) // the options used here only set fields
+	}
+	cfg := aws.Config{
+		Region:           o.Region,
+		Credentials:      o.Credentials,
+		Retryer:          lo.Retryer,
+		APIOptions:       lo.APIOptions,
+		Logger:           lo.Logger,
+		HTTPClient:       lo.HTTPClient,
+		RetryMaxAttempts: 0,
+	}
+	if o.Endpoint != "" {
+		cfg.BaseEndpoint = aws.String(o.Endpoint)
+	}
+	return cfg
 }
