@@ -24,6 +24,7 @@ import (
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/report"
 )
 
@@ -106,13 +107,13 @@ func runCheck(c *cli.Context) error {
 	}
 	clients, loadErr := d.loadAWS(ctx, ao)
 	if loadErr == nil {
-		base.AWS = checks.NewAWSEnv(clients)
+		base.AWS = awsfacts.NewAWSEnv(clients)
 		base.Sessions = checks.NewSessionOpener(clients.SSM, clients.KMS)
 		base.Sessions.ConnectTimeout = ao.ConnectTimeout
 		if o.opts.Region == "" {
 			// No --region: a target outside the default region is looked
 			// for in the account's other regions.
-			base.AWS.SearchOtherRegions(checks.DefaultRegionCache(o.opts.Profile, clients.Region))
+			base.AWS.SearchOtherRegions(awsfacts.DefaultRegionCache(o.opts.Profile, clients.Region))
 		}
 	}
 	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr, d.getenv)
@@ -133,7 +134,7 @@ func runCheck(c *cli.Context) error {
 			o.opts.Region = info.Region
 		}
 	}
-	var targets []*checks.Target
+	var targets []*awsfacts.Target
 	if credsBroken {
 		targets = unresolvedTargets(o)
 	} else {
@@ -215,7 +216,7 @@ type regionalEnvs struct {
 	byName  map[string]*checks.Env
 }
 
-func (r *regionalEnvs) forTarget(t *checks.Target) *checks.Env {
+func (r *regionalEnvs) forTarget(t *awsfacts.Target) *checks.Env {
 	if t == nil || r.clients == nil || r.base.AWS == nil || t.Region == "" || t.Region == r.base.AWS.Region {
 		return r.base
 	}
@@ -224,7 +225,7 @@ func (r *regionalEnvs) forTarget(t *checks.Target) *checks.Env {
 	}
 	cl := r.clients.ForRegion(t.Region)
 	e := *r.base
-	e.AWS = checks.NewAWSEnv(cl)
+	e.AWS = awsfacts.NewAWSEnv(cl)
 	e.Sessions = checks.NewSessionOpener(cl.SSM, cl.KMS)
 	e.Sessions.ConnectTimeout = r.base.Sessions.ConnectTimeout
 	if r.byName == nil {
@@ -237,13 +238,13 @@ func (r *regionalEnvs) forTarget(t *checks.Target) *checks.Env {
 // unresolvedTargets stands in for the targets when credentials do not
 // resolve and nothing can be looked up: each named target as typed, or for
 // --all and --filter, which name no instance, a run without a target.
-func unresolvedTargets(o checkOptions) []*checks.Target {
+func unresolvedTargets(o checkOptions) []*awsfacts.Target {
 	if len(o.targets) == 0 {
-		return []*checks.Target{nil}
+		return []*awsfacts.Target{nil}
 	}
-	var ts []*checks.Target
+	var ts []*awsfacts.Target
 	for _, in := range o.targets {
-		ts = append(ts, &checks.Target{Input: in, Region: o.opts.Region})
+		ts = append(ts, &awsfacts.Target{Input: in, Region: o.opts.Region})
 	}
 	return ts
 }
@@ -252,7 +253,7 @@ func unresolvedTargets(o checkOptions) []*checks.Target {
 // beyond the workstation waits for the credentials check, so that each is
 // skipped as "prerequisite credentials failed" instead of failing on its
 // own with the same SDK error.
-func checksFor(t *checks.Target, credsBroken bool) []checks.Check {
+func checksFor(t *awsfacts.Target, credsBroken bool) []checks.Check {
 	list := checks.ForTarget(checks.All(), t != nil)
 	if !credsBroken {
 		return list
@@ -275,7 +276,7 @@ func (c needsCredentials) DependsOn() []string {
 // each runs its own checks with the runner's bound inside.
 const targetConcurrency = 8
 
-func checkTarget(ctx context.Context, base *checks.Env, t *checks.Target, o checkOptions, credsBroken bool, progress func(string, int, int, checks.Outcome)) report.Target {
+func checkTarget(ctx context.Context, base *checks.Env, t *awsfacts.Target, o checkOptions, credsBroken bool, progress func(string, int, int, checks.Outcome)) report.Target {
 	env := *base
 	env.Target = t
 	list := checksFor(t, credsBroken)
@@ -365,7 +366,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		return o, usageErr("use one of: "+strings.Join(report.Formats(), ", "), "check: unknown --format %q", o.format)
 	}
 	for _, t := range o.targets {
-		if err := checks.ValidateTarget(t); err != nil {
+		if err := awsfacts.ValidateTarget(t); err != nil {
 			return o, usageErr(targetHint, "check: %v", err)
 		}
 	}
@@ -402,14 +403,14 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 // checks) when none was given. An instance that does not exist or a name
 // that matches several is the user's problem (exit 1); failing to ask AWS at
 // all is ours (exit 3). cmd ("check", "fix") starts the error messages.
-func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOptions) ([]*checks.Target, error) {
+func resolveTargets(ctx context.Context, cmd string, env *checks.Env, o checkOptions) ([]*awsfacts.Target, error) {
 	if len(o.targets) == 0 && !o.all && len(o.filters) == 0 {
-		return []*checks.Target{nil}, nil
+		return []*awsfacts.Target{nil}, nil
 	}
-	ts, err := checks.ResolveTargets(ctx, env, o.targets, o.filters, o.all)
-	var malformed *checks.MalformedTargetError
-	var notFound *checks.TargetNotFoundError
-	var ambiguous *checks.AmbiguousTargetError
+	ts, err := awsfacts.ResolveTargets(ctx, env.AWS, o.targets, o.filters, o.all)
+	var malformed *awsfacts.MalformedTargetError
+	var notFound *awsfacts.TargetNotFoundError
+	var ambiguous *awsfacts.AmbiguousTargetError
 	switch {
 	case err == nil:
 		if len(ts) == 0 {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
@@ -181,7 +181,7 @@ func TestConnectMissingProfile(t *testing.T) {
 func TestConnectErrorsEscapeAWSText(t *testing.T) {
 	evil := "evil\r\x1b[2J"
 	errs := []error{
-		targetError("web", &checks.AmbiguousTargetError{Input: "web", Candidates: []string{"i-0aaaaaaaaaaaaaaaa (" + evil + ", running)", "i-0bbbbbbbbbbbbbbbb (web, running)"}}),
+		targetError("web", &awsfacts.AmbiguousTargetError{Input: "web", Candidates: []string{"i-0aaaaaaaaaaaaaaaa (" + evil + ", running)", "i-0bbbbbbbbbbbbbbbb (web, running)"}}),
 		sessionError("i-0aaaaaaaaaaaaaaaa", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "denied " + evil}),
 		sessionError("i-0aaaaaaaaaaaaaaaa", &smithy.GenericAPIError{Code: "Throttling", Message: "slow " + evil}),
 		sessionError("i-0aaaaaaaaaaaaaaaa", &tunnel.ClosedError{SessionID: "s-1", Output: "bye " + evil}),

@@ -20,6 +20,7 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/fix"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/report"
 	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
@@ -109,7 +110,7 @@ type fixSelector struct {
 	id      checks.FixID
 	target  targetUse
 	answers []string
-	plan    func(ctx context.Context, r *fixRun, a *fix.AWS, t *checks.Target) (*fix.Plan, error)
+	plan    func(ctx context.Context, r *fixRun, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error)
 }
 
 // fixSelectors is the one table of fixes, in the order they are offered.
@@ -117,27 +118,27 @@ type fixSelector struct {
 var fixSelectors = []fixSelector{
 	{checks.FixSSHConfig, targetNone, []string{"ssh-config"}, nil}, // planned without AWS: planSSHConfig
 	{checks.FixInstanceRole, targetRequired, []string{"instance-profile", "instance-role-permissions"},
-		func(ctx context.Context, r *fixRun, a *fix.AWS, t *checks.Target) (*fix.Plan, error) {
+		func(ctx context.Context, r *fixRun, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error) {
 			return fix.PlanInstanceRole(ctx, a, t.InstanceID, fix.RoleOptions{RoleName: r.c.String("role-name"), ProfileName: r.c.String("profile-name"), Replace: r.c.Bool("replace")})
 		}},
 	{checks.FixUserPolicy, targetOptional, []string{"caller-start-session", "caller-session-lifecycle", "caller-read-permissions"},
-		func(ctx context.Context, r *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) {
+		func(ctx context.Context, r *fixRun, a *fix.AWS, _ *awsfacts.Target) (*fix.Plan, error) {
 			return fix.PlanUserPolicy(ctx, a, fix.UserPolicyOptions{Attach: r.c.String("attach"), Instances: r.c.StringSlice("instances"), Tag: r.c.String("tag"), OSUser: r.c.String("os-user")})
 		}},
 	{checks.FixDHMC, targetOptional, []string{"instance-profile"},
-		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) {
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *awsfacts.Target) (*fix.Plan, error) {
 			return fix.PlanDHMC(ctx, a)
 		}},
 	{checks.FixHybridTier, targetOptional, []string{"instance-hybrid-tier"},
-		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *checks.Target) (*fix.Plan, error) {
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, _ *awsfacts.Target) (*fix.Plan, error) {
 			return fix.PlanHybridTier(ctx, a)
 		}},
 	{checks.FixVPCEndpoints, targetRequired, []string{"instance-network"},
-		func(ctx context.Context, _ *fixRun, a *fix.AWS, t *checks.Target) (*fix.Plan, error) {
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error) {
 			return fix.PlanVPCEndpoints(ctx, a, t.InstanceID)
 		}},
 	{checks.FixStart, targetRequired, []string{"instance-exists", "instance-registered"},
-		func(ctx context.Context, _ *fixRun, a *fix.AWS, t *checks.Target) (*fix.Plan, error) {
+		func(ctx context.Context, _ *fixRun, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error) {
 			return fix.PlanStart(ctx, a, t.InstanceID)
 		}},
 }
@@ -232,7 +233,7 @@ func (r *fixRun) run(ctx context.Context) error {
 	case c.NArg() > 0:
 		return usageErr("the form is: ssmdoctor fix --"+string(sel)+" TARGET", "fix: --%s names its target; extra argument %s", sel, quoteShort(c.Args().First()))
 	}
-	var t *checks.Target
+	var t *awsfacts.Target
 	if target != "" {
 		var err error
 		if t, err = r.resolve(ctx, target); err != nil {
@@ -312,19 +313,19 @@ func (r *fixRun) aws(ctx context.Context) (*fix.AWS, error) {
 
 // env builds a fresh check environment: fresh, so that checks after a fix
 // do not answer from what was cached before it.
-func (r *fixRun) env(ctx context.Context, t *checks.Target) *checks.Env {
+func (r *fixRun) env(ctx context.Context, t *awsfacts.Target) *checks.Env {
 	env := &checks.Env{Options: checks.Options{Profile: r.profile, Region: r.region, Port: 22}, Local: checks.NewLocalEnv(), Target: t}
 	env.Local.HomeDir = r.d.passwdHome
 	env.Local.LookupEnv = r.d.lookupEnv
 	if r.load(ctx) == nil {
-		env.AWS = checks.NewAWSEnv(r.clients)
+		env.AWS = awsfacts.NewAWSEnv(r.clients)
 	}
 	env.Local.Credentials = credentialsProbe(r.profile, r.clients, r.clientsE, r.d.getenv)
 	return env
 }
 
-func (r *fixRun) resolve(ctx context.Context, target string) (*checks.Target, error) {
-	if err := checks.ValidateTarget(target); err != nil {
+func (r *fixRun) resolve(ctx context.Context, target string) (*awsfacts.Target, error) {
+	if err := awsfacts.ValidateTarget(target); err != nil {
 		return nil, usageErr(targetHint, "fix: %v", err)
 	}
 	if _, err := r.aws(ctx); err != nil {
@@ -332,12 +333,12 @@ func (r *fixRun) resolve(ctx context.Context, target string) (*checks.Target, er
 	}
 	env := r.env(ctx, nil)
 	if env.AWS != nil && r.region == "" {
-		env.AWS.SearchOtherRegions(checks.DefaultRegionCache(r.profile, env.AWS.Region))
+		env.AWS.SearchOtherRegions(awsfacts.DefaultRegionCache(r.profile, env.AWS.Region))
 	}
 	return resolveFixTarget(ctx, env, target)
 }
 
-func resolveFixTarget(ctx context.Context, env *checks.Env, target string) (*checks.Target, error) {
+func resolveFixTarget(ctx context.Context, env *checks.Env, target string) (*awsfacts.Target, error) {
 	ts, err := resolveTargets(ctx, "fix", env, checkOptions{targets: []string{target}})
 	if err != nil {
 		return nil, err
@@ -345,14 +346,14 @@ func resolveFixTarget(ctx context.Context, env *checks.Env, target string) (*che
 	// A fix acts in one region: an instance found elsewhere is named, not
 	// changed from here.
 	if t := ts[0]; env.AWS != nil && t.Region != "" && t.Region != env.AWS.Region {
-		return nil, &exitError{code: exitProblems, err: fmt.Errorf("fix: %s is %s in %s, not in %s", checks.QuoteInput(target), t.InstanceID, t.Region, env.AWS.Region),
+		return nil, &exitError{code: exitProblems, err: fmt.Errorf("fix: %s is %s in %s, not in %s", awsfacts.QuoteInput(target), t.InstanceID, t.Region, env.AWS.Region),
 			hint: "run again with --region " + t.Region}
 	}
 	return ts[0], nil
 }
 
 // plan builds the plan of one selector.
-func (r *fixRun) plan(ctx context.Context, sel checks.FixID, t *checks.Target) (*fix.Plan, error) {
+func (r *fixRun) plan(ctx context.Context, sel checks.FixID, t *awsfacts.Target) (*fix.Plan, error) {
 	row, ok := selectorFor(sel)
 	if !ok {
 		return nil, usageErr("run ssmdoctor fix --help for the fixes", "fix: no fix named %q", sel)
@@ -411,7 +412,7 @@ func (r *fixRun) planSSHConfig() (*fix.Plan, error) {
 
 // one runs plan, show, confirm, apply and verify for a selector and
 // returns the exit code.
-func (r *fixRun) one(ctx context.Context, sel checks.FixID, t *checks.Target) (int, error) {
+func (r *fixRun) one(ctx context.Context, sel checks.FixID, t *awsfacts.Target) (int, error) {
 	r.stage = "while planning"
 	p, err := r.plan(ctx, sel, t)
 	if err != nil {
@@ -531,7 +532,7 @@ func (r *fixRun) confirm(ctx context.Context, title string) (bool, error) {
 }
 
 // verify re-runs the checks that called for sel and prints their results.
-func (r *fixRun) verify(ctx context.Context, sel checks.FixID, t *checks.Target) int {
+func (r *fixRun) verify(ctx context.Context, sel checks.FixID, t *awsfacts.Target) int {
 	r.stage = "while verifying"
 	row, _ := selectorFor(sel)
 	ids := row.answers
@@ -565,7 +566,7 @@ func withPrerequisites(list []checks.Check, ids []string) []checks.Check {
 // interactive runs the checks, offers each available fix in turn, then
 // re-runs the checks and prints the final report.
 func (r *fixRun) interactive(ctx context.Context, target string) error {
-	var t *checks.Target
+	var t *awsfacts.Target
 	if target != "" {
 		var err error
 		if t, err = r.resolve(ctx, target); err != nil {

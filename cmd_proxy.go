@@ -10,8 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/tunnelaws"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
@@ -20,12 +20,12 @@ import (
 // searches the account's other regions and remembers what it finds
 // (cache is nil with --region: "this region only").
 // home is the default region, which scopes the cache.
-func proxyEnv(cl *awsapi.Clients, g globals, home string) (*checks.AWSEnv, *checks.RegionCache) {
-	env := checks.NewAWSEnv(cl)
+func proxyEnv(cl *awsapi.Clients, g globals, home string) (*awsfacts.AWSEnv, *awsfacts.RegionCache) {
+	env := awsfacts.NewAWSEnv(cl)
 	if g.region != "" {
 		return env, nil
 	}
-	cache := checks.DefaultRegionCache(g.profile, home)
+	cache := awsfacts.DefaultRegionCache(g.profile, home)
 	env.SearchOtherRegions(cache)
 	return env, cache
 }
@@ -93,7 +93,7 @@ func proxyCommand() *cli.Command {
 			// id it resolved), in the region remembered for it if any;
 			// anything else is resolved first, in any region.
 			id := target
-			if checks.IsInstanceID(target) {
+			if awsfacts.IsInstanceID(target) {
 				if r, cid, ok := cache.Get(target); ok && cid == target && r != cl.Region {
 					cl = cl.ForRegion(r)
 					env, _ = proxyEnv(cl, g, home)
@@ -132,7 +132,7 @@ func proxyCommand() *cli.Command {
 			if err != nil && id == target && cache != nil && notHere(err) {
 				// Refused here: the instance may live in another region
 				// (one ssh config serves every region). Look, and try there.
-				if t, rerr := checks.ResolveTarget(setup, env, id); rerr == nil && t.Region != cl.Region {
+				if t, rerr := awsfacts.ResolveTarget(setup, env, id); rerr == nil && t.Region != cl.Region {
 					logf("%s is in %s; opening the session there", id, t.Region)
 					cl = cl.ForRegion(t.Region)
 					env, _ = proxyEnv(cl, g, home)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 // sshCommand runs the system ssh through this binary's proxy. ssh's own
@@ -133,9 +134,9 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	if err != nil {
 		return nil, err
 	}
-	env := checks.NewAWSEnv(cl)
+	env := awsfacts.NewAWSEnv(cl)
 	if f.region == "" {
-		env.SearchOtherRegions(checks.DefaultRegionCache(f.profile, cl.Region))
+		env.SearchOtherRegions(awsfacts.DefaultRegionCache(f.profile, cl.Region))
 	}
 	// The document the session will start: the preflight evaluates it.
 	opts := checks.Options{Profile: f.profile, Region: f.region}
@@ -143,11 +144,11 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	// or one that passed moments ago. The proxy then explains an id that
 	// does not exist, and finds one that lives in another region.
 	cachedPlatform, cached := "", false
-	if checks.IsInstanceID(target) && !f.noPreflight {
+	if awsfacts.IsInstanceID(target) && !f.noPreflight {
 		cachedPlatform, cached = preflightCachedFor(ctx, env, opts, target)
 	}
-	rt := &checks.Target{Input: target, InstanceID: target, Region: cl.Region, Hybrid: strings.HasPrefix(target, "mi-")}
-	if !checks.IsInstanceID(target) || !f.noPreflight && !cached {
+	rt := &awsfacts.Target{Input: target, InstanceID: target, Region: cl.Region, Hybrid: strings.HasPrefix(target, "mi-")}
+	if !awsfacts.IsInstanceID(target) || !f.noPreflight && !cached {
 		if rt, err = resolveTarget(ctx, env, target); err != nil {
 			return nil, err
 		}
@@ -155,7 +156,7 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 			// Found in another region: the preflight, the key push and
 			// the proxy all work there.
 			cl = cl.ForRegion(rt.Region)
-			env = checks.NewAWSEnv(cl)
+			env = awsfacts.NewAWSEnv(cl)
 			f.region = rt.Region
 		}
 	}

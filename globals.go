@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
 
@@ -81,8 +81,8 @@ func validateRegion(r string) error {
 	return nil
 }
 
-// quoteShort quotes user input for an error line (checks.QuoteInput).
-func quoteShort(s string) string { return checks.QuoteInput(s) }
+// quoteShort quotes user input for an error line (awsfacts.QuoteInput).
+func quoteShort(s string) string { return awsfacts.QuoteInput(s) }
 
 func lineageString(c *cli.Context, name string) string {
 	for _, x := range c.Lineage() {

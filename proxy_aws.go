@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
 
-	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/report"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
@@ -34,11 +34,11 @@ func loadClients(ctx context.Context, d *deps, o awsapi.Options) (*awsapi.Client
 	return cl, nil
 }
 
-// validateTarget is checks.ValidateTarget as a usage error. A target
+// validateTarget is awsfacts.ValidateTarget as a usage error. A target
 // reaches ssh's ProxyCommand (run by /bin/sh) through %h, so only what no
 // shell treats specially is accepted.
 func validateTarget(t string) error {
-	if err := checks.ValidateTarget(t); err != nil {
+	if err := awsfacts.ValidateTarget(t); err != nil {
 		return usageErr(targetHint, "%v", err)
 	}
 	return nil
@@ -48,19 +48,19 @@ func validateTarget(t string) error {
 // a Name tag, a private or public IPv4 or IPv6 address, or a private or
 // public DNS name; in another region of the account when env searches
 // them (no --region).
-func resolveTarget(ctx context.Context, env *checks.AWSEnv, target string) (*checks.Target, error) {
+func resolveTarget(ctx context.Context, env *awsfacts.AWSEnv, target string) (*awsfacts.Target, error) {
 	if err := validateTarget(target); err != nil {
 		return nil, err
 	}
-	t, err := checks.ResolveTarget(ctx, env, target)
+	t, err := awsfacts.ResolveTarget(ctx, env, target)
 	if err != nil {
 		return nil, targetError(target, err)
 	}
 	// The id becomes ssh's host name, which ssh substitutes into
 	// ProxyCommand (%h) and runs with sh -c: never trust it further than
 	// the id format, whoever checked it before.
-	if !checks.IsInstanceID(t.InstanceID) {
-		return nil, targetError(target, &checks.MalformedAnswerError{Input: target, Call: "ec2:DescribeInstances", Value: t.InstanceID})
+	if !awsfacts.IsInstanceID(t.InstanceID) {
+		return nil, targetError(target, &awsfacts.MalformedAnswerError{Input: target, Call: "ec2:DescribeInstances", Value: t.InstanceID})
 	}
 	return t, nil
 }
@@ -69,10 +69,10 @@ func resolveTarget(ctx context.Context, env *checks.AWSEnv, target string) (*che
 // a command that connects: unknown (1), ambiguous (2, with the
 // candidates), or a failed lookup (1).
 func targetError(target string, err error) error {
-	var malformed *checks.MalformedTargetError
-	var notFound *checks.TargetNotFoundError
-	var ambiguous *checks.AmbiguousTargetError
-	var badAnswer *checks.MalformedAnswerError
+	var malformed *awsfacts.MalformedTargetError
+	var notFound *awsfacts.TargetNotFoundError
+	var ambiguous *awsfacts.AmbiguousTargetError
+	var badAnswer *awsfacts.MalformedAnswerError
 	switch {
 	case errors.As(err, &malformed):
 		return validateTarget(target)
@@ -84,7 +84,7 @@ func targetError(target string, err error) error {
 		return &exitError{code: exitProblems, err: notFound, hint: hint}
 	case errors.As(err, &ambiguous):
 		// The candidates carry Name tags: whatever AWS holds, escaped.
-		return &exitError{code: exitUsage, err: fmt.Errorf("%s matches %d instances: %s", checks.QuoteInput(target), len(ambiguous.Candidates), report.Visible(strings.Join(ambiguous.Candidates, "; "))),
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s matches %d instances: %s", awsfacts.QuoteInput(target), len(ambiguous.Candidates), report.Visible(strings.Join(ambiguous.Candidates, "; "))),
 			hint: "give one instance id instead (and --region when it is in another region)"}
 	case noAnswer("", err) != nil:
 		return noAnswer("", err)
@@ -99,7 +99,7 @@ func targetError(target string, err error) error {
 		return &exitError{code: exitProblems, err: visibleErr{err},
 			hint: "your AWS credentials did not resolve (an SSO login may be missing or expired): run: ssmdoctor check " + target + " for why and the command that fixes it"}
 	}
-	if checks.IsInstanceID(target) {
+	if awsfacts.IsInstanceID(target) {
 		return &exitError{code: exitProblems, err: visibleErr{err},
 			hint: "check the instance id " + target + ", --region and the account your profile reaches; run: ssmdoctor check " + target}
 	}
@@ -110,10 +110,10 @@ func targetError(target string, err error) error {
 // up beforehand (ssh hands the proxy ids it has resolved), so when AWS
 // says only "not connected", the lookup check makes tells whether the
 // instance exists at all, or exists in another region.
-func openError(ctx context.Context, env *checks.AWSEnv, target, id string, err error) error {
+func openError(ctx context.Context, env *awsfacts.AWSEnv, target, id string, err error) error {
 	if id == target && notHere(err) {
-		var notFound *checks.TargetNotFoundError
-		if _, rerr := checks.ResolveTarget(ctx, env, id); errors.As(rerr, &notFound) {
+		var notFound *awsfacts.TargetNotFoundError
+		if _, rerr := awsfacts.ResolveTarget(ctx, env, id); errors.As(rerr, &notFound) {
 			return targetError(target, rerr)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/report"
 )
 
@@ -34,7 +35,7 @@ var preflightChecks = []string{"instance-exists", "instance-registered", "caller
 // remembered for preflightTTL, keyed by the caller's ARN, the document
 // and the instance. env is the one target resolution used: what it
 // already fetched is not asked for again.
-func sshPreflight(ctx context.Context, env *checks.AWSEnv, opts checks.Options, t *checks.Target, stderr io.Writer) (platform string, err error) {
+func sshPreflight(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, t *awsfacts.Target, stderr io.Writer) (platform string, err error) {
 	cacheFile := preflightCacheFile(ctx, env, opts, t.InstanceID)
 	if p, ok := readPreflightCache(cacheFile); ok {
 		return p, nil
@@ -58,7 +59,7 @@ func sshPreflight(ctx context.Context, env *checks.AWSEnv, opts checks.Options, 
 
 // preflightCachedFor returns the platform of a preflight for id that
 // passed moments ago for this caller and document.
-func preflightCachedFor(ctx context.Context, env *checks.AWSEnv, opts checks.Options, id string) (string, bool) {
+func preflightCachedFor(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, id string) (string, bool) {
 	return readPreflightCache(preflightCacheFile(ctx, env, opts, id))
 }
 
@@ -66,7 +67,7 @@ func preflightCachedFor(ctx context.Context, env *checks.AWSEnv, opts checks.Opt
 // (endpoint, region), the document and the instance: another identity or
 // another document must not inherit a pass. "" (no caching) when the
 // caller cannot be identified.
-func preflightCacheFile(ctx context.Context, env *checks.AWSEnv, opts checks.Options, id string) string {
+func preflightCacheFile(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, id string) string {
 	c, err := env.CallerIdentity(ctx)
 	if err != nil {
 		return ""

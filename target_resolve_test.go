@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
@@ -47,10 +47,10 @@ func addResolutionInstances(st *awssim.State) {
 // the default one), or the kind of error.
 type resolution struct{ id, kind, region string }
 
-func checkResolution(ts []*checks.Target, err error) resolution {
-	var nf *checks.TargetNotFoundError
-	var amb *checks.AmbiguousTargetError
-	var bad *checks.MalformedTargetError
+func checkResolution(ts []*awsfacts.Target, err error) resolution {
+	var nf *awsfacts.TargetNotFoundError
+	var amb *awsfacts.AmbiguousTargetError
+	var bad *awsfacts.MalformedTargetError
 	switch {
 	case err == nil && len(ts) == 1:
 		return resolution{id: ts[0].InstanceID, region: otherRegion(ts[0])}
@@ -66,14 +66,14 @@ func checkResolution(ts []*checks.Target, err error) resolution {
 
 // proxyResolution reads the kind back from what ssh and proxy report: the
 // exit code and the hint.
-func otherRegion(t *checks.Target) string {
+func otherRegion(t *awsfacts.Target) string {
 	if t.Region == "us-east-1" {
 		return ""
 	}
 	return t.Region
 }
 
-func proxyResolution(t *checks.Target, err error) resolution {
+func proxyResolution(t *awsfacts.Target, err error) resolution {
 	var ee *exitError
 	switch {
 	case err == nil:
@@ -120,15 +120,15 @@ func TestTargetResolutionSameAsCheck(t *testing.T) {
 		{"ip-172-31-0-30.us-west-2.compute.internal", resolution{id: resOregon, region: "us-west-2"}},
 		{"web;id", resolution{kind: "malformed"}},
 	}
-	searching := func() *checks.AWSEnv { // as every command without --region
-		a := checks.NewAWSEnv(cl)
+	searching := func() *awsfacts.AWSEnv { // as every command without --region
+		a := awsfacts.NewAWSEnv(cl)
 		a.SearchOtherRegions(nil)
 		return a
 	}
 	for _, tc := range cases {
 		rt, perr := resolveTarget(ctx, searching(), tc.in)
 		ours := proxyResolution(rt, perr)
-		theirs := checkResolution(checks.ResolveTargets(ctx, &checks.Env{AWS: searching()}, []string{tc.in}, nil, false))
+		theirs := checkResolution(awsfacts.ResolveTargets(ctx, searching(), []string{tc.in}, nil, false))
 		if ours != tc.want || theirs != tc.want {
 			t.Errorf("%s: ssh/proxy %+v (%v), check %+v; want %+v", tc.in, ours, perr, theirs, tc.want)
 			continue
@@ -166,7 +166,7 @@ func TestTargetResolutionRefusesMalformedID(t *testing.T) {
 		st.Instances[evil] = &i
 	})
 	cl := simtest.Clients(t, s, st, e2eKeyID, awsapi.Options{})
-	rt, err := resolveTarget(context.Background(), checks.NewAWSEnv(cl), "innocent")
+	rt, err := resolveTarget(context.Background(), awsfacts.NewAWSEnv(cl), "innocent")
 	var ee *exitError
 	if rt != nil || !errors.As(err, &ee) || ee.code != exitProblems || !strings.Contains(ee.hint, "not a real instance id") {
 		t.Fatalf("hostile id: %+v %v, want exit 1 naming the endpoint", rt, err)

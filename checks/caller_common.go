@@ -8,6 +8,7 @@ import (
 
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
 )
 
@@ -26,7 +27,7 @@ func awsReady(env *Env) (Result, bool) {
 }
 
 // callerFor fetches the caller or says why it cannot.
-func callerFor(ctx context.Context, env *Env) (*Caller, Result, bool) {
+func callerFor(ctx context.Context, env *Env) (*awsfacts.Caller, Result, bool) {
 	if r, ok := awsReady(env); !ok {
 		return nil, r, false
 	}
@@ -37,18 +38,18 @@ func callerFor(ctx context.Context, env *Env) (*Caller, Result, bool) {
 	return c, Result{}, true
 }
 
-func boolCtx(key string) ctxValue {
-	return ctxValue{Key: key, Type: iamtypes.ContextKeyTypeEnumBoolean, Values: []string{"true"}}
+func boolCtx(key string) awsfacts.CtxValue {
+	return awsfacts.CtxValue{Key: key, Type: iamtypes.ContextKeyTypeEnumBoolean, Values: []string{"true"}}
 }
 
-func strCtx(key, v string) ctxValue {
-	return ctxValue{Key: key, Type: iamtypes.ContextKeyTypeEnumString, Values: []string{v}}
+func strCtx(key, v string) awsfacts.CtxValue {
+	return awsfacts.CtxValue{Key: key, Type: iamtypes.ContextKeyTypeEnumString, Values: []string{v}}
 }
 
 // principalCtx carries the policy variables Session Manager policies use
 // (${aws:username}, ${aws:userid}), which simulation does not fill itself.
-func principalCtx(c *Caller) []ctxValue {
-	var out []ctxValue
+func principalCtx(c *awsfacts.Caller) []awsfacts.CtxValue {
+	var out []awsfacts.CtxValue
 	if c.Kind == "user" {
 		out = append(out, strCtx("aws:username", c.Name))
 	}
@@ -60,7 +61,7 @@ func principalCtx(c *Caller) []ctxValue {
 
 // judge turns decisions into a result: explicit denies first (they need an
 // administrator), then missing allows (a statement fixes them).
-func judge(env *Env, reqs []accessReq, decs []*SimDecision, method, okMsg, statement string) Result {
+func judge(env *Env, reqs []awsfacts.AccessReq, decs []*awsfacts.SimDecision, method, okMsg, statement string) Result {
 	var denied, missing []string
 	var details []string
 	for i, r := range reqs {
@@ -101,7 +102,7 @@ func userPolicyFix(env *Env) string {
 	return fixCommand(env, sel)
 }
 
-func instanceArn(c *Caller, region string, t *Target) string {
+func instanceArn(c *awsfacts.Caller, region string, t *Target) string {
 	if t.Hybrid {
 		return fmt.Sprintf("arn:%s:ssm:%s:%s:managed-instance/%s", c.Partition, region, c.Account, t.InstanceID)
 	}
@@ -110,7 +111,7 @@ func instanceArn(c *Caller, region string, t *Target) string {
 
 // documentArn is an SSM document's ARN: AWS-owned documents (AWS-*,
 // SSM-*) have no account, one's own documents carry it.
-func documentArn(c *Caller, region, doc string) string {
+func documentArn(c *awsfacts.Caller, region, doc string) string {
 	if strings.HasPrefix(doc, "AWS-") || strings.HasPrefix(doc, "SSM-") || strings.HasPrefix(doc, "AWSSupport-") {
 		return fmt.Sprintf("arn:%s:ssm:%s::document/%s", c.Partition, region, doc)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 // defaultOSUser is assumed when neither --user nor the ssh config names one.
@@ -42,9 +44,9 @@ func runCallerInstanceConnect(ctx context.Context, env *Env) Result {
 	}
 	user := osUserOf(env)
 	region := regionOf(env)
-	cv := append([]ctxValue{{Key: "ec2:osuser", Type: types.ContextKeyTypeEnumString, Values: []string{user}}}, principalCtx(c)...)
-	reqs := []accessReq{{Action: "ec2-instance-connect:SendSSHPublicKey", Resource: instanceArn(c, region, env.Target), Context: cv}}
-	decs, method, err := env.AWS.evaluate(ctx, env.AWS.callerPrincipal(c), reqs)
+	cv := append([]awsfacts.CtxValue{{Key: "ec2:osuser", Type: types.ContextKeyTypeEnumString, Values: []string{user}}}, principalCtx(c)...)
+	reqs := []awsfacts.AccessReq{{Action: "ec2-instance-connect:SendSSHPublicKey", Resource: instanceArn(c, region, env.Target), Context: cv}}
+	decs, method, err := env.AWS.Evaluate(ctx, env.AWS.CallerPrincipal(c), reqs)
 	if err != nil {
 		return accessError(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 func callerKMSCheck() Check {
@@ -28,8 +30,8 @@ func runCallerKMS(ctx context.Context, env *Env) Result {
 	}
 	region := regionOf(env)
 	key := kmsKeyArn(c, region, prefs.KMSKeyID)
-	reqs := []accessReq{{Action: "kms:GenerateDataKey", Resource: key, Context: principalCtx(c)}}
-	decs, method, err := env.AWS.evaluate(ctx, env.AWS.callerPrincipal(c), reqs)
+	reqs := []awsfacts.AccessReq{{Action: "kms:GenerateDataKey", Resource: key, Context: principalCtx(c)}}
+	decs, method, err := env.AWS.Evaluate(ctx, env.AWS.CallerPrincipal(c), reqs)
 	if err != nil {
 		return accessError(err)
 	}
@@ -38,7 +40,7 @@ func runCallerKMS(ctx context.Context, env *Env) Result {
 	return res.WithDetails("the key policy must also allow you; IAM simulation does not read key policies")
 }
 
-func kmsKeyArn(c *Caller, region, id string) string {
+func kmsKeyArn(c *awsfacts.Caller, region, id string) string {
 	if strings.HasPrefix(id, "arn:") {
 		return id
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
 )
 
@@ -28,11 +29,11 @@ func runCallerReadPermissions(ctx context.Context, env *Env) Result {
 	if c.Kind == "root" {
 		return Pass("the root user may read everything")
 	}
-	reqs := make([]accessReq, len(doctorReads))
+	reqs := make([]awsfacts.AccessReq, len(doctorReads))
 	for i, a := range doctorReads {
-		reqs[i] = accessReq{Action: a, Resource: "*", Context: principalCtx(c)}
+		reqs[i] = awsfacts.AccessReq{Action: a, Resource: "*", Context: principalCtx(c)}
 	}
-	decs, method, err := env.AWS.evaluate(ctx, env.AWS.callerPrincipal(c), reqs)
+	decs, method, err := env.AWS.Evaluate(ctx, env.AWS.CallerPrincipal(c), reqs)
 	if err != nil {
 		return accessError(err)
 	}

@@ -3,6 +3,8 @@ package checks
 import (
 	"context"
 	"fmt"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 func callerSessionLifecycleCheck() Check {
@@ -25,11 +27,11 @@ func runCallerSessionLifecycle(ctx context.Context, env *Env) Result {
 	region := regionOf(env)
 	arn := fmt.Sprintf("arn:%s:ssm:%s:%s:session/%s-%s", c.Partition, region, c.Account, c.SessionPrefix(), exampleSessionSuffix)
 	cv := principalCtx(c)
-	reqs := []accessReq{
+	reqs := []awsfacts.AccessReq{
 		{Action: "ssm:TerminateSession", Resource: arn, Context: cv},
 		{Action: "ssm:ResumeSession", Resource: arn, Context: cv},
 	}
-	decs, method, err := env.AWS.evaluate(ctx, env.AWS.callerPrincipal(c), reqs)
+	decs, method, err := env.AWS.Evaluate(ctx, env.AWS.CallerPrincipal(c), reqs)
 	if err != nil {
 		return accessError(err)
 	}

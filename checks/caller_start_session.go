@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 func callerStartSessionCheck() Check {
@@ -24,7 +26,7 @@ func runCallerStartSession(ctx context.Context, env *Env) Result {
 	}
 	region := regionOf(env)
 	doc := env.Options.SessionDocument()
-	reqs := []accessReq{startDocReq(c, region, doc)}
+	reqs := []awsfacts.AccessReq{startDocReq(c, region, doc)}
 	if env.Target != nil {
 		var inst *ec2types.Instance
 		if !env.Target.Hybrid {
@@ -34,9 +36,9 @@ func runCallerStartSession(ctx context.Context, env *Env) Result {
 			}
 			inst = i
 		}
-		reqs = append([]accessReq{startInstanceReq(c, region, env.Target, inst)}, reqs...)
+		reqs = append([]awsfacts.AccessReq{startInstanceReq(c, region, env.Target, inst)}, reqs...)
 	}
-	decs, method, err := env.AWS.evaluate(ctx, env.AWS.callerPrincipal(c), reqs)
+	decs, method, err := env.AWS.Evaluate(ctx, env.AWS.CallerPrincipal(c), reqs)
 	if err != nil {
 		return accessError(err)
 	}
@@ -49,27 +51,27 @@ func runCallerStartSession(ctx context.Context, env *Env) Result {
 
 // startDocReq asks for the SSH document with the access check on, as the
 // CLI and ssmdoctor send it, so a policy must name the document.
-func startDocReq(c *Caller, region, doc string) accessReq {
-	return accessReq{Action: "ssm:StartSession", Resource: documentArn(c, region, doc), Context: sessionCtx(c)}
+func startDocReq(c *awsfacts.Caller, region, doc string) awsfacts.AccessReq {
+	return awsfacts.AccessReq{Action: "ssm:StartSession", Resource: documentArn(c, region, doc), Context: sessionCtx(c)}
 }
 
 // sessionCtx is the context every StartSession request carries.
-func sessionCtx(c *Caller) []ctxValue {
-	return append([]ctxValue{boolCtx("ssm:SessionDocumentAccessCheck")}, principalCtx(c)...)
+func sessionCtx(c *awsfacts.Caller) []awsfacts.CtxValue {
+	return append([]awsfacts.CtxValue{boolCtx("ssm:SessionDocumentAccessCheck")}, principalCtx(c)...)
 }
 
 // startInstanceReq carries the instance's tags: policies often scope
 // sessions with aws:ResourceTag conditions.
-func startInstanceReq(c *Caller, region string, t *Target, inst *ec2types.Instance) accessReq {
+func startInstanceReq(c *awsfacts.Caller, region string, t *Target, inst *ec2types.Instance) awsfacts.AccessReq {
 	cv := sessionCtx(c)
 	if inst != nil {
 		cv = append(cv, tagCtx(inst.Tags)...)
 	}
-	return accessReq{Action: "ssm:StartSession", Resource: instanceArn(c, region, t), Context: cv}
+	return awsfacts.AccessReq{Action: "ssm:StartSession", Resource: instanceArn(c, region, t), Context: cv}
 }
 
-func tagCtx(tags []ec2types.Tag) []ctxValue {
-	var out []ctxValue
+func tagCtx(tags []ec2types.Tag) []awsfacts.CtxValue {
+	var out []awsfacts.CtxValue
 	for _, tg := range tags {
 		out = append(out, strCtx("aws:ResourceTag/"+aws.ToString(tg.Key), aws.ToString(tg.Value)))
 	}
@@ -78,7 +80,7 @@ func tagCtx(tags []ec2types.Tag) []ctxValue {
 
 // startSessionStatement is the statement to add, in the caller's
 // partition, for the document in use.
-func startSessionStatement(c *Caller, region, doc string) string {
+func startSessionStatement(c *awsfacts.Caller, region, doc string) string {
 	return strings.Join([]string{
 		`{"Effect": "Allow", "Action": "ssm:StartSession",`,
 		fmt.Sprintf(` "Resource": ["arn:%s:ec2:%s:%s:instance/*", "%s"],`, c.Partition, region, c.Account, documentArn(c, region, doc)),

@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 // Status is the outcome of one check. StatusError means "could not
@@ -81,21 +83,15 @@ func (c *funcCheck) Run(ctx context.Context, env *Env) Result { return c.run(ctx
 type Env struct {
 	Target  *Target // nil when no target was given: only local and caller checks run
 	Options Options
-	Local   *LocalEnv // workstation seams (exec, env vars, files, ssh -G)
-	AWS     *AWSEnv   // nil when AWS configuration could not be loaded
+	Local   *LocalEnv        // workstation seams (exec, env vars, files, ssh -G)
+	AWS     *awsfacts.AWSEnv // nil when AWS configuration could not be loaded
 	// Sessions opens real sessions for --probe; nil when AWS configuration
 	// could not be loaded.
 	Sessions *SessionOpener
 }
 
 // Target is a resolved instance.
-type Target struct {
-	Input      string // what the user typed
-	InstanceID string
-	Region     string
-	Name       string // Name tag, when present
-	Hybrid     bool   // mi- managed node
-}
+type Target = awsfacts.Target
 
 // Options are the user's choices that change what the checks look at.
 type Options struct {

@@ -2,13 +2,11 @@ package checks
 
 import (
 	"context"
-	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 )
 
@@ -29,9 +27,9 @@ func demoKey(t *testing.T, user string) string {
 
 // runAs runs every AWS check on one target as the demo user with key,
 // one-time keys on so that caller-instance-connect is evaluated too.
-func runAs(t *testing.T, a *AWSEnv, target string) map[string]Result {
+func runAs(t *testing.T, a *awsfacts.AWSEnv, target string) map[string]Result {
 	t.Helper()
-	ts, err := ResolveTargets(context.Background(), &Env{AWS: a}, []string{target}, nil, false)
+	ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{target}, nil, false)
 	if err != nil {
 		t.Fatalf("resolve %s: %v", target, err)
 	}
@@ -172,7 +170,7 @@ func TestSimDemoAllIncludesHybrid(t *testing.T) {
 	a, _ := simEnv(t, awssim.DemoScenario(), demoKey(t, "alice"))
 	ctx := context.Background()
 	const hybrid = "mi-0c0ffee0000000001"
-	all, err := ResolveTargets(ctx, &Env{AWS: a}, nil, nil, true)
+	all, err := awsfacts.ResolveTargets(ctx, a, nil, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +222,7 @@ func TestSimDemoAllIncludesHybrid(t *testing.T) {
 		{"tag:Name=demo-healthy", []string{demoHealthy}},
 		{"tag:Scenario=no-such-scenario", nil},
 	} {
-		ts, err := ResolveTargets(ctx, &Env{AWS: a}, nil, []string{tc.filter}, false)
+		ts, err := awsfacts.ResolveTargets(ctx, a, nil, []string{tc.filter}, false)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.filter, err)
 		}
@@ -235,76 +233,5 @@ func TestSimDemoAllIncludesHybrid(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("--filter %s selected %v, want %v", tc.filter, got, tc.want)
 		}
-	}
-}
-
-// TestSimResolveUnknownAndOtherRegion: an id nobody has is "not found";
-// without the search (an explicit --region) an instance of another region
-// is not found either and no other region is asked; with it, the instance
-// resolves in its own region, a name in two other regions is ambiguous
-// listing both with their regions, and the answer is remembered: the
-// next resolution asks one region, not all of them.
-func TestSimResolveUnknownAndOtherRegion(t *testing.T) {
-	st := awssim.DemoScenario()
-	const elsewhere, twinA, twinB = "i-0e0e0e0e0e0e0e0e1", "i-0e0e0e0e0e0e0e0e2", "i-0e0e0e0e0e0e0e0e3"
-	st.Instances[elsewhere] = &awssim.Instance{ID: elsewhere, Region: "eu-west-1", State: "running",
-		Tags: []awssim.Tag{{Key: "Name", Value: "dublin-web"}}}
-	st.Instances[twinA] = &awssim.Instance{ID: twinA, Region: "eu-west-1", State: "running", Tags: []awssim.Tag{{Key: "Name", Value: "twin"}}}
-	st.Instances[twinB] = &awssim.Instance{ID: twinB, Region: "us-west-2", State: "running", Tags: []awssim.Tag{{Key: "Name", Value: "twin"}}}
-	a, s := simEnv(t, st, demoKey(t, "alice"))
-	ctx := context.Background()
-
-	for _, in := range []string{"i-0123456789abcdef0", "mi-0123456789abcdef0", "no-such-name", elsewhere, "dublin-web"} {
-		_, err := ResolveTargets(ctx, &Env{AWS: a}, []string{in}, nil, false)
-		var nf *TargetNotFoundError
-		if !errors.As(err, &nf) || len(nf.Searched) != 0 || nf.Region != "us-east-1" {
-			t.Fatalf("%s: %v (%T), want not found in us-east-1 with no other region", in, err, err)
-		}
-		if want := `no instance matches "` + in + `" in us-east-1`; err.Error() != want {
-			t.Errorf("%s: message %q, want %q", in, err.Error(), want)
-		}
-	}
-	if n := s.Calls("ec2.DescribeRegions"); n != 0 {
-		t.Fatalf("the search is off, yet %d DescribeRegions calls", n)
-	}
-
-	cache := &RegionCache{Path: filepath.Join(t.TempDir(), "regions.json"), Scope: "test"}
-	a.SearchOtherRegions(cache)
-	for _, in := range []string{elsewhere, "dublin-web"} {
-		ts, err := ResolveTargets(ctx, &Env{AWS: a}, []string{in}, nil, false)
-		if err != nil || len(ts) != 1 || ts[0].InstanceID != elsewhere || ts[0].Region != "eu-west-1" {
-			t.Fatalf("%s: %+v %v, want %s in eu-west-1", in, ts, err, elsewhere)
-		}
-		if r, id, ok := cache.Get(in); !ok || r != "eu-west-1" || id != elsewhere {
-			t.Fatalf("%s: cache holds %q %q %v", in, r, id, ok)
-		}
-	}
-	// Remembered: one DescribeInstances in the cached region, no DescribeRegions.
-	regions, describes := s.Calls("ec2.DescribeRegions"), s.Calls("ec2.DescribeInstances")
-	a2 := &AWSEnv{Region: a.Region, ec2: a.ec2, ssm: a.ssm, iam: a.iam, sts: a.sts, regional: a.regional}
-	a2.SearchOtherRegions(cache)
-	ts, err := ResolveTargets(ctx, &Env{AWS: a2}, []string{"dublin-web"}, nil, false)
-	if err != nil || ts[0].Region != "eu-west-1" {
-		t.Fatalf("from the cache: %+v %v", ts, err)
-	}
-	if r, d := s.Calls("ec2.DescribeRegions")-regions, s.Calls("ec2.DescribeInstances")-describes; r != 0 || d != 2 {
-		t.Errorf("from the cache: %d DescribeRegions and %d DescribeInstances, want 0 and 2 (the default region, the cached one)", r, d)
-	}
-	// An entry past its time is not used.
-	cache.Now = func() time.Time { return time.Now().Add(RegionCacheTTL + time.Minute) }
-	if _, _, ok := cache.Get("dublin-web"); ok {
-		t.Error("a stale cache entry was used")
-	}
-
-	_, err = ResolveTargets(ctx, &Env{AWS: a}, []string{"twin"}, nil, false)
-	var amb *AmbiguousTargetError
-	if !errors.As(err, &amb) || !slices.Equal(amb.Candidates, []string{
-		twinA + " (twin, running, eu-west-1)", twinB + " (twin, running, us-west-2)"}) {
-		t.Fatalf("a name in two other regions: %v, want ambiguous listing both with regions", err)
-	}
-	_, err = ResolveTargets(ctx, &Env{AWS: a}, []string{"no-such-name"}, nil, false)
-	var nf *TargetNotFoundError
-	if !errors.As(err, &nf) || len(nf.Searched) == 0 || !strings.Contains(err.Error(), "other regions") {
-		t.Fatalf("nowhere: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
@@ -38,11 +39,11 @@ func hybridFleet(n, h int) *awssim.State {
 // attempts) instead of one, so that a transient transport error (see
 // awsapi's DetachedBodyClient) costs one retried call rather than the fleet
 // batch, which would make every target simulate alone.
-func simEnvAttempts(tb testing.TB, st *awssim.State, keyID string, attempts int) (*AWSEnv, *awssim.Sim) {
+func simEnvAttempts(tb testing.TB, st *awssim.State, keyID string, attempts int) (*awsfacts.AWSEnv, *awssim.Sim) {
 	tb.Helper()
 	s := simtest.Start(tb, st, awssim.Options{})
 	c := simtest.Clients(tb, s, st, keyID, awsapi.Options{MaxAttempts: attempts, MaxBackoff: 50 * time.Millisecond})
-	return NewAWSEnv(c), s
+	return awsfacts.NewAWSEnv(c), s
 }
 
 // fleetResult is one fleet run: the API calls the simulator received and
@@ -64,7 +65,7 @@ func fleetRun(tb testing.TB, st *awssim.State, latency time.Duration) fleetResul
 	s.ResetCalls()
 	ctx := context.Background()
 	start := time.Now()
-	targets, err := ResolveTargets(ctx, &Env{AWS: a}, nil, nil, true)
+	targets, err := awsfacts.ResolveTargets(ctx, a, nil, nil, true)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func fleetLowerBound(st *awssim.State) int {
 	}
 	const v, ve = 2, 1 // GenerateFleet's VPCs; one has the agent's endpoints
 	return ceil(n, 1000) + max(1, ceil(h, 50)) + ceil(n, 50) + p + 2*p + 4*ceil(v, 200) + 2*ve + ceil(ve, 200) + 1 +
-		ceil(n+h, simulateResourceBatch) + 3 + 1 + 1 + tier
+		ceil(n+h, awsfacts.SimulateResourceBatch) + 3 + 1 + 1 + tier
 }
 
 func TestSimFleetCallsWithinBound(t *testing.T) {

@@ -12,6 +12,9 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts/awsfactstest"
 )
 
 // TestFleetPrefetchCallsWithinBound checks that a fleet costs the calls the
@@ -22,10 +25,10 @@ func TestFleetPrefetchCallsWithinBound(t *testing.T) {
 	for i := range n {
 		ids = append(ids, fmt.Sprintf("i-%017x", i+1))
 	}
-	f := healthyFake(ids...)
-	f.on("DescribeVpcEndpoints", func(any) (any, error) { return &ec2.DescribeVpcEndpointsOutput{}, nil })
-	f.on("DescribeSecurityGroups", func(any) (any, error) { return &ec2.DescribeSecurityGroupsOutput{}, nil })
-	a := f.env("us-east-1")
+	f := awsfactstest.Healthy(ids...)
+	f.On("DescribeVpcEndpoints", func(any) (any, error) { return &ec2.DescribeVpcEndpointsOutput{}, nil })
+	f.On("DescribeSecurityGroups", func(any) (any, error) { return &ec2.DescribeSecurityGroupsOutput{}, nil })
+	a := f.View("us-east-1")
 	env := &Env{AWS: a}
 	var targets []*Target
 	for _, id := range ids {
@@ -35,7 +38,7 @@ func TestFleetPrefetchCallsWithinBound(t *testing.T) {
 	if err := PrefetchFleet(ctx, env, targets); err != nil {
 		t.Fatal(err)
 	}
-	afterPrefetch := f.total()
+	afterPrefetch := f.Total()
 	fails := 0
 	for i, tg := range targets {
 		e := &Env{AWS: a, Target: tg}
@@ -48,24 +51,24 @@ func TestFleetPrefetchCallsWithinBound(t *testing.T) {
 			}
 		}
 		if i == 0 {
-			afterPrefetch = f.total() // the first target fetches the fleet-wide answers
+			afterPrefetch = f.Total() // the first target fetches the fleet-wide answers
 		}
 	}
-	if extra := f.total() - afterPrefetch; extra != 0 {
-		t.Errorf("targets after the first made %d calls, want 0 (%v)", extra, f.calls)
+	if extra := f.Total() - afterPrefetch; extra != 0 {
+		t.Errorf("targets after the first made %d calls, want 0 (%v)", extra, f.Calls())
 	}
 	ceil := func(a, b int) int { return (a + b - 1) / b }
 	// Ids given explicitly: DescribeInstances by instance-id filter (200 values a call).
 	// One VPC (V = 1) without endpoints (Ve = 0): no attributes, no subnets.
-	bound := ceil(n, filterValuesMax) + ceil(n, 50) + 1 + 2 + 4 + 1 + ceil(n, simulateResourceBatch) + 3 + 1
-	t.Logf("%d calls for %d instances, lower bound %d: %v", f.total(), n, bound, f.calls)
-	if got := f.total(); float64(got) > 1.1*float64(bound) {
-		t.Errorf("%d calls for %d instances, bound %d (%v)", got, n, bound, f.calls)
+	bound := ceil(n, awsfacts.FilterValuesMax) + ceil(n, 50) + 1 + 2 + 4 + 1 + ceil(n, awsfacts.SimulateResourceBatch) + 3 + 1
+	t.Logf("%d calls for %d instances, lower bound %d: %v", f.Total(), n, bound, f.Calls())
+	if got := f.Total(); float64(got) > 1.1*float64(bound) {
+		t.Errorf("%d calls for %d instances, bound %d (%v)", got, n, bound, f.Calls())
 	}
-	if got := f.count("GetConnectionStatus"); got != 0 {
+	if got := f.Count("GetConnectionStatus"); got != 0 {
 		t.Errorf("GetConnectionStatus called %d times in a fleet run", got)
 	}
-	if got := f.count("DescribeSubnets"); got != 0 {
+	if got := f.Count("DescribeSubnets"); got != 0 {
 		t.Errorf("DescribeSubnets called %d times for a fleet on the internet path", got)
 	}
 }
@@ -75,15 +78,15 @@ func TestFleetPrefetchCallsWithinBound(t *testing.T) {
 // subnets in ceil(Ve/200) calls during the prefetch, none per target,
 // and stays within the bound with the Ve terms.
 func TestFleetPrefetchSubnetsPerEndpointVPC(t *testing.T) {
-	const n = filterValuesMax + 1
+	const n = awsfacts.FilterValuesMax + 1
 	var ids []string
 	for i := range n {
 		ids = append(ids, fmt.Sprintf("i-%017x", i+1))
 	}
-	f := healthyFake(ids...)
+	f := awsfactstest.Healthy(ids...)
 	vpcOf := func(id string) string { return "vpc-" + id[2:] }
-	describe := f.ops["DescribeInstances"]
-	f.on("DescribeInstances", func(in any) (any, error) {
+	describe := f.Handler("DescribeInstances")
+	f.On("DescribeInstances", func(in any) (any, error) {
 		out, err := describe(in)
 		if err != nil {
 			return nil, err
@@ -97,12 +100,12 @@ func TestFleetPrefetchSubnetsPerEndpointVPC(t *testing.T) {
 		return out, nil
 	})
 	perVPC := func(filters []ec2types.Filter) []string {
-		if len(filters) != 1 || aws.ToString(filters[0].Name) != "vpc-id" || len(filters[0].Values) > filterValuesMax {
-			t.Errorf("filters %+v: want one vpc-id filter of at most %d values", filters, filterValuesMax)
+		if len(filters) != 1 || aws.ToString(filters[0].Name) != "vpc-id" || len(filters[0].Values) > awsfacts.FilterValuesMax {
+			t.Errorf("filters %+v: want one vpc-id filter of at most %d values", filters, awsfacts.FilterValuesMax)
 		}
 		return filters[0].Values
 	}
-	f.on("DescribeRouteTables", func(in any) (any, error) {
+	f.On("DescribeRouteTables", func(in any) (any, error) {
 		out := &ec2.DescribeRouteTablesOutput{}
 		for _, v := range perVPC(in.(*ec2.DescribeRouteTablesInput).Filters) {
 			out.RouteTables = append(out.RouteTables, ec2types.RouteTable{VpcId: aws.String(v),
@@ -111,7 +114,7 @@ func TestFleetPrefetchSubnetsPerEndpointVPC(t *testing.T) {
 		}
 		return out, nil
 	})
-	f.on("DescribeVpcEndpoints", func(in any) (any, error) {
+	f.On("DescribeVpcEndpoints", func(in any) (any, error) {
 		out := &ec2.DescribeVpcEndpointsOutput{}
 		for _, v := range perVPC(in.(*ec2.DescribeVpcEndpointsInput).Filters) {
 			for _, svc := range []string{"ssm", "ssmmessages"} {
@@ -123,7 +126,7 @@ func TestFleetPrefetchSubnetsPerEndpointVPC(t *testing.T) {
 		}
 		return out, nil
 	})
-	f.on("DescribeSecurityGroups", func(in any) (any, error) {
+	f.On("DescribeSecurityGroups", func(in any) (any, error) {
 		out := &ec2.DescribeSecurityGroupsOutput{}
 		for _, v := range perVPC(in.(*ec2.DescribeSecurityGroupsInput).Filters) {
 			out.SecurityGroups = append(out.SecurityGroups,
@@ -134,16 +137,16 @@ func TestFleetPrefetchSubnetsPerEndpointVPC(t *testing.T) {
 		}
 		return out, nil
 	})
-	f.on("DescribeNetworkAcls", func(in any) (any, error) {
+	f.On("DescribeNetworkAcls", func(in any) (any, error) {
 		out := &ec2.DescribeNetworkAclsOutput{}
 		for _, v := range perVPC(in.(*ec2.DescribeNetworkAclsInput).Filters) {
-			a := defaultACL()
+			a := awsfactstest.DefaultACL()
 			a.VpcId = aws.String(v)
 			out.NetworkAcls = append(out.NetworkAcls, a)
 		}
 		return out, nil
 	})
-	f.on("DescribeSubnets", func(in any) (any, error) {
+	f.On("DescribeSubnets", func(in any) (any, error) {
 		out := &ec2.DescribeSubnetsOutput{}
 		for _, v := range perVPC(in.(*ec2.DescribeSubnetsInput).Filters) {
 			out.Subnets = append(out.Subnets,
@@ -152,11 +155,11 @@ func TestFleetPrefetchSubnetsPerEndpointVPC(t *testing.T) {
 		}
 		return out, nil
 	})
-	f.on("DescribeVpcAttribute", func(in any) (any, error) {
+	f.On("DescribeVpcAttribute", func(in any) (any, error) {
 		on := &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}
 		return &ec2.DescribeVpcAttributeOutput{EnableDnsSupport: on, EnableDnsHostnames: on}, nil
 	})
-	a := f.env("us-east-1")
+	a := f.View("us-east-1")
 	var targets []*Target
 	for _, id := range ids {
 		targets = append(targets, ec2Target(id))
@@ -165,7 +168,7 @@ func TestFleetPrefetchSubnetsPerEndpointVPC(t *testing.T) {
 	if err := PrefetchFleet(ctx, &Env{AWS: a}, targets); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.count("DescribeSubnets"); got != 2 {
+	if got := f.Count("DescribeSubnets"); got != 2 {
 		t.Fatalf("%d DescribeSubnets calls in the prefetch for %d VPCs, want 2", got, n)
 	}
 	for _, tg := range targets {
@@ -176,15 +179,15 @@ func TestFleetPrefetchSubnetsPerEndpointVPC(t *testing.T) {
 			}
 		}
 	}
-	if got := f.count("DescribeSubnets"); got != 2 {
+	if got := f.Count("DescribeSubnets"); got != 2 {
 		t.Errorf("%d DescribeSubnets calls after the checks, want the prefetch's 2", got)
 	}
 	ceil := func(a, b int) int { return (a + b - 1) / b }
 	v, ve := n, n
-	network := 4*ceil(v, filterValuesMax) + 2*ve + ceil(ve, filterValuesMax)
-	if got := f.count("DescribeRouteTables") + f.count("DescribeVpcEndpoints") + f.count("DescribeSecurityGroups") +
-		f.count("DescribeNetworkAcls") + f.count("DescribeVpcAttribute") + f.count("DescribeSubnets"); got != network {
-		t.Errorf("%d network calls for %d endpoint VPCs, want %d (%v)", got, n, network, f.calls)
+	network := 4*ceil(v, awsfacts.FilterValuesMax) + 2*ve + ceil(ve, awsfacts.FilterValuesMax)
+	if got := f.Count("DescribeRouteTables") + f.Count("DescribeVpcEndpoints") + f.Count("DescribeSecurityGroups") +
+		f.Count("DescribeNetworkAcls") + f.Count("DescribeVpcAttribute") + f.Count("DescribeSubnets"); got != network {
+		t.Errorf("%d network calls for %d endpoint VPCs, want %d (%v)", got, n, network, f.Calls())
 	}
 }
 
@@ -200,16 +203,16 @@ func TestFleetPrefetchKeepsTheBatchesThatWorked(t *testing.T) {
 		ids = append(ids, fmt.Sprintf("i-%017x", i+1))
 	}
 	unlucky := ids[60] // in the second DescribeInstanceInformation batch of 50
-	f := healthyFake(ids...)
-	f.on("DescribeVpcEndpoints", func(any) (any, error) { return &ec2.DescribeVpcEndpointsOutput{}, nil })
-	ok := f.ops["DescribeInstanceInformation"]
-	f.on("DescribeInstanceInformation", func(in any) (any, error) {
+	f := awsfactstest.Healthy(ids...)
+	f.On("DescribeVpcEndpoints", func(any) (any, error) { return &ec2.DescribeVpcEndpointsOutput{}, nil })
+	ok := f.Handler("DescribeInstanceInformation")
+	f.On("DescribeInstanceInformation", func(in any) (any, error) {
 		if slices.Contains(in.(*ssm.DescribeInstanceInformationInput).Filters[0].Values, unlucky) {
 			return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
 		}
 		return ok(in)
 	})
-	a := f.env("us-east-1")
+	a := f.View("us-east-1")
 	var targets []*Target
 	for _, id := range ids {
 		targets = append(targets, ec2Target(id))
@@ -219,7 +222,7 @@ func TestFleetPrefetchKeepsTheBatchesThatWorked(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "ssm:DescribeInstanceInformation") {
 		t.Fatalf("PrefetchFleet error = %v, want the failed DescribeInstanceInformation batch", err)
 	}
-	batched := f.count("DescribeInstanceInformation")
+	batched := f.Count("DescribeInstanceInformation")
 	for _, tg := range targets {
 		r := Run(ctx, &Env{AWS: a, Target: tg}, awsChecks(), RunOptions{})
 		for _, o := range r {
@@ -236,7 +239,7 @@ func TestFleetPrefetchKeepsTheBatchesThatWorked(t *testing.T) {
 		}
 	}
 	// The failed batch's 50 instances ask one by one; the other 200 were answered.
-	if got := f.count("DescribeInstanceInformation") - batched; got != 50 {
+	if got := f.Count("DescribeInstanceInformation") - batched; got != 50 {
 		t.Errorf("%d DescribeInstanceInformation calls after the prefetch, want 50 (the failed batch's instances only)", got)
 	}
 }

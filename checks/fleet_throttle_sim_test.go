@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
@@ -80,11 +81,11 @@ func runThrottledFleet(tb testing.TB, st *awssim.State, limited bool, latency ti
 func checkFleet(tb testing.TB, s *awssim.Sim, st *awssim.State) throttledFleet {
 	tb.Helper()
 	c := simtest.Clients(tb, s, st, awssim.DemoAccessKey, commandRetry)
-	a := NewAWSEnv(c)
+	a := awsfacts.NewAWSEnv(c)
 	ctx := context.Background()
 	start := time.Now()
 	r := throttledFleet{status: map[string]Status{}}
-	targets, err := ResolveTargets(ctx, &Env{AWS: a}, nil, nil, true)
+	targets, err := awsfacts.ResolveTargets(ctx, a, nil, nil, true)
 	if err != nil {
 		// Not tb.Fatal: shared runs call this off the test's goroutine.
 		r.prefetchErr = fmt.Errorf("resolve --all: %w", err)

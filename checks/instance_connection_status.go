@@ -15,7 +15,7 @@ func connectionStatusCheck() Check {
 func runConnectionStatus(ctx context.Context, env *Env) Result {
 	// GetConnectionStatus has no batch form: in fleet runs the registration
 	// already fetched in pages answers instead.
-	if env.AWS.fleet {
+	if env.AWS.Fleet() {
 		info, err := env.AWS.InstanceInformation(ctx, env.Target.InstanceID)
 		if err != nil {
 			return undetermined(err)

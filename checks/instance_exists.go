@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 func instanceExistsCheck() Check {
@@ -33,9 +35,9 @@ func runInstanceExists(ctx context.Context, env *Env) Result {
 	if !ok {
 		return r
 	}
-	state := stateName(*inst)
+	state := awsfacts.StateName(*inst)
 	desc := env.Target.InstanceID
-	if n := tagValue(inst.Tags, "Name"); n != "" {
+	if n := awsfacts.TagValue(inst.Tags, "Name"); n != "" {
 		desc = fmt.Sprintf("%s (%s)", desc, n)
 	}
 	switch state {

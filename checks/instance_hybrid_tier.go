@@ -2,6 +2,8 @@ package checks
 
 import (
 	"context"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 func instanceHybridTierCheck() Check {
@@ -13,7 +15,7 @@ func runInstanceHybridTier(ctx context.Context, env *Env) Result {
 	if env.Target == nil || !env.Target.Hybrid {
 		return Skip("only hybrid (mi-) nodes need the advanced tier")
 	}
-	tier, err := env.AWS.ServiceSetting(ctx, settingActivationTier)
+	tier, err := env.AWS.ServiceSetting(ctx, awsfacts.SettingActivationTier)
 	if err != nil {
 		return undetermined(err)
 	}

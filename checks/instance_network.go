@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 func instanceNetworkCheck() Check {
@@ -26,7 +28,7 @@ type netView struct {
 	internet bool
 	via      string
 	acls     []ec2types.NetworkAcl
-	denials  []*aclDenial // network ACL problems, one per problem line
+	denials  []*awsfacts.ACLDenial // network ACL problems, one per problem line
 	// subnetCIDRs are the VPC's subnet blocks, read only when the agent's
 	// traffic goes to an endpoint (nil otherwise): its interfaces'
 	// addresses are not listed, their subnets' blocks are.
@@ -72,7 +74,7 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return undetermined(err)
 	}
-	if dns && endpointPathPossible(nv.eps, regionOf(env), needed) {
+	if dns && awsfacts.EndpointPathPossible(nv.eps, regionOf(env), needed) {
 		if nv.subnetCIDRs, err = env.AWS.SubnetCIDRs(ctx, vpc); err != nil {
 			return undetermined(err)
 		}
@@ -82,9 +84,9 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 	internetEgressOnly := true // every problem is 443 not leaving for the internet
 	for _, svc := range needed {
 		name := fmt.Sprintf("com.amazonaws.%s.%s", regionOf(env), svc)
-		ep := findEndpoint(nv.eps, name)
+		ep := awsfacts.FindEndpoint(nv.eps, name)
 		switch {
-		case dns && usableEndpoint(ep):
+		case dns && awsfacts.UsableEndpoint(ep):
 			id := aws.ToString(ep.VpcEndpointId)
 			if !nv.egressToEndpoint(ep) {
 				problems = append(problems, fmt.Sprintf("%s: the instance's security groups allow no outbound TCP 443 to endpoint %s", svc, id))
@@ -103,7 +105,7 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 				problems = append(problems, fmt.Sprintf("%s: the instance's security groups allow no outbound TCP 443 to the internet", svc))
 				continue
 			}
-			if d := instanceSideDenial(subnetACL(nv.acls, subnet), anyIPv4); d != nil {
+			if d := awsfacts.InstanceSideDenial(awsfacts.SubnetACL(nv.acls, subnet), awsfacts.AnyIPv4); d != nil {
 				problems = append(problems, svc+": "+d.String())
 				nv.denials = append(nv.denials, d)
 				internetEgressOnly = false
@@ -174,7 +176,7 @@ func agentServices(ctx context.Context, env *Env) []string {
 func privateDNSUsable(ctx context.Context, env *Env, vpc string, eps []ec2types.VpcEndpoint, needed []string) (bool, []string, error) {
 	matters := false
 	for _, svc := range needed {
-		if ep := findEndpoint(eps, fmt.Sprintf("com.amazonaws.%s.%s", regionOf(env), svc)); ep != nil && aws.ToBool(ep.PrivateDnsEnabled) {
+		if ep := awsfacts.FindEndpoint(eps, fmt.Sprintf("com.amazonaws.%s.%s", regionOf(env), svc)); ep != nil && aws.ToBool(ep.PrivateDnsEnabled) {
 			matters = true
 		}
 	}
@@ -202,16 +204,12 @@ func whyNoEndpoint(svc, name string, ep *ec2types.VpcEndpoint, dnsOff []string) 
 		return "no interface endpoint " + name
 	case !aws.ToBool(ep.PrivateDnsEnabled):
 		return fmt.Sprintf("endpoint %s (%s) has private DNS off: the agent resolves the public name", aws.ToString(ep.VpcEndpointId), svc)
-	case !usableEndpoint(ep):
+	case !awsfacts.UsableEndpoint(ep):
 		return fmt.Sprintf("endpoint %s (%s) is %s, not available", aws.ToString(ep.VpcEndpointId), svc, ep.State)
 	case len(dnsOff) > 0:
 		return dnsOff[0]
 	}
 	return "no route to " + name
-}
-
-func usableEndpoint(ep *ec2types.VpcEndpoint) bool {
-	return ep != nil && aws.ToBool(ep.PrivateDnsEnabled) && (ep.State == "" || strings.EqualFold(string(ep.State), "available"))
 }
 
 func instanceGroupIDs(inst *ec2types.Instance) []string {
@@ -264,19 +262,9 @@ func localBlocks(rt *ec2types.RouteTable) []netip.Prefix {
 	return out
 }
 
-func findEndpoint(eps []ec2types.VpcEndpoint, service string) *ec2types.VpcEndpoint {
-	for i, ep := range eps {
-		if aws.ToString(ep.ServiceName) == service && ep.VpcEndpointType == ec2types.VpcEndpointTypeInterface &&
-			!strings.EqualFold(string(ep.State), "deleted") && !strings.EqualFold(string(ep.State), "deleting") {
-			return &eps[i]
-		}
-	}
-	return nil
-}
-
 func anyEndpoint(eps []ec2types.VpcEndpoint, region string) bool {
 	for _, svc := range []string{"ssm", "ssmmessages", "ec2messages"} {
-		if findEndpoint(eps, fmt.Sprintf("com.amazonaws.%s.%s", region, svc)) != nil {
+		if awsfacts.FindEndpoint(eps, fmt.Sprintf("com.amazonaws.%s.%s", region, svc)) != nil {
 			return true
 		}
 	}

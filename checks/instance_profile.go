@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 const fixInstanceRole = "--instance-role"
@@ -44,7 +46,7 @@ func dhmcResult(ctx context.Context, env *Env, inst *ec2types.Instance) Result {
 		WithDetails("the agent logs: Systems Manager's instance management role is not configured for account",
 			"alternative: enable Default Host Management (ssmdoctor fix --dhmc), which also needs IMDSv2 and agent "+agentMinDHMC+" or later").
 		WithFix(instanceRoleFix(env), FixInstanceRole)
-	role, err := env.AWS.ServiceSetting(ctx, settingDHMCRole)
+	role, err := env.AWS.ServiceSetting(ctx, awsfacts.SettingDHMCRole)
 	if err != nil {
 		return undetermined(err)
 	}

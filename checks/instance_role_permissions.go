@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
 )
 
@@ -32,7 +33,7 @@ func runInstanceRolePermissions(ctx context.Context, env *Env) Result {
 		return undetermined(err)
 	}
 	reqs := coreReqs()
-	decs, method, err := env.AWS.evaluate(ctx, env.AWS.rolePrincipal(p), reqs)
+	decs, method, err := env.AWS.Evaluate(ctx, env.AWS.RolePrincipal(p), reqs)
 	if err != nil {
 		return accessError(err)
 	}
@@ -64,17 +65,10 @@ func runInstanceRolePermissions(ctx context.Context, env *Env) Result {
 }
 
 // coreReqs asks for the agent's core actions on any resource.
-func coreReqs() []accessReq {
-	reqs := make([]accessReq, len(coreActions))
+func coreReqs() []awsfacts.AccessReq {
+	reqs := make([]awsfacts.AccessReq, len(coreActions))
 	for i, a := range coreActions {
-		reqs[i] = accessReq{Action: a, Resource: "*"}
+		reqs[i] = awsfacts.AccessReq{Action: a, Resource: "*"}
 	}
 	return reqs
-}
-
-// rolePrincipal is an instance profile's role as evaluate needs it; the
-// check and PrefetchFleet must ask the same question for the cache to hit.
-func (e *AWSEnv) rolePrincipal(p *InstanceProfile) principal {
-	return principal{arn: p.RoleArn, label: "role " + p.RoleName,
-		offline: func(ctx context.Context) (*PolicySet, error) { return e.RolePolicies(ctx, p.RoleName) }}
 }

@@ -4,12 +4,13 @@ import (
 	"context"
 	"testing"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 )
 
 // simEnv starts the simulator over st and returns an AWSEnv built the
 // production way (awsapi.Load) with the given access key.
-func simEnv(t testing.TB, st *awssim.State, keyID string) (*AWSEnv, *awssim.Sim) {
+func simEnv(t testing.TB, st *awssim.State, keyID string) (*awsfacts.AWSEnv, *awssim.Sim) {
 	t.Helper()
 	return simEnvAttempts(t, st, keyID, 1)
 }
@@ -38,7 +39,7 @@ func TestSimDemoInstances(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.id, func(t *testing.T) {
-			ts, err := ResolveTargets(context.Background(), &Env{AWS: a}, []string{tc.id}, nil, false)
+			ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{tc.id}, nil, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
 
@@ -105,7 +106,7 @@ func (l *LocalEnv) remember(ctx context.Context, key string, f func() (any, erro
 	l.mu.Unlock()
 	e.once.Do(func() {
 		e.val, e.err = f()
-		if e.err != nil && (ctx.Err() != nil || isCancellation(e.err)) {
+		if e.err != nil && (ctx.Err() != nil || awsfacts.IsCancellation(e.err)) {
 			l.mu.Lock()
 			if l.memo[key] == e {
 				delete(l.memo, key)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/motoserver"
 )
@@ -126,7 +127,7 @@ func buildMotoAccount(t *testing.T, ctx context.Context, m *motoserver.Server) *
 	must("DescribeInstances", err)
 	for _, r := range out.Reservations {
 		for _, in := range r.Instances {
-			w.instances[tagValue(in.Tags, "Name")] = in
+			w.instances[awsfacts.TagValue(in.Tags, "Name")] = in
 		}
 	}
 	if len(w.instances) != 4 {
@@ -161,7 +162,7 @@ func simMirror(w *motoAccount) *awssim.State {
 	}
 	for name, in := range w.instances {
 		id := aws.ToString(in.InstanceId)
-		si := &awssim.Instance{ID: id, Region: "us-east-1", State: stateName(in), InstanceType: string(in.InstanceType), ImageID: aws.ToString(in.ImageId),
+		si := &awssim.Instance{ID: id, Region: "us-east-1", State: awsfacts.StateName(in), InstanceType: string(in.InstanceType), ImageID: aws.ToString(in.ImageId),
 			Tags: []awssim.Tag{{Key: "Name", Value: name}}, PrivateIP: aws.ToString(in.PrivateIpAddress), PublicIP: aws.ToString(in.PublicIpAddress),
 			VpcID: w.vpc, SubnetID: w.subnet, SecurityGroupIDs: []string{w.sg},
 			Metadata: awssim.MetadataOptions{HTTPTokens: "required", HTTPEndpoint: "enabled", HopLimit: 2},
@@ -226,8 +227,8 @@ func TestMotoInstanceChecksMatchSimulator(t *testing.T) {
 	for _, name := range names {
 		id := aws.ToString(w.instances[name].InstanceId)
 		t.Run(name, func(t *testing.T) {
-			viaMoto := runChecksOn(t, NewAWSEnv(mixed), id)
-			viaSim := runChecksOn(t, NewAWSEnv(allSim), id)
+			viaMoto := runChecksOn(t, awsfacts.NewAWSEnv(mixed), id)
+			viaSim := runChecksOn(t, awsfacts.NewAWSEnv(allSim), id)
 			wantStatus(t, viaMoto, want[name])
 			for _, c := range awsChecks() {
 				cid := c.ID()
@@ -256,9 +257,9 @@ func TestMotoInstanceChecksMatchSimulator(t *testing.T) {
 	}
 }
 
-func runChecksOn(t *testing.T, a *AWSEnv, id string) map[string]Result {
+func runChecksOn(t *testing.T, a *awsfacts.AWSEnv, id string) map[string]Result {
 	t.Helper()
-	ts, err := ResolveTargets(context.Background(), &Env{AWS: a}, []string{id}, nil, false)
+	ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{id}, nil, false)
 	if err != nil {
 		t.Fatalf("resolve %s: %v", id, err)
 	}

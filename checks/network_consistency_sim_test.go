@@ -6,6 +6,7 @@ import (
 
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 )
 
@@ -232,7 +233,7 @@ func TestSimNetworkVerdictMatchesRegistration(t *testing.T) {
 			}
 			online := info != nil && info.PingStatus == ssmtypes.PingStatusOnline
 
-			ts, err := ResolveTargets(ctx, &Env{AWS: a}, []string{c.inst}, nil, false)
+			ts, err := awsfacts.ResolveTargets(ctx, a, []string{c.inst}, nil, false)
 			if err != nil {
 				t.Fatal(err)
 			}

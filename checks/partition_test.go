@@ -3,6 +3,8 @@ package checks
 import (
 	"strings"
 	"testing"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 // TestARNsPerPartition: every ARN the checks build, and every statement
@@ -13,7 +15,7 @@ func TestARNsPerPartition(t *testing.T) {
 	for _, tc := range []struct{ partition, region string }{
 		{"aws", "us-east-1"}, {"aws-us-gov", "us-gov-west-1"}, {"aws-cn", "cn-north-1"},
 	} {
-		c := parseCaller("123456789012", "arn:"+tc.partition+":iam::123456789012:user/alice", "AIDAALICE")
+		c := awsfacts.ParseCaller("123456789012", "arn:"+tc.partition+":iam::123456789012:user/alice", "AIDAALICE")
 		if c.Partition != tc.partition || c.PrincipalArn != "arn:"+tc.partition+":iam::123456789012:user/alice" {
 			t.Fatalf("%s: caller %+v", tc.partition, c)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 	"github.com/ssmdoctor/ssmdoctor/internal/testsshd"
@@ -26,7 +27,7 @@ func probeEnv(t *testing.T, addr, keyID string) (*Env, *awssim.Sim) {
 		Options:  Options{Probe: true, Port: 22},
 		Target:   &Target{Input: probeHealthy, InstanceID: probeHealthy, Region: "us-east-1"},
 		Local:    NewLocalEnv(),
-		AWS:      NewAWSEnv(c),
+		AWS:      awsfacts.NewAWSEnv(c),
 		Sessions: NewSessionOpener(c.SSM, c.KMS),
 	}
 	return env, sim

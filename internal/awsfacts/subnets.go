@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func (e *AWSEnv) fetchSubnets(ctx context.Context, vpcIDs []string) (map[string]
 	for _, id := range vpcIDs {
 		out[id] = &vpcSubnets{cidrs: map[string]netip.Prefix{}}
 	}
-	for _, chunk := range chunks(vpcIDs, filterValuesMax) {
+	for _, chunk := range chunks(vpcIDs, FilterValuesMax) {
 		p := ec2.NewDescribeSubnetsPaginator(e.ec2, &ec2.DescribeSubnetsInput{
 			Filters:    []ec2types.Filter{{Name: aws.String("vpc-id"), Values: chunk}},
 			MaxResults: aws.Int32(describeSubnetsPage),
@@ -64,7 +64,7 @@ func (e *AWSEnv) endpointVPCs(ctx context.Context, vpcs []string) []string {
 			continue // the endpoints' read failed: the check reports it
 		}
 		eps, err := e.VpcEndpoints(ctx, v)
-		if err == nil && endpointPathPossible(eps, e.Region, agentServiceNames) {
+		if err == nil && EndpointPathPossible(eps, e.Region, agentServiceNames) {
 			out = append(out, v)
 		}
 	}
@@ -75,11 +75,11 @@ func (e *AWSEnv) endpointVPCs(ctx context.Context, vpcs []string) []string {
 // prefetch does not know each instance's agent version.
 var agentServiceNames = []string{"ssm", "ssmmessages", "ec2messages"}
 
-// endpointPathPossible: some service in needed has a usable endpoint with
+// EndpointPathPossible: some service in needed has a usable endpoint with
 // subnets, whose blocks then decide its path.
-func endpointPathPossible(eps []ec2types.VpcEndpoint, region string, needed []string) bool {
+func EndpointPathPossible(eps []ec2types.VpcEndpoint, region string, needed []string) bool {
 	for _, svc := range needed {
-		if ep := findEndpoint(eps, fmt.Sprintf("com.amazonaws.%s.%s", region, svc)); usableEndpoint(ep) && len(ep.SubnetIds) > 0 {
+		if ep := FindEndpoint(eps, fmt.Sprintf("com.amazonaws.%s.%s", region, svc)); UsableEndpoint(ep) && len(ep.SubnetIds) > 0 {
 			return true
 		}
 	}

@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func (a *AWSEnv) listFleet(ctx context.Context, tags []tagFilter) ([]*Target, er
 	out := make([]*Target, 0, len(insts)+len(nodes))
 	for i := range insts {
 		id := aws.ToString(insts[i].InstanceId)
-		out = append(out, &Target{Input: id, InstanceID: id, Region: a.Region, Name: tagValue(insts[i].Tags, "Name")})
+		out = append(out, &Target{Input: id, InstanceID: id, Region: a.Region, Name: TagValue(insts[i].Tags, "Name")})
 	}
 	for _, n := range nodes {
 		id := aws.ToString(n.InstanceId)

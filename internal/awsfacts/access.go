@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -15,41 +15,41 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
 )
 
-// simulateResourceBatch is how many resource ARNs one SimulatePrincipalPolicy
+// SimulateResourceBatch is how many resource ARNs one SimulatePrincipalPolicy
 // call carries. Results come back per action and resource, paged.
-const simulateResourceBatch = 100
+const SimulateResourceBatch = 100
 
-// ctxValue is one context entry of a simulated request.
-type ctxValue struct {
+// CtxValue is one context entry of a simulated request.
+type CtxValue struct {
 	Key    string
 	Type   iamtypes.ContextKeyTypeEnum
 	Values []string
 }
 
-// accessReq asks whether a principal may perform Action on Resource.
-type accessReq struct {
+// AccessReq asks whether a principal may perform Action on Resource.
+type AccessReq struct {
 	Action, Resource string
-	Context          []ctxValue
+	Context          []CtxValue
 }
 
-// SimDecision is the answer to one accessReq.
+// SimDecision is the answer to one AccessReq.
 type SimDecision struct {
 	Decision   iampolicy.Decision
 	Statements []string // the statements that decided, "policy#index(Sid)"
 	Missing    []string // context keys the policies wanted and the request lacked
 }
 
-// principal is who is being evaluated, and how to read its policies when
+// Principal is who is being evaluated, and how to read its policies when
 // simulation is not allowed.
-type principal struct {
+type Principal struct {
 	arn     string
 	label   string // "your user alice", "role app-role"
 	offline func(ctx context.Context) (*PolicySet, error)
 }
 
-// evaluate decides every request for p, by simulation when allowed, else
+// Evaluate decides every request for p, by simulation when allowed, else
 // offline from p's own policies. method says which, for Details.
-func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([]*SimDecision, string, error) {
+func (e *AWSEnv) Evaluate(ctx context.Context, p Principal, reqs []AccessReq) ([]*SimDecision, string, error) {
 	open, err := e.firstSimulation(ctx, p.arn)
 	if err != nil {
 		return nil, "", err
@@ -77,8 +77,8 @@ func (e *AWSEnv) evaluate(ctx context.Context, p principal, reqs []accessReq) ([
 		return nil, "", &CallError{Call: "iam:SimulatePrincipalPolicy", Err: fmt.Errorf("%w; reading the policies instead failed too: %v", err, perr)}
 	}
 	why := "iam:SimulatePrincipalPolicy is denied"
-	if !isDenied(err) {
-		why = "iam:SimulatePrincipalPolicy failed: " + conciseAPIError(err)
+	if !IsDenied(err) {
+		why = "iam:SimulatePrincipalPolicy failed: " + ConciseAPIError(err)
 	}
 	res := make([]*SimDecision, len(reqs))
 	for i, r := range reqs {
@@ -128,17 +128,17 @@ func (e *AWSEnv) firstSimulation(ctx context.Context, arn string) (open func(), 
 // operation). Throttling, rejected credentials and cancellation are not
 // reasons: reading the policies would meet them too.
 func simulationUnusable(err error) bool {
-	if err == nil || isThrottled(err) || isExpired(err) || isCancellation(err) {
+	if err == nil || IsThrottled(err) || IsExpired(err) || IsCancellation(err) {
 		return false
 	}
-	if isDenied(err) {
+	if IsDenied(err) {
 		return true
 	}
 	var re interface{ HTTPStatusCode() int }
 	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
 		return true
 	}
-	return errorCode(err) == ""
+	return ErrorCode(err) == ""
 }
 
 func statementName(policy string, index int, sid string) string {
@@ -148,7 +148,7 @@ func statementName(policy string, index int, sid string) string {
 	return fmt.Sprintf("%s statement %d", policy, index+1)
 }
 
-func ctxKey(cv []ctxValue) string {
+func ctxKey(cv []CtxValue) string {
 	parts := make([]string, 0, len(cv))
 	for _, v := range cv {
 		parts = append(parts, strings.ToLower(v.Key)+"="+strings.Join(v.Values, ","))
@@ -157,16 +157,16 @@ func ctxKey(cv []ctxValue) string {
 	return strings.Join(parts, ";")
 }
 
-func simKey(arn string, r accessReq) string {
+func simKey(arn string, r AccessReq) string {
 	return arn + "|" + r.Action + "|" + r.Resource + "|" + ctxKey(r.Context)
 }
 
 // simulate answers reqs from the cache, batching the unknown ones: one call
 // per distinct context, carrying every action and up to
-// simulateResourceBatch resources. Requests another goroutine is already
+// SimulateResourceBatch resources. Requests another goroutine is already
 // simulating are waited for, not asked again.
-func (e *AWSEnv) simulate(ctx context.Context, arn string, reqs []accessReq) ([]*SimDecision, error) {
-	byKey := map[string]accessReq{}
+func (e *AWSEnv) simulate(ctx context.Context, arn string, reqs []AccessReq) ([]*SimDecision, error) {
+	byKey := map[string]AccessReq{}
 	var ks []string
 	for _, r := range reqs {
 		k := simKey(arn, r)
@@ -194,9 +194,9 @@ func (e *AWSEnv) simulate(ctx context.Context, arn string, reqs []accessReq) ([]
 
 // simulateClaimed simulates the claimed keys and resolves every one of
 // them, with its decision or with the error that prevented it.
-func (e *AWSEnv) simulateClaimed(ctx context.Context, arn string, mine []string, byKey map[string]accessReq) {
+func (e *AWSEnv) simulateClaimed(ctx context.Context, arn string, mine []string, byKey map[string]AccessReq) {
 	type group struct {
-		context   []ctxValue
+		context   []CtxValue
 		actions   map[string]bool
 		resources map[string]bool
 	}
@@ -241,13 +241,13 @@ func (e *AWSEnv) simulateClaimed(ctx context.Context, arn string, mine []string,
 	}
 }
 
-func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []ctxValue, actions, resources []string, got map[string]*SimDecision) error {
+func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []CtxValue, actions, resources []string, got map[string]*SimDecision) error {
 	var entries []iamtypes.ContextEntry
 	for _, v := range cv {
 		entries = append(entries, iamtypes.ContextEntry{ContextKeyName: aws.String(v.Key), ContextKeyType: v.Type, ContextKeyValues: v.Values})
 	}
 	var mu sync.Mutex
-	return eachChunk(chunks(resources, simulateResourceBatch), func(chunk []string) error {
+	return eachChunk(chunks(resources, SimulateResourceBatch), func(chunk []string) error {
 		in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(arn), ActionNames: actions, ContextEntries: entries}
 		if !(len(chunk) == 1 && chunk[0] == "*") {
 			in.ResourceArns = chunk
@@ -268,7 +268,7 @@ func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []ctxValue, a
 	})
 }
 
-func collectSimResult(got map[string]*SimDecision, arn string, cv []ctxValue, r iamtypes.EvaluationResult) {
+func collectSimResult(got map[string]*SimDecision, arn string, cv []CtxValue, r iamtypes.EvaluationResult) {
 	action := aws.ToString(r.EvalActionName)
 	put := func(resource string, dec iamtypes.PolicyEvaluationDecisionType, st []iamtypes.Statement, missing []string) {
 		d := &SimDecision{Decision: iampolicy.Decision(dec), Missing: missing}
@@ -279,7 +279,7 @@ func collectSimResult(got map[string]*SimDecision, arn string, cv []ctxValue, r 
 			}
 			d.Statements = append(d.Statements, name)
 		}
-		got[simKey(arn, accessReq{Action: action, Resource: resource, Context: cv})] = d
+		got[simKey(arn, AccessReq{Action: action, Resource: resource, Context: cv})] = d
 	}
 	if len(r.ResourceSpecificResults) > 0 {
 		for _, rs := range r.ResourceSpecificResults {
@@ -303,9 +303,9 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-// callerPrincipal is the caller as evaluate needs it.
-func (e *AWSEnv) callerPrincipal(c *Caller) principal {
-	p := principal{arn: c.PrincipalArn}
+// CallerPrincipal is the caller as evaluate needs it.
+func (e *AWSEnv) CallerPrincipal(c *Caller) Principal {
+	p := Principal{arn: c.PrincipalArn}
 	switch c.Kind {
 	case "user":
 		p.label = "your user " + c.Name
@@ -319,18 +319,9 @@ func (e *AWSEnv) callerPrincipal(c *Caller) principal {
 	return p
 }
 
-// accessError is the result for a failed evaluation: simulation denied and
-// no way to read the policies.
-func accessError(err error) Result {
-	if isDenied(err) {
-		var ce *CallError
-		call := "iam:SimulatePrincipalPolicy"
-		if errors.As(err, &ce) && ce.Call != "" {
-			call = ce.Call
-		}
-		return Undetermined("iam:SimulatePrincipalPolicy", "could not determine: %s denied (iam:SimulatePrincipalPolicy), and the policies could not be read", call).
-			WithDetails(conciseAPIError(err),
-				"ask for iam:SimulatePrincipalPolicy on your own principal, or for read access to your policies (iam:GetUser, iam:List*Policies, iam:Get*Policy)")
-	}
-	return undetermined(err)
+// RolePrincipal is an instance profile's role as evaluate needs it; the
+// check and PrefetchFleet must ask the same question for the cache to hit.
+func (e *AWSEnv) RolePrincipal(p *InstanceProfile) Principal {
+	return Principal{arn: p.RoleArn, label: "role " + p.RoleName,
+		offline: func(ctx context.Context) (*PolicySet, error) { return e.RolePolicies(ctx, p.RoleName) }}
 }

@@ -1,8 +1,7 @@
-package checks
+package awsfacts
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -29,8 +28,8 @@ func callErr(call string, err error) error {
 	return &CallError{Call: call, Err: err}
 }
 
-// errorCode is the AWS error code of err, or "".
-func errorCode(err error) string {
+// ErrorCode is the AWS error code of err, or "".
+func ErrorCode(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode()
@@ -38,16 +37,16 @@ func errorCode(err error) string {
 	return ""
 }
 
-func isDenied(err error) bool {
-	switch errorCode(err) {
+func IsDenied(err error) bool {
+	switch ErrorCode(err) {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "Forbidden":
 		return true
 	}
 	return false
 }
 
-func isThrottled(err error) bool {
-	switch errorCode(err) {
+func IsThrottled(err error) bool {
+	switch ErrorCode(err) {
 	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
 		"ThrottledException", "RequestThrottled", "RequestThrottledException", "SlowDown":
 		return true
@@ -55,8 +54,8 @@ func isThrottled(err error) bool {
 	return false
 }
 
-func isExpired(err error) bool {
-	switch errorCode(err) {
+func IsExpired(err error) bool {
+	switch ErrorCode(err) {
 	case "ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId", "UnrecognizedClientException":
 		return true
 	}
@@ -70,33 +69,9 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// undetermined turns a failed lookup into the "could not determine" result:
-// the permission to ask for when denied, a retry hint when throttled, a
-// login hint when the credentials are no longer valid.
-func undetermined(err error) Result {
-	call := "AWS API"
-	var ce *CallError
-	if errors.As(err, &ce) {
-		call = ce.Call
-	}
-	code := errorCode(err)
-	switch {
-	case isDenied(err):
-		return Undetermined(call, "could not determine: %s denied (%s)", call, call).
-			WithDetails(fmt.Sprintf("ask for the read permission %s; %s", call, conciseAPIError(err)))
-	case isThrottled(err):
-		return Undetermined(call, "could not determine: %s still throttled after retries (%s)", call, code).
-			WithDetails("AWS throttled the call even with adaptive retries; run again later or check fewer instances at once")
-	case isExpired(err):
-		return Undetermined(call, "could not determine: credentials rejected by %s (%s)", call, code).
-			WithFix("aws sso login   # or refresh the credentials of your profile", "")
-	}
-	return Undetermined(call, "could not determine: %s failed", call).WithDetails(conciseAPIError(err))
-}
-
-// conciseAPIError keeps the code and message of an API error without the
+// ConciseAPIError keeps the code and message of an API error without the
 // SDK's request-id noise.
-func conciseAPIError(err error) string {
+func ConciseAPIError(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		if m := ae.ErrorMessage(); m != "" {

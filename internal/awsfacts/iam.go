@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -40,12 +40,12 @@ func (e *AWSEnv) CallerIdentity(ctx context.Context) (*Caller, error) {
 		if err != nil {
 			return nil, callErr("sts:GetCallerIdentity", err)
 		}
-		return parseCaller(aws.ToString(out.Account), aws.ToString(out.Arn), aws.ToString(out.UserId)), nil
+		return ParseCaller(aws.ToString(out.Account), aws.ToString(out.Arn), aws.ToString(out.UserId)), nil
 	})
 }
 
-// parseCaller maps an STS identity ARN to the IAM principal behind it.
-func parseCaller(account, arn, userID string) *Caller {
+// ParseCaller maps an STS identity ARN to the IAM principal behind it.
+func ParseCaller(account, arn, userID string) *Caller {
 	c := &Caller{Account: account, Arn: arn, UserID: userID, Partition: "aws"}
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) < 6 {

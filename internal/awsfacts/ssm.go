@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -18,8 +18,8 @@ const describeInstanceInformationPage = 50
 
 // Service setting ids.
 const (
-	settingDHMCRole       = "/ssm/managed-instance/default-ec2-instance-management-role"
-	settingActivationTier = "/ssm/managed-instance/activation-tier"
+	SettingDHMCRole       = "/ssm/managed-instance/default-ec2-instance-management-role"
+	SettingActivationTier = "/ssm/managed-instance/activation-tier"
 )
 
 type instanceInfoRec struct {
@@ -84,7 +84,7 @@ func (e *AWSEnv) ServiceSetting(ctx context.Context, id string) (string, error) 
 	return e.settings.get(ctx, id, func() (string, error) {
 		out, err := e.ssm.GetServiceSetting(ctx, &ssm.GetServiceSettingInput{SettingId: aws.String(id)})
 		if err != nil {
-			if errorCode(err) == "ServiceSettingNotFound" {
+			if ErrorCode(err) == "ServiceSettingNotFound" {
 				return "", nil
 			}
 			return "", callErr("ssm:GetServiceSetting", err)
@@ -117,7 +117,7 @@ func (e *AWSEnv) SessionPreferences(ctx context.Context) (*SessionPreferences, e
 	return e.prefs.get(ctx, "", func() (*SessionPreferences, error) {
 		out, err := e.ssm.GetDocument(ctx, &ssm.GetDocumentInput{Name: aws.String(preferencesDocument)})
 		if err != nil {
-			if errorCode(err) == "InvalidDocument" {
+			if ErrorCode(err) == "InvalidDocument" {
 				return &SessionPreferences{}, nil
 			}
 			return nil, callErr("ssm:GetDocument", err)

@@ -1,15 +1,19 @@
-package checks
+package awsfacts
 
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
 const (
@@ -115,7 +119,7 @@ func TestTargetForms(t *testing.T) {
 		} else if kind != tc.kind {
 			t.Errorf("%s: %v (%s), want %s", tc.in, err, kind, tc.kind)
 		}
-		many, err2 := ResolveTargets(ctx, &Env{AWS: a}, []string{tc.in}, nil, false)
+		many, err2 := ResolveTargets(ctx, a, []string{tc.in}, nil, false)
 		kind2, foundIn2 := errKind(err2)
 		if kind2 != kind || !slices.Equal(foundIn2, foundIn) || (err == nil) != (err2 == nil) {
 			t.Errorf("%s: check resolves to %v %v, ssh to %v %v", tc.in, many, err2, one, err)
@@ -207,4 +211,96 @@ func TestTargetFilters(t *testing.T) {
 			t.Errorf("%s: %v, want %s", in, got, want)
 		}
 	}
+}
+
+// TestSimResolveUnknownAndOtherRegion: an id nobody has is "not found";
+// without the search (an explicit --region) an instance of another region
+// is not found either and no other region is asked; with it, the instance
+// resolves in its own region, a name in two other regions is ambiguous
+// listing both with their regions, and the answer is remembered: the
+// next resolution asks one region, not all of them.
+func TestSimResolveUnknownAndOtherRegion(t *testing.T) {
+	st := awssim.DemoScenario()
+	const elsewhere, twinA, twinB = "i-0e0e0e0e0e0e0e0e1", "i-0e0e0e0e0e0e0e0e2", "i-0e0e0e0e0e0e0e0e3"
+	st.Instances[elsewhere] = &awssim.Instance{ID: elsewhere, Region: "eu-west-1", State: "running",
+		Tags: []awssim.Tag{{Key: "Name", Value: "dublin-web"}}}
+	st.Instances[twinA] = &awssim.Instance{ID: twinA, Region: "eu-west-1", State: "running", Tags: []awssim.Tag{{Key: "Name", Value: "twin"}}}
+	st.Instances[twinB] = &awssim.Instance{ID: twinB, Region: "us-west-2", State: "running", Tags: []awssim.Tag{{Key: "Name", Value: "twin"}}}
+	a, s := simEnv(t, st, demoKey(t, "alice"))
+	ctx := context.Background()
+
+	for _, in := range []string{"i-0123456789abcdef0", "mi-0123456789abcdef0", "no-such-name", elsewhere, "dublin-web"} {
+		_, err := ResolveTargets(ctx, a, []string{in}, nil, false)
+		var nf *TargetNotFoundError
+		if !errors.As(err, &nf) || len(nf.Searched) != 0 || nf.Region != "us-east-1" {
+			t.Fatalf("%s: %v (%T), want not found in us-east-1 with no other region", in, err, err)
+		}
+		if want := `no instance matches "` + in + `" in us-east-1`; err.Error() != want {
+			t.Errorf("%s: message %q, want %q", in, err.Error(), want)
+		}
+	}
+	if n := s.Calls("ec2.DescribeRegions"); n != 0 {
+		t.Fatalf("the search is off, yet %d DescribeRegions calls", n)
+	}
+
+	cache := &RegionCache{Path: filepath.Join(t.TempDir(), "regions.json"), Scope: "test"}
+	a.SearchOtherRegions(cache)
+	for _, in := range []string{elsewhere, "dublin-web"} {
+		ts, err := ResolveTargets(ctx, a, []string{in}, nil, false)
+		if err != nil || len(ts) != 1 || ts[0].InstanceID != elsewhere || ts[0].Region != "eu-west-1" {
+			t.Fatalf("%s: %+v %v, want %s in eu-west-1", in, ts, err, elsewhere)
+		}
+		if r, id, ok := cache.Get(in); !ok || r != "eu-west-1" || id != elsewhere {
+			t.Fatalf("%s: cache holds %q %q %v", in, r, id, ok)
+		}
+	}
+	// Remembered: one DescribeInstances in the cached region, no DescribeRegions.
+	regions, describes := s.Calls("ec2.DescribeRegions"), s.Calls("ec2.DescribeInstances")
+	a2 := &AWSEnv{Region: a.Region, ec2: a.ec2, ssm: a.ssm, iam: a.iam, sts: a.sts, regional: a.regional}
+	a2.SearchOtherRegions(cache)
+	ts, err := ResolveTargets(ctx, a2, []string{"dublin-web"}, nil, false)
+	if err != nil || ts[0].Region != "eu-west-1" {
+		t.Fatalf("from the cache: %+v %v", ts, err)
+	}
+	if r, d := s.Calls("ec2.DescribeRegions")-regions, s.Calls("ec2.DescribeInstances")-describes; r != 0 || d != 2 {
+		t.Errorf("from the cache: %d DescribeRegions and %d DescribeInstances, want 0 and 2 (the default region, the cached one)", r, d)
+	}
+	// An entry past its time is not used.
+	cache.Now = func() time.Time { return time.Now().Add(RegionCacheTTL + time.Minute) }
+	if _, _, ok := cache.Get("dublin-web"); ok {
+		t.Error("a stale cache entry was used")
+	}
+
+	_, err = ResolveTargets(ctx, a, []string{"twin"}, nil, false)
+	var amb *AmbiguousTargetError
+	if !errors.As(err, &amb) || !slices.Equal(amb.Candidates, []string{
+		twinA + " (twin, running, eu-west-1)", twinB + " (twin, running, us-west-2)"}) {
+		t.Fatalf("a name in two other regions: %v, want ambiguous listing both with regions", err)
+	}
+	_, err = ResolveTargets(ctx, a, []string{"no-such-name"}, nil, false)
+	var nf *TargetNotFoundError
+	if !errors.As(err, &nf) || len(nf.Searched) == 0 || !strings.Contains(err.Error(), "other regions") {
+		t.Fatalf("nowhere: %v", err)
+	}
+}
+
+// simEnv starts the simulator over st and returns a view built the
+// production way (awsapi.Load) with the given access key.
+func simEnv(t testing.TB, st *awssim.State, keyID string) (*AWSEnv, *awssim.Sim) {
+	t.Helper()
+	s := simtest.Start(t, st, awssim.Options{})
+	return NewAWSEnv(simtest.Clients(t, s, st, keyID, awsapi.Options{MaxAttempts: 1})), s
+}
+
+// demoKey finds a demo user's access key: the scenario file keys them by
+// access key id.
+func demoKey(t *testing.T, user string) string {
+	t.Helper()
+	for id, k := range awssim.DemoScenario().AccessKeys {
+		if k.UserName == user {
+			return id
+		}
+	}
+	t.Fatalf("the demo scenario has no access key for %s", user)
+	return ""
 }

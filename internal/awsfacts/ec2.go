@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -16,8 +16,8 @@ const (
 	describeRouteTables   = 100
 	describeGroupsPage    = 1000
 	describeEndpointsPage = 1000
-	// filterValuesMax is how many values one EC2 filter takes.
-	filterValuesMax = 200
+	// FilterValuesMax is how many values one EC2 filter takes.
+	FilterValuesMax = 200
 )
 
 type instanceRec struct {
@@ -33,7 +33,7 @@ func (e *AWSEnv) Instance(ctx context.Context, id string) (*ec2types.Instance, e
 	rec, err := e.instances.get(ctx, id, func() (*instanceRec, error) {
 		out, err := e.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
 		if err != nil {
-			if c := errorCode(err); c == "InvalidInstanceID.NotFound" || c == "InvalidInstanceID.Malformed" {
+			if c := ErrorCode(err); c == "InvalidInstanceID.NotFound" || c == "InvalidInstanceID.Malformed" {
 				return &instanceRec{}, nil
 			}
 			return nil, callErr("ec2:DescribeInstances", err)
@@ -55,7 +55,7 @@ func (e *AWSEnv) Instance(ctx context.Context, id string) (*ec2types.Instance, e
 
 // describeInstances pages through DescribeInstances with server-side
 // filters, remembering every instance it sees.
-func (e *AWSEnv) describeInstances(ctx context.Context, api ec2API, filters []ec2types.Filter) ([]ec2types.Instance, error) {
+func (e *AWSEnv) describeInstances(ctx context.Context, api EC2API, filters []ec2types.Filter) ([]ec2types.Instance, error) {
 	in := &ec2.DescribeInstancesInput{Filters: filters, MaxResults: aws.Int32(describeInstancesPage)}
 	p := ec2.NewDescribeInstancesPaginator(api, in)
 	var out []ec2types.Instance
@@ -149,7 +149,7 @@ func (e *AWSEnv) fetchRouteTables(ctx context.Context, vpcIDs []string) (map[str
 	for _, id := range vpcIDs {
 		out[id] = &vpcRoutes{}
 	}
-	for _, chunk := range chunks(vpcIDs, filterValuesMax) {
+	for _, chunk := range chunks(vpcIDs, FilterValuesMax) {
 		p := ec2.NewDescribeRouteTablesPaginator(e.ec2, &ec2.DescribeRouteTablesInput{
 			Filters:    []ec2types.Filter{{Name: aws.String("vpc-id"), Values: chunk}},
 			MaxResults: aws.Int32(describeRouteTables),
@@ -183,7 +183,7 @@ func (e *AWSEnv) fetchEndpoints(ctx context.Context, vpcIDs []string) (map[strin
 	for _, id := range vpcIDs {
 		out[id] = &vpcEndpoints{}
 	}
-	for _, chunk := range chunks(vpcIDs, filterValuesMax) {
+	for _, chunk := range chunks(vpcIDs, FilterValuesMax) {
 		p := ec2.NewDescribeVpcEndpointsPaginator(e.ec2, &ec2.DescribeVpcEndpointsInput{
 			Filters:    []ec2types.Filter{{Name: aws.String("vpc-id"), Values: chunk}},
 			MaxResults: aws.Int32(describeEndpointsPage),
@@ -217,7 +217,7 @@ func (e *AWSEnv) fetchGroups(ctx context.Context, vpcIDs []string) (map[string]*
 	for _, id := range vpcIDs {
 		out[id] = &vpcGroups{byID: map[string]ec2types.SecurityGroup{}}
 	}
-	for _, chunk := range chunks(vpcIDs, filterValuesMax) {
+	for _, chunk := range chunks(vpcIDs, FilterValuesMax) {
 		p := ec2.NewDescribeSecurityGroupsPaginator(e.ec2, &ec2.DescribeSecurityGroupsInput{
 			Filters:    []ec2types.Filter{{Name: aws.String("vpc-id"), Values: chunk}},
 			MaxResults: aws.Int32(describeGroupsPage),

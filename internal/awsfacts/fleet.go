@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -14,12 +14,23 @@ import (
 // runs at once; adaptive retry slows them further under throttling.
 const fleetConcurrency = 8
 
-// PrefetchFleet fills env's caches in bulk so that running the checks on
+// FleetQuestions are the evaluations the checks will ask of each target,
+// so that PrefetchFleet can ask them in bulk first: the requests must be
+// the checks' own for their answers to come from the cache.
+type FleetQuestions struct {
+	// Role is asked of every instance profile's role.
+	Role []AccessReq
+	// StartSession is the caller's StartSession request for a target (inst
+	// nil: without the instance's tags).
+	StartSession func(c *Caller, region string, t *Target, inst *ec2types.Instance) AccessReq
+}
+
+// PrefetchFleet fills a's caches in bulk so that running the checks on
 // each target makes no further calls (in the usual case where the caller may
 // simulate and no policy scopes sessions by tag).
 //
 // Lower bound on API calls for N EC2 instances and H hybrid (mi-) nodes
-// (all in env's region), P distinct instance profiles with R distinct
+// (all in a's region), P distinct instance profiles with R distinct
 // roles, V distinct VPCs, of which Ve rely on VPC endpoints (an available
 // interface endpoint with private DNS for ssm, ssmmessages or
 // ec2messages), when instances came from --all or --filter
@@ -46,8 +57,7 @@ const fleetConcurrency = 8
 // Each policy that scopes StartSession by aws:ResourceTag adds one
 // simulation per distinct tag set; offline evaluation (simulation denied)
 // replaces simulations with reads of each principal's policies.
-func PrefetchFleet(ctx context.Context, env *Env, targets []*Target) error {
-	a := env.AWS
+func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQuestions) error {
 	if a == nil || len(targets) == 0 {
 		return nil
 	}
@@ -94,8 +104,8 @@ func PrefetchFleet(ctx context.Context, env *Env, targets []*Target) error {
 		}
 	}
 	a.prefetchNetwork(ctx, keys(vpcs))
-	a.prefetchRoles(ctx, keys(profiles))
-	a.prefetchStartSession(ctx, targets, insts)
+	a.prefetchRoles(ctx, keys(profiles), q.Role)
+	a.prefetchStartSession(ctx, targets, insts, q.StartSession)
 	return errors.Join(errInstances, errInfo)
 }
 
@@ -109,7 +119,7 @@ func (a *AWSEnv) prefetchInstances(ctx context.Context, ids []string) error {
 		}
 	}
 	var errs []error
-	for _, chunk := range chunks(missing, filterValuesMax) {
+	for _, chunk := range chunks(missing, FilterValuesMax) {
 		if _, err := a.describeInstances(ctx, a.ec2, []ec2types.Filter{{Name: aws.String("instance-id"), Values: chunk}}); err != nil {
 			errs = append(errs, err)
 			continue
@@ -138,7 +148,7 @@ func (a *AWSEnv) prefetchNetwork(ctx context.Context, vpcs []string) {
 }
 
 // prefetchRoles reads each profile once and evaluates each role once.
-func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string) {
+func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string, reqs []AccessReq) {
 	sem := make(chan struct{}, fleetConcurrency)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -157,7 +167,6 @@ func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string) {
 		}()
 	}
 	wg.Wait()
-	reqs := coreReqs()
 	for name, p := range roles {
 		wg.Add(1)
 		go func() {
@@ -165,7 +174,7 @@ func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			_, _ = a.AttachedRolePolicies(ctx, name)
-			_, _, _ = a.evaluate(ctx, a.rolePrincipal(p), reqs)
+			_, _, _ = a.Evaluate(ctx, a.RolePrincipal(p), reqs)
 		}()
 	}
 	wg.Wait()
@@ -174,24 +183,24 @@ func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string) {
 // prefetchStartSession simulates StartSession for every instance ARN in one
 // batch without tag context; only instances whose answer depended on a
 // resource tag are simulated again with their tags.
-func (a *AWSEnv) prefetchStartSession(ctx context.Context, targets []*Target, insts map[string]*ec2types.Instance) {
+func (a *AWSEnv) prefetchStartSession(ctx context.Context, targets []*Target, insts map[string]*ec2types.Instance, startReq func(c *Caller, region string, t *Target, inst *ec2types.Instance) AccessReq) {
 	c, err := a.CallerIdentity(ctx)
-	if err != nil || c.Kind == "root" {
+	if err != nil || c.Kind == "root" || startReq == nil {
 		return
 	}
-	p := a.callerPrincipal(c)
+	p := a.CallerPrincipal(c)
 	if _, denied := a.simDenied.Load(p.arn); denied {
 		return // offline evaluation needs no calls per instance
 	}
 	region := a.Region
-	var bare, full []accessReq
+	var bare, full []AccessReq
 	for _, t := range targets {
 		inst := insts[t.InstanceID]
 		if !t.Hybrid && inst == nil {
 			continue
 		}
-		bare = append(bare, startInstanceReq(c, region, t, nil))
-		full = append(full, startInstanceReq(c, region, t, inst))
+		bare = append(bare, startReq(c, region, t, nil))
+		full = append(full, startReq(c, region, t, inst))
 	}
 	if len(bare) == 0 {
 		return
@@ -203,7 +212,7 @@ func (a *AWSEnv) prefetchStartSession(ctx context.Context, targets []*Target, in
 		}
 		return
 	}
-	var tagged []accessReq
+	var tagged []AccessReq
 	for i, d := range decs {
 		if needsTags(d.Missing) {
 			tagged = append(tagged, full[i])

@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -190,7 +190,7 @@ func (a *AWSEnv) findElsewhere(ctx context.Context, in string, lookups []ec2type
 	amb := &AmbiguousTargetError{Input: in}
 	for _, m := range kept {
 		amb.Candidates = append(amb.Candidates, fmt.Sprintf("%s (%s, %s, %s)",
-			aws.ToString(m.inst.InstanceId), tagValue(m.inst.Tags, "Name"), stateName(m.inst), m.region))
+			aws.ToString(m.inst.InstanceId), TagValue(m.inst.Tags, "Name"), StateName(m.inst), m.region))
 	}
 	sort.Strings(amb.Candidates)
 	return nil, amb
@@ -201,7 +201,7 @@ func (a *AWSEnv) foundIn(in string, m regionMatch) (*Target, error) {
 	if !ec2IDRE.MatchString(id) {
 		return nil, &MalformedAnswerError{Input: in, Call: "ec2:DescribeInstances", Value: id}
 	}
-	return &Target{Input: in, InstanceID: id, Region: m.region, Name: tagValue(m.inst.Tags, "Name")}, nil
+	return &Target{Input: in, InstanceID: id, Region: m.region, Name: TagValue(m.inst.Tags, "Name")}, nil
 }
 
 // lookupIn runs the lookups (each one filter, in order, until one

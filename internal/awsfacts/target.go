@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -130,7 +130,7 @@ var liveStates = []string{"pending", "running", "stopping", "stopped"}
 // filters ("tag:KEY=VALUE"). Fleet selections are one paged
 // DescribeInstances plus one paged DescribeInstanceInformation (see
 // listFleet).
-func ResolveTargets(ctx context.Context, env *Env, inputs, filters []string, all bool) ([]*Target, error) {
+func ResolveTargets(ctx context.Context, a *AWSEnv, inputs, filters []string, all bool) ([]*Target, error) {
 	for _, in := range inputs {
 		if err := ValidateTarget(in); err != nil {
 			return nil, err
@@ -145,10 +145,9 @@ func ResolveTargets(ctx context.Context, env *Env, inputs, filters []string, all
 		}
 		tags = append(tags, tagFilter{key: k, value: v})
 	}
-	if env == nil || env.AWS == nil {
+	if a == nil {
 		return nil, errors.New("resolve targets: AWS configuration could not be loaded")
 	}
-	a := env.AWS
 	if all || len(tags) > 0 {
 		return a.listFleet(ctx, tags)
 	}
@@ -198,7 +197,7 @@ func resolveOne(ctx context.Context, a *AWSEnv, in string) (*Target, error) {
 			}
 			return nil, &TargetNotFoundError{Input: in, Region: a.Region}
 		}
-		return &Target{Input: in, InstanceID: in, Region: a.Region, Name: tagValue(inst.Tags, "Name")}, nil
+		return &Target{Input: in, InstanceID: in, Region: a.Region, Name: TagValue(inst.Tags, "Name")}, nil
 	}
 	lookups := targetFilters(in)
 	var insts []ec2types.Instance
@@ -225,11 +224,11 @@ func resolveOne(ctx context.Context, a *AWSEnv, in string) (*Target, error) {
 		if !ec2IDRE.MatchString(id) {
 			return nil, &MalformedAnswerError{Input: in, Call: "ec2:DescribeInstances", Value: id}
 		}
-		return &Target{Input: in, InstanceID: id, Region: a.Region, Name: tagValue(insts[0].Tags, "Name")}, nil
+		return &Target{Input: in, InstanceID: id, Region: a.Region, Name: TagValue(insts[0].Tags, "Name")}, nil
 	}
 	amb := &AmbiguousTargetError{Input: in}
 	for _, i := range insts {
-		amb.Candidates = append(amb.Candidates, fmt.Sprintf("%s (%s, %s)", aws.ToString(i.InstanceId), tagValue(i.Tags, "Name"), stateName(i)))
+		amb.Candidates = append(amb.Candidates, fmt.Sprintf("%s (%s, %s)", aws.ToString(i.InstanceId), TagValue(i.Tags, "Name"), StateName(i)))
 	}
 	sort.Strings(amb.Candidates)
 	return nil, amb
@@ -265,7 +264,7 @@ func targetFilters(in string) []ec2types.Filter {
 func preferLive(insts []ec2types.Instance) []ec2types.Instance {
 	var live []ec2types.Instance
 	for _, i := range insts {
-		if s := stateName(i); s != "terminated" && s != "shutting-down" {
+		if s := StateName(i); s != "terminated" && s != "shutting-down" {
 			live = append(live, i)
 		}
 	}
@@ -275,7 +274,7 @@ func preferLive(insts []ec2types.Instance) []ec2types.Instance {
 	return insts
 }
 
-func tagValue(tags []ec2types.Tag, key string) string {
+func TagValue(tags []ec2types.Tag, key string) string {
 	for _, t := range tags {
 		if aws.ToString(t.Key) == key {
 			return aws.ToString(t.Value)
@@ -284,9 +283,18 @@ func tagValue(tags []ec2types.Tag, key string) string {
 	return ""
 }
 
-func stateName(i ec2types.Instance) string {
+func StateName(i ec2types.Instance) string {
 	if i.State == nil {
 		return ""
 	}
 	return string(i.State.Name)
+}
+
+// Target is a resolved instance.
+type Target struct {
+	Input      string // what the user typed
+	InstanceID string
+	Region     string
+	Name       string // Name tag, when present
+	Hybrid     bool   // mi- managed node
 }

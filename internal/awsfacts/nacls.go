@@ -1,4 +1,4 @@
-package checks
+package awsfacts
 
 import (
 	"context"
@@ -24,10 +24,10 @@ func (e *AWSEnv) NetworkACL(ctx context.Context, vpcID, subnetID string) (*ec2ty
 	if err != nil {
 		return nil, err
 	}
-	return subnetACL(rec.list, subnetID), nil
+	return SubnetACL(rec.list, subnetID), nil
 }
 
-func subnetACL(list []ec2types.NetworkAcl, subnetID string) *ec2types.NetworkAcl {
+func SubnetACL(list []ec2types.NetworkAcl, subnetID string) *ec2types.NetworkAcl {
 	var def *ec2types.NetworkAcl
 	for i, a := range list {
 		for _, as := range a.Associations {
@@ -56,7 +56,7 @@ func (e *AWSEnv) fetchACLs(ctx context.Context, vpcIDs []string) (map[string]*vp
 	for _, id := range vpcIDs {
 		out[id] = &vpcACLs{}
 	}
-	for _, chunk := range chunks(vpcIDs, filterValuesMax) {
+	for _, chunk := range chunks(vpcIDs, FilterValuesMax) {
 		p := ec2.NewDescribeNetworkAclsPaginator(e.ec2, &ec2.DescribeNetworkAclsInput{
 			Filters:    []ec2types.Filter{{Name: aws.String("vpc-id"), Values: chunk}},
 			MaxResults: aws.Int32(describeACLsPage),
@@ -76,15 +76,15 @@ func (e *AWSEnv) fetchACLs(ctx context.Context, vpcIDs []string) (map[string]*vp
 	return out, nil
 }
 
-// aclDenial is where an ACL stops the agent's traffic: the ACL, the
+// ACLDenial is where an ACL stops the agent's traffic: the ACL, the
 // direction, the ports and the deciding rule ("*" for the implicit deny).
-type aclDenial struct {
-	acl      string
-	egress   bool
-	from, to int
-	rule     string
-	peer     string
-	endpoint bool // the endpoint subnet's ACL
+type ACLDenial struct {
+	ACL      string
+	Egress   bool
+	From, To int
+	Rule     string
+	Peer     string
+	Endpoint bool // the endpoint subnet's ACL
 }
 
 // ACLs are stateless, so the agent's TCP 443 connections need 443 out and
@@ -176,149 +176,52 @@ func entryHolds(cidr string, peer netip.Prefix) bool {
 	return p.Bits() <= peer.Bits() && p.Contains(peer.Addr())
 }
 
-// instanceSideDenial: 443 out to peer, replies in from it.
-func instanceSideDenial(acl *ec2types.NetworkAcl, peer netip.Prefix) *aclDenial {
+// InstanceSideDenial: 443 out to peer, replies in from it.
+func InstanceSideDenial(acl *ec2types.NetworkAcl, peer netip.Prefix) *ACLDenial {
 	if acl == nil {
 		return nil
 	}
 	id := aws.ToString(acl.NetworkAclId)
 	if r := aclBlocks(acl, true, peer, 443, 443); r != "" {
-		return &aclDenial{acl: id, egress: true, from: 443, to: 443, rule: r, peer: peer.String()}
+		return &ACLDenial{ACL: id, Egress: true, From: 443, To: 443, Rule: r, Peer: peer.String()}
 	}
 	if r := aclBlocks(acl, false, peer, ephemeralLo, ephemeralHi); r != "" {
-		return &aclDenial{acl: id, from: ephemeralLo, to: ephemeralHi, rule: r, peer: peer.String()}
+		return &ACLDenial{ACL: id, From: ephemeralLo, To: ephemeralHi, Rule: r, Peer: peer.String()}
 	}
 	return nil
 }
 
-// endpointSideDenial: 443 in from the instance, replies out to it.
-func endpointSideDenial(acl *ec2types.NetworkAcl, inst netip.Prefix) *aclDenial {
+// EndpointSideDenial: 443 in from the instance, replies out to it.
+func EndpointSideDenial(acl *ec2types.NetworkAcl, inst netip.Prefix) *ACLDenial {
 	if acl == nil {
 		return nil
 	}
 	id := aws.ToString(acl.NetworkAclId)
 	if r := aclBlocks(acl, false, inst, 443, 443); r != "" {
-		return &aclDenial{acl: id, from: 443, to: 443, rule: r, peer: inst.String(), endpoint: true}
+		return &ACLDenial{ACL: id, From: 443, To: 443, Rule: r, Peer: inst.String(), Endpoint: true}
 	}
 	if r := aclBlocks(acl, true, inst, ephemeralLo, ephemeralHi); r != "" {
-		return &aclDenial{acl: id, egress: true, from: ephemeralLo, to: ephemeralHi, rule: r, peer: inst.String(), endpoint: true}
+		return &ACLDenial{ACL: id, Egress: true, From: ephemeralLo, To: ephemeralHi, Rule: r, Peer: inst.String(), Endpoint: true}
 	}
 	return nil
 }
 
-func (d *aclDenial) String() string {
+func (d *ACLDenial) String() string {
 	dir, prep := "inbound", "from"
-	if d.egress {
+	if d.Egress {
 		dir, prep = "outbound", "to"
 	}
-	who := "network ACL " + d.acl
-	if d.endpoint {
+	who := "network ACL " + d.ACL
+	if d.Endpoint {
 		who += " of the endpoint's subnet"
 	}
-	ports := strconv.Itoa(d.from)
-	if d.to != d.from {
-		ports += "-" + strconv.Itoa(d.to)
+	ports := strconv.Itoa(d.From)
+	if d.To != d.From {
+		ports += "-" + strconv.Itoa(d.To)
 	}
-	return who + " denies " + dir + " TCP " + ports + " " + prep + " " + d.peer + " (rule " + d.rule + ")"
+	return who + " denies " + dir + " TCP " + ports + " " + prep + " " + d.Peer + " (rule " + d.Rule + ")"
 }
 
-// fix is the entry that opens the path: numbered below the denying rule
-// so that it is met first, at the highest number free in that direction
-// (from 100 for the "*" rule); with no number free the deny is replaced.
-func (d *aclDenial) fix(acls []ec2types.NetworkAcl, region string) string {
-	used := map[int]bool{}
-	for _, a := range acls {
-		if aws.ToString(a.NetworkAclId) != d.acl {
-			continue
-		}
-		for _, e := range a.Entries {
-			if aws.ToBool(e.Egress) == d.egress {
-				used[int(aws.ToInt32(e.RuleNumber))] = true
-			}
-		}
-	}
-	verb, n := "create-network-acl-entry", 0
-	if deny, err := strconv.Atoi(d.rule); err == nil {
-		for n = deny - 1; n >= 1 && used[n]; n-- {
-		}
-		if n < 1 {
-			verb, n = "replace-network-acl-entry", deny
-		}
-	} else {
-		for n = 100; used[n]; n += 10 {
-		}
-	}
-	egress := ""
-	if d.egress {
-		egress = " --egress"
-	}
-	return "aws ec2 " + verb + " --network-acl-id " + d.acl + " --rule-number " + strconv.Itoa(n) +
-		" --protocol tcp --port-range From=" + strconv.Itoa(d.from) + ",To=" + strconv.Itoa(d.to) + egress +
-		" --cidr-block " + d.peer + " --rule-action allow --region " + region
-}
-
-// anyIPv4 is the internet path's peer: the public endpoints' addresses are
+// AnyIPv4 is the internet path's peer: the public endpoints' addresses are
 // not known, so only entries for all of IPv4 decide it.
-var anyIPv4 = netip.MustParsePrefix("0.0.0.0/0")
-
-// aclToEndpoint: an endpoint interface in the instance's own subnet is
-// reached without crossing an ACL; otherwise one endpoint subnet must be
-// reachable both ways: the instance subnet's ACL passes 443 out to that
-// subnet's block and the replies in from it, and the subnet's own ACL
-// lets 443 in from the instance and the replies back. The first
-// subnet's denial is the one reported. It mirrors the simulator.
-func (nv *netView) aclToEndpoint(ep *ec2types.VpcEndpoint) *aclDenial {
-	subnet := aws.ToString(nv.inst.SubnetId)
-	for _, s := range ep.SubnetIds {
-		if s == subnet {
-			return nil
-		}
-	}
-	mine := subnetACL(nv.acls, subnet)
-	if len(ep.SubnetIds) == 0 {
-		if len(nv.vpcCIDRs) > 0 {
-			return instanceSideDenial(mine, nv.vpcCIDRs[0])
-		}
-		return nil
-	}
-	ip, ipErr := netip.ParseAddr(aws.ToString(nv.inst.PrivateIpAddress))
-	var first *aclDenial
-	for _, s := range ep.SubnetIds {
-		var d *aclDenial
-		if block, ok := nv.subnetBlock(s); ok {
-			d = instanceSideDenial(mine, block)
-		}
-		if d == nil && ipErr == nil {
-			d = endpointSideDenial(subnetACL(nv.acls, s), netip.PrefixFrom(ip, ip.BitLen()))
-		}
-		if d == nil {
-			return nil
-		}
-		if first == nil {
-			first = d
-		}
-	}
-	return first
-}
-
-// subnetBlock is the subnet's block, else the VPC's first block (a subnet
-// the listing lacks is still inside it); ok false when neither is known.
-func (nv *netView) subnetBlock(subnet string) (netip.Prefix, bool) {
-	if b, ok := nv.subnetCIDRs[subnet]; ok {
-		return b, true
-	}
-	if len(nv.vpcCIDRs) > 0 {
-		return nv.vpcCIDRs[0], true
-	}
-	return netip.Prefix{}, false
-}
-
-// aclVerdict fails on network ACLs alone, with the entry that opens the
-// first denial (the others are in the details).
-func aclVerdict(env *Env, nv *netView, problems []string) Result {
-	d := nv.denials[0]
-	r := Fail("%s: the agent cannot reach Systems Manager", d).
-		WithDetails(problems[1:]...).
-		WithDetails("network ACLs are stateless: the agent needs TCP 443 out and the replies in on 1024-65535, both ways through each subnet's ACL")
-	return r.WithFix(d.fix(nv.acls, regionOf(env)), "")
-}
+var AnyIPv4 = netip.MustParsePrefix("0.0.0.0/0")

@@ -1,4 +1,10 @@
-package checks
+// Package awsfacts is what the doctor knows of an AWS account, below the
+// checks and the fixes: the memoized view of one region (AWSEnv) and its
+// fleet prefetch, target validation and resolution (also across
+// regions), error classification, the caller's identity and policies,
+// access evaluation, and the network predicates. It answers with data and
+// classified errors, never with verdicts: those are the checks'.
+package awsfacts
 
 import (
 	"context"
@@ -13,9 +19,10 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 )
 
-// The narrow views of the SDK clients the AWS checks use. Unit tests replace
-// them with func-typed fakes; everything else passes the real clients.
-type ec2API interface {
+// The narrow views of the SDK clients the facts are read through. Unit
+// tests replace them with fakes (awsfactstest); everything else passes the
+// real clients.
+type EC2API interface {
 	DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
 	DescribeIamInstanceProfileAssociations(context.Context, *ec2.DescribeIamInstanceProfileAssociationsInput, ...func(*ec2.Options)) (*ec2.DescribeIamInstanceProfileAssociationsOutput, error)
 	DescribeRouteTables(context.Context, *ec2.DescribeRouteTablesInput, ...func(*ec2.Options)) (*ec2.DescribeRouteTablesOutput, error)
@@ -27,7 +34,7 @@ type ec2API interface {
 	DescribeRegions(context.Context, *ec2.DescribeRegionsInput, ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error)
 }
 
-type iamAPI interface {
+type IAMAPI interface {
 	SimulatePrincipalPolicy(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
 	GetInstanceProfile(context.Context, *iam.GetInstanceProfileInput, ...func(*iam.Options)) (*iam.GetInstanceProfileOutput, error)
 	GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
@@ -46,14 +53,14 @@ type iamAPI interface {
 	GetPolicyVersion(context.Context, *iam.GetPolicyVersionInput, ...func(*iam.Options)) (*iam.GetPolicyVersionOutput, error)
 }
 
-type ssmAPI interface {
+type SSMAPI interface {
 	DescribeInstanceInformation(context.Context, *ssm.DescribeInstanceInformationInput, ...func(*ssm.Options)) (*ssm.DescribeInstanceInformationOutput, error)
 	GetServiceSetting(context.Context, *ssm.GetServiceSettingInput, ...func(*ssm.Options)) (*ssm.GetServiceSettingOutput, error)
 	GetDocument(context.Context, *ssm.GetDocumentInput, ...func(*ssm.Options)) (*ssm.GetDocumentOutput, error)
 	GetConnectionStatus(context.Context, *ssm.GetConnectionStatusInput, ...func(*ssm.Options)) (*ssm.GetConnectionStatusOutput, error)
 }
 
-type stsAPI interface {
+type STSAPI interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
@@ -65,13 +72,13 @@ type stsAPI interface {
 type AWSEnv struct {
 	Region string
 
-	ec2 ec2API
-	iam iamAPI
-	ssm ssmAPI
-	sts stsAPI
+	ec2 EC2API
+	iam IAMAPI
+	ssm SSMAPI
+	sts STSAPI
 	// regional builds an EC2 view for another region (the "instance is in
 	// another region" search); nil disables the search.
-	regional func(region string) ec2API
+	regional func(region string) EC2API
 	// search turns the cross-region lookup on (SearchOtherRegions);
 	// regionCache remembers its answers.
 	search      bool
@@ -109,11 +116,31 @@ type AWSEnv struct {
 	vpcAttrs    memo[string, bool]
 }
 
+// Fleet reports whether PrefetchFleet filled the caches: per-instance
+// questions without a batch form are then better answered from the
+// batched data.
+func (e *AWSEnv) Fleet() bool { return e.fleet }
+
 // NewAWSEnv wraps the real clients.
 func NewAWSEnv(c *awsapi.Clients) *AWSEnv {
-	e := &AWSEnv{Region: c.Region, ec2: c.EC2, iam: c.IAM, ssm: c.SSM, sts: c.STS}
-	e.regional = func(region string) ec2API { return c.ForRegion(region).EC2 }
-	return e
+	return New(c.Region, APIs{EC2: c.EC2, IAM: c.IAM, SSM: c.SSM, STS: c.STS,
+		Regional: func(region string) EC2API { return c.ForRegion(region).EC2 }})
+}
+
+// APIs are the clients a view reads through.
+type APIs struct {
+	EC2 EC2API
+	IAM IAMAPI
+	SSM SSMAPI
+	STS STSAPI
+	// Regional builds an EC2 client for another region, for the
+	// cross-region search; nil disables the search.
+	Regional func(region string) EC2API
+}
+
+// New is a view of region over apis, with nothing remembered yet.
+func New(region string, apis APIs) *AWSEnv {
+	return &AWSEnv{Region: region, ec2: apis.EC2, iam: apis.IAM, ssm: apis.SSM, sts: apis.STS, regional: apis.Regional}
 }
 
 // memo runs a fetch once per key and keeps its value and error. A fetch
@@ -219,13 +246,13 @@ func (m *memo[K, V]) resolve(k K, v V, err error) {
 		return
 	}
 	e.v, e.err = v, err
-	if isCancellation(err) {
+	if IsCancellation(err) {
 		delete(m.m, k)
 	}
 	m.mu.Unlock()
 	close(e.done)
 }
 
-func isCancellation(err error) bool {
+func IsCancellation(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
