@@ -27,7 +27,7 @@ func TestImportDirection(t *testing.T) {
 		"main":               {"*"},
 		"checks":             {"fix", "tunnel", "internal/awsfacts", "internal/awsapi", "internal/sshconfig", "internal/iampolicy", "internal/tunnelaws"},
 		"internal/awsfacts":  {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
-		"fix":                {"internal/sshconfig", "internal/awsapi", "internal/iampolicy"},
+		"fix":                {"internal/awsfacts", "internal/sshconfig", "internal/awsapi", "internal/iampolicy"},
 		"internal/report":    {"checks"},
 		"internal/awssim":    {"internal/iampolicy", "tunnel"},
 		"internal/tunnelaws": {"tunnel"},

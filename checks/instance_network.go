@@ -21,18 +21,14 @@ func instanceNetworkCheck() Check {
 // read per VPC (route tables, endpoints, security groups, DNS
 // attributes), so a fleet costs no call per instance.
 type netView struct {
-	inst     *ec2types.Instance
-	groups   map[string]ec2types.SecurityGroup
+	// Network's SubnetBlocks are read only when the agent's traffic goes
+	// to an endpoint (nil otherwise): its interfaces' addresses are not
+	// listed, their subnets' blocks are.
+	awsfacts.Network
 	eps      []ec2types.VpcEndpoint
-	vpcCIDRs []netip.Prefix // from the local routes
 	internet bool
 	via      string
-	acls     []ec2types.NetworkAcl
 	denials  []*awsfacts.ACLDenial // network ACL problems, one per problem line
-	// subnetCIDRs are the VPC's subnet blocks, read only when the agent's
-	// traffic goes to an endpoint (nil otherwise): its interfaces'
-	// addresses are not listed, their subnets' blocks are.
-	subnetCIDRs map[string]netip.Prefix
 }
 
 // runInstanceNetwork judges each service the agent needs on the path name
@@ -56,12 +52,12 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return undetermined(err)
 	}
-	nv := &netView{inst: inst, vpcCIDRs: localBlocks(rt)}
+	nv := &netView{Network: awsfacts.Network{Instance: inst, VPCBlocks: localBlocks(rt)}}
 	nv.internet, nv.via = defaultRoute(rt, inst)
-	if nv.groups, err = env.AWS.SecurityGroups(ctx, vpc); err != nil {
+	if nv.Groups, err = env.AWS.SecurityGroups(ctx, vpc); err != nil {
 		return undetermined(err)
 	}
-	if nv.acls, err = env.AWS.NetworkACLs(ctx, vpc); err != nil {
+	if nv.ACLs, err = env.AWS.NetworkACLs(ctx, vpc); err != nil {
 		return undetermined(err)
 	}
 	eps, epErr := env.AWS.VpcEndpoints(ctx, vpc)
@@ -75,7 +71,7 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 		return undetermined(err)
 	}
 	if dns && awsfacts.EndpointPathPossible(nv.eps, regionOf(env), needed) {
-		if nv.subnetCIDRs, err = env.AWS.SubnetCIDRs(ctx, vpc); err != nil {
+		if nv.SubnetBlocks, err = env.AWS.SubnetCIDRs(ctx, vpc); err != nil {
 			return undetermined(err)
 		}
 	}
@@ -88,11 +84,11 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 		switch {
 		case dns && awsfacts.UsableEndpoint(ep):
 			id := aws.ToString(ep.VpcEndpointId)
-			if !nv.egressToEndpoint(ep) {
+			if !nv.EgressToEndpoint(ep) {
 				problems = append(problems, fmt.Sprintf("%s: the instance's security groups allow no outbound TCP 443 to endpoint %s", svc, id))
-			} else if !admits443(ep, nv.groups, inst) {
+			} else if !nv.Admits443(ep) {
 				problems = append(problems, fmt.Sprintf("endpoint %s (%s): no security group admits TCP 443 from the instance", id, svc))
-			} else if d := nv.aclToEndpoint(ep); d != nil {
+			} else if d := nv.ACLToEndpoint(ep); d != nil {
 				problems = append(problems, svc+": "+d.String())
 				nv.denials = append(nv.denials, d)
 			} else {
@@ -101,11 +97,11 @@ func runInstanceNetwork(ctx context.Context, env *Env) Result {
 			}
 			internetEgressOnly = false
 		case nv.internet:
-			if !nv.egressToInternet() {
+			if !nv.EgressToInternet() {
 				problems = append(problems, fmt.Sprintf("%s: the instance's security groups allow no outbound TCP 443 to the internet", svc))
 				continue
 			}
-			if d := awsfacts.InstanceSideDenial(awsfacts.SubnetACL(nv.acls, subnet), awsfacts.AnyIPv4); d != nil {
+			if d := nv.ACLToInternet(); d != nil {
 				problems = append(problems, svc+": "+d.String())
 				nv.denials = append(nv.denials, d)
 				internetEgressOnly = false
@@ -142,7 +138,7 @@ func networkVerdict(env *Env, nv *netView, subnet string, needed, problems, viaE
 		return aclVerdict(env, nv, problems)
 	}
 	if internetEgressOnly {
-		ids := instanceGroupIDs(nv.inst)
+		ids := instanceGroupIDs(nv.Instance)
 		r := Fail("the instance's security groups allow no outbound TCP 443 to the internet: the agent cannot reach Systems Manager through %s", nv.via).
 			WithDetails("groups: "+strings.Join(ids, ", "), "the agent connects out to ssm, ssmmessages and ec2messages on 443; nothing connects in")
 		if len(ids) > 0 {
@@ -269,157 +265,4 @@ func anyEndpoint(eps []ec2types.VpcEndpoint, region string) bool {
 		}
 	}
 	return false
-}
-
-// admits443 reports whether one of the endpoint's groups lets the instance
-// in on 443: by one of its security groups, or by a CIDR holding its IP.
-func admits443(ep *ec2types.VpcEndpoint, groups map[string]ec2types.SecurityGroup, inst *ec2types.Instance) bool {
-	mine := map[string]bool{}
-	for _, g := range inst.SecurityGroups {
-		mine[aws.ToString(g.GroupId)] = true
-	}
-	ip, _ := netip.ParseAddr(aws.ToString(inst.PrivateIpAddress))
-	for _, eg := range ep.Groups {
-		g, ok := groups[aws.ToString(eg.GroupId)]
-		if !ok {
-			continue
-		}
-		for _, p := range g.IpPermissions {
-			if !covers443(p) {
-				continue
-			}
-			for _, pair := range p.UserIdGroupPairs {
-				if mine[aws.ToString(pair.GroupId)] {
-					return true
-				}
-			}
-			for _, rng := range p.IpRanges {
-				if pfx, err := netip.ParsePrefix(aws.ToString(rng.CidrIp)); err == nil && ip.IsValid() && pfx.Contains(ip) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// egress443 reports whether some outbound rule of the instance's groups
-// lets TCP 443 out to a destination reaches accepts. A group the VPC's
-// listing lacks is not judged: no problem is claimed that cannot be seen.
-func (nv *netView) egress443(reaches func(ec2types.IpPermission) bool) bool {
-	if len(nv.inst.SecurityGroups) == 0 {
-		return true
-	}
-	for _, ig := range nv.inst.SecurityGroups {
-		g, ok := nv.groups[aws.ToString(ig.GroupId)]
-		if !ok {
-			return true
-		}
-		for _, p := range g.IpPermissionsEgress {
-			if covers443(p) && reaches(p) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// egressToInternet: a rule's IPv4 CIDR holds public addresses; a rule
-// only to private blocks or to groups never leaves the VPC.
-func (nv *netView) egressToInternet() bool {
-	return nv.egress443(func(p ec2types.IpPermission) bool {
-		for _, rng := range p.IpRanges {
-			if pfx, err := netip.ParsePrefix(aws.ToString(rng.CidrIp)); err == nil && holdsPublic(pfx) {
-				return true
-			}
-		}
-		return false
-	})
-}
-
-// egressToEndpoint: a rule names one of the endpoint's groups, or a CIDR
-// overlapping a block its interfaces take addresses from (the simulator's
-// rule). With no block known, a CIDR holding the instance's address, or
-// all of IPv4, counts: no problem is claimed that cannot be seen.
-func (nv *netView) egressToEndpoint(ep *ec2types.VpcEndpoint) bool {
-	theirs := map[string]bool{}
-	for _, g := range ep.Groups {
-		theirs[aws.ToString(g.GroupId)] = true
-	}
-	dests := nv.endpointBlocks(ep)
-	ip, _ := netip.ParseAddr(aws.ToString(nv.inst.PrivateIpAddress))
-	return nv.egress443(func(p ec2types.IpPermission) bool {
-		for _, pair := range p.UserIdGroupPairs {
-			if theirs[aws.ToString(pair.GroupId)] {
-				return true
-			}
-		}
-		for _, rng := range p.IpRanges {
-			pfx, err := netip.ParsePrefix(aws.ToString(rng.CidrIp))
-			if err != nil {
-				continue
-			}
-			pfx = pfx.Masked()
-			for _, d := range dests {
-				if pfx.Overlaps(d) {
-					return true
-				}
-			}
-			if len(dests) == 0 && (pfx.Bits() == 0 || (ip.IsValid() && pfx.Contains(ip))) {
-				return true
-			}
-		}
-		return false
-	})
-}
-
-// endpointBlocks are the endpoint's subnets' blocks; the VPC's blocks
-// stand in for a subnet the listing lacks (or an endpoint without
-// subnets), as the simulator's do, so an unseen block fails nothing.
-func (nv *netView) endpointBlocks(ep *ec2types.VpcEndpoint) []netip.Prefix {
-	var out []netip.Prefix
-	unknown := len(ep.SubnetIds) == 0
-	for _, s := range ep.SubnetIds {
-		if b, ok := nv.subnetCIDRs[s]; ok {
-			out = append(out, b)
-		} else {
-			unknown = true
-		}
-	}
-	if unknown {
-		out = append(out, nv.vpcCIDRs...)
-	}
-	return out
-}
-
-// nonPublic are the IPv4 blocks that hold no public AWS endpoint address.
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("127.0.0.0/8"),
-}
-
-// holdsPublic: the IPv4 block is not wholly inside a non-public block.
-func holdsPublic(p netip.Prefix) bool {
-	if !p.Addr().Is4() {
-		return false
-	}
-	p = p.Masked()
-	for _, b := range nonPublic {
-		if b.Bits() <= p.Bits() && b.Contains(p.Addr()) {
-			return false
-		}
-	}
-	return true
-}
-
-func covers443(p ec2types.IpPermission) bool {
-	proto := aws.ToString(p.IpProtocol)
-	if proto == "-1" || proto == "all" {
-		return true
-	}
-	if proto != "tcp" && proto != "6" {
-		return false
-	}
-	return aws.ToInt32(p.FromPort) <= 443 && aws.ToInt32(p.ToPort) >= 443
 }

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
@@ -11,20 +10,19 @@ import (
 // the permission to ask for when denied, a retry hint when throttled, a
 // login hint when the credentials are no longer valid.
 func undetermined(err error) Result {
-	call := "AWS API"
-	var ce *awsfacts.CallError
-	if errors.As(err, &ce) {
-		call = ce.Call
+	call := awsfacts.FailedCall(err)
+	if call == "" {
+		call = "AWS API"
 	}
 	code := awsfacts.ErrorCode(err)
-	switch {
-	case awsfacts.IsDenied(err):
+	switch awsfacts.Classify(err) {
+	case awsfacts.Denied:
 		return Undetermined(call, "could not determine: %s denied (%s)", call, call).
 			WithDetails(fmt.Sprintf("ask for the read permission %s; %s", call, awsfacts.ConciseAPIError(err)))
-	case awsfacts.IsThrottled(err):
+	case awsfacts.Throttled:
 		return Undetermined(call, "could not determine: %s still throttled after retries (%s)", call, code).
 			WithDetails("AWS throttled the call even with adaptive retries; run again later or check fewer instances at once")
-	case awsfacts.IsExpired(err):
+	case awsfacts.Expired:
 		return Undetermined(call, "could not determine: credentials rejected by %s (%s)", call, code).
 			WithFix("aws sso login   # or refresh the credentials of your profile", "")
 	}
@@ -34,11 +32,10 @@ func undetermined(err error) Result {
 // accessError is the result for a failed evaluation: simulation denied and
 // no way to read the policies.
 func accessError(err error) Result {
-	if awsfacts.IsDenied(err) {
-		var ce *awsfacts.CallError
-		call := "iam:SimulatePrincipalPolicy"
-		if errors.As(err, &ce) && ce.Call != "" {
-			call = ce.Call
+	if awsfacts.Classify(err) == awsfacts.Denied {
+		call := awsfacts.FailedCall(err)
+		if call == "" {
+			call = "iam:SimulatePrincipalPolicy"
 		}
 		return Undetermined("iam:SimulatePrincipalPolicy", "could not determine: %s denied (iam:SimulatePrincipalPolicy), and the policies could not be read", call).
 			WithDetails(awsfacts.ConciseAPIError(err),

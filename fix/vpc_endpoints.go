@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 // EndpointCost is stated before endpoints are created (AWS PrivateLink
@@ -89,13 +91,13 @@ func PlanVPCEndpoints(ctx context.Context, a *AWS, instanceID string) (*Plan, er
 		if len(groups) == 0 {
 			continue
 		}
-		if len(n.instGroups) > 0 && !n.admits(groups) {
+		if len(n.instGroups) > 0 && !n.net.Admits443(ep) {
 			if blocked[groups[0]] == nil {
 				blockedOrder = append(blockedOrder, groups[0])
 			}
 			blocked[groups[0]] = append(blocked[groups[0]], fmt.Sprintf("%s (%s)", id, svc))
 		}
-		if !n.egressReaches(groups, ep.SubnetIds) {
+		if !n.net.EgressToEndpoint(ep) {
 			egressTo = addGroupRef(egressTo, &groupRef{id: groups[0]})
 		}
 	}
@@ -118,7 +120,8 @@ func PlanVPCEndpoints(ctx context.Context, a *AWS, instanceID string) (*Plan, er
 		}
 		// A group about to be created has no id to be named by a rule yet;
 		// a CIDR rule toward the subnet may still reach it.
-		if !n.egressReaches([]string{group.id}, []string{subnet}) {
+		planned := &ec2types.VpcEndpoint{Groups: []ec2types.SecurityGroupIdentifier{{GroupId: aws.String(group.id)}}, SubnetIds: []string{subnet}}
+		if !n.net.EgressToEndpoint(planned) {
 			egressTo = addGroupRef(egressTo, group)
 		}
 		p.Notes = append(p.Notes, fmt.Sprintf("cost: %s; %d endpoint(s) in one Availability Zone", EndpointCost, len(missing)))
@@ -173,7 +176,7 @@ func planEndpointGroup(a *AWS, p *Plan, n *vpcNet) *groupRef {
 		}
 		g.id = id
 		for _, perm := range sg.IpPermissions {
-			if permCovers443(perm) {
+			if awsfacts.Covers443(perm) {
 				for _, pair := range perm.UserIdGroupPairs {
 					admitted[aws.ToString(pair.GroupId)] = true
 				}

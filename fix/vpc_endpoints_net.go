@@ -10,25 +10,27 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 // vpcNet is what --vpc-endpoints reads of the instance's VPC to decide
-// which security group rules are missing: read once at plan time.
+// which security group rules are missing: read once at plan time, and
+// judged with the predicates the check instance-network uses.
 type vpcNet struct {
 	vpc, subnet string
 	instGroups  []string
-	instIP      netip.Addr
 	groups      map[string]ec2types.SecurityGroup
-	subnetCIDR  map[string]netip.Prefix
+	net         awsfacts.Network
 }
 
 func loadVPCNet(ctx context.Context, a *AWS, inst *ec2types.Instance, eps []ec2types.VpcEndpoint) (*vpcNet, error) {
 	n := &vpcNet{vpc: aws.ToString(inst.VpcId), subnet: aws.ToString(inst.SubnetId),
-		groups: map[string]ec2types.SecurityGroup{}, subnetCIDR: map[string]netip.Prefix{}}
+		groups: map[string]ec2types.SecurityGroup{}}
+	n.net = awsfacts.Network{Instance: inst, Groups: n.groups, SubnetBlocks: map[string]netip.Prefix{}}
 	for _, g := range inst.SecurityGroups {
 		n.instGroups = append(n.instGroups, aws.ToString(g.GroupId))
 	}
-	n.instIP, _ = netip.ParseAddr(aws.ToString(inst.PrivateIpAddress))
 	pages := ec2.NewDescribeSecurityGroupsPaginator(a.EC2, &ec2.DescribeSecurityGroupsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{n.vpc}}}})
 	for pages.HasMorePages() {
@@ -54,7 +56,7 @@ func loadVPCNet(ctx context.Context, a *AWS, inst *ec2types.Instance, eps []ec2t
 	}
 	for _, s := range out.Subnets {
 		if p, err := netip.ParsePrefix(aws.ToString(s.CidrBlock)); err == nil {
-			n.subnetCIDR[aws.ToString(s.SubnetId)] = p
+			n.net.SubnetBlocks[aws.ToString(s.SubnetId)] = p
 		}
 	}
 	return n, nil
@@ -67,81 +69,6 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// admits: one of groups lets TCP 443 in from one of the instance's groups
-// or from a CIDR holding its address.
-func (n *vpcNet) admits(groups []string) bool {
-	for _, id := range groups {
-		for _, p := range n.groups[id].IpPermissions {
-			if !permCovers443(p) {
-				continue
-			}
-			for _, pair := range p.UserIdGroupPairs {
-				if containsString(n.instGroups, aws.ToString(pair.GroupId)) {
-					return true
-				}
-			}
-			for _, r := range p.IpRanges {
-				if pfx, err := netip.ParsePrefix(aws.ToString(r.CidrIp)); err == nil && n.instIP.IsValid() && pfx.Contains(n.instIP) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// egressReaches: one of the instance's groups lets TCP 443 out to one of
-// groups, or to a CIDR overlapping one of subnets (where the endpoint's
-// interfaces are).
-func (n *vpcNet) egressReaches(groups, subnets []string) bool {
-	if len(n.instGroups) == 0 {
-		return true
-	}
-	for _, id := range n.instGroups {
-		for _, p := range n.groups[id].IpPermissionsEgress {
-			if !permCovers443(p) {
-				continue
-			}
-			for _, pair := range p.UserIdGroupPairs {
-				if containsString(groups, aws.ToString(pair.GroupId)) {
-					return true
-				}
-			}
-			for _, r := range p.IpRanges {
-				pfx, err := netip.ParsePrefix(aws.ToString(r.CidrIp))
-				if err != nil {
-					continue
-				}
-				for _, s := range subnets {
-					if sub, ok := n.subnetCIDR[s]; ok && pfx.Overlaps(sub) {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-func permCovers443(p ec2types.IpPermission) bool {
-	switch strings.ToLower(aws.ToString(p.IpProtocol)) {
-	case "-1", "all":
-		return true
-	case "tcp", "6":
-		return aws.ToInt32(p.FromPort) <= 443 && aws.ToInt32(p.ToPort) >= 443
-	}
-	return false
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func endpointGroupIDs(ep *ec2types.VpcEndpoint) []string {

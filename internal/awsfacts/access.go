@@ -77,7 +77,7 @@ func (e *AWSEnv) Evaluate(ctx context.Context, p Principal, reqs []AccessReq) ([
 		return nil, "", &CallError{Call: "iam:SimulatePrincipalPolicy", Err: fmt.Errorf("%w; reading the policies instead failed too: %v", err, perr)}
 	}
 	why := "iam:SimulatePrincipalPolicy is denied"
-	if !IsDenied(err) {
+	if !isDenied(err) {
 		why = "iam:SimulatePrincipalPolicy failed: " + ConciseAPIError(err)
 	}
 	res := make([]*SimDecision, len(reqs))
@@ -128,10 +128,10 @@ func (e *AWSEnv) firstSimulation(ctx context.Context, arn string) (open func(), 
 // operation). Throttling, rejected credentials and cancellation are not
 // reasons: reading the policies would meet them too.
 func simulationUnusable(err error) bool {
-	if err == nil || IsThrottled(err) || IsExpired(err) || IsCancellation(err) {
+	if err == nil || isThrottled(err) || isExpired(err) || IsCancellation(err) {
 		return false
 	}
-	if IsDenied(err) {
+	if isDenied(err) {
 		return true
 	}
 	var re interface{ HTTPStatusCode() int }

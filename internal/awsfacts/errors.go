@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // CallError is a failed AWS call, named by its IAM action (which for every
@@ -37,7 +38,77 @@ func ErrorCode(err error) string {
 	return ""
 }
 
-func IsDenied(err error) bool {
+// ErrorKind is what a failed call means for the question it was to
+// answer. The facts return errors; the checks turn the kind into a
+// verdict ("could not determine", with what to do about it).
+type ErrorKind int
+
+const (
+	// Failed is any other failure: a server error, an answer that cannot
+	// be read.
+	Failed ErrorKind = iota
+	// Denied: the caller may not make the call; the permission is named by
+	// the CallError.
+	Denied
+	// Throttled: still throttled after the SDK's retries.
+	Throttled
+	// Expired: the credentials were rejected, expired or unknown.
+	Expired
+	// NotFound: what the call was about does not exist.
+	NotFound
+	// NoAnswer: no answer came: the call was cancelled, ran out of time,
+	// or could not be sent.
+	NoAnswer
+)
+
+func (k ErrorKind) String() string {
+	switch k {
+	case Denied:
+		return "denied"
+	case Throttled:
+		return "throttled"
+	case Expired:
+		return "expired"
+	case NotFound:
+		return "not found"
+	case NoAnswer:
+		return "no answer"
+	}
+	return "failed"
+}
+
+// Classify says what kind of failure err is; nil is Failed too, but no
+// fact returns a nil error for a failure.
+func Classify(err error) ErrorKind {
+	code := ErrorCode(err)
+	var send *smithyhttp.RequestSendError
+	switch {
+	case isDenied(err):
+		return Denied
+	case isThrottled(err):
+		return Throttled
+	case isExpired(err):
+		return Expired
+	case strings.HasSuffix(code, "NotFound") || code == "NoSuchEntity":
+		return NotFound
+	case IsCancellation(err) || errors.As(err, &send):
+		return NoAnswer
+	}
+	return Failed
+}
+
+// FailedCall is the IAM action of the call err comes from, "" when err is
+// not a CallError.
+func FailedCall(err error) string {
+	var ce *CallError
+	if errors.As(err, &ce) {
+		return ce.Call
+	}
+	return ""
+}
+
+// isDenied: the caller may not make the call.
+func isDenied(err error) bool {
 	switch ErrorCode(err) {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "Forbidden":
 		return true
@@ -45,7 +116,8 @@ func IsDenied(err error) bool {
 	return false
 }
 
-func IsThrottled(err error) bool {
+// isThrottled: the call was throttled (after the SDK's retries).
+func isThrottled(err error) bool {
 	switch ErrorCode(err) {
 	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
 		"ThrottledException", "RequestThrottled", "RequestThrottledException", "SlowDown":
@@ -54,7 +126,8 @@ func IsThrottled(err error) bool {
 	return false
 }
 
-func IsExpired(err error) bool {
+// isExpired: the credentials were rejected, expired or unknown.
+func isExpired(err error) bool {
 	switch ErrorCode(err) {
 	case "ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId", "UnrecognizedClientException":
 		return true

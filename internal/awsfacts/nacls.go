@@ -24,10 +24,10 @@ func (e *AWSEnv) NetworkACL(ctx context.Context, vpcID, subnetID string) (*ec2ty
 	if err != nil {
 		return nil, err
 	}
-	return SubnetACL(rec.list, subnetID), nil
+	return subnetACL(rec.list, subnetID), nil
 }
 
-func SubnetACL(list []ec2types.NetworkAcl, subnetID string) *ec2types.NetworkAcl {
+func subnetACL(list []ec2types.NetworkAcl, subnetID string) *ec2types.NetworkAcl {
 	var def *ec2types.NetworkAcl
 	for i, a := range list {
 		for _, as := range a.Associations {
@@ -176,8 +176,8 @@ func entryHolds(cidr string, peer netip.Prefix) bool {
 	return p.Bits() <= peer.Bits() && p.Contains(peer.Addr())
 }
 
-// InstanceSideDenial: 443 out to peer, replies in from it.
-func InstanceSideDenial(acl *ec2types.NetworkAcl, peer netip.Prefix) *ACLDenial {
+// instanceSideDenial: 443 out to peer, replies in from it.
+func instanceSideDenial(acl *ec2types.NetworkAcl, peer netip.Prefix) *ACLDenial {
 	if acl == nil {
 		return nil
 	}
@@ -191,8 +191,8 @@ func InstanceSideDenial(acl *ec2types.NetworkAcl, peer netip.Prefix) *ACLDenial 
 	return nil
 }
 
-// EndpointSideDenial: 443 in from the instance, replies out to it.
-func EndpointSideDenial(acl *ec2types.NetworkAcl, inst netip.Prefix) *ACLDenial {
+// endpointSideDenial: 443 in from the instance, replies out to it.
+func endpointSideDenial(acl *ec2types.NetworkAcl, inst netip.Prefix) *ACLDenial {
 	if acl == nil {
 		return nil
 	}
@@ -222,6 +222,6 @@ func (d *ACLDenial) String() string {
 	return who + " denies " + dir + " TCP " + ports + " " + prep + " " + d.Peer + " (rule " + d.Rule + ")"
 }
 
-// AnyIPv4 is the internet path's peer: the public endpoints' addresses are
+// anyIPv4 is the internet path's peer: the public endpoints' addresses are
 // not known, so only entries for all of IPv4 decide it.
-var AnyIPv4 = netip.MustParsePrefix("0.0.0.0/0")
+var anyIPv4 = netip.MustParsePrefix("0.0.0.0/0")
