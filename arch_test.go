@@ -22,12 +22,23 @@ func TestImportDirection(t *testing.T) {
 		return strings.TrimPrefix(p, mod+"/")
 	}
 	// allowed[pkg] lists the project packages pkg may import; a package not
-	// listed may import none of ours.
+	// listed may import none of ours. The layers, top down:
+	//
+	//	main (commands)         -> checks, fix, and anything below
+	//	checks (the diagnoses)  -> internal/awsfacts; tunnel for --probe
+	//	fix (the repairs)       -> internal/awsfacts; internal/awsapi for its writes
+	//	internal/awsfacts       -> internal/awsapi, internal/iampolicy, internal/sshconfig
+	//
+	// checks reads AWS only through the facts, and the facts know nothing
+	// of checks, fix, tunnel or main. The simulator (internal/awssim)
+	// shares only the IAM evaluator with the doctor (and tunnel's wire
+	// codec): the consistency tests compare the two, so neither may be
+	// built on the other.
 	allowed := map[string][]string{
 		"main":               {"*"},
-		"checks":             {"fix", "tunnel", "internal/awsfacts", "internal/awsapi", "internal/sshconfig", "internal/iampolicy", "internal/tunnelaws"},
+		"checks":             {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws"},
+		"fix":                {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
 		"internal/awsfacts":  {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
-		"fix":                {"internal/awsfacts", "internal/sshconfig", "internal/awsapi", "internal/iampolicy"},
 		"internal/report":    {"checks"},
 		"internal/awssim":    {"internal/iampolicy", "tunnel"},
 		"internal/tunnelaws": {"tunnel"},

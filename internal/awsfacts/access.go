@@ -303,7 +303,7 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-// CallerPrincipal is the caller as evaluate needs it.
+// CallerPrincipal is the caller as Evaluate needs it.
 func (e *AWSEnv) CallerPrincipal(c *Caller) Principal {
 	p := Principal{arn: c.PrincipalArn}
 	switch c.Kind {
@@ -319,8 +319,9 @@ func (e *AWSEnv) CallerPrincipal(c *Caller) Principal {
 	return p
 }
 
-// RolePrincipal is an instance profile's role as evaluate needs it; the
-// check and PrefetchFleet must ask the same question for the cache to hit.
+// RolePrincipal is an instance profile's role as Evaluate needs it; the
+// check instance-role-permissions and PrefetchFleet must ask the same
+// question for the cache to hit.
 func (e *AWSEnv) RolePrincipal(p *InstanceProfile) Principal {
 	return Principal{arn: p.RoleArn, label: "role " + p.RoleName,
 		offline: func(ctx context.Context) (*PolicySet, error) { return e.RolePolicies(ctx, p.RoleName) }}

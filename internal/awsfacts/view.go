@@ -64,10 +64,11 @@ type STSAPI interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// AWSEnv answers the AWS checks' questions for one region. Each answer is
-// fetched at most once (concurrent checks share the call) and kept with its
-// error, so a denied call is reported by every check that needed it, naming
-// the call, while unrelated checks go on. PrefetchFleet fills the same caches
+// AWSEnv answers the questions about one region that the checks, the
+// fixes and the ssh/scp/proxy preflight ask. Each answer is fetched at
+// most once (concurrent checks share the call) and kept with its error, so
+// a denied call is reported by every check that needed it, naming the
+// call, while unrelated checks go on. PrefetchFleet fills the same caches
 // in bulk.
 type AWSEnv struct {
 	Region string
