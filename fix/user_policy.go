@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
 )
 
@@ -167,11 +168,9 @@ func PlanUserPolicy(ctx context.Context, a *AWS, o UserPolicyOptions) (*Plan, er
 	if err != nil {
 		return nil, fmt.Errorf("get caller identity: %w", err)
 	}
-	account, partition := aws.ToString(id.Account), "aws"
-	if parts := strings.SplitN(aws.ToString(id.Arn), ":", 3); len(parts) == 3 {
-		partition = parts[1]
-	}
-	if o.Attach == "" && strings.Contains(aws.ToString(id.Arn), ":assumed-role/") {
+	caller := awsfacts.ParseCaller(aws.ToString(id.Account), aws.ToString(id.Arn), aws.ToString(id.UserId))
+	account, partition := caller.Account, caller.Partition
+	if o.Attach == "" && caller.Kind == "assumed-role" {
 		kind = "role"
 	}
 	kmsKey, err := sessionKMSKey(ctx, a, partition, account)
