@@ -2,9 +2,9 @@ package fix
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 // The narrow views of the SDK clients the fixes use.
@@ -83,16 +83,8 @@ func NewAWS(c *awsapi.Clients) *AWS {
 
 // isCode reports whether err is an AWS error with one of codes.
 func isCode(err error, codes ...string) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, c := range codes {
-		if ae.ErrorCode() == c {
-			return true
-		}
-	}
-	return false
+	c := awsfacts.ErrorCode(err)
+	return c != "" && slices.Contains(codes, c)
 }
 
 func notFound(err error) bool {
