@@ -34,6 +34,7 @@ func TestImportDirection(t *testing.T) {
 		"internal/motoserver":     {"internal/awsapi"},
 		"internal/awssim/simtest": {"internal/awssim", "internal/awsapi"},
 		"internal/golden":         {},
+		"internal/onetimekey":     {},
 		"internal/docrefs":        {},
 	}
 	// boxes[lib prefix] lists the packages that may import it.

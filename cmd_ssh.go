@@ -14,6 +14,7 @@ import (
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/onetimekey"
 )
 
 // sshCommand runs the system ssh through this binary's proxy. ssh's own
@@ -95,14 +96,16 @@ func (f *ourFlags) mergeGlobals(c *cli.Context) error {
 // the tool has exited.
 func (t *preparedTarget) openSSHOptions(c *cli.Context, f ourFlags, identity bool, keyUser string) (args []string, release func(), err error) {
 	args = []string{"-o", "ProxyCommand=" + t.proxy, "-o", "HostKeyAlias=" + t.id}
-	if !f.ephemeral && (identity || userHasKey()) {
+	d := depsOf(c)
+	home, _ := d.passwdHome()
+	if !f.ephemeral && (identity || onetimekey.UserHasKey(home, d.getenv("SSH_AUTH_SOCK"))) {
 		return args, func() {}, nil
 	}
 	key, err := t.oneTimeKey(c, keyUser)
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(args, key.sshOptions()...), func() { key.Close() }, nil
+	return append(args, key.SSHOptions()...), func() { key.Close() }, nil
 }
 
 // preparedTarget is what ssh and scp share: the instance id, the
@@ -174,11 +177,11 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	return t, nil
 }
 
-func (t *preparedTarget) oneTimeKey(c *cli.Context, osUser string) (*oneTimeKey, error) {
+func (t *preparedTarget) oneTimeKey(c *cli.Context, osUser string) (*onetimekey.Key, error) {
 	if osUser == "" {
 		return nil, usageErr("give the user as user@TARGET", "a one-time key needs the OS user name")
 	}
-	k, err := newOneTimeKey()
+	k, err := onetimekey.New()
 	if err != nil {
 		return nil, internalErr("", err)
 	}
@@ -188,7 +191,7 @@ func (t *preparedTarget) oneTimeKey(c *cli.Context, osUser string) (*oneTimeKey,
 		ctx, cancel = context.WithTimeout(ctx, t.timeout)
 		defer cancel()
 	}
-	if err := k.push(ctx, t.clients.EIC, t.id, osUser); err != nil {
+	if err := k.Push(ctx, t.clients.EIC, t.id, osUser); err != nil {
 		k.Close()
 		return nil, &exitError{code: exitProblems, err: err, hint: "run: ssmdoctor check " + t.id}
 	}
