@@ -87,7 +87,12 @@ func (f *ourFlags) mergeGlobals(c *cli.Context) error {
 	if f.connectTimeout == 0 {
 		f.connectTimeout = g.connectTimeout
 	}
-	return globals{profile: f.profile, region: f.region, timeout: f.timeout, connectTimeout: f.connectTimeout}.validate()
+	return f.globals().validate()
+}
+
+// globals are ssh's and scp's own flags as every command's globals.
+func (f ourFlags) globals() globals {
+	return globals{profile: f.profile, region: f.region, verbose: f.verbose, timeout: f.timeout, connectTimeout: f.connectTimeout}
 }
 
 // openSSHOptions are the options ssh and scp both get: the proxy, the
@@ -122,17 +127,10 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	if err := validateTarget(target); err != nil {
 		return nil, err
 	}
-	ctx := c.Context
-	if f.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.timeout)
-		defer cancel()
-	}
-	ao := awsapi.Options{Profile: f.profile, Region: f.region, ConnectTimeout: f.connectTimeout}
-	if f.verbose {
-		ao.LogTo = c.App.ErrWriter
-	}
-	cl, err := loadClients(ctx, depsOf(c), ao)
+	g := f.globals()
+	ctx, cancel := g.bound(c.Context)
+	defer cancel()
+	cl, err := loadClients(ctx, depsOf(c), g.awsOptions(c.App.ErrWriter))
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
+	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
 
@@ -55,6 +58,24 @@ func (g globals) validate() error {
 		return err
 	}
 	return validateRegion(g.region)
+}
+
+// awsOptions are the AWS client options the globals ask for; stderr gets
+// the --verbose call lines.
+func (g globals) awsOptions(stderr io.Writer) awsapi.Options {
+	o := awsapi.Options{Profile: g.profile, Region: g.region, ConnectTimeout: g.connectTimeout}
+	if g.verbose {
+		o.LogTo = stderr
+	}
+	return o
+}
+
+// bound limits ctx by --timeout; cancel must be called.
+func (g globals) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if g.timeout > 0 {
+		return context.WithTimeout(ctx, g.timeout)
+	}
+	return context.WithCancel(ctx)
 }
 
 // validateProfile and validateRegion apply the one rule for what may be
