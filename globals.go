@@ -24,7 +24,7 @@ type globals struct {
 	verbose bool
 	timeout time.Duration // overall limit; 0 is none
 	// connectTimeout is how long an endpoint, a proxy or the data
-	// channel's host may take to answer, per attempt (main_timeouts.go).
+	// channel's host may take to answer, per attempt (connect_timeout.go).
 	connectTimeout time.Duration
 }
 
