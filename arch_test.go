@@ -47,6 +47,7 @@ func TestImportDirection(t *testing.T) {
 		"internal/awssim/simtest":        {"internal/awssim", "internal/awsapi"},
 		"internal/awsfacts/awsfactstest": {"internal/awsfacts"},
 		"internal/golden":                {},
+		"internal/onetimekey":            {},
 		"internal/docrefs":               {},
 	}
 	// boxes[lib prefix] lists the packages that may import it.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -73,16 +72,9 @@ func proxyCommand() *cli.Command {
 			}
 			// --timeout bounds the setup (lookup and session open); the
 			// session itself lasts as long as ssh keeps it.
-			setup := c.Context
-			if g.timeout > 0 {
-				var cancel context.CancelFunc
-				setup, cancel = context.WithTimeout(setup, g.timeout)
-				defer cancel()
-			}
-			ao := awsapi.Options{Profile: g.profile, Region: g.region, ConnectTimeout: g.connectTimeout}
-			if g.verbose {
-				ao.LogTo = c.App.ErrWriter
-			}
+			setup, cancel := g.bound(c.Context)
+			defer cancel()
+			ao := g.awsOptions(c.App.ErrWriter)
 			cl, err := loadClients(setup, depsOf(c), ao)
 			if err != nil {
 				return err

@@ -15,6 +15,7 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
+	"github.com/ssmdoctor/ssmdoctor/internal/onetimekey"
 )
 
 // sshCommand runs the system ssh through this binary's proxy. ssh's own
@@ -87,7 +88,12 @@ func (f *ourFlags) mergeGlobals(c *cli.Context) error {
 	if f.connectTimeout == 0 {
 		f.connectTimeout = g.connectTimeout
 	}
-	return globals{profile: f.profile, region: f.region, timeout: f.timeout, connectTimeout: f.connectTimeout}.validate()
+	return f.globals().validate()
+}
+
+// globals are ssh's and scp's own flags as every command's globals.
+func (f ourFlags) globals() globals {
+	return globals{profile: f.profile, region: f.region, verbose: f.verbose, timeout: f.timeout, connectTimeout: f.connectTimeout}
 }
 
 // openSSHOptions are the options ssh and scp both get: the proxy, the
@@ -96,14 +102,16 @@ func (f *ourFlags) mergeGlobals(c *cli.Context) error {
 // the tool has exited.
 func (t *preparedTarget) openSSHOptions(c *cli.Context, f ourFlags, identity bool, keyUser string) (args []string, release func(), err error) {
 	args = []string{"-o", "ProxyCommand=" + t.proxy, "-o", "HostKeyAlias=" + t.id}
-	if !f.ephemeral && (identity || userHasKey()) {
+	d := depsOf(c)
+	home, _ := d.passwdHome()
+	if !f.ephemeral && (identity || onetimekey.UserHasKey(home, d.getenv("SSH_AUTH_SOCK"))) {
 		return args, func() {}, nil
 	}
 	key, err := t.oneTimeKey(c, keyUser)
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(args, key.sshOptions()...), func() { key.Close() }, nil
+	return append(args, key.SSHOptions()...), func() { key.Close() }, nil
 }
 
 // preparedTarget is what ssh and scp share: the instance id, the
@@ -120,17 +128,10 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	if err := validateTarget(target); err != nil {
 		return nil, err
 	}
-	ctx := c.Context
-	if f.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.timeout)
-		defer cancel()
-	}
-	ao := awsapi.Options{Profile: f.profile, Region: f.region, ConnectTimeout: f.connectTimeout}
-	if f.verbose {
-		ao.LogTo = c.App.ErrWriter
-	}
-	cl, err := loadClients(ctx, depsOf(c), ao)
+	g := f.globals()
+	ctx, cancel := g.bound(c.Context)
+	defer cancel()
+	cl, err := loadClients(ctx, depsOf(c), g.awsOptions(c.App.ErrWriter))
 	if err != nil {
 		return nil, err
 	}
@@ -175,11 +176,11 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	return t, nil
 }
 
-func (t *preparedTarget) oneTimeKey(c *cli.Context, osUser string) (*oneTimeKey, error) {
+func (t *preparedTarget) oneTimeKey(c *cli.Context, osUser string) (*onetimekey.Key, error) {
 	if osUser == "" {
 		return nil, usageErr("give the user as user@TARGET", "a one-time key needs the OS user name")
 	}
-	k, err := newOneTimeKey()
+	k, err := onetimekey.New()
 	if err != nil {
 		return nil, internalErr("", err)
 	}
@@ -189,7 +190,7 @@ func (t *preparedTarget) oneTimeKey(c *cli.Context, osUser string) (*oneTimeKey,
 		ctx, cancel = context.WithTimeout(ctx, t.timeout)
 		defer cancel()
 	}
-	if err := k.push(ctx, t.clients.EIC, t.id, osUser); err != nil {
+	if err := k.Push(ctx, t.clients.EIC, t.id, osUser); err != nil {
 		k.Close()
 		return nil, &exitError{code: exitProblems, err: err, hint: "run: ssmdoctor check " + t.id}
 	}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
@@ -21,7 +24,7 @@ type globals struct {
 	verbose bool
 	timeout time.Duration // overall limit; 0 is none
 	// connectTimeout is how long an endpoint, a proxy or the data
-	// channel's host may take to answer, per attempt (main_timeouts.go).
+	// channel's host may take to answer, per attempt (connect_timeout.go).
 	connectTimeout time.Duration
 }
 
@@ -55,6 +58,24 @@ func (g globals) validate() error {
 		return err
 	}
 	return validateRegion(g.region)
+}
+
+// awsOptions are the AWS client options the globals ask for; stderr gets
+// the --verbose call lines.
+func (g globals) awsOptions(stderr io.Writer) awsapi.Options {
+	o := awsapi.Options{Profile: g.profile, Region: g.region, ConnectTimeout: g.connectTimeout}
+	if g.verbose {
+		o.LogTo = stderr
+	}
+	return o
+}
+
+// bound limits ctx by --timeout; cancel must be called.
+func (g globals) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if g.timeout > 0 {
+		return context.WithTimeout(ctx, g.timeout)
+	}
+	return context.WithCancel(ctx)
 }
 
 // validateProfile and validateRegion apply the one rule for what may be

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/smithy-go"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
@@ -73,14 +71,6 @@ func preflightCacheFile(ctx context.Context, env *awsfacts.AWSEnv, opts checks.O
 		return ""
 	}
 	return preflightCachePath(c.Arn, os.Getenv("AWS_ENDPOINT_URL"), env.Region, opts.SessionDocument(), id)
-}
-
-func apiText(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode() + ": " + ae.ErrorMessage()
-	}
-	return err.Error()
 }
 
 // A passed preflight is remembered briefly so that a burst of ssh/scp

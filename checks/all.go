@@ -7,10 +7,7 @@ import "slices"
 // real session once everything before it could be looked at. A new slice
 // each call, so callers may filter it freely and no registry survives
 // between runs.
-func All() []Check {
-	list := append(localChecks(), awsChecks()...)
-	return append(list, sessionProbeCheck())
-}
+func All() []Check { return catalogue() }
 
 // ForTarget keeps the checks that make sense for env: without a target only
 // the local and caller layers run.

@@ -25,3 +25,27 @@ func writeConfig(t *testing.T, home, body string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+// awsChecks are the catalogue's caller, instance and session checks but
+// the probe (which opens a real session): what the fake- and
+// simulator-backed tests run.
+func awsChecks() []Check {
+	var out []Check
+	for _, c := range catalogue() {
+		if c.Layer() != LayerLocal && c.ID() != "session-probe" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// localChecks are the catalogue's workstation checks.
+func localChecks() []Check {
+	var out []Check
+	for _, c := range catalogue() {
+		if c.Layer() == LayerLocal {
+			out = append(out, c)
+		}
+	}
+	return out
+}

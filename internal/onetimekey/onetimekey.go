@@ -1,4 +1,8 @@
-package main
+// Package onetimekey makes the SSH keys of `ssmdoctor ssh --ephemeral-key`:
+// an ed25519 key that lives only in this process, offered to ssh through a
+// private agent socket, and pushed to the instance with EC2 Instance
+// Connect for its 60 seconds.
+package onetimekey
 
 import (
 	"context"
@@ -12,14 +16,15 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2instanceconnect"
+	"github.com/aws/smithy-go"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 )
 
-// oneTimeKey is an ed25519 key that exists only in this process. ssh
+// Key is an ed25519 key that exists only in this process. ssh
 // reaches it through a private agent on a unix socket in a 0700 directory;
 // the directory holds the public half only and is removed by Close.
-type oneTimeKey struct {
+type Key struct {
 	dir     string
 	sock    string
 	pubPath string
@@ -28,7 +33,8 @@ type oneTimeKey struct {
 	wg      sync.WaitGroup
 }
 
-func newOneTimeKey() (*oneTimeKey, error) {
+// New makes a key and starts its agent; Close removes both.
+func New() (*Key, error) {
 	pubKey, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate one-time key: %w", err)
@@ -45,7 +51,7 @@ func newOneTimeKey() (*oneTimeKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("one-time key directory: %w", err)
 	}
-	k := &oneTimeKey{dir: dir, sock: filepath.Join(dir, "agent.sock"), pubPath: filepath.Join(dir, "id_ed25519.pub"), pub: pub}
+	k := &Key{dir: dir, sock: filepath.Join(dir, "agent.sock"), pubPath: filepath.Join(dir, "id_ed25519.pub"), pub: pub}
 	if err := os.Chmod(dir, 0o700); err != nil {
 		k.Close()
 		return nil, fmt.Errorf("one-time key directory: %w", err)
@@ -78,14 +84,19 @@ func newOneTimeKey() (*oneTimeKey, error) {
 	return k, nil
 }
 
-// sshOptions make ssh (and scp) offer this key and no other: -i names the
+// SSHOptions make ssh (and scp) offer this key and no other: -i names the
 // public half, which selects the matching agent key.
-func (k *oneTimeKey) sshOptions() []string {
+func (k *Key) SSHOptions() []string {
 	return []string{"-o", "IdentityAgent=" + k.sock, "-o", "IdentitiesOnly=yes", "-i", k.pubPath}
 }
 
-// push hands the public key to EC2 Instance Connect for 60 seconds.
-func (k *oneTimeKey) push(ctx context.Context, eic *ec2instanceconnect.Client, id, osUser string) error {
+// SendAPI is the EC2 Instance Connect call Push makes.
+type SendAPI interface {
+	SendSSHPublicKey(context.Context, *ec2instanceconnect.SendSSHPublicKeyInput, ...func(*ec2instanceconnect.Options)) (*ec2instanceconnect.SendSSHPublicKeyOutput, error)
+}
+
+// Push hands the public key to EC2 Instance Connect for 60 seconds.
+func (k *Key) Push(ctx context.Context, eic SendAPI, id, osUser string) error {
 	key := string(ssh.MarshalAuthorizedKey(k.pub))
 	out, err := eic.SendSSHPublicKey(ctx, &ec2instanceconnect.SendSSHPublicKeyInput{InstanceId: &id, InstanceOSUser: &osUser, SSHPublicKey: &key})
 	if err != nil {
@@ -97,24 +108,25 @@ func (k *oneTimeKey) push(ctx context.Context, eic *ec2instanceconnect.Client, i
 	return nil
 }
 
-func (k *oneTimeKey) Close() {
+// Close stops the agent and removes the key's directory.
+func (k *Key) Close() {
 	if k.ln != nil {
 		k.ln.Close()
 	}
 	os.RemoveAll(k.dir)
 }
 
-// userHasKey reports whether ssh would have something to offer without
-// us: a default identity file or a key in the user's agent.
-func userHasKey() bool {
-	if home, err := os.UserHomeDir(); err == nil {
+// UserHasKey reports whether ssh would have something to offer without
+// us: a default identity file under home (the passwd entry's home, which
+// ssh reads, not $HOME) or a key in the agent at sock (SSH_AUTH_SOCK).
+func UserHasKey(home, sock string) bool {
+	if home != "" {
 		for _, n := range []string{"id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_xmss", "id_dsa"} {
 			if _, err := os.Stat(filepath.Join(home, ".ssh", n)); err == nil {
 				return true
 			}
 		}
 	}
-	sock := os.Getenv("SSH_AUTH_SOCK")
 	if sock == "" {
 		return false
 	}
@@ -125,4 +137,12 @@ func userHasKey() bool {
 	defer c.Close()
 	keys, err := agent.NewClient(c).List()
 	return err == nil && len(keys) > 0
+}
+
+func apiText(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode() + ": " + ae.ErrorMessage()
+	}
+	return err.Error()
 }
