@@ -113,6 +113,8 @@ type SessionPreferences struct {
 
 const preferencesDocument = "SSM-SessionManagerRunShell"
 
+// SessionPreferences reads the account's Session Manager preferences;
+// never configured is not an error (Exists false).
 func (e *AWSEnv) SessionPreferences(ctx context.Context) (*SessionPreferences, error) {
 	return e.prefs.get(ctx, "", func() (*SessionPreferences, error) {
 		out, err := e.ssm.GetDocument(ctx, &ssm.GetDocumentInput{Name: aws.String(preferencesDocument)})

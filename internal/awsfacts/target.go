@@ -274,6 +274,7 @@ func preferLive(insts []ec2types.Instance) []ec2types.Instance {
 	return insts
 }
 
+// TagValue is the value of the tag key, "" when absent.
 func TagValue(tags []ec2types.Tag, key string) string {
 	for _, t := range tags {
 		if aws.ToString(t.Key) == key {
@@ -283,6 +284,8 @@ func TagValue(tags []ec2types.Tag, key string) string {
 	return ""
 }
 
+// StateName is the instance's state ("running", "stopped", ...), "" when
+// the answer has none.
 func StateName(i ec2types.Instance) string {
 	if i.State == nil {
 		return ""

@@ -254,6 +254,8 @@ func (m *memo[K, V]) resolve(k K, v V, err error) {
 	close(e.done)
 }
 
+// IsCancellation: the context ended the call (cancelled or out of time);
+// such an answer is not remembered.
 func IsCancellation(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
