@@ -77,7 +77,7 @@ func PlanVPCEndpoints(ctx context.Context, a *AWS, instanceID string) (*Plan, er
 	var blockedOrder []string
 	for _, svc := range services {
 		name := fmt.Sprintf("com.amazonaws.%s.%s", a.Region, svc)
-		ep := findInterfaceEndpoint(eps.VpcEndpoints, name)
+		ep := awsfacts.FindEndpoint(eps.VpcEndpoints, name)
 		if ep == nil {
 			missing = append(missing, name)
 			continue
@@ -222,16 +222,6 @@ func sortedGroupIDs(m map[string]ec2types.SecurityGroup) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func findInterfaceEndpoint(eps []ec2types.VpcEndpoint, service string) *ec2types.VpcEndpoint {
-	for i, ep := range eps {
-		st := strings.ToLower(string(ep.State))
-		if aws.ToString(ep.ServiceName) == service && ep.VpcEndpointType == ec2types.VpcEndpointTypeInterface && st != "deleted" && st != "deleting" {
-			return &eps[i]
-		}
-	}
-	return nil
 }
 
 func agentVersion(ctx context.Context, a *AWS, id string) (string, error) {
