@@ -331,8 +331,6 @@ const targetHint = "a target is an instance id (i-0123456789abcdef0, mi-…), a 
 
 var osUserRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 
-var filterRE = regexp.MustCompile(`^tag:([^=]+)=(.*)$`)
-
 func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	g, err := readGlobals(c)
 	if err != nil {
@@ -374,7 +372,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		return o, usageErr("give targets, or --all, or --filter", "check: targets, --all and --filter are mutually exclusive")
 	}
 	for _, f := range o.filters {
-		if !filterRE.MatchString(f) {
+		if awsfacts.ValidateFilter(f) != nil {
 			return o, usageErr("the form is --filter tag:KEY=VALUE", "check: malformed --filter %q", f)
 		}
 	}

@@ -69,6 +69,17 @@ func isTargetRune(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == ':' || r == '-'
 }
 
+// ValidateFilter is the one test of a fleet filter: tag:KEY=VALUE with a
+// key (the value may be empty).
+func ValidateFilter(f string) error {
+	kv, ok := strings.CutPrefix(f, "tag:")
+	k, _, ok2 := strings.Cut(kv, "=")
+	if !ok || !ok2 || k == "" {
+		return &MalformedTargetError{Input: f, Reason: "a filter is tag:KEY=VALUE"}
+	}
+	return nil
+}
+
 // IsInstanceID reports whether s is an EC2 instance id (i-, 8 or 17 hex
 // digits) or a managed node id (mi-, 17 hex digits): the one pattern.
 func IsInstanceID(s string) bool { return ec2IDRE.MatchString(s) || hybridIDRE.MatchString(s) }
@@ -138,11 +149,11 @@ func ResolveTargets(ctx context.Context, a *AWSEnv, inputs, filters []string, al
 	}
 	var tags []tagFilter
 	for _, f := range filters {
-		kv, ok := strings.CutPrefix(f, "tag:")
-		k, v, ok2 := strings.Cut(kv, "=")
-		if !ok || !ok2 || k == "" {
-			return nil, &MalformedTargetError{Input: f, Reason: "a filter is tag:KEY=VALUE"}
+		if err := ValidateFilter(f); err != nil {
+			return nil, err
 		}
+		kv, _ := strings.CutPrefix(f, "tag:")
+		k, v, _ := strings.Cut(kv, "=")
 		tags = append(tags, tagFilter{key: k, value: v})
 	}
 	if a == nil {
