@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"sync"
 	"testing"
 	"time"
@@ -41,9 +42,33 @@ func hybridFleet(n, h int) *awssim.State {
 // batch, which would make every target simulate alone.
 func simEnvAttempts(tb testing.TB, st *awssim.State, keyID string, attempts int) (*awsfacts.AWSEnv, *awssim.Sim) {
 	tb.Helper()
-	s := simtest.Start(tb, st, awssim.Options{})
+	s := startSim(tb, st)
 	c := simtest.Clients(tb, s, st, keyID, awsapi.Options{MaxAttempts: attempts, MaxBackoff: 50 * time.Millisecond})
 	return awsfacts.NewAWSEnv(c), s
+}
+
+// startSim is simtest.Start with the simulator's goroutines (its server and
+// every request it handles) labelled side=simulator, so that a CPU profile
+// of a benchmark tells the simulator's CPU from the doctor's (asDoctor):
+//
+//	go tool pprof -tagfocus side=doctor checks.test cpu.prof
+func startSim(tb testing.TB, st *awssim.State) *awssim.Sim {
+	tb.Helper()
+	var s *awssim.Sim
+	pprof.Do(context.Background(), pprof.Labels("side", "simulator"), func(context.Context) {
+		s = simtest.Start(tb, st, awssim.Options{})
+	})
+	return s
+}
+
+// asDoctor runs f, and every goroutine it starts, labelled side=doctor.
+func asDoctor(f func(ctx context.Context)) {
+	pprof.Do(context.Background(), pprof.Labels("side", "doctor"), f)
+}
+
+// phase runs f labelled phase=name besides ctx's labels.
+func phase(ctx context.Context, name string, f func(ctx context.Context)) {
+	pprof.Do(ctx, pprof.Labels("phase", name), f)
 }
 
 // fleetResult is one fleet run: the API calls the simulator received and
@@ -53,7 +78,9 @@ type fleetResult struct {
 	calls           int
 	counts          map[string]int
 	wall            time.Duration
-	statuses        map[string]map[Status]int // check id -> status -> instances
+	// The wall time's three phases: ResolveTargets, PrefetchFleet, the checks.
+	resolve, prefetch, checks time.Duration
+	statuses                  map[string]map[Status]int // check id -> status -> instances
 }
 
 // fleetRun resolves --all, prefetches and runs every AWS check on every
@@ -63,19 +90,45 @@ func fleetRun(tb testing.TB, st *awssim.State, latency time.Duration) fleetResul
 	a, s := simEnvAttempts(tb, st, awssim.DemoAccessKey, 3)
 	s.SetLatency(latency)
 	s.ResetCalls()
-	ctx := context.Background()
+	var res fleetResult
+	asDoctor(func(ctx context.Context) { res = fleetChecks(ctx, tb, a) })
+	res.counts = s.AllCalls()
+	for _, v := range res.counts {
+		res.calls += v
+	}
+	return res
+}
+
+// fleetChecks is fleetRun's doctor side, timed, each phase labelled.
+func fleetChecks(ctx context.Context, tb testing.TB, a *awsfacts.AWSEnv) fleetResult {
+	tb.Helper()
 	start := time.Now()
-	targets, err := awsfacts.ResolveTargets(ctx, a, nil, nil, true)
+	var targets []*Target
+	var err error
+	phase(ctx, "resolve", func(ctx context.Context) { targets, err = awsfacts.ResolveTargets(ctx, a, nil, nil, true) })
 	if err != nil {
 		tb.Fatal(err)
 	}
 	if len(targets) == 0 {
 		tb.Fatal("no targets")
 	}
-	if err := PrefetchFleet(ctx, &Env{AWS: a}, targets); err != nil {
+	resolved := time.Now()
+	phase(ctx, "prefetch", func(ctx context.Context) { err = PrefetchFleet(ctx, &Env{AWS: a}, targets) })
+	if err != nil {
 		tb.Fatal(err)
 	}
+	prefetched := time.Now()
 	res := fleetResult{targets: len(targets), statuses: map[string]map[Status]int{}}
+	phase(ctx, "checks", func(ctx context.Context) { fleetCheckTargets(ctx, a, targets, &res) })
+	res.wall = time.Since(start)
+	res.resolve, res.prefetch = resolved.Sub(start), prefetched.Sub(resolved)
+	res.checks = res.wall - res.resolve - res.prefetch
+	return res
+}
+
+// fleetCheckTargets runs every AWS check on every target,
+// fleetTargetConcurrency targets at a time, and counts the statuses in res.
+func fleetCheckTargets(ctx context.Context, a *awsfacts.AWSEnv, targets []*Target, res *fleetResult) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, fleetTargetConcurrency)
@@ -99,12 +152,6 @@ func fleetRun(tb testing.TB, st *awssim.State, latency time.Duration) fleetResul
 		}()
 	}
 	wg.Wait()
-	res.wall = time.Since(start)
-	res.counts = s.AllCalls()
-	for _, v := range res.counts {
-		res.calls += v
-	}
-	return res
 }
 
 // fleetLowerBound is PrefetchFleet's formula for a generated fleet: P
@@ -170,6 +217,9 @@ func benchmarkFleet(b *testing.B, n int) {
 		b.ReportMetric(float64(r.calls), "calls")
 		b.ReportMetric(float64(bound), "bound")
 		b.ReportMetric(r.wall.Seconds(), "wall-s")
+		b.ReportMetric(r.resolve.Seconds(), "resolve-s")
+		b.ReportMetric(r.prefetch.Seconds(), "prefetch-s")
+		b.ReportMetric(r.checks.Seconds(), "checks-s")
 	}
 }
 

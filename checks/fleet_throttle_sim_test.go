@@ -53,7 +53,7 @@ type throttledFleet struct {
 // fleetRateLimits first.
 func runThrottledFleet(tb testing.TB, st *awssim.State, limited bool, latency time.Duration) throttledFleet {
 	tb.Helper()
-	s := simtest.Start(tb, st, awssim.Options{})
+	s := startSim(tb, st)
 	if limited {
 		for _, l := range fleetRateLimits {
 			s.RateLimit(l.op, l.perSecond, l.burst)
@@ -61,7 +61,8 @@ func runThrottledFleet(tb testing.TB, st *awssim.State, limited bool, latency ti
 	}
 	s.SetLatency(latency)
 	s.ResetCalls()
-	r := checkFleet(tb, s, st)
+	var r throttledFleet
+	asDoctor(func(context.Context) { r = checkFleet(tb, s, st) })
 	r.counts = s.AllCalls()
 	for _, v := range r.counts {
 		r.calls += v
@@ -191,7 +192,7 @@ func benchmarkFleetThrottled(b *testing.B, n int) {
 func benchmarkFleetShared(b *testing.B, n, k int) {
 	for range b.N {
 		st := hybridFleet(n, 0)
-		s := simtest.Start(b, st, awssim.Options{})
+		s := startSim(b, st)
 		for _, l := range fleetRateLimits {
 			s.RateLimit(l.op, l.perSecond, l.burst)
 		}
@@ -200,7 +201,9 @@ func benchmarkFleetShared(b *testing.B, n, k int) {
 		var wg sync.WaitGroup
 		for i := range k {
 			wg.Add(1)
-			go func() { defer wg.Done(); runs[i] = checkFleet(b, s, st) }()
+			asDoctor(func(context.Context) {
+				go func() { defer wg.Done(); runs[i] = checkFleet(b, s, st) }()
+			})
 		}
 		wg.Wait()
 		var slowest time.Duration
