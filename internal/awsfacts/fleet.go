@@ -70,23 +70,22 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 			ec2IDs = append(ec2IDs, t.InstanceID)
 		}
 	}
+	// The registrations need only the ids, so they are read while the
+	// instances are described; then the networks, and the roles followed by
+	// the sessions, are looked at side by side. Each chain makes at most
+	// parallelChunks calls of one API at a time; their latencies overlap
+	// instead of adding up, and the calls are those made one after another.
+	var errInfo error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		errInfo = a.prefetchInstanceInfo(ctx, allIDs)
+	}()
 	// A batch that fails (throttled past its retries) leaves its ids to
 	// each target's own lookup; the rest of the fleet keeps its batched
 	// answers, so one lost page never turns into a call per instance.
 	errInstances := a.prefetchInstances(ctx, ec2IDs)
-	// Hybrid nodes listed by ResolveTargets are already answered.
-	var unknown []string
-	for _, id := range allIDs {
-		if !a.info.has(id) {
-			unknown = append(unknown, id)
-		}
-	}
-	info, answered, errInfo := a.fetchInstanceInfo(ctx, unknown)
-	for _, id := range unknown {
-		if answered[id] {
-			a.info.put(id, &instanceInfoRec{info: info[id]}, nil)
-		}
-	}
 
 	insts := map[string]*ec2types.Instance{}
 	profiles, vpcs := map[string]bool{}, map[string]bool{}
@@ -103,10 +102,37 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 			vpcs[v] = true
 		}
 	}
-	a.prefetchNetwork(ctx, keys(vpcs))
-	a.prefetchRoles(ctx, keys(profiles), q.Role)
-	a.prefetchStartSession(ctx, targets, insts, q.StartSession)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		a.prefetchNetwork(ctx, keys(vpcs))
+	}()
+	go func() {
+		defer wg.Done()
+		// One chain: both simulate with iam:SimulatePrincipalPolicy.
+		a.prefetchRoles(ctx, keys(profiles), q.Role)
+		a.prefetchStartSession(ctx, targets, insts, q.StartSession)
+	}()
+	wg.Wait()
 	return errors.Join(errInstances, errInfo)
+}
+
+// prefetchInstanceInfo reads the registrations of the ids the cache lacks
+// (hybrid nodes listed by ResolveTargets are already answered).
+func (a *AWSEnv) prefetchInstanceInfo(ctx context.Context, ids []string) error {
+	var unknown []string
+	for _, id := range ids {
+		if !a.info.has(id) {
+			unknown = append(unknown, id)
+		}
+	}
+	info, answered, err := a.fetchInstanceInfo(ctx, unknown)
+	for _, id := range unknown {
+		if answered[id] {
+			a.info.put(id, &instanceInfoRec{info: info[id]}, nil)
+		}
+	}
+	return err
 }
 
 // prefetchInstances describes the ids the cache lacks, by filter (which,
