@@ -56,7 +56,7 @@ func Run(ctx context.Context, env *Env, list []Check, opts RunOptions) []Outcome
 	var wg sync.WaitGroup
 	for i, c := range list {
 		wg.Add(1)
-		go func() {
+		spawn(func() {
 			defer wg.Done()
 			defer close(done[i])
 			o := Outcome{ID: c.ID(), Title: c.Title(), Layer: c.Layer()}
@@ -78,10 +78,46 @@ func Run(ctx context.Context, env *Env, list []Check, opts RunOptions) []Outcome
 				opts.OnDone(o)
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return out
+}
+
+// idleWorkers hands work to goroutines that finished their last piece and
+// wait for another (spawn). A fleet runs sixteen checks on each of
+// thousands of targets, two goroutines each; on fresh goroutines most of
+// that CPU went to growing their stacks, which reused ones have already
+// grown.
+var idleWorkers = make(chan func())
+
+// workerIdle is how long a worker waits for more work before it ends.
+const workerIdle = time.Second
+
+// spawn runs f on its own goroutine, as `go f()` does, reusing an idle
+// worker when there is one. f must not panic (a panic ends the program
+// either way).
+func spawn(f func()) {
+	select {
+	case idleWorkers <- f:
+	default:
+		go work(f)
+	}
+}
+
+func work(f func()) {
+	t := time.NewTimer(workerIdle)
+	defer t.Stop()
+	for {
+		f()
+		f = nil
+		t.Reset(workerIdle)
+		select {
+		case f = <-idleWorkers:
+		case <-t.C:
+			return
+		}
+	}
 }
 
 // prerequisites returns the skip result for c, or a zero Result when c may run.
@@ -136,14 +172,14 @@ func runOne(ctx context.Context, env *Env, c Check, defTimeout time.Duration) Re
 	defer cancel()
 
 	ch := make(chan Result, 1) // buffered: an abandoned check can still finish
-	go func() {
+	spawn(func() {
 		defer func() {
 			if p := recover(); p != nil {
 				ch <- Undetermined("", "check %s panicked: %v", c.ID(), p)
 			}
 		}()
 		ch <- normalize(c.Run(cctx, env))
-	}()
+	})
 	select {
 	case r := <-ch:
 		if cctx.Err() == context.DeadlineExceeded && r.Status == StatusError && ctx.Err() == nil {
