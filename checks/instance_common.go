@@ -2,6 +2,8 @@ package checks
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -52,11 +54,36 @@ func targetInstance(ctx context.Context, env *Env) (*ec2types.Instance, Result, 
 
 // versionAtLeast compares agent versions; unparsable versions never pass.
 func versionAtLeast(v, min string) bool {
-	a, err := version.NewVersion(v)
-	if err != nil {
+	a := parsedVersion(v)
+	if a == nil {
 		return false
 	}
-	return a.GreaterThanOrEqual(version.Must(version.NewVersion(min)))
+	return a.GreaterThanOrEqual(parsedVersion(min))
+}
+
+// parsedVersions keeps each agent version parsed once: a fleet has few
+// distinct versions and asks about each of them thousands of times.
+var parsedVersions sync.Map // string -> *version.Version, nil when unparsable
+
+// parsedVersionsMax bounds the cache; versions beyond it are parsed each time.
+const parsedVersionsMax = 1024
+
+var parsedVersionsLen atomic.Int32
+
+func parsedVersion(v string) *version.Version {
+	if p, ok := parsedVersions.Load(v); ok {
+		return p.(*version.Version)
+	}
+	p, err := version.NewVersion(v)
+	if err != nil {
+		p = nil
+	}
+	if parsedVersionsLen.Load() < parsedVersionsMax {
+		if _, loaded := parsedVersions.LoadOrStore(v, p); !loaded {
+			parsedVersionsLen.Add(1)
+		}
+	}
+	return p
 }
 
 func startCommand(env *Env) string {

@@ -108,10 +108,12 @@ type simGate struct {
 // caller must call open when its simulation has answered (a no-op for all
 // but the first).
 func (e *AWSEnv) firstSimulation(ctx context.Context, arn string) (open func(), err error) {
-	g := &simGate{ch: make(chan struct{})}
-	v, loaded := e.simFirst.LoadOrStore(arn, g)
+	v, loaded := e.simFirst.Load(arn) // the usual case: no gate to make
 	if !loaded {
-		return func() { g.once.Do(func() { close(g.ch) }) }, nil
+		g := &simGate{ch: make(chan struct{})}
+		if v, loaded = e.simFirst.LoadOrStore(arn, g); !loaded {
+			return func() { g.once.Do(func() { close(g.ch) }) }, nil
+		}
 	}
 	first := v.(*simGate)
 	select {
@@ -149,6 +151,9 @@ func statementName(policy string, index int, sid string) string {
 }
 
 func ctxKey(cv []CtxValue) string {
+	if len(cv) == 0 {
+		return ""
+	}
 	parts := make([]string, 0, len(cv))
 	for _, v := range cv {
 		parts = append(parts, strings.ToLower(v.Key)+"="+strings.Join(v.Values, ","))
@@ -166,10 +171,19 @@ func simKey(arn string, r AccessReq) string {
 // SimulateResourceBatch resources. Requests another goroutine is already
 // simulating are waited for, not asked again.
 func (e *AWSEnv) simulate(ctx context.Context, arn string, reqs []AccessReq) ([]*SimDecision, error) {
+	reqKeys := make([]string, len(reqs))
+	for i, r := range reqs {
+		reqKeys[i] = simKey(arn, r)
+	}
+	// In a fleet run nearly every question was answered by the prefetch or
+	// by another target: one look under one lock.
+	if out, ok := e.simulations.answered(reqKeys); ok {
+		return out, nil
+	}
 	byKey := map[string]AccessReq{}
 	var ks []string
-	for _, r := range reqs {
-		k := simKey(arn, r)
+	for i, r := range reqs {
+		k := reqKeys[i]
 		if _, dup := byKey[k]; !dup {
 			byKey[k] = r
 			ks = append(ks, k)
@@ -181,7 +195,7 @@ func (e *AWSEnv) simulate(ctx context.Context, arn string, reqs []AccessReq) ([]
 	}
 	out := make([]*SimDecision, len(reqs))
 	for i, r := range reqs {
-		d, err := e.simulations.get(ctx, simKey(arn, r), func() (*SimDecision, error) {
+		d, err := e.simulations.get(ctx, reqKeys[i], func() (*SimDecision, error) {
 			return nil, &CallError{Call: "iam:SimulatePrincipalPolicy", Err: fmt.Errorf("no result for %s on %s", r.Action, r.Resource)}
 		})
 		if err != nil {

@@ -181,6 +181,28 @@ func (m *memo[K, V]) get(ctx context.Context, k K, fetch func() (V, error)) (V, 
 	return v, err
 }
 
+// answered returns the values of ks when every one of them is already
+// answered without error (what get would return for each, without
+// waiting); ok is false otherwise, and get must be asked.
+func (m *memo[K, V]) answered(ks []K) (vs []V, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	vs = make([]V, len(ks))
+	for i, k := range ks {
+		e := m.m[k]
+		if e == nil || e.err != nil {
+			return nil, false
+		}
+		select {
+		case <-e.done:
+		default:
+			return nil, false
+		}
+		vs[i] = e.v
+	}
+	return vs, true
+}
+
 // put stores an answer obtained in bulk; an answer already present wins.
 func (m *memo[K, V]) put(k K, v V, err error) {
 	m.mu.Lock()
