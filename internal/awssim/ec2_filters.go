@@ -80,6 +80,13 @@ func ec2InvalidFilter(name string) error {
 // values for it) and the resource's tags; an unknown filter name is an
 // error as in EC2.
 func ec2ApplyFilters(filters []EC2Filter, fields map[string][]string, tags []Tag) (bool, error) {
+	return ec2ApplyFilterFunc(filters, func(name string) ([]string, bool) { v, ok := fields[name]; return v, ok }, tags)
+}
+
+// ec2ApplyFilterFunc is ec2ApplyFilters with the fields computed on demand:
+// field returns the resource's values for a filter name, false for a name
+// the resource does not have.
+func ec2ApplyFilterFunc(filters []EC2Filter, field func(name string) ([]string, bool), tags []Tag) (bool, error) {
 	for _, f := range filters {
 		if m, ok := ec2TagFilter(f, tags); ok {
 			if !m {
@@ -87,7 +94,7 @@ func ec2ApplyFilters(filters []EC2Filter, fields map[string][]string, tags []Tag
 			}
 			continue
 		}
-		have, ok := fields[f.Name]
+		have, ok := field(f.Name)
 		if !ok {
 			return false, ec2InvalidFilter(f.Name)
 		}

@@ -139,23 +139,38 @@ func (s *Sim) ec2InstancesLocked(region string, ids []string) ([]*Instance, erro
 	return out, nil
 }
 
-func ec2InstanceFields(inst *Instance) map[string][]string {
-	return map[string][]string{
-		"instance-id":         {inst.ID},
-		"instance-state-name": {inst.State},
-		"instance-state-code": {strconv.Itoa(ec2StateCodes[inst.State])},
-		"private-ip-address":  {inst.PrivateIP},
-		"private-dns-name":    {inst.PrivateDNS},
-		"ip-address":          {ec2PublicAddress(inst)},
-		"dns-name":            {ec2PublicDNSName(inst)},
-		"ipv6-address":        {inst.IPv6},
-		"vpc-id":              {inst.VpcID},
-		"subnet-id":           {inst.SubnetID},
-		"instance-type":       {inst.InstanceType},
-		"image-id":            {inst.ImageID},
-		"instance.group-id":   inst.SecurityGroupIDs,
-		"key-name":            {inst.KeyName},
+func ec2InstanceField(inst *Instance, name string) ([]string, bool) {
+	switch name {
+	case "instance-id":
+		return []string{inst.ID}, true
+	case "instance-state-name":
+		return []string{inst.State}, true
+	case "instance-state-code":
+		return []string{strconv.Itoa(ec2StateCodes[inst.State])}, true
+	case "private-ip-address":
+		return []string{inst.PrivateIP}, true
+	case "private-dns-name":
+		return []string{inst.PrivateDNS}, true
+	case "ip-address":
+		return []string{ec2PublicAddress(inst)}, true
+	case "dns-name":
+		return []string{ec2PublicDNSName(inst)}, true
+	case "ipv6-address":
+		return []string{inst.IPv6}, true
+	case "vpc-id":
+		return []string{inst.VpcID}, true
+	case "subnet-id":
+		return []string{inst.SubnetID}, true
+	case "instance-type":
+		return []string{inst.InstanceType}, true
+	case "image-id":
+		return []string{inst.ImageID}, true
+	case "instance.group-id":
+		return inst.SecurityGroupIDs, true
+	case "key-name":
+		return []string{inst.KeyName}, true
 	}
+	return nil, false
 }
 
 func (s *Sim) ec2DescribeInstances(c *Call) (any, error) {
@@ -190,7 +205,9 @@ func (s *Sim) ec2DescribeInstances(c *Call) (any, error) {
 		if len(filters) == 0 {
 			break
 		}
-		ok, err := ec2ApplyFilters(filters, ec2InstanceFields(inst), inst.Tags)
+		// Each filter asks for its own field: a page of a large fleet
+		// filters every instance, and most fields are never asked for.
+		ok, err := ec2ApplyFilterFunc(filters, func(name string) ([]string, bool) { return ec2InstanceField(inst, name) }, inst.Tags)
 		if err != nil {
 			return nil, err
 		}
