@@ -57,16 +57,9 @@ func (e *AWSEnv) Instance(ctx context.Context, id string) (*ec2types.Instance, e
 // filters, remembering every instance it sees.
 func (e *AWSEnv) describeInstances(ctx context.Context, api EC2API, filters []ec2types.Filter) ([]ec2types.Instance, error) {
 	in := &ec2.DescribeInstancesInput{Filters: filters, MaxResults: aws.Int32(describeInstancesPage)}
-	p := ec2.NewDescribeInstancesPaginator(api, in)
-	var out []ec2types.Instance
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, callErr("ec2:DescribeInstances", err)
-		}
-		for _, r := range page.Reservations {
-			out = append(out, r.Instances...)
-		}
+	out, err := describeInstancePages(ctx, api, in)
+	if err != nil {
+		return nil, callErr("ec2:DescribeInstances", err)
 	}
 	if api == e.ec2 {
 		for i := range out {
