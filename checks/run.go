@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,27 +58,38 @@ func Run(ctx context.Context, env *Env, list []Check, opts RunOptions) []Outcome
 	for i, c := range list {
 		wg.Add(1)
 		spawn(func() {
-			defer wg.Done()
-			defer close(done[i])
 			o := Outcome{ID: c.ID(), Title: c.Title(), Layer: c.Layer()}
-			o.Result = prerequisites(c, i, index, list, done, out, skip)
-			if o.Result.Status == "" {
-				select {
-				case sem <- struct{}{}:
-					start := time.Now()
-					o.Result = runOne(ctx, env, c, defTimeout)
-					o.Duration = time.Since(start)
-					<-sem
-				case <-ctx.Done():
-					o.Result = Undetermined("", "not run: %v", ctx.Err())
+			// account is called once per check, by the check's goroutine
+			// or, for a check abandoned past its timeout, by a timer.
+			account := func(o Outcome) {
+				out[i] = o
+				if opts.OnDone != nil {
+					mu.Lock()
+					opts.OnDone(o)
+					mu.Unlock()
 				}
+				close(done[i])
+				wg.Done()
 			}
-			out[i] = o
-			if opts.OnDone != nil {
-				mu.Lock()
-				opts.OnDone(o)
-				mu.Unlock()
+			o.Result = prerequisites(c, i, index, list, done, out, skip)
+			if o.Result.Status != "" {
+				account(o)
+				return
 			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				o.Result = Undetermined("", "not run: %v", ctx.Err())
+				account(o)
+				return
+			}
+			start := time.Now()
+			runOne(ctx, env, c, defTimeout, func(r Result) {
+				o.Duration = time.Since(start)
+				<-sem
+				o.Result = r
+				account(o)
+			})
 		})
 	}
 	wg.Wait()
@@ -161,9 +173,13 @@ func describe(s Status) string {
 	return string(s)
 }
 
-// runOne runs a single check under its timeout and turns a panic into
-// StatusError, so one broken check never takes the report down.
-func runOne(ctx context.Context, env *Env, c Check, defTimeout time.Duration) Result {
+// runOne runs a single check under its timeout on the caller's goroutine
+// and hands its result to settle, once. A panic becomes StatusError, so one
+// broken check never takes the report down. A check still running when its
+// context ends gets timeoutGrace to say something more useful than "timed
+// out"; after that a timer settles it and the check is abandoned (its
+// goroutine returns whenever the check does, its result unused).
+func runOne(ctx context.Context, env *Env, c Check, defTimeout time.Duration, settle func(Result)) {
 	timeout := c.Timeout()
 	if timeout <= 0 {
 		timeout = defTimeout
@@ -171,41 +187,51 @@ func runOne(ctx context.Context, env *Env, c Check, defTimeout time.Duration) Re
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	ch := make(chan Result, 1) // buffered: an abandoned check can still finish
-	spawn(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				ch <- Undetermined("", "check %s panicked: %v", c.ID(), p)
+	var settled atomic.Bool
+	once := func(r Result) {
+		if settled.CompareAndSwap(false, true) {
+			settle(r)
+		}
+	}
+	// Runs only when the context ends before the check returns.
+	stop := context.AfterFunc(cctx, func() {
+		time.AfterFunc(timeoutGrace, func() {
+			if ctx.Err() != nil {
+				once(Undetermined("", "interrupted: %v", ctx.Err()))
+				return
 			}
-		}()
-		ch <- normalize(c.Run(cctx, env))
+			once(Undetermined("", "timed out after %s", timeout))
+		})
 	})
-	select {
-	case r := <-ch:
+	r := runRecovered(cctx, env, c)
+	if stop() {
+		// Answered before its context ended.
 		if cctx.Err() == context.DeadlineExceeded && r.Status == StatusError && ctx.Err() == nil {
 			r.Message = fmt.Sprintf("timed out after %s: %s", timeout, r.Message)
 		}
-		return r
-	case <-cctx.Done():
+		once(r)
+		return
 	}
-	// A check that honours its context usually says something more useful
-	// than "timed out" a moment later; give it that moment, then move on.
-	grace := time.NewTimer(timeoutGrace)
-	defer grace.Stop()
-	select {
-	case r := <-ch:
-		if ctx.Err() == nil {
-			if r.Status == StatusError {
-				r.Message = fmt.Sprintf("timed out after %s: %s", timeout, r.Message)
-			}
-			return r
-		}
-	case <-grace.C:
-	}
+	// Answered after its context ended, within the grace unless the timer
+	// has settled it already.
 	if ctx.Err() != nil {
-		return Undetermined("", "interrupted: %v", ctx.Err())
+		once(Undetermined("", "interrupted: %v", ctx.Err()))
+		return
 	}
-	return Undetermined("", "timed out after %s", timeout)
+	if r.Status == StatusError {
+		r.Message = fmt.Sprintf("timed out after %s: %s", timeout, r.Message)
+	}
+	once(r)
+}
+
+// runRecovered is c.Run, normalized, with a panic turned into StatusError.
+func runRecovered(ctx context.Context, env *Env, c Check) (r Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = Undetermined("", "check %s panicked: %v", c.ID(), p)
+		}
+	}()
+	return normalize(c.Run(ctx, env))
 }
 
 // normalize keeps a malformed Result from reaching the report.
