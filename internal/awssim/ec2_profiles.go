@@ -164,6 +164,7 @@ func (s *Sim) ec2AssociateProfile(c *Call) (any, error) {
 	}
 	a := &ProfileAssoc{ID: s.ec2NewAssocIDLocked(id), InstanceID: id, ProfileArn: arn, ProfileID: prof.ID, State: "associated"}
 	s.state.Associations[a.ID] = a
+	s.profiles = nil
 	insts[0].InstanceProfileName = prof.Name
 	// AWS answers "associating"; the association is complete by the next read.
 	return ec2AssocOut{Association: assocX(a, "associating")}, nil
@@ -209,6 +210,7 @@ func (s *Sim) ec2ReplaceProfileAssoc(c *Call) (any, error) {
 	a := &ProfileAssoc{ID: s.ec2NewAssocIDLocked(instID), InstanceID: instID, ProfileArn: arn, ProfileID: prof.ID, State: "associated"}
 	delete(s.state.Associations, assocID)
 	s.state.Associations[a.ID] = a
+	s.profiles = nil
 	// The instance record's load-time hint must not outlive a replace.
 	if inst, ok := s.state.Instances[instID]; ok {
 		inst.InstanceProfileName = prof.Name

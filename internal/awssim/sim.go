@@ -41,6 +41,9 @@ type Sim struct {
 
 	mu    sync.Mutex
 	state *State
+	// profiles is state.indexProfiles(), kept between calls; nil when an
+	// association may have changed (profilesIndexLocked). Under mu.
+	profiles profilesByInstance
 
 	// ops maps "service.Operation" to its handler.
 	ops map[string]opHandler
@@ -195,6 +198,7 @@ func (s *Sim) WithState(f func(st *State)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f(s.state)
+	s.profiles = nil // f may have changed any association
 }
 
 func (s *Sim) logf(format string, args ...any) {

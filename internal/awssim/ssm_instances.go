@@ -81,13 +81,8 @@ func (s *Sim) ssmDescribeInstanceInformation(c *Call) (any, error) {
 
 	s.mu.Lock()
 	now := s.now()
-	cands, named := s.state.diiCandidates(filters)
-	var idx profilesByInstance
-	if named {
-		idx = s.state.indexProfilesOf(cands)
-	} else {
-		idx = s.state.indexProfiles()
-	}
+	cands, _ := s.state.diiCandidates(filters)
+	idx := s.profilesIndexLocked()
 	var all []ssmInstanceInfo
 	for _, inst := range cands {
 		// Registration evaluates the node's role: skip nodes an id filter
@@ -154,20 +149,15 @@ func (st *State) diiCandidates(filters []diiFilter) ([]*Instance, bool) {
 	return out, false
 }
 
-// indexProfilesOf is indexProfiles restricted to some instances.
-func (st *State) indexProfilesOf(insts []*Instance) profilesByInstance {
-	want := make(map[string]bool, len(insts))
-	for _, inst := range insts {
-		want[inst.ID] = true
+// profilesIndexLocked is the association index, built once and kept until
+// an association changes: a fleet asks for its nodes 50 at a time, and
+// scanning every association for each page (under the simulator's lock)
+// made 10,000 nodes cost the doctor's prefetch most of its time.
+func (s *Sim) profilesIndexLocked() profilesByInstance {
+	if s.profiles == nil {
+		s.profiles = s.state.indexProfiles()
 	}
-	idx := profilesByInstance{}
-	for _, a := range st.Associations {
-		if !want[a.InstanceID] || (a.State != "associated" && a.State != "associating") {
-			continue
-		}
-		idx[a.InstanceID] = append(idx[a.InstanceID], a.ProfileArn[strings.LastIndexByte(a.ProfileArn, '/')+1:])
-	}
-	return idx
+	return s.profiles
 }
 
 func idFiltersAdmit(filters []diiFilter, id string) bool {
