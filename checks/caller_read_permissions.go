@@ -30,8 +30,9 @@ func runCallerReadPermissions(ctx context.Context, env *Env) Result {
 		return Pass("the root user may read everything")
 	}
 	reqs := make([]awsfacts.AccessReq, len(doctorReads))
+	pc := principalCtx(c) // one context for all: read, never changed
 	for i, a := range doctorReads {
-		reqs[i] = awsfacts.AccessReq{Action: a, Resource: "*", Context: principalCtx(c)}
+		reqs[i] = awsfacts.AccessReq{Action: a, Resource: "*", Context: pc}
 	}
 	decs, method, err := env.AWS.Evaluate(ctx, env.AWS.CallerPrincipal(c), reqs)
 	if err != nil {

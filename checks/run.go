@@ -37,7 +37,10 @@ func Run(ctx context.Context, env *Env, list []Check, opts RunOptions) []Outcome
 	if defTimeout <= 0 {
 		defTimeout = 30 * time.Second
 	}
-	skip := map[string]bool{}
+	var skip map[string]bool // nil (reads as empty) unless --skip named some
+	if len(opts.Skip) > 0 {
+		skip = make(map[string]bool, len(opts.Skip))
+	}
 	for _, id := range opts.Skip {
 		skip[id] = true
 	}

@@ -163,7 +163,12 @@ func ctxKey(cv []CtxValue) string {
 }
 
 func simKey(arn string, r AccessReq) string {
-	return arn + "|" + r.Action + "|" + r.Resource + "|" + ctxKey(r.Context)
+	return simKeyCtx(arn, r, ctxKey(r.Context))
+}
+
+// simKeyCtx is simKey with r's context key already made (ctxKey).
+func simKeyCtx(arn string, r AccessReq, ck string) string {
+	return arn + "|" + r.Action + "|" + r.Resource + "|" + ck
 }
 
 // simulate answers reqs from the cache, batching the unknown ones: one call
@@ -172,8 +177,13 @@ func simKey(arn string, r AccessReq) string {
 // simulating are waited for, not asked again.
 func (e *AWSEnv) simulate(ctx context.Context, arn string, reqs []AccessReq) ([]*SimDecision, error) {
 	reqKeys := make([]string, len(reqs))
+	var lastCtx []CtxValue // requests built together often share one context
+	var lastKey string
 	for i, r := range reqs {
-		reqKeys[i] = simKey(arn, r)
+		if len(r.Context) == 0 || len(lastCtx) != len(r.Context) || &lastCtx[0] != &r.Context[0] {
+			lastCtx, lastKey = r.Context, ctxKey(r.Context)
+		}
+		reqKeys[i] = simKeyCtx(arn, r, lastKey)
 	}
 	// In a fleet run nearly every question was answered by the prefetch or
 	// by another target: one look under one lock.
