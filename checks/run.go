@@ -101,9 +101,8 @@ func Run(ctx context.Context, env *Env, list []Check, opts RunOptions) []Outcome
 
 // idleWorkers hands work to goroutines that finished their last piece and
 // wait for another (spawn). A fleet runs sixteen checks on each of
-// thousands of targets, two goroutines each; on fresh goroutines most of
-// that CPU went to growing their stacks, which reused ones have already
-// grown.
+// thousands of targets, a goroutine each; on fresh goroutines much of that
+// CPU went to growing their stacks, which reused ones have already grown.
 var idleWorkers = make(chan func())
 
 // workerIdle is how long a worker waits for more work before it ends.
