@@ -19,7 +19,7 @@ func Compact(w io.Writer, title string, outs []checks.Outcome) error {
 		if o.Result.Status == checks.StatusSkip {
 			continue
 		}
-		fmt.Fprintf(&b, "  %s %s: %s\n", compactMark(o.Result.Status), o.Title, Visible(o.Result.Message))
+		fmt.Fprintf(&b, "  %s %s: %s\n", marks[o.Result.Status], o.Title, Visible(o.Result.Message))
 		if o.Result.Status == checks.StatusFail && o.Result.Fix != "" {
 			for i, l := range strings.Split(o.Result.Fix, "\n") {
 				lead := "      "
@@ -32,16 +32,4 @@ func Compact(w io.Writer, title string, outs []checks.Outcome) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func compactMark(s checks.Status) string {
-	switch s {
-	case checks.StatusPass:
-		return "✓"
-	case checks.StatusWarn:
-		return "!"
-	case checks.StatusFail:
-		return "✗"
-	}
-	return "?"
 }
