@@ -69,34 +69,6 @@ func (e *AWSEnv) describeInstances(ctx context.Context, api EC2API, filters []ec
 	return out, nil
 }
 
-type profileAssocRec struct {
-	assoc *ec2types.IamInstanceProfileAssociation
-}
-
-// ProfileAssociation returns the instance's current profile association
-// (associated or associating), or nil. It sees changes DescribeInstances
-// may still lag behind.
-func (e *AWSEnv) ProfileAssociation(ctx context.Context, instanceID string) (*ec2types.IamInstanceProfileAssociation, error) {
-	rec, err := e.assoc.get(ctx, instanceID, func() (*profileAssocRec, error) {
-		out, err := e.ec2.DescribeIamInstanceProfileAssociations(ctx, &ec2.DescribeIamInstanceProfileAssociationsInput{
-			Filters: []ec2types.Filter{{Name: aws.String("instance-id"), Values: []string{instanceID}}},
-		})
-		if err != nil {
-			return nil, callErr("ec2:DescribeIamInstanceProfileAssociations", err)
-		}
-		for i, a := range out.IamInstanceProfileAssociations {
-			if a.State == ec2types.IamInstanceProfileAssociationStateAssociated || a.State == ec2types.IamInstanceProfileAssociationStateAssociating {
-				return &profileAssocRec{assoc: &out.IamInstanceProfileAssociations[i]}, nil
-			}
-		}
-		return &profileAssocRec{}, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return rec.assoc, nil
-}
-
 // Network facts are fetched per VPC (one call covers every subnet and
 // instance in it) so that a fleet costs calls per VPC, not per instance.
 

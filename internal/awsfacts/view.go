@@ -24,7 +24,6 @@ import (
 // real clients.
 type EC2API interface {
 	DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
-	DescribeIamInstanceProfileAssociations(context.Context, *ec2.DescribeIamInstanceProfileAssociationsInput, ...func(*ec2.Options)) (*ec2.DescribeIamInstanceProfileAssociationsOutput, error)
 	DescribeRouteTables(context.Context, *ec2.DescribeRouteTablesInput, ...func(*ec2.Options)) (*ec2.DescribeRouteTablesOutput, error)
 	DescribeVpcEndpoints(context.Context, *ec2.DescribeVpcEndpointsInput, ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointsOutput, error)
 	DescribeSecurityGroups(context.Context, *ec2.DescribeSecurityGroupsInput, ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
@@ -99,7 +98,6 @@ type AWSEnv struct {
 	caller      memo[string, *Caller]
 	instances   memo[string, *instanceRec]
 	info        memo[string, *instanceInfoRec]
-	assoc       memo[string, *profileAssocRec]
 	profiles    memo[string, *InstanceProfile]
 	attached    memo[string, []string]
 	rolePols    memo[string, *PolicySet]
