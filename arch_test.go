@@ -48,6 +48,7 @@ func TestImportDirection(t *testing.T) {
 		"internal/awsfacts/awsfactstest": {"internal/awsfacts"},
 		"internal/golden":                {},
 		"internal/onetimekey":            {},
+		"internal/testnet":               {},
 		"internal/docrefs":               {},
 	}
 	// boxes[lib prefix] lists the packages that may import it.

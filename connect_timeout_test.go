@@ -4,51 +4,22 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
+	"github.com/ssmdoctor/ssmdoctor/internal/testnet"
 )
 
-// silentHost accepts TCP connections on loopback and never answers, like
-// an endpoint or proxy behind a black-holing firewall that still
-// completes the handshake. Connections close when the test ends.
+// silentHost is a loopback host that accepts and never answers.
 func silentHost(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
+	addr, _ := testnet.Silent(t)
+	return addr
 }
 
 // timeoutEnv is a workstation with static credentials whose every AWS

@@ -4,52 +4,18 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
-)
 
-// silentHost accepts TCP connections on loopback and never sends a byte.
-func silentHost(t *testing.T) (addr string, accepted *atomic.Int32) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	accepted = new(atomic.Int32)
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String(), accepted
-}
+	"github.com/ssmdoctor/ssmdoctor/internal/testnet"
+)
 
 // streamAt is a SessionAPI whose sessions' StreamUrl is url; start, when
 // set, replaces StartSession.
@@ -96,7 +62,7 @@ func openWithin(t *testing.T, api SessionAPI, o Options, limit time.Duration) (*
 func TestDialNoAnswer(t *testing.T) {
 	for _, scheme := range []string{"ws", "wss"} {
 		t.Run(scheme, func(t *testing.T) {
-			addr, accepted := silentHost(t)
+			addr, accepted := testnet.Silent(t)
 			api := &streamAt{url: scheme + "://" + addr + "/v1/data-channel/s-0123456789abcdef0?role=publish_subscribe"}
 			_, err, took := openWithin(t, api, Options{Target: "i-0123456789abcdef0", ConnectTimeout: 300 * time.Millisecond}, 20*time.Second)
 			var na *NoAnswerError
@@ -126,7 +92,7 @@ func TestDialNoAnswer(t *testing.T) {
 // TestDialNoAnswerThroughProxy: a proxy that never answers the CONNECT is
 // named, without its password.
 func TestDialNoAnswerThroughProxy(t *testing.T) {
-	addr, _ := silentHost(t)
+	addr, _ := testnet.Silent(t)
 	proxy, _ := url.Parse("http://u:pr0xy-pass@" + addr)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = http.ProxyURL(proxy)

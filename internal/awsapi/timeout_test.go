@@ -6,53 +6,21 @@ import (
 	"errors"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-)
 
-// silentListener accepts connections on loopback and never sends a byte;
-// accepted counts them. Connections are closed when the test ends.
-func silentListener(t *testing.T) (addr string, accepted *atomic.Int32) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	accepted = new(atomic.Int32)
-	done := make(chan struct{})
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				close(done)
-				return
-			}
-			accepted.Add(1)
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String(), accepted
-}
+	"github.com/ssmdoctor/ssmdoctor/internal/testnet"
+)
 
 // staticOptions point every call at endpoint with test credentials.
 func staticOptions(endpoint string, timeout time.Duration) Options {
@@ -90,7 +58,7 @@ func TestNoAnswerFromEndpoint(t *testing.T) {
 		scheme, stage string
 	}{{"http", "response"}, {"https", "TLS handshake"}} {
 		t.Run(tc.scheme, func(t *testing.T) {
-			addr, accepted := silentListener(t)
+			addr, accepted := testnet.Silent(t)
 			err, took := callWithin(t, staticOptions(tc.scheme+"://"+addr, 300*time.Millisecond), 15*time.Second)
 			var na *NoAnswerError
 			if !errors.As(err, &na) {
@@ -118,7 +86,7 @@ func TestNoAnswerFromEndpoint(t *testing.T) {
 // host name is never resolved (it cannot be: .invalid), so nothing
 // leaves the machine.
 func TestNoAnswerFromProxy(t *testing.T) {
-	addr, accepted := silentListener(t)
+	addr, accepted := testnet.Silent(t)
 	proxy, _ := url.Parse("http://user:s3cr3t-proxy-pass@" + addr)
 	base := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.Proxy = http.ProxyURL(proxy) })
 	c := &deadlineClient{next: withTimeouts(base, 300*time.Millisecond), timeout: 300 * time.Millisecond}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/testnet"
 )
 
 // TestCallLog: with LogTo every call is one line with service, operation,
@@ -54,7 +56,7 @@ func TestCallLog(t *testing.T) {
 
 // TestCallLogNoAnswer: a call that got no answer says so, with its retry.
 func TestCallLogNoAnswer(t *testing.T) {
-	addr, _ := silentListener(t)
+	addr, _ := testnet.Silent(t)
 	var log bytes.Buffer
 	o := staticOptions("http://"+addr, 200*time.Millisecond)
 	o.LogTo = &log
