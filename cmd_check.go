@@ -79,6 +79,7 @@ type checkOptions struct {
 	noColor       bool
 	verbose       bool
 	timeout       time.Duration
+	g             globals // the global flags, read once
 }
 
 func runCheck(c *cli.Context) error {
@@ -101,10 +102,7 @@ func runCheck(c *cli.Context) error {
 	d := depsOf(c)
 	base := &checks.Env{Options: o.opts, Local: checks.NewLocalEnv()}
 	base.Local.LookupEnv, base.Local.HomeDir = d.lookupEnv, d.passwdHome
-	ao := awsapi.Options{Profile: o.opts.Profile, Region: o.opts.Region, ConnectTimeout: connectTimeout(c)}
-	if o.verbose {
-		ao.LogTo = stderr
-	}
+	ao := o.g.awsOptions(stderr)
 	clients, loadErr := d.loadAWS(ctx, ao)
 	if loadErr == nil {
 		base.AWS = awsfacts.NewAWSEnv(clients)
@@ -113,7 +111,7 @@ func runCheck(c *cli.Context) error {
 		if o.opts.Region == "" {
 			// No --region: a target outside the default region is looked
 			// for in the account's other regions.
-			base.AWS.SearchOtherRegions(awsfacts.DefaultRegionCache(o.opts.Profile, clients.Region))
+			base.AWS.SearchOtherRegions(awsfacts.DefaultRegionCache(o.opts.Profile, clients.Region, d.getenv))
 		}
 	}
 	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr, d.getenv)
@@ -347,6 +345,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		listChecks:    c.Bool("list-checks"),
 		sshConfig:     c.String("ssh-config"),
 		deterministic: c.Bool("deterministic"),
+		g:             g,
 		noColor:       g.noColor,
 		verbose:       g.verbose,
 		timeout:       g.timeout,

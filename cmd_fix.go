@@ -81,6 +81,7 @@ type fixRun struct {
 	yes      bool
 	profile  string
 	region   string
+	g        globals // the global flags, read once
 	clients  *awsapi.Clients
 	clientsE error
 	// stage is what the run was doing, and applied whether any change was
@@ -160,7 +161,7 @@ func runFix(c *cli.Context) error {
 	}
 	r := &fixRun{stage: "starting", c: c, d: depsOf(c), stdin: c.App.Reader, answers: bufio.NewReader(c.App.Reader), stdout: c.App.Writer, stderr: c.App.ErrWriter,
 		dryRun: c.Bool("dry-run"), yes: c.Bool("yes"),
-		profile: g.profile, region: g.region}
+		profile: g.profile, region: g.region, g: g}
 	ctx := c.Context
 	if d := g.timeout; d > 0 {
 		var cancel context.CancelFunc
@@ -293,10 +294,7 @@ func (r *fixRun) validate() error {
 // load loads the AWS configuration and clients, once per run.
 func (r *fixRun) load(ctx context.Context) error {
 	if r.clients == nil && r.clientsE == nil {
-		o := awsapi.Options{Profile: r.profile, Region: r.region, ConnectTimeout: connectTimeout(r.c)}
-		if lineageBool(r.c, "verbose") {
-			o.LogTo = r.stderr
-		}
+		o := r.g.awsOptions(r.stderr)
 		r.clients, r.clientsE = r.d.loadAWS(ctx, o)
 	}
 	return r.clientsE
@@ -333,7 +331,7 @@ func (r *fixRun) resolve(ctx context.Context, target string) (*awsfacts.Target, 
 	}
 	env := r.env(ctx, nil)
 	if env.AWS != nil && r.region == "" {
-		env.AWS.SearchOtherRegions(awsfacts.DefaultRegionCache(r.profile, env.AWS.Region))
+		env.AWS.SearchOtherRegions(awsfacts.DefaultRegionCache(r.profile, env.AWS.Region, r.d.getenv))
 	}
 	return resolveFixTarget(ctx, env, target)
 }
@@ -616,7 +614,7 @@ func (r *fixRun) interactive(ctx context.Context, target string) error {
 	if t != nil {
 		rep.Targets[0].Input, rep.Targets[0].InstanceID, rep.Targets[0].Region = t.Input, t.InstanceID, t.Region
 	}
-	ro := report.Options{Color: r.d.useColor(lineageBool(r.c, "no-color"))}
+	ro := report.Options{Color: r.d.useColor(r.g.noColor)}
 	if err := report.Write(r.stdout, "human", rep, ro); err != nil {
 		return internalErr("", fmt.Errorf("fix: write report: %w", err))
 	}

@@ -17,14 +17,14 @@ import (
 
 // proxyEnv is the AWS view the proxy resolves with. Without --region it
 // searches the account's other regions and remembers what it finds
-// (cache is nil with --region: "this region only").
-// home is the default region, which scopes the cache.
-func proxyEnv(cl *awsapi.Clients, g globals, home string) (*awsfacts.AWSEnv, *awsfacts.RegionCache) {
+// (cache is nil with --region: "this region only"). home is the default
+// region, which scopes the cache.
+func proxyEnv(cl *awsapi.Clients, g globals, home string, getenv func(string) string) (*awsfacts.AWSEnv, *awsfacts.RegionCache) {
 	env := awsfacts.NewAWSEnv(cl)
 	if g.region != "" {
 		return env, nil
 	}
-	cache := awsfacts.DefaultRegionCache(g.profile, home)
+	cache := awsfacts.DefaultRegionCache(g.profile, home, getenv)
 	env.SearchOtherRegions(cache)
 	return env, cache
 }
@@ -79,16 +79,18 @@ func proxyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			home := cl.Region
-			env, cache := proxyEnv(cl, g, home)
+			home, getenv := cl.Region, depsOf(c).getenv
+			env, cache := proxyEnv(cl, g, home, getenv)
 			// An id goes straight to StartSession (ssh hands the proxy the
 			// id it resolved), in the region remembered for it if any;
 			// anything else is resolved first, in any region.
 			id := target
 			if awsfacts.IsInstanceID(target) {
 				if r, cid, ok := cache.Get(target); ok && cid == target && r != cl.Region {
+					// Remembered elsewhere; still searching, should it
+					// have moved since.
 					cl = cl.ForRegion(r)
-					env, _ = proxyEnv(cl, g, home)
+					env, _ = proxyEnv(cl, g, home, getenv)
 				}
 			} else {
 				t, err := resolveTarget(setup, env, target)
@@ -98,7 +100,7 @@ func proxyCommand() *cli.Command {
 				id = t.InstanceID
 				if t.Region != cl.Region {
 					cl = cl.ForRegion(t.Region)
-					env, _ = proxyEnv(cl, g, home)
+					env = awsfacts.NewAWSEnv(cl) // found: this region only
 				}
 			}
 			stderr := c.App.ErrWriter
@@ -127,7 +129,7 @@ func proxyCommand() *cli.Command {
 				if t, rerr := awsfacts.ResolveTarget(setup, env, id); rerr == nil && t.Region != cl.Region {
 					logf("%s is in %s; opening the session there", id, t.Region)
 					cl = cl.ForRegion(t.Region)
-					env, _ = proxyEnv(cl, g, home)
+					env = awsfacts.NewAWSEnv(cl) // found: this region only
 					s, err = open()
 				}
 			}

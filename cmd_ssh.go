@@ -131,22 +131,25 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	g := f.globals()
 	ctx, cancel := g.bound(c.Context)
 	defer cancel()
-	cl, err := loadClients(ctx, depsOf(c), g.awsOptions(c.App.ErrWriter))
+	d := depsOf(c)
+	cl, err := loadClients(ctx, d, g.awsOptions(c.App.ErrWriter))
 	if err != nil {
 		return nil, err
 	}
 	env := awsfacts.NewAWSEnv(cl)
 	if f.region == "" {
-		env.SearchOtherRegions(awsfacts.DefaultRegionCache(f.profile, cl.Region))
+		env.SearchOtherRegions(awsfacts.DefaultRegionCache(f.profile, cl.Region, d.getenv))
 	}
 	// The document the session will start: the preflight evaluates it.
 	opts := checks.Options{Profile: f.profile, Region: f.region}
 	// An id is looked up unless nothing would use the answer: no preflight,
 	// or one that passed moments ago. The proxy then explains an id that
 	// does not exist, and finds one that lives in another region.
-	cachedPlatform, cached := "", false
+	var cacheFile, cachedPlatform string
+	cached := false
 	if awsfacts.IsInstanceID(target) && !f.noPreflight {
-		cachedPlatform, cached = preflightCachedFor(ctx, env, opts, target)
+		cacheFile = preflightCacheFile(ctx, env, opts, target, d.getenv)
+		cachedPlatform, cached = readPreflightCache(cacheFile)
 	}
 	rt := &awsfacts.Target{Input: target, InstanceID: target, Region: cl.Region, Hybrid: strings.HasPrefix(target, "mi-")}
 	if !awsfacts.IsInstanceID(target) || !f.noPreflight && !cached {
@@ -163,8 +166,11 @@ func prepareTarget(c *cli.Context, f ourFlags, target string) (*preparedTarget, 
 	}
 	t := &preparedTarget{id: rt.InstanceID, clients: cl, timeout: f.timeout, platform: cachedPlatform}
 	if !f.noPreflight && !cached {
+		if cacheFile == "" { // a name: its entry is the id it resolved to
+			cacheFile = preflightCacheFile(ctx, env, opts, rt.InstanceID, d.getenv)
+		}
 		// env remembers what resolution saw: the state is not asked again.
-		if t.platform, err = sshPreflight(ctx, env, opts, rt, c.App.ErrWriter); err != nil {
+		if t.platform, err = sshPreflight(ctx, env, opts, rt, cacheFile, c.App.ErrWriter); err != nil {
 			return nil, err
 		}
 	}

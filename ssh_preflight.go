@@ -30,14 +30,10 @@ var preflightChecks = []string{"instance-exists", "instance-registered", "caller
 // picks the default OS user. Only a failed check stops the connection: a
 // check that could not be determined (no permission to simulate, say)
 // must not block a user the real call would let through. A pass is
-// remembered for preflightTTL, keyed by the caller's ARN, the document
-// and the instance. env is the one target resolution used: what it
-// already fetched is not asked for again.
-func sshPreflight(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, t *awsfacts.Target, stderr io.Writer) (platform string, err error) {
-	cacheFile := preflightCacheFile(ctx, env, opts, t.InstanceID)
-	if p, ok := readPreflightCache(cacheFile); ok {
-		return p, nil
-	}
+// remembered in cacheFile (preflightCacheFile; the caller has found no
+// fresh entry there) for preflightTTL. env is the one target resolution
+// used: what it already fetched is not asked for again.
+func sshPreflight(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, t *awsfacts.Target, cacheFile string, stderr io.Writer) (platform string, err error) {
 	e := &checks.Env{Options: opts, AWS: env, Target: t}
 	outs := checks.Run(ctx, e, checks.Select(checks.All(), preflightChecks...), checks.RunOptions{})
 	failed := false
@@ -55,22 +51,16 @@ func sshPreflight(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options
 	return "", &exitError{code: exitProblems, err: fmt.Errorf("cannot open a session to %s", t.InstanceID), hint: "run: ssmdoctor check " + t.InstanceID}
 }
 
-// preflightCachedFor returns the platform of a preflight for id that
-// passed moments ago for this caller and document.
-func preflightCachedFor(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, id string) (string, bool) {
-	return readPreflightCache(preflightCacheFile(ctx, env, opts, id))
-}
-
 // preflightCacheFile names the cache entry of the caller (by ARN), where
 // (endpoint, region), the document and the instance: another identity or
 // another document must not inherit a pass. "" (no caching) when the
 // caller cannot be identified.
-func preflightCacheFile(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, id string) string {
+func preflightCacheFile(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, id string, getenv func(string) string) string {
 	c, err := env.CallerIdentity(ctx)
 	if err != nil {
 		return ""
 	}
-	return preflightCachePath(c.Arn, os.Getenv("AWS_ENDPOINT_URL"), env.Region, opts.SessionDocument(), id)
+	return preflightCachePath(c.Arn, getenv("AWS_ENDPOINT_URL"), env.Region, opts.SessionDocument(), id)
 }
 
 // A passed preflight is remembered briefly so that a burst of ssh/scp

@@ -47,15 +47,15 @@ type regionCacheEntry struct {
 // DefaultRegionCache is the cache in the user's cache directory
 // ($XDG_CACHE_HOME/ssmdoctor/regions.json on Linux), scoped to profile,
 // the environment's access key and endpoint, and the default region.
-func DefaultRegionCache(profile, defaultRegion string) *RegionCache {
+func DefaultRegionCache(profile, defaultRegion string, getenv func(string) string) *RegionCache {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return &RegionCache{}
 	}
 	if profile == "" {
-		profile = os.Getenv("AWS_PROFILE")
+		profile = getenv("AWS_PROFILE")
 	}
-	scope := strings.Join([]string{profile, os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_ENDPOINT_URL"), defaultRegion}, "|")
+	scope := strings.Join([]string{profile, getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_ENDPOINT_URL"), defaultRegion}, "|")
 	return &RegionCache{Path: filepath.Join(dir, "ssmdoctor", "regions.json"), Scope: scope}
 }
 
