@@ -35,19 +35,19 @@ func TestImportDirection(t *testing.T) {
 	// codec): the consistency tests compare the two, so neither may be
 	// built on the other.
 	allowed := map[string][]string{
-		"main":               {"*"},
-		"checks":             {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws"},
-		"fix":                {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
-		"internal/awsfacts":  {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
-		"internal/report":    {"checks"},
-		"internal/awssim":    {"internal/iampolicy", "tunnel"},
-		"internal/tunnelaws": {"tunnel"},
+		"main":                {"*"},
+		"checks":              {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws"},
+		"fix":                 {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
+		"internal/awsfacts":   {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
+		"internal/report":     {"checks"},
+		"internal/awssim":     {"internal/iampolicy", "tunnel"},
+		"internal/tunnelaws":  {"tunnel"},
+		"internal/onetimekey": {},
 		// Test harnesses (only tests import them).
 		"internal/motoserver":            {"internal/awsapi"},
 		"internal/awssim/simtest":        {"internal/awssim", "internal/awsapi"},
 		"internal/awsfacts/awsfactstest": {"internal/awsfacts"},
 		"internal/golden":                {},
-		"internal/onetimekey":            {},
 		"internal/testnet":               {},
 		"internal/docrefs":               {},
 	}
