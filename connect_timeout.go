@@ -34,16 +34,6 @@ func checkConnectTimeout(d time.Duration) error {
 	return nil
 }
 
-// connectTimeout is --connect-timeout, given before or after the command.
-func connectTimeout(c *cli.Context) time.Duration {
-	for _, x := range c.Lineage() {
-		if x.IsSet("connect-timeout") {
-			return x.Duration("connect-timeout")
-		}
-	}
-	return awsapi.DefaultConnectTimeout
-}
-
 // noAnswer is the error the user reads when an AWS endpoint, the data
 // channel's host or a proxy did not answer in time (exit 3: ssmdoctor
 // could not reach AWS), or when a session's setup ran out of time (exit 1,

@@ -39,7 +39,10 @@ func readGlobals(c *cli.Context) (globals, error) {
 		noColor:        lineageBool(c, "no-color"),
 		verbose:        lineageBool(c, "verbose"),
 		timeout:        lineageDuration(c, "timeout"),
-		connectTimeout: connectTimeout(c),
+		connectTimeout: lineageDuration(c, "connect-timeout"),
+	}
+	if g.connectTimeout == 0 { // not given (the flag refuses an explicit 0)
+		g.connectTimeout = awsapi.DefaultConnectTimeout
 	}
 	return g, g.validate()
 }
@@ -49,10 +52,8 @@ func (g globals) validate() error {
 		return usageErr("give a positive duration such as 90s or 5m, or leave --timeout out for no limit",
 			"--timeout must not be negative, got %s", g.timeout)
 	}
-	if g.connectTimeout != 0 {
-		if err := checkConnectTimeout(g.connectTimeout); err != nil {
-			return err
-		}
+	if err := checkConnectTimeout(g.connectTimeout); err != nil {
+		return err
 	}
 	if err := validateProfile(g.profile); err != nil {
 		return err
