@@ -36,13 +36,18 @@ func TestImportDirection(t *testing.T) {
 	// built on the other.
 	allowed := map[string][]string{
 		"main":                {"*"},
-		"checks":              {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws"},
-		"fix":                 {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
+		"checks":              {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws", "internal/oninstance"},
+		"fix":                 {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig", "internal/oninstance"},
 		"internal/awsfacts":   {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
 		"internal/report":     {"checks"},
-		"internal/awssim":     {"internal/iampolicy", "tunnel"},
+		// The simulated agent recognises ssmdoctor's scripts by their hash
+		// (internal/oninstance/script), never by the parser of their output.
+		"internal/awssim":     {"internal/iampolicy", "tunnel", "internal/oninstance/script"},
 		"internal/tunnelaws":  {"tunnel"},
 		"internal/onetimekey": {},
+		// The on-instance script's commands and the parser of its output.
+		"internal/oninstance":        {"internal/oninstance/script"},
+		"internal/oninstance/script": {},
 		// Test harnesses (only tests import them).
 		"internal/motoserver":            {"internal/awsapi"},
 		"internal/awssim/simtest":        {"internal/awssim", "internal/awsapi"},

@@ -8,13 +8,14 @@ package checks
 func catalogue() []Check {
 	return []Check{
 		// Workstation.
-		credentialsCheck(), // credentials: AWS credentials resolve and are not expired
-		regionCheck(),      // region: a region is set (flag, environment, profile)
-		sshClientCheck(),   // ssh-client: OpenSSH is installed and runs
-		sshConfigCheck(),   // ssh-config: ssh -G routes i-*/mi-* through Session Manager
-		sshIdentityCheck(), // ssh-identity: a key ssh will offer, with safe modes
-		pluginCheck(),      // session-manager-plugin: only for the AWS CLI ProxyCommand form
-		proxyEnvCheck(),    // proxy-env: HTTPS proxies that would intercept the websocket
+		credentialsCheck(),     // credentials: AWS credentials resolve and are not expired
+		regionCheck(),          // region: a region is set (flag, environment, profile)
+		sshClientCheck(),       // ssh-client: OpenSSH is installed and runs
+		sshConfigCheck(),       // ssh-config: ssh -G routes i-*/mi-* through Session Manager
+		sshIdentityCheck(),     // ssh-identity: a key ssh will offer, with safe modes
+		pluginCheck(),          // session-manager-plugin: only for the AWS CLI ProxyCommand form
+		proxyEnvCheck(),        // proxy-env: HTTPS proxies that would intercept the websocket
+		localIdentitiesCheck(), // local-identities: the keys ssh offers, by fingerprint
 
 		// The caller's IAM permissions.
 		callerIdentityCheck(),         // caller-identity: who sts:GetCallerIdentity says
@@ -33,6 +34,14 @@ func catalogue() []Check {
 		instanceHybridTierCheck(),      // instance-hybrid-tier: advanced tier for mi- nodes
 		instanceNetworkCheck(),         // instance-network: routes, endpoints, groups, ACLs
 		instanceMetadataCheck(),        // instance-metadata: IMDS for the agent's credentials
+		// Inside the instance (--on-instance: one read-only script run with Run Command).
+		instanceSSHDCheck(),           // instance-sshd: running, listening, effective settings
+		instanceOSUserCheck(),         // instance-os-user: exists, shell, home
+		instanceAuthorizedKeysCheck(), // instance-authorized-keys: the offered key, modes
+		instanceEICCheck(),            // instance-eic: EC2 Instance Connect for one-time keys
+		instanceAgentLogCheck(),       // instance-agent-log: the agent's recent errors
+		instanceClockCheck(),          // instance-clock: skew against AWS
+		instanceDiskCheck(),           // instance-disk: / and /var not full
 
 		// The session.
 		sessionPreferencesCheck(), // session-preferences: KMS, logging, timeouts, RunAs

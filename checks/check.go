@@ -106,6 +106,10 @@ type Options struct {
 	// caller-start-session evaluates. "" is AWS-StartSSHSession.
 	Document string
 	Verbose  bool // --verbose: results may carry raw SDK errors in their details
+	// OnInstance (--on-instance) runs the read-only on-instance script
+	// with Run Command; OnInstanceWait bounds it (zero: 60 s).
+	OnInstance     bool
+	OnInstanceWait time.Duration
 }
 
 // SessionDocument is the document sessions are started with.

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -113,6 +114,9 @@ type AWSEnv struct {
 	nacls       memo[string, *vpcACLs]
 	subnets     memo[string, *vpcSubnets]
 	vpcAttrs    memo[string, bool]
+	// commands and instStatus: commands.go, instance_status.go.
+	commands   memo[string, *CommandRun]
+	instStatus memo[string, *ec2types.InstanceStatus]
 }
 
 // Fleet reports whether PrefetchFleet filled the caches: per-instance

@@ -1,0 +1,143 @@
+package awsfacts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+// CommandAPI is Run Command as the on-instance checks and the fixes that
+// run a script use it. The SDK's SSM client has it; a view whose SSM
+// client lacks it cannot run commands.
+type CommandAPI interface {
+	SendCommand(context.Context, *ssm.SendCommandInput, ...func(*ssm.Options)) (*ssm.SendCommandOutput, error)
+	GetCommandInvocation(context.Context, *ssm.GetCommandInvocationInput, ...func(*ssm.Options)) (*ssm.GetCommandInvocationOutput, error)
+}
+
+// ShellDocument is the document every script is sent with.
+const ShellDocument = "AWS-RunShellScript"
+
+// CommandRun is one command's invocation on one instance, as
+// GetCommandInvocation last reported it.
+type CommandRun struct {
+	CommandID     string
+	InstanceID    string
+	Status        string // Success, Failed, TimedOut, Cancelled, …
+	StatusDetails string
+	ResponseCode  int32
+	Stdout        string
+	Stderr        string
+	// Start and End are the service's clock for the execution (zero when
+	// not reported).
+	Start, End time.Time
+}
+
+// ErrCommandPending: the deadline came before the command finished.
+var ErrCommandPending = errors.New("the command did not finish in time")
+
+// CommandPendingError says how far the command got before the deadline.
+type CommandPendingError struct {
+	CommandID, Status string
+	Waited            time.Duration
+}
+
+func (e *CommandPendingError) Error() string {
+	return fmt.Sprintf("command %s still %s after %s", e.CommandID, e.Status, e.Waited.Round(time.Second))
+}
+
+func (e *CommandPendingError) Unwrap() error { return ErrCommandPending }
+
+// commandTerminal are the invocation statuses that do not change again.
+var commandTerminal = map[string]bool{
+	"Success": true, "Failed": true, "TimedOut": true, "Cancelled": true,
+	"DeliveryTimedOut": true, "ExecutionTimedOut": true, "Undeliverable": true,
+	"Terminated": true, "InvalidPlatform": true, "AccessDenied": true,
+}
+
+// RunShellScript sends commands to instance with AWS-RunShellScript and
+// polls GetCommandInvocation until the invocation ends or wait runs out
+// (then a *CommandPendingError). It is not remembered: the fixes change
+// the instance with it. OnInstance is the remembered form.
+func (e *AWSEnv) RunShellScript(ctx context.Context, instance string, commands []string, wait time.Duration) (*CommandRun, error) {
+	api, ok := e.ssm.(CommandAPI)
+	if !ok {
+		return nil, callErr("ssm:SendCommand", errors.New("this client cannot run commands"))
+	}
+	start := time.Now()
+	deadline := start.Add(wait)
+	// The agent's own limit: a few seconds beyond ours, so that a script
+	// stuck on the instance ends there too.
+	exec := int(wait.Seconds()) + 5
+	out, err := api.SendCommand(ctx, &ssm.SendCommandInput{
+		DocumentName: aws.String(ShellDocument),
+		InstanceIds:  []string{instance},
+		Parameters: map[string][]string{
+			"commands":         commands,
+			"executionTimeout": {fmt.Sprint(exec)},
+		},
+		Comment:        aws.String("ssmdoctor"),
+		TimeoutSeconds: aws.Int32(int32(max(30, exec))),
+	})
+	if err != nil {
+		return nil, callErr("ssm:SendCommand", err)
+	}
+	id := aws.ToString(out.Command.CommandId)
+	run := &CommandRun{CommandID: id, InstanceID: instance, Status: "Pending"}
+	pause := 200 * time.Millisecond
+	for {
+		t := time.NewTimer(min(pause, time.Until(deadline)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, callErr("ssm:GetCommandInvocation", ctx.Err())
+		case <-t.C:
+		}
+		inv, err := api.GetCommandInvocation(ctx, &ssm.GetCommandInvocationInput{CommandId: aws.String(id), InstanceId: aws.String(instance)})
+		switch {
+		case ErrorCode(err) == "InvocationDoesNotExist":
+			// Just sent: the invocation is not listed yet.
+		case err != nil:
+			return nil, callErr("ssm:GetCommandInvocation", err)
+		default:
+			run.Status = string(inv.Status)
+			run.StatusDetails = aws.ToString(inv.StatusDetails)
+			run.ResponseCode = inv.ResponseCode
+			run.Stdout = aws.ToString(inv.StandardOutputContent)
+			run.Stderr = aws.ToString(inv.StandardErrorContent)
+			run.Start = parseCommandTime(aws.ToString(inv.ExecutionStartDateTime))
+			run.End = parseCommandTime(aws.ToString(inv.ExecutionEndDateTime))
+			if commandTerminal[string(inv.Status)] || commandTerminal[run.StatusDetails] {
+				return run, nil
+			}
+		}
+		if !time.Now().Before(deadline) {
+			return nil, &CommandPendingError{CommandID: id, Status: run.Status, Waited: time.Since(start)}
+		}
+		pause = min(pause*2, 2*time.Second)
+	}
+}
+
+// OnInstance is RunShellScript remembered per instance and commands:
+// the on-instance checks share one run of their read-only script.
+func (e *AWSEnv) OnInstance(ctx context.Context, instance string, commands []string, wait time.Duration) (*CommandRun, error) {
+	key := instance + "\x00" + strings.Join(commands, "\x00")
+	return e.commands.get(ctx, key, func() (*CommandRun, error) {
+		return e.RunShellScript(ctx, instance, commands, wait)
+	})
+}
+
+// parseCommandTime reads GetCommandInvocation's times, which the API gives
+// as strings ("2026-01-05T09:00:00.123Z").
+func parseCommandTime(s string) time.Time {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
