@@ -35,11 +35,11 @@ func TestImportDirection(t *testing.T) {
 	// codec): the consistency tests compare the two, so neither may be
 	// built on the other.
 	allowed := map[string][]string{
-		"main":                {"*"},
-		"checks":              {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws", "internal/oninstance"},
-		"fix":                 {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig", "internal/oninstance"},
-		"internal/awsfacts":   {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
-		"internal/report":     {"checks"},
+		"main":              {"*"},
+		"checks":            {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws", "internal/oninstance"},
+		"fix":               {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig", "internal/oninstance"},
+		"internal/awsfacts": {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
+		"internal/report":   {"checks"},
 		// The simulated agent recognises ssmdoctor's scripts by their hash
 		// (internal/oninstance/script), never by the parser of their output.
 		"internal/awssim":     {"internal/iampolicy", "tunnel", "internal/oninstance/script"},
