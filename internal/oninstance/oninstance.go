@@ -58,7 +58,7 @@ func AuthorizeKeyCommands(user, pubkey string) ([]string, error) {
 // InstallEICCommands runs the install-eic fix.
 func InstallEICCommands() []string { return Commands(script.InstallEIC()) }
 
-// ShellQuote quotes s for sh: single quotes, and a quote inside as '\”.
+// ShellQuote quotes s for sh: in single quotes, each quote inside closed, escaped and reopened.
 func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
