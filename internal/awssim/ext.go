@@ -8,4 +8,5 @@ type extState struct {
 	kms kmsRuntime // kms_*.go
 	dc  dcRuntime  // dc_*.go: data channel
 	ec2 ec2Runtime // ec2_*.go: instances starting
+	cmd cmdRuntime // ssm_commands.go: Run Command
 }

@@ -96,6 +96,12 @@ func (s *Sim) routes() []route {
 		{"ssm", "GetServiceSetting", s.ssmGetServiceSetting},
 		{"ssm", "UpdateServiceSetting", s.ssmUpdateServiceSetting},
 
+		// Run Command (ssm_commands.go), whose simulated agent runs
+		// ssmdoctor's own scripts against each instance's OS (oscmd_*.go).
+		{"ssm", "SendCommand", s.ssmSendCommand},
+		{"ssm", "GetCommandInvocation", s.ssmGetCommandInvocation},
+		{"ssm", "ListCommandInvocations", s.ssmListCommandInvocations},
+
 		// KMS (kms_ops.go): the session's data keys.
 		{"kms", "GenerateDataKey", s.kmsGenerateDataKey},
 		{"kms", "Decrypt", s.kmsDecrypt},

@@ -73,6 +73,9 @@ type Instance struct {
 	Ports map[string]string `json:"Ports"`
 	// KeyName is the EC2 key pair name, informational.
 	KeyName string `json:"KeyName"`
+	// OS is what runs inside (oscmd_state.go), for the on-instance
+	// script; nil: a healthy image of the platform.
+	OS *OSState `json:"Os"`
 }
 
 // MetadataOptions are the instance metadata service settings.

@@ -1,0 +1,139 @@
+package checks
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+)
+
+// demoPublicKey is the key the simulator's default image authorizes.
+const demoPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHo4chRC9G3PvZPViPGl4t+jkrC0ee8ALIwtwNOqyqzy demo@ssmdoctor"
+
+const demoFingerprint = "SHA256:wVWHmQxE2Z8a4a4mzuc+x9zF8FWk46IZKYRhniZ1X/Q"
+
+// onInstanceLocal is a workstation whose ssh offers pub (or no key).
+func onInstanceLocal(host, pub string) *LocalEnv {
+	m := newFakeMachine()
+	m.sshG(host, "user ec2-user\nhostname "+host+"\nport 22\nidentityfile ~/.ssh/id_ed25519\n")
+	if pub != "" {
+		m.files["/home/u/.ssh/id_ed25519.pub"] = fakeFile{mode: 0o644, data: pub + "\n"}
+	}
+	return m.local()
+}
+
+var onInstanceIDs = map[string]bool{"instance-sshd": true, "instance-os-user": true, "instance-authorized-keys": true,
+	"instance-eic": true, "instance-agent-log": true, "instance-clock": true, "instance-disk": true}
+
+func onInstanceChecks() []Check {
+	return Select(awsChecks(), "instance-sshd", "instance-os-user", "instance-authorized-keys", "instance-eic",
+		"instance-agent-log", "instance-clock", "instance-disk")
+}
+
+// runOnInstance runs the on-instance checks against instance id of st.
+func runOnInstance(t *testing.T, st *awssim.State, id string, o Options, pub string) map[string]Result {
+	t.Helper()
+	a, _ := simEnv(t, st, awssim.DemoAccessKey)
+	ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{id}, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.OnInstance = true
+	if o.OnInstanceWait == 0 {
+		o.OnInstanceWait = 20 * time.Second
+	}
+	env := &Env{AWS: a, Target: ts[0], Options: o, Local: onInstanceLocal(id, pub)}
+	got := map[string]Result{}
+	for _, out := range Run(context.Background(), env, onInstanceChecks(), RunOptions{}) {
+		got[out.ID] = out.Result
+	}
+	return got
+}
+
+func TestOnInstanceHealthy(t *testing.T) {
+	got := runOnInstance(t, awssim.DemoScenario(), "i-0a11600d000000001", Options{}, demoPublicKey)
+	wantStatus(t, got, map[string]Status{
+		"instance-sshd": StatusPass, "instance-os-user": StatusPass, "instance-authorized-keys": StatusPass,
+		"instance-eic": StatusSkip, "instance-agent-log": StatusPass, "instance-clock": StatusPass, "instance-disk": StatusPass,
+	})
+	if m := got["instance-authorized-keys"].Message; !strings.Contains(m, demoFingerprint) || strings.Contains(m, "AAAA") {
+		t.Errorf("authorized-keys message = %q, want the fingerprint and no key material", m)
+	}
+}
+
+// osCase changes the healthy instance's OS and expects verdicts.
+func TestOnInstanceProblems(t *testing.T) {
+	const id = "i-0a11600d000000001"
+	cases := []struct {
+		name string
+		os   func(o *awssim.OSState)
+		opts Options
+		pub  string
+		want map[string]Status
+		msg  map[string]string
+	}{
+		{"sshd stopped", func(o *awssim.OSState) { o.SSHD.Stopped = true }, Options{}, demoPublicKey,
+			map[string]Status{"instance-sshd": StatusFail}, map[string]string{"instance-sshd": "sshd is not running"}},
+		{"sshd on another port", func(o *awssim.OSState) { o.SSHD.Settings["port"] = []string{"2222"} }, Options{}, demoPublicKey,
+			map[string]Status{"instance-sshd": StatusFail}, map[string]string{"instance-sshd": "nothing listens on port 22"}},
+		{"listens on a private address only", func(o *awssim.OSState) { o.SSHD.Settings["listenaddress"] = []string{"10.0.1.10:22"} }, Options{}, demoPublicKey,
+			map[string]Status{"instance-sshd": StatusFail}, map[string]string{"instance-sshd": "Session Manager connects to localhost"}},
+		{"AllowUsers", func(o *awssim.OSState) { o.SSHD.Settings["allowusers"] = []string{"admin"} }, Options{}, demoPublicKey,
+			map[string]Status{"instance-sshd": StatusFail}, map[string]string{"instance-sshd": "AllowUsers admin"}},
+		{"user missing", nil, Options{OSUser: "ubuntu"}, demoPublicKey,
+			map[string]Status{"instance-os-user": StatusFail, "instance-authorized-keys": StatusSkip}, map[string]string{"instance-os-user": "no user ubuntu"}},
+		{"key not authorized", nil, Options{}, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOw0gBrqGxwq2bHtCGBAc2NVWY2gTfUjpyZ9mxIr1kHZ other@host",
+			map[string]Status{"instance-authorized-keys": StatusFail}, map[string]string{"instance-authorized-keys": "none of the keys ssh offers"}},
+		{"authorized_keys group-writable", func(o *awssim.OSState) { o.Files["/home/ec2-user/.ssh/authorized_keys"].Mode = "664" }, Options{}, demoPublicKey,
+			map[string]Status{"instance-authorized-keys": StatusFail}, map[string]string{"instance-authorized-keys": "StrictModes"}},
+		{"EIC absent", func(o *awssim.OSState) { o.Packages = nil; delete(o.SSHD.Settings, "authorizedkeyscommand") }, Options{Ephemeral: true}, "",
+			map[string]Status{"instance-eic": StatusFail, "instance-authorized-keys": StatusSkip}, map[string]string{"instance-eic": "not installed"}},
+		{"EIC not wired", func(o *awssim.OSState) { delete(o.SSHD.Settings, "authorizedkeyscommand") }, Options{Ephemeral: true}, "",
+			map[string]Status{"instance-eic": StatusFail}, map[string]string{"instance-eic": "AuthorizedKeysCommand is none"}},
+		{"agent errors", func(o *awssim.OSState) {
+			o.AgentLog = []string{"2026-01-05 09:00:00 INFO fine", "2026-01-05 09:00:01 ERROR [MessageGatewayService] token=abcdefghijklmnopqrstuvwxyz0123456789 refused"}
+		}, Options{}, demoPublicKey,
+			map[string]Status{"instance-agent-log": StatusWarn}, map[string]string{"instance-agent-log": "[MessageGatewayService] [redacted] refused"}},
+		{"clock", func(o *awssim.OSState) { o.ClockOffsetSeconds = 600 }, Options{}, demoPublicKey,
+			map[string]Status{"instance-clock": StatusFail}, map[string]string{"instance-clock": "ahead of"}},
+		{"disk full", func(o *awssim.OSState) { o.Disks = []awssim.OSDisk{{Mount: "/", UsePct: 100, AvailKiB: 0}} }, Options{}, demoPublicKey,
+			map[string]Status{"instance-disk": StatusFail}, map[string]string{"instance-disk": "full: /"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := awssim.DemoScenario()
+			inst := st.Instances[id]
+			inst.OS = awssim.DefaultOS(inst)
+			if tc.os != nil {
+				tc.os(inst.OS)
+			}
+			got := runOnInstance(t, st, id, tc.opts, tc.pub)
+			wantStatus(t, got, tc.want)
+			for cid, sub := range tc.msg {
+				if !strings.Contains(got[cid].Message, sub) {
+					t.Errorf("%s: message %q lacks %q (details %q)", cid, got[cid].Message, sub, got[cid].Details)
+				}
+			}
+		})
+	}
+}
+
+func TestOnInstanceOptIn(t *testing.T) {
+	a, _ := simEnv(t, awssim.DemoScenario(), awssim.DemoAccessKey)
+	ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{"i-0a11600d000000001"}, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{AWS: a, Target: ts[0], Local: onInstanceLocal("i-0a11600d000000001", demoPublicKey)}
+	for _, out := range Run(context.Background(), env, onInstanceChecks(), RunOptions{}) {
+		if !onInstanceIDs[out.ID] {
+			continue
+		}
+		if out.Result.Status != StatusSkip {
+			t.Errorf("%s without --on-instance: %s %q, want skip", out.ID, out.Result.Status, out.Result.Message)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package awssim
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/oninstance/script"
+)
+
+// The simulated agent runs only ssmdoctor's own scripts, recognised byte
+// for byte by their SHA-256 (what `check --on-instance-script` prints),
+// with the positional parameters a first line `set -- 'a' 'b'` gives
+// them; anything else fails as a real shell would not, with a clear
+// stderr, so that a script changed without the simulator cannot pass.
+
+type scriptKind int
+
+const (
+	scriptOnInstance scriptKind = iota + 1
+	scriptAuthorizeKey
+	scriptInstallEIC
+)
+
+var knownScripts = map[string]scriptKind{
+	script.SHA256(script.OnInstance()):   scriptOnInstance,
+	script.SHA256(script.AuthorizeKey()): scriptAuthorizeKey,
+	script.SHA256(script.InstallEIC()):   scriptInstallEIC,
+}
+
+// commandOutcome is what a run printed and returned.
+type commandOutcome struct {
+	stdout, stderr string
+	code           int
+}
+
+// runCommands runs AWS-RunShellScript's commands on the instance's OS at
+// now. Under s.mu.
+func runCommands(inst *Instance, commands []string, now time.Time) commandOutcome {
+	text := strings.Join(commands, "\n")
+	first, body, _ := strings.Cut(text, "\n")
+	args, err := parseSetLine(first)
+	if err != nil {
+		body = text
+		args = nil
+	}
+	kind, ok := knownScripts[script.SHA256([]byte(body))]
+	if !ok {
+		return commandOutcome{code: 1, stderr: "ssmdoctor simulator: the simulated agent runs only ssmdoctor's own scripts; this one's SHA-256 is " +
+			script.SHA256([]byte(body)) + ", which matches none (ssmdoctor check --on-instance-script prints the script it runs)\n"}
+	}
+	o := osOf(inst)
+	switch kind {
+	case scriptOnInstance:
+		return commandOutcome{stdout: o.onInstanceOutput(args, now)}
+	case scriptAuthorizeKey:
+		out, code := o.authorizeKey(args)
+		return commandOutcome{stdout: out, code: code}
+	default:
+		out, code := o.installEIC()
+		return commandOutcome{stdout: out, code: code}
+	}
+}
+
+// parseSetLine reads `set -- 'a' 'b' …` as sh would, for single-quoted
+// words (with '\” inside) and plain words.
+func parseSetLine(line string) ([]string, error) {
+	rest, ok := strings.CutPrefix(line, "set --")
+	if !ok {
+		return nil, errors.New("no set line")
+	}
+	var args []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		switch {
+		case c == '\'':
+			j := strings.IndexByte(rest[i+1:], '\'')
+			if j < 0 {
+				return nil, errors.New("unterminated quote")
+			}
+			cur.WriteString(rest[i+1 : i+1+j])
+			i += j + 1
+			inWord = true
+		case c == '\\' && i+1 < len(rest):
+			cur.WriteByte(rest[i+1])
+			i++
+			inWord = true
+		case c == ' ' || c == '\t':
+			if inWord {
+				args = append(args, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		args = append(args, cur.String())
+	}
+	return args, nil
+}
