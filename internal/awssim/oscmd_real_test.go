@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,7 +57,11 @@ func runReal(t *testing.T, sh string, commands []string) string {
 	if err := os.WriteFile(f, []byte(strings.Join(commands, "\n")+"\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(sh, f).Output()
+	args := []string{sh, f}
+	if prefix, ok := rootCmd(); ok {
+		args = append(prefix, args...)
+	}
+	out, err := exec.Command(args[0], args[1:]...).Output()
 	if err != nil {
 		t.Fatalf("%s %s: %v", sh, f, err)
 	}
@@ -92,40 +97,71 @@ func diffLines(a, b []string) string {
 	return strings.Join(d, "\n")
 }
 
+// rootCmd is how the test runs a command as root, as the agent runs the
+// script: directly when the test is root, else through sudo -n when
+// that works (CI's runners); ok false otherwise.
+func rootCmd() (prefix []string, ok bool) {
+	if os.Geteuid() == 0 {
+		return nil, true
+	}
+	if err := exec.Command("sudo", "-n", "true").Run(); err == nil {
+		return []string{"sudo", "-n"}, true
+	}
+	return nil, false
+}
+
+func asRoot(t *testing.T, args ...string) {
+	t.Helper()
+	prefix, _ := rootCmd()
+	all := append(append([]string(nil), prefix...), args...)
+	if out, err := exec.Command(all[0], all[1:]...).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(all, " "), err, out)
+	}
+}
+
+// linuxOnly: the script covers Linux instances; other systems skip, saying
+// so, even in CI.
+func linuxOnly(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skipf("skipping: the on-instance script covers Linux instances; this is %s", runtime.GOOS)
+	}
+}
+
 // throwawayUser creates a user (and its group) with its home in a temp
-// dir, removed when the test ends; only root can, and elsewhere the test
-// says why it skips the cases that need one.
+// dir, removed when the test ends. It needs root (or sudo -n); without,
+// the test says why it skips, and fails in CI.
 func throwawayUser(t *testing.T) *OSUser {
 	t.Helper()
-	if os.Geteuid() != 0 {
+	if _, ok := rootCmd(); !ok {
 		if os.Getenv("CI") == "true" {
-			t.Fatal("CI runs the tests as root: a throwaway user is needed for the on-instance script's user cases")
+			t.Fatal("CI must run the on-instance script's user cases: run the tests as root or with sudo -n")
 		}
-		t.Skip("skipping: creating a throwaway user needs root (the script reads the user's passwd entry, and the runner's own ~/.ssh is never used)")
+		t.Skip("skipping: creating a throwaway user needs root or sudo -n (the script reads the user's passwd entry, and the runner's own ~/.ssh is never used)")
 	}
 	if _, err := exec.LookPath("useradd"); err != nil {
-		t.Skip("skipping: useradd not installed")
+		if _, err := os.Stat("/usr/sbin/useradd"); err != nil {
+			t.Skip("skipping: useradd not installed")
+		}
 	}
 	name := "ssmdt" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	home := filepath.Join(t.TempDir(), "home")
-	if out, err := exec.Command("useradd", "-U", "-M", "-d", home, "-s", "/bin/sh", name).CombinedOutput(); err != nil {
-		t.Fatalf("useradd %s: %v\n%s", name, err, out)
-	}
-	t.Cleanup(func() { exec.Command("userdel", name).Run() })
+	asRoot(t, "useradd", "-U", "-M", "-d", home, "-s", "/bin/sh", name)
+	t.Cleanup(func() {
+		// Before TempDir's own cleanup, which cannot remove the user's files.
+		prefix, _ := rootCmd()
+		for _, c := range [][]string{{"rm", "-rf", home}, {"userdel", name}} {
+			c = append(append([]string(nil), prefix...), c...)
+			exec.Command(c[0], c[1:]...).Run()
+		}
+	})
 	u, err := user.Lookup(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	for _, d := range []string{home, home + "/.ssh"} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chown(d, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
+	asRoot(t, "mkdir", "-m", "700", home, home+"/.ssh")
+	asRoot(t, "chown", name+":"+name, home, home+"/.ssh")
 	return &OSUser{Name: name, UID: uid, GID: gid, Home: home, Shell: "/bin/sh", Groups: []string{name}}
 }
 
@@ -139,9 +175,15 @@ func osForServer(t *testing.T, srv *testsshd.Server, u *OSUser, akfMode string) 
 	}
 	port := strconv.Itoa(srv.Port)
 	akf := filepath.Join(srv.Dir, "authorized_keys")
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	myUID, _ := strconv.Atoi(me.Uid)
 	o := &OSState{
 		Files: map[string]*OSFile{
-			akf: {Mode: akfMode, Owner: "root", UID: 0, Keys: []string{srv.UserPublicKey}},
+			// The test's own files: its user's.
+			akf: {Mode: akfMode, Owner: me.Username, UID: myUID, Keys: []string{srv.UserPublicKey}},
 		},
 		SSHD: OSSSHD{
 			Path:    sshd,
@@ -177,6 +219,7 @@ func closedPort(t *testing.T) int {
 
 func compareRealAndSim(t *testing.T, o *OSState, userName string, port int, config string) {
 	t.Helper()
+	linuxOnly(t)
 	if _, err := os.Stat("/var/log/amazon/ssm"); err == nil {
 		machineOnlyKeys["agent.log"], machineOnlyKeys["agent.error"] = true, true
 		t.Log("this machine runs an SSM Agent: its log is left out of the comparison")
@@ -196,35 +239,29 @@ func compareRealAndSim(t *testing.T, o *OSState, userName string, port int, conf
 }
 
 func TestOnInstanceScriptRealListeningUser(t *testing.T) {
+	linuxOnly(t)
 	srv := testsshd.Start(t, testsshd.Options{})
 	u := throwawayUser(t)
 	compareRealAndSim(t, osForServer(t, srv, u, "600"), u.Name, srv.Port, srv.ConfigPath)
 }
 
 func TestOnInstanceScriptRealWrongModes(t *testing.T) {
+	linuxOnly(t)
 	srv := testsshd.Start(t, testsshd.Options{})
 	u := throwawayUser(t)
 	akf := filepath.Join(srv.Dir, "authorized_keys")
 	if err := os.Chmod(akf, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(u.Home+"/.ssh", 0o775); err != nil {
-		t.Fatal(err)
-	}
+	asRoot(t, "chmod", "775", u.Home+"/.ssh")
 	o := osForServer(t, srv, u, "666")
 	o.Files[u.Home+"/.ssh"].Mode = "775"
 	compareRealAndSim(t, o, u.Name, srv.Port, srv.ConfigPath)
 }
 
 func TestOnInstanceScriptRealClosedPortMissingUser(t *testing.T) {
+	linuxOnly(t)
 	srv := testsshd.Start(t, testsshd.Options{})
 	o := osForServer(t, srv, nil, "600")
-	if os.Geteuid() != 0 {
-		// The files belong to whoever runs the test.
-		cur, _ := user.Current()
-		uid, _ := strconv.Atoi(cur.Uid)
-		f := o.Files[filepath.Join(srv.Dir, "authorized_keys")]
-		f.Owner, f.UID = cur.Username, uid
-	}
 	compareRealAndSim(t, o, "ssmdoctor-no-such-user", closedPort(t), srv.ConfigPath)
 }
