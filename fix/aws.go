@@ -70,6 +70,10 @@ type AWS struct {
 	IAM    iamAPI
 	SSM    ssmAPI
 	STS    stsAPI
+	// Commands runs scripts with Run Command (authorize-key, install-eic).
+	Commands awsfacts.CommandAPI
+	// CommandWait bounds one script's run (default 2 minutes).
+	CommandWait time.Duration
 	// Poll is the interval between checks while waiting (default 5s);
 	// WaitFor bounds each wait (default 5 minutes).
 	Poll    time.Duration
@@ -78,7 +82,7 @@ type AWS struct {
 
 // NewAWS wraps the real clients.
 func NewAWS(c *awsapi.Clients) *AWS {
-	return &AWS{Region: c.Region, EC2: c.EC2, IAM: c.IAM, SSM: c.SSM, STS: c.STS}
+	return &AWS{Region: c.Region, EC2: c.EC2, IAM: c.IAM, SSM: c.SSM, STS: c.STS, Commands: c.SSM}
 }
 
 // isCode reports whether err is an AWS error with one of codes.

@@ -68,6 +68,12 @@ func (e *AWSEnv) RunShellScript(ctx context.Context, instance string, commands [
 	if !ok {
 		return nil, callErr("ssm:SendCommand", errors.New("this client cannot run commands"))
 	}
+	return RunShellScript(ctx, api, instance, commands, wait)
+}
+
+// RunShellScript is the method's work on any Run Command client (the
+// fixes have their own).
+func RunShellScript(ctx context.Context, api CommandAPI, instance string, commands []string, wait time.Duration) (*CommandRun, error) {
 	start := time.Now()
 	deadline := start.Add(wait)
 	// The agent's own limit: a few seconds beyond ours, so that a script
