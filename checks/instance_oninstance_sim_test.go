@@ -89,7 +89,7 @@ func TestOnInstanceProblems(t *testing.T) {
 			map[string]Status{"instance-authorized-keys": StatusFail}, map[string]string{"instance-authorized-keys": "none of the keys ssh offers"}},
 		{"authorized_keys group-writable", func(o *awssim.OSState) { o.Files["/home/ec2-user/.ssh/authorized_keys"].Mode = "664" }, Options{}, demoPublicKey,
 			map[string]Status{"instance-authorized-keys": StatusFail}, map[string]string{"instance-authorized-keys": "StrictModes"}},
-		{"EIC absent", func(o *awssim.OSState) { o.Packages = nil; delete(o.SSHD.Settings, "authorizedkeyscommand") }, Options{Ephemeral: true}, "",
+		{"EIC absent", func(o *awssim.OSState) { o.Packages = []string{}; delete(o.SSHD.Settings, "authorizedkeyscommand") }, Options{Ephemeral: true}, "",
 			map[string]Status{"instance-eic": StatusFail, "instance-authorized-keys": StatusSkip}, map[string]string{"instance-eic": "not installed"}},
 		{"EIC not wired", func(o *awssim.OSState) { delete(o.SSHD.Settings, "authorizedkeyscommand") }, Options{Ephemeral: true}, "",
 			map[string]Status{"instance-eic": StatusFail}, map[string]string{"instance-eic": "AuthorizedKeysCommand is none"}},
@@ -135,5 +135,32 @@ func TestOnInstanceOptIn(t *testing.T) {
 		if out.Result.Status != StatusSkip {
 			t.Errorf("%s without --on-instance: %s %q, want skip", out.ID, out.Result.Status, out.Result.Message)
 		}
+	}
+}
+
+// TestOnInstanceDemoFleet: the demo's instances whose trouble is inside,
+// each failing the check it exists to show, beside the healthy one.
+func TestOnInstanceDemoFleet(t *testing.T) {
+	cases := []struct {
+		id   string
+		opts Options
+		want map[string]Status
+	}{
+		{"i-0a11600d000000001", Options{}, map[string]Status{"instance-sshd": StatusPass, "instance-os-user": StatusPass, "instance-authorized-keys": StatusPass}},
+		{"i-0a11600d000000001", Options{Ephemeral: true}, map[string]Status{"instance-eic": StatusPass}},
+		{"i-0bad000000000000b", Options{}, map[string]Status{"instance-sshd": StatusFail, "instance-os-user": StatusPass}},
+		{"i-0bad000000000000c", Options{}, map[string]Status{"instance-sshd": StatusPass, "instance-os-user": StatusFail}},
+		{"i-0bad000000000000c", Options{OSUser: "ubuntu"}, map[string]Status{"instance-os-user": StatusPass, "instance-authorized-keys": StatusPass}},
+		{"i-0bad000000000000d", Options{}, map[string]Status{"instance-os-user": StatusPass, "instance-authorized-keys": StatusFail}},
+		{"i-0bad000000000000e", Options{Ephemeral: true}, map[string]Status{"instance-eic": StatusFail}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id, func(t *testing.T) {
+			pub := demoPublicKey
+			if tc.opts.Ephemeral {
+				pub = ""
+			}
+			wantStatus(t, runOnInstance(t, awssim.DemoScenario(), tc.id, tc.opts, pub), tc.want)
+		})
 	}
 }

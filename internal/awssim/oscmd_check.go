@@ -136,7 +136,7 @@ func (o *OSState) onInstanceOutput(args []string, now time.Time) string {
 	}
 	emit("eic.command", eic)
 	switch {
-	case o.PackageManager == "":
+	case o.PackageManager == "none":
 		emit("eic.package", "unknown")
 	case o.hasPackage(eicPackage):
 		emit("eic.package", "installed")

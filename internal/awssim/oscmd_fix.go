@@ -86,7 +86,7 @@ func (o *OSState) installEIC() (stdout string, code int) {
 		b.WriteString("result=present\nend=ok\n")
 		return b.String(), 0
 	}
-	if o.PackageManager == "" {
+	if o.PackageManager == "none" {
 		b.WriteString("error=no dnf, yum or apt-get: install ec2-instance-connect by hand\n")
 		return b.String(), 1
 	}

@@ -181,6 +181,7 @@ func osForServer(t *testing.T, srv *testsshd.Server, u *OSUser, akfMode string) 
 	}
 	myUID, _ := strconv.Atoi(me.Uid)
 	o := &OSState{
+		Users: []OSUser{}, Packages: []string{}, PackageManager: "dpkg", Disks: []OSDisk{},
 		Files: map[string]*OSFile{
 			// The test's own files: its user's.
 			akf: {Mode: akfMode, Owner: me.Username, UID: myUID, Keys: []string{srv.UserPublicKey}},

@@ -19,7 +19,8 @@ type OSState struct {
 	SSHD  OSSSHD             `json:"Sshd"`
 	// Packages installed (ec2-instance-connect is the one that matters).
 	Packages []string `json:"Packages"`
-	// PackageManager is rpm or dpkg ("" none: the package state is unknown).
+	// PackageManager is rpm or dpkg, or none (the package state is
+	// unknown); "" is the image's.
 	PackageManager string `json:"PackageManager"`
 	// AgentLog holds the agent's log lines; AgentLogPath where they are
 	// (default /var/log/amazon/ssm/amazon-ssm-agent.log).
@@ -165,16 +166,41 @@ func defaultOS(inst *Instance) *OSState {
 // tests and scenarios that change one thing of it.
 func DefaultOS(inst *Instance) *OSState { return defaultOS(inst) }
 
-// osOf is the instance's OS state, made from the default on first use so
-// that the fixes' changes stay. Under s.mu.
+// osOf is the instance's OS state: what the scenario says, and for each
+// part it leaves out (a null or absent field; an empty list stays empty)
+// the healthy image's. Filled in place on first use, so that the fixes'
+// changes stay. Under s.mu.
 func osOf(inst *Instance) *OSState {
+	def := defaultOS(inst)
 	if inst.OS == nil {
-		inst.OS = defaultOS(inst)
+		inst.OS = def
+		return inst.OS
 	}
-	if inst.OS.Files == nil {
-		inst.OS.Files = map[string]*OSFile{}
+	o := inst.OS
+	if o.Users == nil {
+		o.Users = def.Users
 	}
-	return inst.OS
+	if o.Files == nil {
+		o.Files = def.Files
+	}
+	if o.Packages == nil {
+		o.Packages = def.Packages
+	}
+	if o.PackageManager == "" {
+		o.PackageManager = def.PackageManager
+	}
+	if o.SSHD.Settings == nil {
+		o.SSHD.Settings = map[string][]string{}
+		if o.hasPackage(eicPackage) {
+			for k, v := range def.SSHD.Settings {
+				o.SSHD.Settings[k] = v
+			}
+		}
+	}
+	if o.Disks == nil {
+		o.Disks = def.Disks
+	}
+	return o
 }
 
 func (o *OSState) user(name string) *OSUser {
