@@ -27,6 +27,7 @@ func catalogue() []Check {
 
 		// The instance.
 		instanceExistsCheck(),          // instance-exists: exists and runs
+		instanceStatusCheck(),          // instance-status: EC2's system and instance status checks
 		instanceProfileCheck(),         // instance-profile: a role (profile or Default Host Management)
 		instanceRolePermissionsCheck(), // instance-role-permissions: the role's core permissions
 		instanceRegisteredCheck(),      // instance-registered: a managed node, Online

@@ -184,7 +184,8 @@ func fleetLowerBound(st *awssim.State) int {
 	}
 	const v, ve = 2, 1 // GenerateFleet's VPCs; one has the agent's endpoints
 	return ceil(n, 1000) + max(1, ceil(h, 50)) + ceil(n, 50) + p + 2*p + 4*ceil(v, 200) + 2*ve + ceil(ve, 200) + 1 +
-		ceil(n+h, awsfacts.SimulateResourceBatch) + 3 + 1 + 1 + tier
+		ceil(n+h, awsfacts.SimulateResourceBatch) + 3 + 1 + 1 + tier +
+		ceil(n, 1000) // DescribeInstanceStatus, the region's statuses
 }
 
 func TestSimFleetCallsWithinBound(t *testing.T) {

@@ -164,3 +164,26 @@ func TestOnInstanceDemoFleet(t *testing.T) {
 		})
 	}
 }
+
+func TestInstanceStatusAcrossDemo(t *testing.T) {
+	a, _ := simEnv(t, awssim.DemoScenario(), awssim.DemoAccessKey)
+	for id, want := range map[string]Status{
+		"i-0a11600d000000001":  StatusPass,
+		"i-0bad0000000000006":  StatusFail, // connection lost: its instance status check fails
+		"i-0ff00000000000008":  StatusSkip, // stopped
+		"mi-0c0ffee0000000001": StatusSkip,
+	} {
+		ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{id}, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := &Env{AWS: a, Target: ts[0]}
+		got := map[string]Result{}
+		for _, o := range Run(context.Background(), env, Select(awsChecks(), "instance-status"), RunOptions{}) {
+			got[o.ID] = o.Result
+		}
+		if got["instance-status"].Status != want {
+			t.Errorf("%s: instance-status %s %q, want %s", id, got["instance-status"].Status, got["instance-status"].Message, want)
+		}
+	}
+}

@@ -16,10 +16,19 @@ type InstanceStatusAPI interface {
 }
 
 // InstanceStatus is the instance's system and instance status checks (and
-// its scheduled events); nil when EC2 reports none (an instance that is
-// not running, with IncludeAllInstances, still has an entry).
+// its scheduled events); nil when EC2 reports none. In a fleet run
+// (PrefetchFleet) the first question reads the whole region's statuses,
+// 1000 a page, and every later one is answered from them.
 func (e *AWSEnv) InstanceStatus(ctx context.Context, id string) (*ec2types.InstanceStatus, error) {
+	if e.fleet {
+		if _, err := e.regionStatuses.get(ctx, "", func() (bool, error) { return true, e.fetchRegionStatuses(ctx) }); err != nil {
+			return nil, err
+		}
+	}
 	return e.instStatus.get(ctx, id, func() (*ec2types.InstanceStatus, error) {
+		if e.regionStatusesRead.Load() {
+			return nil, nil // the region's list did not name it
+		}
 		api, ok := e.ec2.(InstanceStatusAPI)
 		if !ok {
 			return nil, callErr("ec2:DescribeInstanceStatus", errors.New("this client cannot describe instance status"))
@@ -38,4 +47,28 @@ func (e *AWSEnv) InstanceStatus(ctx context.Context, id string) (*ec2types.Insta
 		}
 		return nil, nil
 	})
+}
+
+// fetchRegionStatuses stores every instance's status of the region; an
+// instance it does not list has none (nil).
+func (e *AWSEnv) fetchRegionStatuses(ctx context.Context) error {
+	api, ok := e.ec2.(InstanceStatusAPI)
+	if !ok {
+		return callErr("ec2:DescribeInstanceStatus", errors.New("this client cannot describe instance status"))
+	}
+	p := ec2.NewDescribeInstanceStatusPaginator(api, &ec2.DescribeInstanceStatusInput{IncludeAllInstances: aws.Bool(true), MaxResults: aws.Int32(1000)})
+	got := map[string]*ec2types.InstanceStatus{}
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return callErr("ec2:DescribeInstanceStatus", err)
+		}
+		for i := range page.InstanceStatuses {
+			st := page.InstanceStatuses[i]
+			got[aws.ToString(st.InstanceId)] = &st
+		}
+	}
+	e.instStatus.putAll(got, nil)
+	e.regionStatusesRead.Store(true)
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -115,8 +116,12 @@ type AWSEnv struct {
 	subnets     memo[string, *vpcSubnets]
 	vpcAttrs    memo[string, bool]
 	// commands and instStatus: commands.go, instance_status.go.
-	commands   memo[string, *CommandRun]
-	instStatus memo[string, *ec2types.InstanceStatus]
+	commands       memo[string, *CommandRun]
+	instStatus     memo[string, *ec2types.InstanceStatus]
+	regionStatuses memo[string, bool]
+	// regionStatusesRead: every status of the region is in instStatus
+	// (an instance absent from it has none).
+	regionStatusesRead atomic.Bool
 }
 
 // Fleet reports whether PrefetchFleet filled the caches: per-instance

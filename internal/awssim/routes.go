@@ -61,6 +61,7 @@ func (s *Sim) routes() []route {
 		// profile associations (ec2_profiles.go).
 		{"ec2", "DescribeInstances", s.ec2DescribeInstances},
 		{"ec2", "StartInstances", s.ec2StartInstances},
+		{"ec2", "DescribeInstanceStatus", s.ec2DescribeInstanceStatus}, // ec2_status.go
 		{"ec2", "DescribeIamInstanceProfileAssociations", s.ec2DescribeProfileAssocs},
 		{"ec2", "AssociateIamInstanceProfile", s.ec2AssociateProfile},
 		{"ec2", "ReplaceIamInstanceProfileAssociation", s.ec2ReplaceProfileAssoc},

@@ -76,6 +76,16 @@ type Instance struct {
 	// OS is what runs inside (oscmd_state.go), for the on-instance
 	// script; nil: a healthy image of the platform.
 	OS *OSState `json:"Os"`
+	// StatusChecks are EC2's system and instance status checks
+	// (ec2_status.go); empty: ok while running.
+	StatusChecks StatusChecks `json:"StatusChecks"`
+}
+
+// StatusChecks are DescribeInstanceStatus's two checks: ok, impaired,
+// initializing or insufficient-data.
+type StatusChecks struct {
+	System   string `json:"System"`
+	Instance string `json:"Instance"`
 }
 
 // MetadataOptions are the instance metadata service settings.

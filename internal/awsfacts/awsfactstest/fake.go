@@ -112,6 +112,9 @@ func (f *Fake) DescribeSubnets(_ context.Context, in *ec2.DescribeSubnetsInput, 
 func (f *Fake) DescribeVpcAttribute(_ context.Context, in *ec2.DescribeVpcAttributeInput, _ ...func(*ec2.Options)) (*ec2.DescribeVpcAttributeOutput, error) {
 	return fcall[ec2.DescribeVpcAttributeOutput](f, "DescribeVpcAttribute", in)
 }
+func (f *Fake) DescribeInstanceStatus(_ context.Context, in *ec2.DescribeInstanceStatusInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstanceStatusOutput, error) {
+	return fcall[ec2.DescribeInstanceStatusOutput](f, "DescribeInstanceStatus", in)
+}
 func (f *Fake) DescribeRegions(_ context.Context, in *ec2.DescribeRegionsInput, _ ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error) {
 	return fcall[ec2.DescribeRegionsOutput](f, "DescribeRegions", in)
 }
@@ -279,6 +282,21 @@ func Healthy(ids ...string) *Fake {
 			return nil, &smithy.GenericAPIError{Code: "InvalidInstanceID.NotFound"}
 		}
 		return &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{{Instances: list}}}, nil
+	})
+	f.On("DescribeInstanceStatus", func(in any) (any, error) {
+		req := in.(*ec2.DescribeInstanceStatusInput)
+		list := req.InstanceIds
+		if len(list) == 0 {
+			list = ids
+		}
+		var out []ec2types.InstanceStatus
+		for _, id := range list {
+			ok := &ec2types.InstanceStatusSummary{Status: ec2types.SummaryStatusOk}
+			out = append(out, ec2types.InstanceStatus{InstanceId: aws.String(id),
+				InstanceState: &ec2types.InstanceState{Name: ec2types.InstanceStateNameRunning},
+				SystemStatus:  ok, InstanceStatus: ok})
+		}
+		return &ec2.DescribeInstanceStatusOutput{InstanceStatuses: out}, nil
 	})
 	f.On("DescribeInstanceInformation", func(in any) (any, error) {
 		req := in.(*ssm.DescribeInstanceInformationInput)
