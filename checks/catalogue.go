@@ -30,6 +30,7 @@ func catalogue() []Check {
 		instanceStatusCheck(),          // instance-status: EC2's system and instance status checks
 		instanceProfileCheck(),         // instance-profile: a role (profile or Default Host Management)
 		instanceRolePermissionsCheck(), // instance-role-permissions: the role's core permissions
+		instanceRoleKMSCheck(),         // instance-role-kms: kms:Decrypt on the preferences' key
 		instanceRegisteredCheck(),      // instance-registered: a managed node, Online
 		instanceAgentVersionCheck(),    // instance-agent-version: SSM Agent new enough
 		instanceHybridTierCheck(),      // instance-hybrid-tier: advanced tier for mi- nodes

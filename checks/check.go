@@ -110,6 +110,9 @@ type Options struct {
 	// with Run Command; OnInstanceWait bounds it (zero: 60 s).
 	OnInstance     bool
 	OnInstanceWait time.Duration
+	// StreamEndpoint is --stream-endpoint (or SSMDOCTOR_STREAM_ENDPOINT):
+	// where the data channel's websocket goes instead of ssmmessages.
+	StreamEndpoint string
 }
 
 // SessionDocument is the document sessions are started with.

@@ -187,3 +187,38 @@ func TestInstanceStatusAcrossDemo(t *testing.T) {
 		}
 	}
 }
+
+func TestInstanceRoleKMS(t *testing.T) {
+	run := func(st *awssim.State, id string) Result {
+		a, _ := simEnv(t, st, awssim.DemoAccessKey)
+		ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{id}, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range Run(context.Background(), &Env{AWS: a, Target: ts[0]}, Select(awsChecks(), "instance-role-kms"), RunOptions{}) {
+			if o.ID == "instance-role-kms" {
+				return o.Result
+			}
+		}
+		t.Fatal("instance-role-kms did not run")
+		return Result{}
+	}
+	if r := run(awssim.DemoScenario(), "i-0a11600d000000001"); r.Status != StatusPass || !strings.Contains(r.Message, "not required") {
+		t.Errorf("no KMS key: %s %q", r.Status, r.Message)
+	}
+	withKey := func() *awssim.State {
+		st := awssim.DemoScenario()
+		st.SessionPreferences.KMSKeyID = "alias/session-key"
+		return st
+	}
+	// The core policy grants no kms:Decrypt.
+	r := run(withKey(), "i-0a11600d000000001")
+	if r.Status != StatusFail || !strings.Contains(r.Message, "lacks kms:Decrypt on arn:aws:kms:us-east-1:123456789012:alias/session-key") || !strings.Contains(r.Fix, "put-role-policy --role-name SSMInstanceRole") {
+		t.Errorf("role without kms:Decrypt: %s %q fix %q", r.Status, r.Message, r.Fix)
+	}
+	st := withKey()
+	st.Roles["SSMInstanceRole"].InlinePolicies = map[string]string{"kms": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}`}
+	if r := run(st, "i-0a11600d000000001"); r.Status != StatusPass {
+		t.Errorf("role with kms:Decrypt: %s %q %q", r.Status, r.Message, r.Details)
+	}
+}
