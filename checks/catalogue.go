@@ -8,14 +8,17 @@ package checks
 func catalogue() []Check {
 	return []Check{
 		// Workstation.
-		credentialsCheck(),     // credentials: AWS credentials resolve and are not expired
-		regionCheck(),          // region: a region is set (flag, environment, profile)
-		sshClientCheck(),       // ssh-client: OpenSSH is installed and runs
-		sshConfigCheck(),       // ssh-config: ssh -G routes i-*/mi-* through Session Manager
-		sshIdentityCheck(),     // ssh-identity: a key ssh will offer, with safe modes
-		pluginCheck(),          // session-manager-plugin: only for the AWS CLI ProxyCommand form
-		proxyEnvCheck(),        // proxy-env: HTTPS proxies that would intercept the websocket
-		localIdentitiesCheck(), // local-identities: the keys ssh offers, by fingerprint
+		credentialsCheck(),          // credentials: AWS credentials resolve and are not expired
+		regionCheck(),               // region: a region is set (flag, environment, profile)
+		sshClientCheck(),            // ssh-client: OpenSSH is installed and runs
+		sshConfigCheck(),            // ssh-config: ssh -G routes i-*/mi-* through Session Manager
+		sshIdentityCheck(),          // ssh-identity: a key ssh will offer, with safe modes
+		pluginCheck(),               // session-manager-plugin: only for the AWS CLI ProxyCommand form
+		proxyEnvCheck(),             // proxy-env: HTTPS proxies that would intercept the websocket
+		localIdentitiesCheck(),      // local-identities: the keys ssh offers, by fingerprint
+		localKnownHostsCheck(),      // local-known-hosts: a stale host key for the instance
+		localEndpointsCheck(),       // local-endpoints: DNS and TLS to ssm and ssmmessages
+		localInstanceConnectCheck(), // local-instance-connect: EC2 Instance Connect (one-time keys)
 
 		// The caller's IAM permissions.
 		callerIdentityCheck(),         // caller-identity: who sts:GetCallerIdentity says

@@ -1,9 +1,13 @@
 package awssim
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
 	"fmt"
 	"sort"
 	"strings"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // OSState is what runs inside an instance, as far as ssmdoctor's
@@ -151,6 +155,7 @@ func defaultOS(inst *Instance) *OSState {
 		PackageManager: "dpkg",
 		Disks:          []OSDisk{{Mount: "/", UsePct: 23, AvailKiB: 6 << 20}},
 	}
+	os.SSHD.HostKeys = []string{hostKeyFingerprint(inst.ID)}
 	if !strings.Contains(strings.ToLower(inst.PlatformName), "ubuntu") && !strings.Contains(strings.ToLower(inst.PlatformName), "debian") {
 		os.PackageManager = "rpm"
 		os.Packages = []string{eicPackage}
@@ -165,6 +170,26 @@ func defaultOS(inst *Instance) *OSState {
 // DefaultOS is the OS an instance without one runs (a fresh copy), for
 // tests and scenarios that change one thing of it.
 func DefaultOS(inst *Instance) *OSState { return defaultOS(inst) }
+
+// hostKeyFingerprint is the instance's ED25519 host key fingerprint, the
+// same for the same instance id in every run: a key derived from the id.
+func hostKeyFingerprint(id string) string {
+	seed := sha256.Sum256([]byte("ssmdoctor simulated host key:" + id))
+	pub := ed25519.NewKeyFromSeed(seed[:]).Public().(ed25519.PublicKey)
+	pk, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return ""
+	}
+	return ssh.FingerprintSHA256(pk) + " ED25519"
+}
+
+// HostPublicKey is the authorized_keys form of the instance's simulated
+// ED25519 host key (what known_hosts holds for it).
+func HostPublicKey(id string) string {
+	seed := sha256.Sum256([]byte("ssmdoctor simulated host key:" + id))
+	pk, _ := ssh.NewPublicKey(ed25519.NewKeyFromSeed(seed[:]).Public().(ed25519.PublicKey))
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk)))
+}
 
 // osOf is the instance's OS state: what the scenario says, and for each
 // part it leaves out (a null or absent field; an empty list stays empty)
@@ -199,6 +224,9 @@ func osOf(inst *Instance) *OSState {
 	}
 	if o.Disks == nil {
 		o.Disks = def.Disks
+	}
+	if o.SSHD.HostKeys == nil {
+		o.SSHD.HostKeys = def.SSHD.HostKeys
 	}
 	return o
 }
