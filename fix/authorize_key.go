@@ -30,14 +30,15 @@ func ParsePublicKey(b []byte, source string) (PublicKey, error) {
 }
 
 // PlanAuthorizeKey adds key to user's authorized keys file on the
-// instance (the first AuthorizedKeysFile sshd applies to the user),
-// through Run Command: ~/.ssh is created 0700 and the file 0600, owned by
-// the user, and a key already there is not added twice. A read-only look
-// first: a key already authorized, with modes StrictModes accepts, makes
-// the plan empty.
-func PlanAuthorizeKey(ctx context.Context, a *AWS, instanceID, user string, key PublicKey) (*Plan, error) {
+// instance (the first AuthorizedKeysFile sshd applies to the user, read
+// with sshd -T from sshdConfig, "" for /etc/ssh/sshd_config), through Run
+// Command: ~/.ssh is created 0700 and the file 0600, owned by the user,
+// and a key already there is not added twice. A read-only look first: a
+// key already authorized, with modes StrictModes accepts, makes the plan
+// empty.
+func PlanAuthorizeKey(ctx context.Context, a *AWS, instanceID, user string, key PublicKey, sshdConfig string) (*Plan, error) {
 	p := &Plan{Title: fmt.Sprintf("authorize %s for %s on %s", key.Fingerprint, user, instanceID)}
-	rep, err := a.look(ctx, instanceID, user)
+	rep, err := a.look(ctx, instanceID, user, sshdConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +60,7 @@ func PlanAuthorizeKey(ctx context.Context, a *AWS, instanceID, user string, key 
 	for _, pr := range probs {
 		p.Notes = append(p.Notes, "sshd's StrictModes: "+pr+" (the script sets ~/.ssh to 0700 and the file to 0600, owned by "+user+")")
 	}
-	commands, err := oninstance.AuthorizeKeyCommands(user, key.Line)
+	commands, err := oninstance.AuthorizeKeyCommands(user, key.Line, sshdConfig)
 	if err != nil {
 		return nil, err
 	}

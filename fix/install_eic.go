@@ -13,7 +13,7 @@ import (
 // package is there and wired into sshd.
 func PlanInstallEIC(ctx context.Context, a *AWS, instanceID string) (*Plan, error) {
 	p := &Plan{Title: "install EC2 Instance Connect on " + instanceID}
-	rep, err := a.look(ctx, instanceID, "root")
+	rep, err := a.look(ctx, instanceID, "root", "")
 	if err != nil {
 		return nil, err
 	}

@@ -60,12 +60,13 @@ func scriptError(out string) string {
 	return ""
 }
 
-// look runs the read-only on-instance script for user (and port 22).
-func (a *AWS) look(ctx context.Context, instanceID, user string) (*oninstance.Report, error) {
+// look runs the read-only on-instance script for user (and port 22),
+// reading sshd's configuration from config ("" for the default).
+func (a *AWS) look(ctx context.Context, instanceID, user, config string) (*oninstance.Report, error) {
 	if err := a.linuxNode(ctx, instanceID); err != nil {
 		return nil, err
 	}
-	out, err := a.runScript(ctx, instanceID, oninstance.CheckCommands(user, 22, ""))
+	out, err := a.runScript(ctx, instanceID, oninstance.CheckCommands(user, 22, config))
 	if err != nil {
 		return nil, fmt.Errorf("look inside %s (read-only): %w", instanceID, err)
 	}

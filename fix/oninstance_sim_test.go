@@ -27,7 +27,7 @@ func TestAuthorizeKeyPlanApplyIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	p, err := PlanAuthorizeKey(ctx, a, healthyInst, "ec2-user", key)
+	p, err := PlanAuthorizeKey(ctx, a, healthyInst, "ec2-user", key, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestAuthorizeKeyPlanApplyIdempotent(t *testing.T) {
 	if err := p.Apply(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	again, err := PlanAuthorizeKey(ctx, a, healthyInst, "ec2-user", key)
+	again, err := PlanAuthorizeKey(ctx, a, healthyInst, "ec2-user", key, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +57,11 @@ func TestAuthorizeKeyPlanApplyIdempotent(t *testing.T) {
 func TestAuthorizeKeyRefusesMissingUser(t *testing.T) {
 	a, _ := vpcSim(t, awssim.DemoScenario())
 	key, _ := ParsePublicKey([]byte(otherKey), "k.pub")
-	_, err := PlanAuthorizeKey(context.Background(), a, healthyInst, "ubuntu", key)
+	_, err := PlanAuthorizeKey(context.Background(), a, healthyInst, "ubuntu", key, "")
 	if r, ok := IsRefusal(err); !ok || !strings.Contains(r.What, "has no user ubuntu") {
 		t.Fatalf("missing user: %v", err)
 	}
-	_, err = PlanAuthorizeKey(context.Background(), a, "i-0bad0000000000006", "ec2-user", key)
+	_, err = PlanAuthorizeKey(context.Background(), a, "i-0bad0000000000006", "ec2-user", key, "")
 	if r, ok := IsRefusal(err); !ok || !strings.Contains(r.What, "not Online") {
 		t.Fatalf("connection lost: %v", err)
 	}

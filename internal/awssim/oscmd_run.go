@@ -1,7 +1,12 @@
 package awssim
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -35,8 +40,8 @@ type commandOutcome struct {
 }
 
 // runCommands runs AWS-RunShellScript's commands on the instance's OS at
-// now. Under s.mu.
-func runCommands(inst *Instance, commands []string, now time.Time) commandOutcome {
+// now; with realShell, for real on this machine. Under s.mu.
+func runCommands(inst *Instance, commands []string, now time.Time, realShell ...string) commandOutcome {
 	text := strings.Join(commands, "\n")
 	first, body, _ := strings.Cut(text, "\n")
 	args, err := parseSetLine(first)
@@ -48,6 +53,9 @@ func runCommands(inst *Instance, commands []string, now time.Time) commandOutcom
 	if !ok {
 		return commandOutcome{code: 1, stderr: "ssmdoctor simulator: the simulated agent runs only ssmdoctor's own scripts; this one's SHA-256 is " +
 			script.SHA256([]byte(body)) + ", which matches none (ssmdoctor check --on-instance-script prints the script it runs)\n"}
+	}
+	if len(realShell) > 0 && realShell[0] != "" {
+		return runForReal(realShell[0], text)
 	}
 	o := osOf(inst)
 	switch kind {
@@ -102,4 +110,34 @@ func parseSetLine(line string) ([]string, error) {
 		args = append(args, cur.String())
 	}
 	return args, nil
+}
+
+// runForReal runs the script text with shell, as the agent does (the
+// commands joined into one file), within a minute.
+func runForReal(shell, text string) commandOutcome {
+	dir, err := os.MkdirTemp("", "ssmdoctor-sim-agent-")
+	if err != nil {
+		return commandOutcome{code: 1, stderr: err.Error() + "\n"}
+	}
+	defer os.RemoveAll(dir)
+	f := filepath.Join(dir, "_script.sh")
+	if err := os.WriteFile(f, []byte(text+"\n"), 0o700); err != nil {
+		return commandOutcome{code: 1, stderr: err.Error() + "\n"}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, shell, f)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		code = 1
+		errb.WriteString(err.Error() + "\n")
+	}
+	return commandOutcome{stdout: out.String(), stderr: errb.String(), code: code}
 }

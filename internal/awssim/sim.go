@@ -33,6 +33,12 @@ type Options struct {
 	LogRequests bool
 	// Now overrides the clock (tests).
 	Now func() time.Time
+	// RealShell, when set (a shell such as /bin/dash), makes the simulated
+	// agent run ssmdoctor's own scripts for real on this machine with that
+	// shell, as the real agent would, instead of answering from the
+	// instance's OSState (end-to-end tests against a real sshd). Other
+	// scripts are still refused.
+	RealShell string
 }
 
 // Sim is a running (or ready to run) simulated account.

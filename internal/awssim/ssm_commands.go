@@ -166,7 +166,7 @@ func (s *Sim) advanceCommandLocked(cmd *simCommand, now time.Time) {
 			inv.Outcome = commandOutcome{code: 1, stderr: "aws:runShellScript does not run on Windows\n"}
 			continue
 		}
-		inv.Outcome = runCommands(inst, cmd.Parameters["commands"], now.Add(commandPending))
+		inv.Outcome = runCommands(inst, cmd.Parameters["commands"], now.Add(commandPending), s.opts.RealShell)
 		inv.Duration = commandRunTime
 		if o := inst.OS; o != nil && o.CommandSeconds > 0 {
 			inv.Duration = time.Duration(o.CommandSeconds * float64(time.Second))

@@ -47,12 +47,16 @@ func CheckCommands(user string, port int, config string) []string {
 }
 
 // AuthorizeKeyCommands runs the authorize-key fix for user with the
-// public key line pubkey.
-func AuthorizeKeyCommands(user, pubkey string) ([]string, error) {
+// public key line pubkey, reading sshd's configuration from config (""
+// for the default).
+func AuthorizeKeyCommands(user, pubkey, config string) ([]string, error) {
 	if strings.ContainsAny(pubkey, "\r\n\x00") {
 		return nil, fmt.Errorf("a public key is one line")
 	}
-	return Commands(script.AuthorizeKey(), user, pubkey), nil
+	if config == "" {
+		config = DefaultSSHDConfig
+	}
+	return Commands(script.AuthorizeKey(), user, pubkey, config), nil
 }
 
 // InstallEICCommands runs the install-eic fix.

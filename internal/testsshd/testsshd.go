@@ -48,6 +48,9 @@ type Options struct {
 	LogLevel string
 	// ExtraConfig lines are appended to sshd_config verbatim.
 	ExtraConfig []string
+	// AuthorizedKeysFile replaces the server's own authorized_keys file
+	// (which then is not written), e.g. "%h/.ssh/authorized_keys".
+	AuthorizedKeysFile string
 }
 
 // Server is a running sshd. Everything stops when the test ends.
@@ -283,6 +286,10 @@ func (s *Server) writeConfig(t testing.TB, opts Options) {
 	if err := os.WriteFile(authKeys, []byte(content), 0o600); err != nil {
 		t.Fatalf("write authorized_keys: %v", err)
 	}
+	akf := authKeys
+	if opts.AuthorizedKeysFile != "" {
+		akf = opts.AuthorizedKeysFile
+	}
 	level := opts.LogLevel
 	if level == "" {
 		level = "INFO"
@@ -291,7 +298,7 @@ func (s *Server) writeConfig(t testing.TB, opts Options) {
 		"ListenAddress 127.0.0.1",
 		"Port " + strconv.Itoa(s.Port),
 		"HostKey " + filepath.Join(s.Dir, "ssh_host_ed25519_key"),
-		"AuthorizedKeysFile " + authKeys,
+		"AuthorizedKeysFile " + akf,
 		"PidFile " + filepath.Join(s.Dir, "sshd.pid"),
 		"UsePAM no",
 		"StrictModes no",
