@@ -71,7 +71,7 @@ func TestInstallEICPlanApply(t *testing.T) {
 	st := awssim.DemoScenario()
 	inst := st.Instances[healthyInst]
 	inst.OS = awssim.DefaultOS(inst)
-	inst.OS.Packages = nil
+	inst.OS.Packages = []string{}
 	delete(inst.OS.SSHD.Settings, "authorizedkeyscommand")
 	delete(inst.OS.SSHD.Settings, "authorizedkeyscommanduser")
 	a, _ := vpcSim(t, st)
