@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/checks/checkrun"
 	"github.com/ssmdoctor/ssmdoctor/fix"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
@@ -312,14 +313,14 @@ func (r *fixRun) aws(ctx context.Context) (*fix.AWS, error) {
 // env builds a fresh check environment: fresh, so that checks after a fix
 // do not answer from what was cached before it.
 func (r *fixRun) env(ctx context.Context, t *awsfacts.Target) *checks.Env {
-	env := &checks.Env{Options: checks.Options{Profile: r.profile, Region: r.region, Port: 22}, Local: checks.NewLocalEnv(), Target: t}
-	env.Local.HomeDir = r.d.passwdHome
-	env.Local.LookupEnv = r.d.lookupEnv
-	if r.load(ctx) == nil {
-		env.AWS = awsfacts.NewAWSEnv(r.clients)
-	}
-	env.Local.Credentials = credentialsProbe(r.profile, r.clients, r.clientsE, r.d.getenv)
+	r.load(ctx)
+	env := checkrun.NewEnv(checks.Options{Profile: r.profile, Region: r.region, Port: 22}, r.clients, r.clientsE, r.seam())
+	env.Target = t
 	return env
+}
+
+func (r *fixRun) seam() checkrun.Seam {
+	return checkrun.Seam{LookupEnv: r.d.lookupEnv, PasswdHome: r.d.passwdHome}
 }
 
 func (r *fixRun) resolve(ctx context.Context, target string) (*awsfacts.Target, error) {
@@ -330,16 +331,14 @@ func (r *fixRun) resolve(ctx context.Context, target string) (*awsfacts.Target, 
 		return nil, err
 	}
 	env := r.env(ctx, nil)
-	if env.AWS != nil && r.region == "" {
-		env.AWS.SearchOtherRegions(awsfacts.DefaultRegionCache(r.profile, env.AWS.Region, r.d.getenv))
-	}
+	checkrun.SearchOtherRegions(env, r.seam())
 	return resolveFixTarget(ctx, env, target)
 }
 
 func resolveFixTarget(ctx context.Context, env *checks.Env, target string) (*awsfacts.Target, error) {
-	ts, err := resolveTargets(ctx, "fix", env, checkOptions{targets: []string{target}})
+	ts, err := checkrun.Resolve(ctx, env, []string{target}, nil, false)
 	if err != nil {
-		return nil, err
+		return nil, targetsError("fix", err)
 	}
 	// A fix acts in one region: an instance found elsewhere is named, not
 	// changed from here.
