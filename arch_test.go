@@ -27,6 +27,7 @@ func TestImportDirection(t *testing.T) {
 	//	main (commands)         -> checks, fix, and anything below
 	//	checks/checkrun         -> checks, internal/report, internal/awsapi (a check command's run)
 	//	checks (the diagnoses)  -> internal/awsfacts; tunnel for --probe
+	//	fix/fixrun              -> fix, checks, checks/checkrun (a fix command's run)
 	//	fix (the repairs)       -> internal/awsfacts; internal/awsapi for its writes
 	//	internal/awsfacts       -> internal/awsapi, internal/iampolicy, internal/sshconfig
 	//
@@ -39,6 +40,7 @@ func TestImportDirection(t *testing.T) {
 		"main":                {"*"},
 		"checks":              {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws"},
 		"checks/checkrun":     {"checks", "internal/awsfacts", "internal/awsapi", "internal/report"},
+		"fix/fixrun":          {"fix", "checks", "checks/checkrun", "internal/awsfacts", "internal/awsapi", "internal/report", "internal/sshconfig"},
 		"fix":                 {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
 		"internal/awsfacts":   {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
 		"internal/report":     {"checks"},
