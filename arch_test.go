@@ -59,7 +59,7 @@ func TestImportDirection(t *testing.T) {
 	boxes := map[string][]string{
 		"github.com/urfave/cli":                    {"main"},
 		"github.com/fatih/color":                   {"internal/report"},
-		"github.com/hashicorp/go-version":          {"internal/awsfacts"},
+		"github.com/hashicorp/go-version":          {"checks", "internal/awsfacts"},
 		"github.com/coder/websocket":               {"tunnel", "internal/awssim"},
 		"golang.org/x/term":                        {"main"},
 		"github.com/aws/aws-sdk-go-v2/config":      {"main", "internal/awsapi"},
