@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/checks"
 	"github.com/ssmdoctor/ssmdoctor/checks/checkrun"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
+	"github.com/ssmdoctor/ssmdoctor/internal/oninstance"
 	"github.com/ssmdoctor/ssmdoctor/internal/report"
 )
 
@@ -43,6 +45,10 @@ func checkCommand() *cli.Command {
 			// For golden files and CI diffs: no timestamps or durations.
 			&cli.BoolFlag{Name: "deterministic", Hidden: true},
 			&cli.StringFlag{Name: "ssh-config", Usage: "check this ssh client config `FILE` (as ssh -F) instead of ~/.ssh/config"},
+			&cli.BoolFlag{Name: "on-instance", Usage: "also look inside the instance: sshd, the OS user, authorized keys, EC2 Instance Connect, the agent's log, clock, disk (runs a read-only script with Run Command)"},
+			&cli.DurationFlag{Name: "on-instance-timeout", Usage: "with --on-instance: how long the script may take, from SendCommand to its output", Value: 60 * time.Second},
+			&cli.BoolFlag{Name: "on-instance-script", Usage: "print the exact script --on-instance runs, and exit"},
+			&cli.StringFlag{Name: "stream-endpoint", Usage: "the data channel's endpoint (`URL`) local-endpoints probes instead of ssmmessages (as ssmdoctor proxy --stream-endpoint)", EnvVars: []string{"SSMDOCTOR_STREAM_ENDPOINT"}},
 		),
 		// Without this urfave/cli prints the whole help to stdout on a bad
 		// flag; one error line and a hint on stderr is enough.
@@ -61,6 +67,7 @@ type checkOptions struct {
 	output        string
 	strict        bool
 	listChecks    bool
+	script        bool // --on-instance-script
 	deterministic bool
 	noColor       bool
 	verbose       bool
@@ -75,6 +82,12 @@ func runCheck(c *cli.Context) error {
 	}
 	if o.listChecks {
 		return listChecks(c.App.Writer, o)
+	}
+	if o.script {
+		if _, err := c.App.Writer.Write(oninstance.Script()); err != nil {
+			return internalErr("", fmt.Errorf("check: write the on-instance script: %w", err))
+		}
+		return nil
 	}
 	ctx := c.Context
 	if o.timeout > 0 {
@@ -161,12 +174,17 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 				Ephemeral: c.Bool("ephemeral-key"),
 				Profile:   g.profile,
 				Region:    g.region,
+
+				OnInstance:     c.Bool("on-instance"),
+				OnInstanceWait: c.Duration("on-instance-timeout"),
+				StreamEndpoint: c.String("stream-endpoint"),
 			},
 		},
 		format:        c.String("format"),
 		output:        c.String("output"),
 		strict:        c.Bool("strict"),
 		listChecks:    c.Bool("list-checks"),
+		script:        c.Bool("on-instance-script"),
 		deterministic: c.Bool("deterministic"),
 		g:             g,
 		noColor:       g.noColor,
@@ -195,6 +213,15 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	if opts.ProbeWait <= 0 {
 		return o, usageErr("give a duration such as 10s or 1m", "check: --probe-timeout must be positive, got %s", opts.ProbeWait)
+	}
+	if o.script && (len(r.Targets) > 0 || r.All || len(r.Filters) > 0 || o.listChecks) {
+		return o, usageErr("run 'ssmdoctor check --on-instance-script' alone: it only prints the script", "check: --on-instance-script takes no TARGET, --all, --filter or --list-checks")
+	}
+	if opts.OnInstanceWait <= 0 {
+		return o, usageErr("give a duration such as 60s or 2m", "check: --on-instance-timeout must be positive, got %s", opts.OnInstanceWait)
+	}
+	if e := opts.StreamEndpoint; e != "" && !validStreamEndpoint(e) {
+		return o, usageErr("an https:// or wss:// URL, such as wss://ssmmessages.eu-west-1.amazonaws.com", "check: malformed --stream-endpoint %s", quoteShort(e))
 	}
 	if opts.Port < 1 || opts.Port > 65535 {
 		return o, usageErr("the port sshd listens on inside the instance, 22 unless changed", "check: --port %d is out of range 1-65535", opts.Port)
@@ -232,4 +259,18 @@ func listChecks(stdout io.Writer, o checkOptions) error {
 		return internalErr("", fmt.Errorf("list checks: %w", err))
 	}
 	return nil
+}
+
+// validStreamEndpoint accepts what local-endpoints can probe: an
+// http(s):// or ws(s):// URL with a host.
+func validStreamEndpoint(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Hostname() == "" || strings.ContainsAny(s, " \t\r\n") {
+		return false
+	}
+	switch u.Scheme {
+	case "https", "wss", "http", "ws":
+		return true
+	}
+	return false
 }

@@ -50,6 +50,11 @@ func fixCommand() *cli.Command {
 			&cli.BoolFlag{Name: "hybrid-tier", Usage: "move the account to the advanced-instances tier (hybrid mi- nodes)"},
 			&cli.StringFlag{Name: "vpc-endpoints", Usage: "give `TARGET` a private path to Systems Manager: interface endpoints, VPC DNS, 443 rules"},
 			&cli.StringFlag{Name: "start", Usage: "start stopped `TARGET` and wait until it is Online"},
+			&cli.StringFlag{Name: "authorize-key", Usage: "add your public key to the OS user's authorized_keys on `TARGET` (Run Command)"},
+			&cli.StringFlag{Name: "user", Usage: "with --authorize-key: the OS user (default ec2-user)"},
+			&cli.StringFlag{Name: "key", Usage: "with --authorize-key: the public key `FILE` (default ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub)"},
+			&cli.StringFlag{Name: "sshd-config", Usage: "with --authorize-key: sshd's config `PATH` on the instance (default /etc/ssh/sshd_config)"},
+			&cli.StringFlag{Name: "install-eic", Usage: "install ec2-instance-connect on `TARGET` for one-time keys (Run Command)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the changes and make none"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "apply without asking"},
 			// Tests against the simulator wait in milliseconds, not seconds.
@@ -74,6 +79,12 @@ func runFix(c *cli.Context) error {
 	o, err := parseFixOptions(c, g)
 	if err != nil {
 		return err
+	}
+	if o.Selector == checks.FixAuthorizeKey {
+		// The key is read before anything is asked of AWS.
+		if _, err := fixrun.PublicKey(o.AuthorizeKey, d.passwdHome); err != nil {
+			return usageErr("name the public key with --key FILE.pub, or make one: ssh-keygen -t ed25519", "fix: --authorize-key: %v", err)
+		}
 	}
 	ctx := c.Context
 	if g.timeout > 0 {
@@ -151,9 +162,10 @@ func confirmFix(ctx context.Context, d *deps, stderr io.Writer, title string) (b
 func parseFixOptions(c *cli.Context, g globals) (fixrun.Options, error) {
 	o := fixrun.Options{
 		DryRun: c.Bool("dry-run"), Yes: c.Bool("yes"), Profile: g.profile, Region: g.region, Poll: c.Duration("poll"),
-		Role:       fix.RoleOptions{RoleName: c.String("role-name"), ProfileName: c.String("profile-name"), Replace: c.Bool("replace")},
-		UserPolicy: fix.UserPolicyOptions{Attach: c.String("attach"), Instances: c.StringSlice("instances"), Tag: c.String("tag"), OSUser: c.String("os-user")},
-		Via:        c.String("via"),
+		Role:         fix.RoleOptions{RoleName: c.String("role-name"), ProfileName: c.String("profile-name"), Replace: c.Bool("replace")},
+		UserPolicy:   fix.UserPolicyOptions{Attach: c.String("attach"), Instances: c.StringSlice("instances"), Tag: c.String("tag"), OSUser: c.String("os-user")},
+		Via:          c.String("via"),
+		AuthorizeKey: fixrun.AuthorizeKeyOptions{OSUser: c.String("user"), KeyFile: c.String("key"), SSHDConfig: c.String("sshd-config")},
 	}
 	if err := validateFixFlags(c); err != nil {
 		return o, err
@@ -177,6 +189,13 @@ func parseFixOptions(c *cli.Context, g globals) (fixrun.Options, error) {
 	row, _ := fixrun.SelectorFor(checks.FixID(chosen[0]))
 	sel := row.ID
 	o.Selector = sel
+	if sel != checks.FixAuthorizeKey {
+		for _, f := range []string{"user", "key", "sshd-config"} {
+			if c.IsSet(f) {
+				return o, usageErr("--"+f+" goes with --authorize-key", "fix: --%s is only for --authorize-key", f)
+			}
+		}
+	}
 	switch {
 	case row.Target == fixrun.TargetNone && c.NArg() > 0:
 		return o, usageErr("run 'ssmdoctor fix --ssh-config' alone: the ssh config serves every instance", "fix: --ssh-config takes no TARGET, got %q", c.Args().First())
@@ -233,6 +252,12 @@ func validateFixFlags(c *cli.Context) error {
 			return usageErr("an instance ARN is arn:aws:ec2:REGION:ACCOUNT:instance/i-... or arn:aws:ssm:REGION:ACCOUNT:managed-instance/mi-... (* and ? allowed)",
 				"fix: --instances %s is not an EC2 instance or managed-instance ARN", sshconfig.Shorten(a))
 		}
+	}
+	if c.IsSet("user") && (len(c.String("user")) > 32 || !osUserRE.MatchString(c.String("user"))) {
+		return usageErr("an OS user name: a letter or _, then letters, digits, . _ -, at most 32 characters", "fix: malformed --user %s", quoteShort(c.String("user")))
+	}
+	if v := c.String("sshd-config"); c.IsSet("sshd-config") && (!strings.HasPrefix(v, "/") || strings.ContainsAny(v, "\x00\r\n") || len(v) > 1024) {
+		return usageErr("an absolute path on the instance, such as /etc/ssh/sshd_config", "fix: malformed --sshd-config %s", quoteShort(v))
 	}
 	if c.IsSet("role-name") && !roleNameRE.MatchString(c.String("role-name")) {
 		return usageErr("a role name is 1-64 letters, digits and + = , . @ _ -", "fix: --role-name %s is not a valid IAM role name", sshconfig.Shorten(c.String("role-name")))

@@ -14,9 +14,11 @@ const (
 	FixHybridTier   FixID = "hybrid-tier"
 	FixVPCEndpoints FixID = "vpc-endpoints"
 	FixStart        FixID = "start"
+	FixAuthorizeKey FixID = "authorize-key"
+	FixInstallEIC   FixID = "install-eic"
 )
 
 // FixIDs lists every selector, in the order fix offers them.
 func FixIDs() []FixID {
-	return []FixID{FixSSHConfig, FixInstanceRole, FixUserPolicy, FixDHMC, FixHybridTier, FixVPCEndpoints, FixStart}
+	return []FixID{FixSSHConfig, FixInstanceRole, FixUserPolicy, FixDHMC, FixHybridTier, FixVPCEndpoints, FixStart, FixAuthorizeKey, FixInstallEIC}
 }

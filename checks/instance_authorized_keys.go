@@ -40,7 +40,7 @@ func runInstanceAuthorizedKeys(ctx context.Context, env *Env) Result {
 	}
 	if probs := rep.StrictModesProblems(); len(probs) > 0 {
 		return Fail("sshd's StrictModes ignores %s's keys: %s", rep.User, probs[0]).
-			WithDetails(append(probs[1:], details...)...).WithFix(fix, "")
+			WithDetails(append(probs[1:], details...)...).WithFix(fix, FixAuthorizeKey)
 	}
 	authorized := map[string]bool{}
 	for _, k := range rep.Fingerprints() {
@@ -57,7 +57,7 @@ func runInstanceAuthorizedKeys(ctx context.Context, env *Env) Result {
 		}
 	}
 	if len(authorized) == 0 {
-		return Fail("no key is authorized for %s on the instance", rep.User).WithDetails(details...).WithFix(fix, "")
+		return Fail("no key is authorized for %s on the instance", rep.User).WithDetails(details...).WithFix(fix, FixAuthorizeKey)
 	}
 	if len(offered) == 0 {
 		return Warn("%s has authorized keys, but ssh here has none to offer", rep.User).WithDetails(details...)
@@ -67,7 +67,7 @@ func runInstanceAuthorizedKeys(ctx context.Context, env *Env) Result {
 		offer = append(offer, k.String())
 	}
 	return Fail("none of the keys ssh offers is authorized for %s: %s", rep.User, strings.Join(offer, ", ")).
-		WithDetails(details...).WithFix(fix, "")
+		WithDetails(details...).WithFix(fix, FixAuthorizeKey)
 }
 
 func plural(n int, word string) string {

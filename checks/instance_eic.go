@@ -19,7 +19,7 @@ func runInstanceEIC(ctx context.Context, env *Env) Result {
 	installed := rep.EICCommand != "none" && rep.EICCommand != "" || rep.EICPackage == "installed"
 	switch {
 	case !installed:
-		return Fail("ec2-instance-connect is not installed: sshd cannot see the keys pushed with SendSSHPublicKey").WithFix(fix, "")
+		return Fail("ec2-instance-connect is not installed: sshd cannot see the keys pushed with SendSSHPublicKey").WithFix(fix, FixInstallEIC)
 	case !rep.EICWired():
 		cmd := rep.KeysCommand()
 		if cmd == "" {

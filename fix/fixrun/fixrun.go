@@ -44,6 +44,10 @@ type Options struct {
 	Role       fix.RoleOptions       // --instance-role's
 	UserPolicy fix.UserPolicyOptions // --user-policy's
 	Via        string                // --ssh-config's ProxyCommand form
+	// AuthorizeKey is --authorize-key's: the OS user, the public key file
+	// (default: the first of ~/.ssh/id_ed25519.pub, id_ecdsa.pub,
+	// id_rsa.pub in the passwd home) and the instance's sshd config.
+	AuthorizeKey AuthorizeKeyOptions
 
 	Seam           checkrun.Seam
 	Stdout, Stderr io.Writer
@@ -320,7 +324,11 @@ func (r *Run) verify(ctx context.Context, sel checks.FixID, t *awsfacts.Target) 
 	row, _ := SelectorFor(sel)
 	ids := row.Answers
 	list := withPrerequisites(checks.ForTarget(checks.All(), t != nil), ids)
-	outs := checks.Run(ctx, r.env(ctx, t), list, checks.RunOptions{})
+	env := r.env(ctx, t)
+	if f := verifyOptions[sel]; f != nil {
+		f(&r.o, &env.Options)
+	}
+	outs := checks.Run(ctx, env, list, checks.RunOptions{})
 	problems := false
 	shown := 0
 	for _, o := range outs {

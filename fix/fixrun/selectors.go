@@ -55,6 +55,11 @@ var Selectors = []Selector{
 		func(ctx context.Context, _ *Options, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error) {
 			return fix.PlanStart(ctx, a, t.InstanceID)
 		}},
+	{checks.FixAuthorizeKey, TargetRequired, []string{"instance-authorized-keys"}, planAuthorizeKey}, // oninstance.go
+	{checks.FixInstallEIC, TargetRequired, []string{"instance-eic"},
+		func(ctx context.Context, _ *Options, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error) {
+			return fix.PlanInstallEIC(ctx, a, t.InstanceID)
+		}},
 }
 
 // SelectorFor returns the row of id; ok is false for an id no row has.
