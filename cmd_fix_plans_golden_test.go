@@ -24,6 +24,8 @@ func TestFixPlansGolden(t *testing.T) {
 		checks.FixHybridTier:   {"--hybrid-tier"},
 		checks.FixVPCEndpoints: {"--vpc-endpoints", "i-0bad0000000000007"},
 		checks.FixStart:        {"--start", "i-0ff00000000000008"},
+		checks.FixAuthorizeKey: {"--authorize-key", "i-0bad000000000000d", "--user", "ec2-user"},
+		checks.FixInstallEIC:   {"--install-eic", "i-0bad000000000000e"},
 	}
 	for _, id := range checks.FixIDs() {
 		args, ok := cases[id]
@@ -43,6 +45,12 @@ func TestFixPlansGolden(t *testing.T) {
 			setPasswdHome(t, home)
 			if err := os.WriteFile(filepath.Join(home, ".ssh", "config"), []byte("Host web\n  User alice\n"), 0o600); err != nil {
 				t.Fatal(err)
+			}
+			if id == checks.FixAuthorizeKey { // the key it adds by default
+				pub := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOw0gBrqGxwq2bHtCGBAc2NVWY2gTfUjpyZ9mxIr1kHZ me@laptop\n"
+				if err := os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519.pub"), []byte(pub), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 			before := sim.MutatingCalls()
 			r := runInProcess(t, append(append([]string{"fix"}, args...), "--dry-run")...)

@@ -88,7 +88,7 @@ func TestAuthorizeKeyThenLoginThroughSessionManager(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := PlanAuthorizeKey(ctx, a, healthyInst, me.Username, key, srv.ConfigPath)
+	p, err := PlanAuthorizeKey(ctx, a, healthyInst, AuthorizeKeyRequest{User: me.Username, Key: key, SSHDConfig: srv.ConfigPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestAuthorizeKeyThenLoginThroughSessionManager(t *testing.T) {
 	if err := sshLogin(ctx, c, healthyInst, me.Username, srv.UserSigner, srv.HostKey); err != nil {
 		t.Fatalf("after the fix the key must log in: %v\nsshd log:\n%s", err, srv.Log())
 	}
-	again, err := PlanAuthorizeKey(ctx, a, healthyInst, me.Username, key, srv.ConfigPath)
+	again, err := PlanAuthorizeKey(ctx, a, healthyInst, AuthorizeKeyRequest{User: me.Username, Key: key, SSHDConfig: srv.ConfigPath})
 	if err != nil || !again.Empty() {
 		t.Fatalf("second plan: %v, %d steps", err, len(again.Steps))
 	}

@@ -11,8 +11,15 @@ import (
 // instance through Run Command (dnf, yum or apt-get), whose
 // AuthorizedKeysCommand lets sshd accept one-time keys; nothing when the
 // package is there and wired into sshd.
-func PlanInstallEIC(ctx context.Context, a *AWS, instanceID string) (*Plan, error) {
+func PlanInstallEIC(ctx context.Context, a *AWS, instanceID string, dryRun bool) (*Plan, error) {
 	p := &Plan{Title: "install EC2 Instance Connect on " + instanceID}
+	if dryRun {
+		if err := a.linuxNode(ctx, instanceID); err != nil {
+			return nil, err
+		}
+		p.Notes = append(p.Notes, "--dry-run sends nothing, not even the read-only look: the script does nothing when the package is there")
+		return p, installStep(a, p, instanceID)
+	}
 	rep, err := a.look(ctx, instanceID, "root", "")
 	if err != nil {
 		return nil, err
@@ -26,6 +33,10 @@ func PlanInstallEIC(ctx context.Context, a *AWS, instanceID string) (*Plan, erro
 		return nil, refuse("restore AuthorizedKeysCommand (and AuthorizedKeysCommandUser ec2-instance-connect) in "+rep.Config+", or reinstall the package",
 			"ec2-instance-connect is installed, but sshd's AuthorizedKeysCommand is %q", rep.KeysCommand())
 	}
+	return p, installStep(a, p, instanceID)
+}
+
+func installStep(a *AWS, p *Plan, instanceID string) error {
 	p.Notes = append(p.Notes, "installs a package from the distribution's repositories: the instance must reach them (a NAT gateway, or a repository mirror)")
 	p.Steps = append(p.Steps, sendCommandCall(a, instanceID, "ssmdoctor's install-eic script (dnf, yum or apt-get install ec2-instance-connect)",
 		"the package wires its AuthorizedKeysCommand into sshd", oninstance.InstallEICCommands(),
@@ -37,5 +48,5 @@ func PlanInstallEIC(ctx context.Context, a *AWS, instanceID string) (*Plan, erro
 				return fmt.Errorf("the script did not finish (result %q)", r)
 			}
 		}))
-	return p, nil
+	return nil
 }

@@ -27,7 +27,7 @@ func TestAuthorizeKeyPlanApplyIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	p, err := PlanAuthorizeKey(ctx, a, healthyInst, "ec2-user", key, "")
+	p, err := PlanAuthorizeKey(ctx, a, healthyInst, AuthorizeKeyRequest{User: "ec2-user", Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestAuthorizeKeyPlanApplyIdempotent(t *testing.T) {
 	if err := p.Apply(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	again, err := PlanAuthorizeKey(ctx, a, healthyInst, "ec2-user", key, "")
+	again, err := PlanAuthorizeKey(ctx, a, healthyInst, AuthorizeKeyRequest{User: "ec2-user", Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +57,11 @@ func TestAuthorizeKeyPlanApplyIdempotent(t *testing.T) {
 func TestAuthorizeKeyRefusesMissingUser(t *testing.T) {
 	a, _ := vpcSim(t, awssim.DemoScenario())
 	key, _ := ParsePublicKey([]byte(otherKey), "k.pub")
-	_, err := PlanAuthorizeKey(context.Background(), a, healthyInst, "ubuntu", key, "")
+	_, err := PlanAuthorizeKey(context.Background(), a, healthyInst, AuthorizeKeyRequest{User: "ubuntu", Key: key})
 	if r, ok := IsRefusal(err); !ok || !strings.Contains(r.What, "has no user ubuntu") {
 		t.Fatalf("missing user: %v", err)
 	}
-	_, err = PlanAuthorizeKey(context.Background(), a, "i-0bad0000000000006", "ec2-user", key, "")
+	_, err = PlanAuthorizeKey(context.Background(), a, "i-0bad0000000000006", AuthorizeKeyRequest{User: "ec2-user", Key: key})
 	if r, ok := IsRefusal(err); !ok || !strings.Contains(r.What, "not Online") {
 		t.Fatalf("connection lost: %v", err)
 	}
@@ -76,7 +76,7 @@ func TestInstallEICPlanApply(t *testing.T) {
 	delete(inst.OS.SSHD.Settings, "authorizedkeyscommanduser")
 	a, _ := vpcSim(t, st)
 	ctx := context.Background()
-	p, err := PlanInstallEIC(ctx, a, healthyInst)
+	p, err := PlanInstallEIC(ctx, a, healthyInst, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestInstallEICPlanApply(t *testing.T) {
 	if err := p.Apply(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	again, err := PlanInstallEIC(ctx, a, healthyInst)
+	again, err := PlanInstallEIC(ctx, a, healthyInst, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func planAuthorizeKey(ctx context.Context, o *Options, a *fix.AWS, t *awsfacts.T
 	if err != nil {
 		return nil, &Error{Kind: Usage, Err: fmt.Errorf("fix --authorize-key: %w", err), Hint: "name the public key with --key FILE.pub, or make one: ssh-keygen -t ed25519"}
 	}
-	return fix.PlanAuthorizeKey(ctx, a, t.InstanceID, o.AuthorizeKey.user(), key, o.AuthorizeKey.SSHDConfig)
+	return fix.PlanAuthorizeKey(ctx, a, t.InstanceID, fix.AuthorizeKeyRequest{User: o.AuthorizeKey.user(), Key: key, SSHDConfig: o.AuthorizeKey.SSHDConfig, DryRun: o.DryRun})
 }
 
 // verifyOptions set the check options a selector's checks need to run.

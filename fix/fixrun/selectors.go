@@ -57,8 +57,8 @@ var Selectors = []Selector{
 		}},
 	{checks.FixAuthorizeKey, TargetRequired, []string{"instance-authorized-keys"}, planAuthorizeKey}, // oninstance.go
 	{checks.FixInstallEIC, TargetRequired, []string{"instance-eic"},
-		func(ctx context.Context, _ *Options, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error) {
-			return fix.PlanInstallEIC(ctx, a, t.InstanceID)
+		func(ctx context.Context, o *Options, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error) {
+			return fix.PlanInstallEIC(ctx, a, t.InstanceID, o.DryRun)
 		}},
 }
 
