@@ -136,7 +136,7 @@ func TestCheckCLIHealthyExit0(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "✓ ssh routes the target through Session Manager") ||
-		!strings.Contains(r.stdout, "7 passed, 0 warnings, 0 failed, ") || strings.Contains(r.stdout, "✗") {
+		!strings.Contains(r.stdout, "8 passed, 0 warnings, 0 failed, ") || strings.Contains(r.stdout, "✗") {
 		t.Fatalf("stdout:\n%s", r.stdout)
 	}
 	if strings.Contains(r.stdout, "\x1b[") || r.stderr != "" {
@@ -338,7 +338,7 @@ func TestCheckCLIOutputFileAndFormats(t *testing.T) {
 		t.Fatalf("%v\n%s", err, b)
 	}
 	r = h.run(t, "check", "--skip", "caller-identity", "--ssh-config", cfg, "--format", "github", "--skip", "proxy-env")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "::notice title=ssmdoctor check::6 passed, 0 warnings, 0 failed") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "::notice title=ssmdoctor check::7 passed, 0 warnings, 0 failed") {
 		t.Fatalf("github: exit %d %q", r.code, r.stdout)
 	}
 }

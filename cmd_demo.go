@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssmdoctor/ssmdoctor/fix/fixrun"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 )
@@ -41,7 +42,20 @@ func runDemo(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usageErr("ssmdoctor demo [--format FORMAT]", "demo takes no arguments (got %q)", c.Args().First())
 	}
-	sim, err := awssim.New(awssim.DemoScenario(), awssim.Options{})
+	st := awssim.DemoScenario()
+	// Your key is on the demo's instances, as if you had launched them
+	// with it; except on the one that shows someone else's key only.
+	key, keyErr := fixrun.PublicKey(fixrun.AuthorizeKeyOptions{}, depsOf(c).passwdHome)
+	if keyErr == nil {
+		for id, inst := range st.Instances {
+			if !strings.HasPrefix(id, "i-") || awssim.TagValue(inst.Tags, "Scenario") == "key-not-authorized" {
+				continue
+			}
+			awssim.AuthorizeKey(inst, "ec2-user", key.Line)
+			awssim.AuthorizeKey(inst, "ubuntu", key.Line)
+		}
+	}
+	sim, err := awssim.New(st, awssim.Options{})
 	if err != nil {
 		return internalErr("", fmt.Errorf("demo: load the demo scenario: %w", err))
 	}
@@ -119,6 +133,36 @@ func runDemo(c *cli.Context) error {
 		if err := runAs(u.name, healthy); err != nil {
 			return err
 		}
+	}
+	inside := []string{healthy}
+	sim.WithState(func(st *awssim.State) {
+		for _, scen := range []string{"sshd-stopped", "os-user-missing", "key-not-authorized"} {
+			for id, inst := range st.Instances {
+				if awssim.TagValue(inst.Tags, "Scenario") == scen {
+					inside = append(inside, id)
+				}
+			}
+		}
+	})
+	n := len(demoUsers) + 1
+	section(fmt.Sprintf("%d. Inside the instances, as alice: ssmdoctor check --on-instance %s", n, strings.Join(inside, " ")))
+	if human && keyErr != nil {
+		fmt.Fprintf(out, "(you have no ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub: no instance holds your key)\n\n")
+	}
+	if err := runAs("alice", append([]string{"--on-instance"}, inside...)...); err != nil {
+		return err
+	}
+	eic := []string{healthy}
+	sim.WithState(func(st *awssim.State) {
+		for id, inst := range st.Instances {
+			if awssim.TagValue(inst.Tags, "Scenario") == "eic-absent" {
+				eic = append(eic, id)
+			}
+		}
+	})
+	section(fmt.Sprintf("%d. One-time keys, inside, as alice: ssmdoctor check --on-instance --ephemeral-key %s", n+1, strings.Join(eic, " ")))
+	if err := runAs("alice", append([]string{"--on-instance", "--ephemeral-key"}, eic...)...); err != nil {
+		return err
 	}
 	if human {
 		fmt.Fprintf(out, "\nTry it yourself (the simulator serves until you stop it with kill %%1):\n%s", tryItYourself(region, healthy))

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"os"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // TestDemoShowsEveryKindOfFinding runs the README's first command in-process
@@ -69,5 +73,55 @@ func TestDemoIgnoresTheUsersAWSEnvironment(t *testing.T) {
 	}
 	if after := strings.Join(os.Environ(), "\n"); after != before {
 		t.Error("the demo changed the process environment")
+	}
+}
+
+// TestDemoLooksInside: the demo's instances whose trouble is inside each
+// fail the on-instance check they exist for, and the workstation's key
+// (put on the demo's instances) is authorized where it should be.
+func TestDemoLooksInside(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	setPasswdHome(t, home)
+	if err := os.MkdirAll(home+"/.ssh", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh key: neither the demo image's nor the "someone else" one.
+	edPub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := ssh.NewPublicKey(edPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := string(ssh.MarshalAuthorizedKey(sshPub))
+	if err := os.WriteFile(home+"/.ssh/id_ed25519.pub", []byte(pub), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"ssmdoctor", "demo", "--no-color"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("demo exited %d\nstderr: %s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"ssmdoctor check --on-instance i-0a11600d000000001",
+		"failed: demo-sshd-stopped (i-0bad000000000000b)",
+		"failed: demo-ubuntu (i-0bad000000000000c)",
+		"failed: demo-key-not-authorized (i-0bad000000000000d)",
+		"failed: demo-no-eic (i-0bad000000000000e)",
+		"the key ssh offers is authorized for the OS user (--on-instance): 1 failed, 1 skipped, 2 passed",
+		"failed: demo-connection-lost (i-0bad0000000000006)", // instance-status, among others
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if testing.Verbose() {
+		t.Log(out)
+	}
+	if strings.Contains(out, strings.Fields(pub)[1][20:50]) {
+		t.Error("the demo printed a public key, not only its fingerprint")
 	}
 }

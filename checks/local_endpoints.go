@@ -30,6 +30,9 @@ func runLocalEndpoints(ctx context.Context, env *Env) Result {
 		sm := publicEndpoint("ssmmessages", region)
 		urls = append(urls, sm)
 	}
+	if strings.HasPrefix(ssmURL, "http://") {
+		return Skip("the SSM endpoint is plain HTTP (%s: a local simulator or test double): no TLS or proxy to check", ssmURL)
+	}
 	var ok []string
 	for _, u := range urls {
 		p := probeEndpoint(ctx, env, u)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,8 @@ func localIdentitiesCheck() Check {
 	return New("local-identities", "the keys ssh will offer (fingerprints)", LayerLocal,
 		[]string{"ssh-config"}, 10*time.Second, runLocalIdentities)
 }
+
+const unreadableNote = ": ssh offers it, but its public half could not be read here (no readable .pub)"
 
 // offeredKey is a public key ssh will offer, by fingerprint only.
 type offeredKey struct {
@@ -43,8 +46,13 @@ func offeredKeys(ctx context.Context, env *Env) ([]offeredKey, []string, error) 
 		}
 		path := env.Local.ExpandHome(f)
 		k, ok := publicOf(env, path)
-		if ok {
+		switch {
+		case ok:
 			files = append(files, k)
+		case env.Local.Stat != nil:
+			if fi, err := env.Local.Stat(path); err == nil && !fi.IsDir() {
+				notes = append(notes, path+unreadableNote)
+			}
 		}
 	}
 	only := strings.EqualFold(eff.Config.Get("identitiesonly"), "yes")
@@ -143,6 +151,9 @@ func runLocalIdentities(ctx context.Context, env *Env) Result {
 	keys, notes, err := offeredKeys(ctx, env)
 	if err != nil {
 		return Undetermined("ssh -G", "could not read the effective ssh configuration: %v", err)
+	}
+	if len(keys) == 0 && slices.ContainsFunc(notes, func(n string) bool { return strings.HasSuffix(n, unreadableNote) }) {
+		return Pass("ssh offers keys whose fingerprints could not be read here").WithDetails(notes...)
 	}
 	if len(keys) == 0 {
 		return Warn("ssh has no key to offer %s (no identity file with a public half, no agent key)", env.SSHHost()).

@@ -191,6 +191,14 @@ func HostPublicKey(id string) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk)))
 }
 
+// AuthorizeKey adds a public key line to user's authorized keys on the
+// instance, as fix --authorize-key's script would (the demo authorizes
+// the workstation's key with it). It reports whether the user exists.
+func AuthorizeKey(inst *Instance, user, line string) bool {
+	_, code := osOf(inst).authorizeKey([]string{user, line})
+	return code == 0
+}
+
 // osOf is the instance's OS state: what the scenario says, and for each
 // part it leaves out (a null or absent field; an empty list stays empty)
 // the healthy image's. Filled in place on first use, so that the fixes'
@@ -293,4 +301,14 @@ func (o *OSState) listening() []string {
 
 func (f *OSFile) stat() string {
 	return fmt.Sprintf("%s %d %s", f.Mode, f.UID, f.Owner)
+}
+
+// TagValue is the value of the tag key, or "".
+func TagValue(tags []Tag, key string) string {
+	for _, t := range tags {
+		if t.Key == key {
+			return t.Value
+		}
+	}
+	return ""
 }
