@@ -719,3 +719,82 @@ func TestVerboseAPICallsNoSecrets(t *testing.T) {
 		t.Fatalf("secret found: %s", where)
 	}
 }
+
+// TestOnInstanceOnlyFingerprints: check --on-instance and fix
+// --authorize-key, verbose, in every format, show keys by fingerprint
+// only: no public key blob (the user's, the image's, someone else's), no
+// byte of the user's private key, and none of the token-like strings in
+// the agent's log (redacted on the instance), nor the credentials.
+func TestOnInstanceOnlyFingerprints(t *testing.T) {
+	const (
+		logToken    = "AQoDYXdzEJr0SecretSessionTokenFromTheAgentLog0123456789abcdef"
+		logPassword = "hunter2-agent-password"
+	)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	setPasswdHome(t, home)
+	keyPath := filepath.Join(home, ".ssh", "id_ed25519")
+	if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "me@laptop", "-f", keyPath).CombinedOutput(); err != nil {
+		t.Skipf("skipping: ssh-keygen: %v %s", err, out)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "config"), []byte("Host i-*\n  IdentityFile "+keyPath+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pubLine, _ := os.ReadFile(keyPath + ".pub")
+	privPEM, _ := os.ReadFile(keyPath)
+	var imageKey string
+	sim := demoInProcess(t, awssim.DemoAccessKey, func(st *awssim.State) {
+		inst := st.Instances["i-0a11600d000000001"]
+		inst.OS = awssim.DefaultOS(inst)
+		imageKey = inst.OS.Files["/home/ec2-user/.ssh/authorized_keys"].Keys[0]
+		inst.OS.AgentLog = []string{
+			"2026-01-05 09:00:00 ERROR [MessageGatewayService] token=" + logToken + " refused",
+			"2026-01-05 09:00:01 ERROR [Credentials] password: " + logPassword,
+		}
+	})
+	_ = sim
+	tr := &transcript{}
+	for _, args := range [][]string{
+		{"check", "i-0a11600d000000001", "i-0bad000000000000d", "--on-instance", "--verbose"},
+		{"check", "i-0a11600d000000001", "--on-instance", "--format", "json"},
+		{"check", "i-0a11600d000000001", "--on-instance", "--format", "junit"},
+		{"check", "i-0a11600d000000001", "--on-instance", "--format", "github"},
+		{"fix", "--authorize-key", "i-0bad000000000000d", "--dry-run", "--verbose"},
+		{"fix", "--authorize-key", "i-0bad000000000000d", "--yes", "--poll", "10ms"},
+	} {
+		r := runInProcess(t, args...)
+		if r.code == exitUsage || r.code == exitInternal {
+			t.Fatalf("%q: exit %d\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		tr.add(strings.Join(args, " ")+" stdout", r.stdout)
+		tr.add(strings.Join(args, " ")+" stderr", r.stderr)
+	}
+	all := ""
+	for _, p := range tr.parts {
+		all += p.text
+	}
+	for _, want := range []string{"SHA256:", "[redacted]", "is authorized for ec2-user"} {
+		if !strings.Contains(all, want) {
+			t.Fatalf("the runs did not show %q: they did not exercise what they should", want)
+		}
+	}
+	blob := func(line string) string { return strings.Fields(line)[1] }
+	secrets := map[string]string{
+		"the user's public key": blob(string(pubLine)), "the image's public key": blob(imageKey),
+		"someone else's public key": "AAAAC3NzaC1lZDI1NTE5AAAAIOw0gBrqGxwq2bHtCGBAc2NVWY2gTfUjpyZ9mxIr1kHZ",
+		"the token in the agent's log": logToken, "the password in the agent's log": logPassword,
+		"the secret access key": awssim.DemoSecretKey,
+	}
+	// The private key file's base64 body, line by line.
+	for i, l := range strings.Split(string(privPEM), "\n") {
+		if len(l) >= leakWindow && !strings.HasPrefix(l, "-----") {
+			secrets[fmt.Sprintf("private key line %d", i+1)] = l
+		}
+	}
+	if where := tr.findSecret(secrets); where != "" {
+		t.Fatalf("found %s", where)
+	}
+}
