@@ -784,7 +784,7 @@ func TestOnInstanceOnlyFingerprints(t *testing.T) {
 	blob := func(line string) string { return strings.Fields(line)[1] }
 	secrets := map[string]string{
 		"the user's public key": blob(string(pubLine)), "the image's public key": blob(imageKey),
-		"someone else's public key": "AAAAC3NzaC1lZDI1NTE5AAAAIOw0gBrqGxwq2bHtCGBAc2NVWY2gTfUjpyZ9mxIr1kHZ",
+		"someone else's public key":    "AAAAC3NzaC1lZDI1NTE5AAAAIOw0gBrqGxwq2bHtCGBAc2NVWY2gTfUjpyZ9mxIr1kHZ",
 		"the token in the agent's log": logToken, "the password in the agent's log": logPassword,
 		"the secret access key": awssim.DemoSecretKey,
 	}
