@@ -222,3 +222,65 @@ func TestInstanceRoleKMS(t *testing.T) {
 		t.Errorf("role with kms:Decrypt: %s %q %q", r.Status, r.Message, r.Details)
 	}
 }
+
+// The caller's ssm:SendCommand is evaluated before anything is sent, and
+// named when missing; Windows is skipped; a script that outlives the
+// deadline is "could not determine", naming the command.
+func TestOnInstanceRefusalsAndLimits(t *testing.T) {
+	const id = "i-0a11600d000000001"
+	run := func(st *awssim.State, keyID string, o Options) (map[string]Result, *awssim.Sim) {
+		t.Helper()
+		a, s := simEnv(t, st, keyID)
+		ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{id}, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.OnInstance = true
+		env := &Env{AWS: a, Target: ts[0], Options: o, Local: onInstanceLocal(id, demoPublicKey)}
+		got := map[string]Result{}
+		for _, out := range Run(context.Background(), env, onInstanceChecks(), RunOptions{}) {
+			got[out.ID] = out.Result
+		}
+		return got, s
+	}
+	t.Run("bob may not send commands", func(t *testing.T) {
+		got, s := run(awssim.DemoScenario(), "AKIADEMOBOB000000001", Options{})
+		r := got["instance-sshd"]
+		if r.Status != StatusError || r.Missing != "ssm:SendCommand" || !strings.Contains(r.Message, "no policy allows ssm:SendCommand on arn:aws:ec2:us-east-1:123456789012:instance/"+id) {
+			t.Fatalf("instance-sshd as bob: %s missing %q %q", r.Status, r.Missing, r.Message)
+		}
+		if !strings.Contains(strings.Join(r.Details, "\n"), "document/AWS-RunShellScript") {
+			t.Errorf("the statement to add does not name the document: %q", r.Details)
+		}
+		if n := s.Calls("ssm.SendCommand"); n != 0 {
+			t.Fatalf("%d SendCommand calls, want none before the permission holds", n)
+		}
+	})
+	t.Run("windows", func(t *testing.T) {
+		st := awssim.DemoScenario()
+		st.Instances[id].Platform = "windows"
+		st.Instances[id].PlatformName = ""
+		got, s := run(st, awssim.DemoAccessKey, Options{})
+		if r := got["instance-sshd"]; r.Status != StatusSkip || !strings.Contains(r.Message, "Windows") {
+			t.Fatalf("windows: %s %q", r.Status, r.Message)
+		}
+		if n := s.Calls("ssm.SendCommand"); n != 0 {
+			t.Fatalf("%d SendCommand calls to a Windows instance", n)
+		}
+	})
+	t.Run("deadline", func(t *testing.T) {
+		st := awssim.DemoScenario()
+		inst := st.Instances[id]
+		inst.OS = awssim.DefaultOS(inst)
+		inst.OS.CommandSeconds = 30
+		start := time.Now()
+		got, _ := run(st, awssim.DemoAccessKey, Options{OnInstanceWait: time.Second})
+		r := got["instance-disk"]
+		if r.Status != StatusError || !strings.Contains(r.Message, "did not finish within 1s") || !strings.Contains(strings.Join(r.Details, " "), "get-command-invocation --command-id") {
+			t.Fatalf("past the deadline: %s %q %q", r.Status, r.Message, r.Details)
+		}
+		if el := time.Since(start); el > 10*time.Second {
+			t.Fatalf("took %s with a 1s deadline", el)
+		}
+	})
+}
