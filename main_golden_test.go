@@ -52,6 +52,13 @@ func TestErrorLinesGolden(t *testing.T) {
 		{"demo", "extra"},
 		{"fix", "--ssh-config", "--dhmc"},
 		{"fix", "--start", "i-0123456789abcdef0", "extra"},
+		{"check", "--on-instance-script", "web"},
+		{"check", "--on-instance", "--on-instance-timeout", "0s", "web"},
+		{"check", "--stream-endpoint", "ftp://x", "web"},
+		{"fix", "--authorize-key", "web", "--user", "bad user"},
+		{"fix", "--authorize-key", "web", "--sshd-config", "etc/ssh/sshd_config"},
+		{"fix", "--install-eic", "web", "--user", "ubuntu"},
+		{"fix", "--authorize-key", "web", "--key", "/nonexistent/id.pub"},
 		{"ssh", "--bogus", "web"},
 		{"ssh", "web;id"},
 	}
