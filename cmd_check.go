@@ -47,6 +47,7 @@ func checkCommand() *cli.Command {
 			&cli.StringFlag{Name: "ssh-config", Usage: "check this ssh client config `FILE` (as ssh -F) instead of ~/.ssh/config"},
 			&cli.BoolFlag{Name: "on-instance", Usage: "also look inside the instance: sshd, the OS user, authorized keys, EC2 Instance Connect, the agent's log, clock, disk (runs a read-only script with Run Command)"},
 			&cli.DurationFlag{Name: "on-instance-timeout", Usage: "with --on-instance: how long the script may take, from SendCommand to its output", Value: 60 * time.Second},
+			&cli.StringFlag{Name: "sshd-config", Usage: "with --on-instance: sshd's config `PATH` on the instance (default /etc/ssh/sshd_config)"},
 			&cli.BoolFlag{Name: "on-instance-script", Usage: "print the exact script --on-instance runs, and exit"},
 			&cli.StringFlag{Name: "stream-endpoint", Usage: "the data channel's endpoint (`URL`) local-endpoints probes instead of ssmmessages (as ssmdoctor proxy --stream-endpoint)", EnvVars: []string{"SSMDOCTOR_STREAM_ENDPOINT"}},
 		),
@@ -178,6 +179,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 				OnInstance:     c.Bool("on-instance"),
 				OnInstanceWait: c.Duration("on-instance-timeout"),
 				StreamEndpoint: c.String("stream-endpoint"),
+				SSHDConfig:     c.String("sshd-config"),
 			},
 		},
 		format:        c.String("format"),
@@ -216,6 +218,9 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	if o.script && (len(r.Targets) > 0 || r.All || len(r.Filters) > 0 || o.listChecks) {
 		return o, usageErr("run 'ssmdoctor check --on-instance-script' alone: it only prints the script", "check: --on-instance-script takes no TARGET, --all, --filter or --list-checks")
+	}
+	if v := opts.SSHDConfig; v != "" && (!strings.HasPrefix(v, "/") || strings.ContainsAny(v, "\x00\r\n") || len(v) > 1024) {
+		return o, usageErr("an absolute path on the instance, such as /etc/ssh/sshd_config", "check: malformed --sshd-config %s", quoteShort(v))
 	}
 	if opts.OnInstanceWait <= 0 {
 		return o, usageErr("give a duration such as 60s or 2m", "check: --on-instance-timeout must be positive, got %s", opts.OnInstanceWait)

@@ -110,6 +110,9 @@ type Options struct {
 	// with Run Command; OnInstanceWait bounds it (zero: 60 s).
 	OnInstance     bool
 	OnInstanceWait time.Duration
+	// SSHDConfig is sshd's config on the instance the script reads
+	// (--sshd-config); "" is /etc/ssh/sshd_config.
+	SSHDConfig string
 	// StreamEndpoint is --stream-endpoint (or SSMDOCTOR_STREAM_ENDPOINT):
 	// where the data channel's websocket goes instead of ssmmessages.
 	StreamEndpoint string

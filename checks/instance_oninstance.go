@@ -58,7 +58,7 @@ func onInstance(ctx context.Context, env *Env) (*oninstance.Report, *awsfacts.Co
 	if port == 0 {
 		port = 22
 	}
-	run, err := env.AWS.OnInstance(ctx, id, oninstance.CheckCommands(osUserOf(env), port, ""), wait)
+	run, err := env.AWS.OnInstance(ctx, id, oninstance.CheckCommands(osUserOf(env), port, env.Options.SSHDConfig), wait)
 	var pending *awsfacts.CommandPendingError
 	switch {
 	case errors.As(err, &pending):

@@ -77,7 +77,7 @@ func planAuthorizeKey(ctx context.Context, o *Options, a *fix.AWS, t *awsfacts.T
 // verifyOptions set the check options a selector's checks need to run.
 var verifyOptions = map[checks.FixID]func(o *Options, co *checks.Options){
 	checks.FixAuthorizeKey: func(o *Options, co *checks.Options) {
-		co.OnInstance, co.OSUser = true, o.AuthorizeKey.user()
+		co.OnInstance, co.OSUser, co.SSHDConfig = true, o.AuthorizeKey.user(), o.AuthorizeKey.SSHDConfig
 	},
 	checks.FixInstallEIC: func(o *Options, co *checks.Options) {
 		co.OnInstance, co.Ephemeral = true, true
