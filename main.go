@@ -131,6 +131,7 @@ func newApp(d *deps) *cli.App {
 			sshCommand(),
 			scpCommand(),
 			proxyCommand(),
+			forwardCommand(),
 			demoCommand(),
 			simCommand(),
 		},

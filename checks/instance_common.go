@@ -61,6 +61,16 @@ func versionAtLeast(v, min string) bool {
 	return a.GreaterThanOrEqual(parsedVersion(min))
 }
 
+// versionNewer: v is strictly newer than min (the plugin's comparison for
+// multiplexing); unparsable versions never are.
+func versionNewer(v, min string) bool {
+	a := parsedVersion(v)
+	if a == nil {
+		return false
+	}
+	return a.GreaterThan(parsedVersion(min))
+}
+
 // parsedVersions keeps each agent version parsed once: a fleet has few
 // distinct versions and asks about each of them thousands of times.
 var parsedVersions sync.Map // string -> *version.Version, nil when unparsable
