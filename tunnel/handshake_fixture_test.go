@@ -11,7 +11,7 @@ import (
 )
 
 // handshakeFixture is a hand-written HandshakeRequest
-// (testdata/handshake/README.md), compacted.
+// (tunnel/testdata/handshake/README.md), compacted.
 func handshakeFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", "handshake", name))
