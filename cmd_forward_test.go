@@ -553,3 +553,44 @@ func e2eAWSConfig(url string) aws.Config {
 }
 
 func ssmSessionState(s string) ssmtypes.SessionState { return ssmtypes.SessionState(s) }
+
+// TestE2EForwardOpenSSH: the real OpenSSH client logs in to a real sshd
+// through a forwarded port 22, twice at once over one session.
+func TestE2EForwardOpenSSH(t *testing.T) {
+	e := startE2E(t, e2eOpts{})
+	cmd := exec.Command(ssmdoctorBin, "forward", "-L", "0:localhost:22", e2eID)
+	cmd.Env = e.env
+	f := &forwarder{cmd: cmd, stdout: &syncBuf{}, stderr: &syncBuf{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = f.stdout, f.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { cmd.Wait(); close(f.done) }()
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-f.done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Error("forward ignored Ctrl-C")
+		}
+	}()
+	var addr string
+	for _, a := range f.waitForwarding(t, 1) {
+		addr = a
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := append(e.sshOpts(true), "-p", port, "-o", "HostKeyAlias="+e2eID, e.sshd.User+"@127.0.0.1", fmt.Sprintf("echo through-forward-%d; exit 7", i))
+			r := e.command(nil, nil, "ssh", args...)
+			if r.code != 7 || r.stdout != fmt.Sprintf("through-forward-%d\n", i) {
+				t.Errorf("ssh through the forward: exit %d, stdout %q, stderr:\n%s\nforward stderr:\n%s", r.code, r.stdout, r.stderr, f.stderr)
+			}
+		}()
+	}
+	wg.Wait()
+}
