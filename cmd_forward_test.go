@@ -594,3 +594,71 @@ func TestE2EForwardOpenSSH(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestE2EForwardRSS: `ssmdoctor forward` with 50 connections open, each
+// having echoed 1 MiB, stays under 50 MB of peak resident memory (Linux:
+// VmHWM).
+func TestE2EForwardRSS(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("skipping: no /proc to read the peak RSS from")
+	}
+	e := startFwdE2E(t, nil)
+	f := e.start("-L", "0:localhost:5432", "--no-preflight", e2eID)
+	var addr string
+	for _, a := range f.waitForwarding(t, 1) {
+		addr = a
+	}
+	t.Logf("peak RSS before any connection: %.1f MiB", float64(peakRSSKiB(t, f.cmd.Process.Pid))/1024)
+	const conns = 50
+	cs := make([]net.Conn, conns)
+	for i := range cs {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write([]byte{'E'})
+		cs[i] = c
+	}
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.SetDeadline(time.Now().Add(2 * time.Minute))
+			go io.Copy(c, fwdTestPayload(1<<20, byte(i)))
+			h := sha256.New()
+			if _, err := io.CopyN(h, c, 1<<20); err != nil || !bytes.Equal(h.Sum(nil), fwdTestSum(1<<20, byte(i))) {
+				t.Errorf("connection %d: echo differs (%v)", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	kb := peakRSSKiB(t, f.cmd.Process.Pid)
+	t.Logf("peak RSS of forward with %d connections open: %.1f MiB", conns, float64(kb)/1024)
+	if kb*1024 >= 50_000_000 {
+		t.Errorf("peak RSS %d KiB, want under 50 MB", kb)
+	}
+}
+
+func peakRSSKiB(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "Rss") {
+			t.Log(line)
+		}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb
+		}
+	}
+	t.Fatal("no VmHWM in /proc status")
+	return 0
+}

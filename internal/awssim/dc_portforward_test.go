@@ -204,7 +204,7 @@ func (n *notes) String() string { n.mu.Lock(); defer n.mu.Unlock(); return n.b.S
 // instance's port 5432 and the remote host db.internal:5432, opens a
 // forwarding session through the tunnel and serves it on a loopback
 // listener until the test ends.
-func startForward(t *testing.T, o fwdSetup) *fwdRun {
+func startForward(t testing.TB, o fwdSetup) *fwdRun {
 	t.Helper()
 	srv := startFwdServer(t)
 	s := startDCSim(t)
