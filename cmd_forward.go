@@ -399,8 +399,12 @@ func forwardAll(ctx, setup context.Context, cl *awsapi.Clients, id string, specs
 				},
 				OnReady: func(mode tunnel.ForwardMode, agent string) {
 					say(stdout, "forwarding %s -> %s via %s\n", ln.Addr(), f.dest(), id)
-					if mode != tunnel.ForwardMux {
+					switch mode {
+					case tunnel.ForwardBasic:
 						say(stderr, "note: -L %s: %s (agent %s; multiplexing needs an agent newer than %s)\n", f.raw, mode, agent, tunnel.MuxAfterAgentVersion)
+					case tunnel.ForwardSingle:
+						say(stderr, "note: -L %s: %s: document %s does not forward ports (its properties have no type %s); forward ends with that connection\n",
+							f.raw, mode, f.document(custom), tunnel.LocalPortForwarding)
 					}
 					logf("session %s: agent %s, %s", s.ID(), agent, mode)
 				},

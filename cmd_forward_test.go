@@ -662,3 +662,32 @@ func peakRSSKiB(t *testing.T, pid int) int64 {
 	t.Fatal("no VmHWM in /proc status")
 	return 0
 }
+
+// TestE2EForwardDocument: --document starts the named document for the
+// -L (here AWS-StartSSHSession, whose properties carry no forwarding
+// type: one connection, and forward ends with it, exit 0).
+func TestE2EForwardDocument(t *testing.T) {
+	e := startFwdE2E(t, nil)
+	f := e.start("--document", "AWS-StartSSHSession", "-L", "0:localhost:5432", e2eID)
+	var addr string
+	for _, a := range f.waitForwarding(t, 1) {
+		addr = a
+	}
+	if err := fwdTestUpload(addr, 1<<20, 8); err != nil {
+		t.Fatal(err)
+	}
+	if code := f.wait(t, 30*time.Second); code != 0 {
+		t.Errorf("exit %d, want 0 once the one connection closed; stderr:\n%s", code, f.stderr)
+	}
+	if got := f.stderr.String(); !strings.Contains(got, "note: -L 0:localhost:5432: one connection per session: document AWS-StartSSHSession does not forward ports (its properties have no type LocalPortForwarding); forward ends with that connection\n") {
+		t.Errorf("stderr:\n%s", got)
+	}
+	api := ssm.NewFromConfig(e2eAWSConfig(e.sim.URL()))
+	out, err := api.DescribeSessions(context.Background(), &ssm.DescribeSessionsInput{State: ssmtypes.SessionStateHistory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Sessions) != 1 || aws.ToString(out.Sessions[0].DocumentName) != "AWS-StartSSHSession" {
+		t.Errorf("sessions %+v, want one of AWS-StartSSHSession", out.Sessions)
+	}
+}
