@@ -122,3 +122,30 @@ func TestSimSessionLoggingAndTimeouts(t *testing.T) {
 		})
 	}
 }
+
+// The exposure checks cost a fleet no call: with every instance launched
+// with a key pair and every security group open to the world on 22, a
+// fleet check makes the calls of the bound and no more, and both checks
+// warn on the running instances.
+func TestSimFleetExposureWithinBound(t *testing.T) {
+	const n = 200
+	mark := func(st *awssim.State) *awssim.State {
+		for _, in := range st.Instances {
+			in.KeyName = "legacy"
+		}
+		for _, g := range st.SecurityGroups {
+			g.Ingress = append(g.Ingress, awssim.SGRule{Protocol: "tcp", FromPort: 22, ToPort: 22, Cidrs: []string{"0.0.0.0/0"}})
+		}
+		return st
+	}
+	st := mark(awssim.GenerateFleet(n, awssim.DefaultFleetMix, 1))
+	bound := fleetLowerBound(mark(awssim.GenerateFleet(n, awssim.DefaultFleetMix, 1)))
+	r := fleetRun(t, st, 0)
+	if r.calls > bound {
+		t.Errorf("%d calls, more than the bound %d: %v", r.calls, bound, r.counts)
+	}
+	if r.statuses["exposure-ssh-port"][StatusWarn] == 0 || r.statuses["exposure-key-pair"][StatusWarn] == 0 {
+		t.Errorf("exposure statuses: %v %v", r.statuses["exposure-ssh-port"], r.statuses["exposure-key-pair"])
+	}
+	t.Logf("%d calls, bound %d; exposure-ssh-port %v, exposure-key-pair %v", r.calls, bound, r.statuses["exposure-ssh-port"], r.statuses["exposure-key-pair"])
+}
