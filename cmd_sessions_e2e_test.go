@@ -179,4 +179,17 @@ func TestE2ESessionsDenied(t *testing.T) {
 		!strings.HasSuffix(r.stderr, "hint: the caller needs the IAM permission ssm:DescribeSessions; ask an administrator to allow it\n") {
 		t.Fatalf("denied: exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
 	}
+	// Allowed to list sessions but not to describe instances: the list
+	// comes without names, and a warning says why.
+	_, closeSSH := e.openSSH(append(append([]string{ssmdoctorBin, "ssh"}, e.sshOpts(true)...), e.dest(), "cat")...)
+	defer closeSSH()
+	e.waitSessions("active session", func(d sessionsDoc) bool { return len(d.Sessions) == 1 }, "--active")
+	e.sim.WithState(func(st *awssim.State) {
+		st.Users["viewer"].InlinePolicies["p"] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:DescribeSessions"],"Resource":"*"}]}`
+	})
+	r = e.run(nil, []string{"AWS_ACCESS_KEY_ID=" + e2eNoKey}, "sessions", "--active")
+	if r.code != 0 || !strings.Contains(r.stdout, "  "+e2eID+"  ssh  ") ||
+		!strings.HasPrefix(r.stderr, "warning: no instance names: UnauthorizedOperation") {
+		t.Fatalf("without ec2:DescribeInstances: exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
 }
