@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -256,7 +255,7 @@ func terminateSession(ctx context.Context, d *deps, cl *awsapi.Clients, o sessio
 		if !d.stdinTerminal {
 			return usageErr("re-run with --yes to terminate it", "sessions: refusing to terminate without confirmation: stdin is not a terminal")
 		}
-		ok, err := confirmLine(ctx, bufio.NewReader(d.stdin), stderr, "terminate session "+o.terminate+"?")
+		ok, err := confirmLine(ctx, d, stderr, "terminate session "+o.terminate+"?")
 		if errors.Is(err, errPromptInterrupted) {
 			if ctx.Err() == context.DeadlineExceeded {
 				return internalErr("give --timeout more time, or answer sooner", errors.New("sessions: --timeout ran out at the prompt: nothing was terminated"))
@@ -275,28 +274,18 @@ func terminateSession(ctx context.Context, d *deps, cl *awsapi.Clients, o sessio
 	return nil
 }
 
-// confirmLine asks question on w and reads a y/N answer from r; ctx ending
-// (Ctrl-C, --timeout) ends the prompt at once with errPromptInterrupted.
-func confirmLine(ctx context.Context, r *bufio.Reader, w io.Writer, question string) (bool, error) {
+// confirmLine asks question on w and reads a y/N answer through the seam
+// (deps.readAnswer); ctx ending (Ctrl-C, --timeout) ends the prompt at
+// once with errPromptInterrupted.
+func confirmLine(ctx context.Context, d *deps, w io.Writer, question string) (bool, error) {
 	fmt.Fprintf(w, "%s [y/N] ", question)
-	type answer struct {
-		line string
-		err  error
-	}
-	got := make(chan answer, 1) // buffered: a reader left behind never blocks
-	go func() {
-		line, err := r.ReadString('\n')
-		got <- answer{line, err}
-	}()
-	select {
-	case <-ctx.Done():
-		fmt.Fprintln(w)
-		return false, errPromptInterrupted
-	case a := <-got:
-		if ctx.Err() != nil {
-			return false, errPromptInterrupted
+	line, err := d.readAnswer(ctx)
+	if err != nil {
+		if !errors.Is(err, errLateAnswer) {
+			fmt.Fprintln(w)
 		}
-		s := strings.ToLower(strings.TrimSpace(a.line))
-		return s == "y" || s == "yes", nil
+		return false, errPromptInterrupted
 	}
+	s := strings.ToLower(strings.TrimSpace(line))
+	return s == "y" || s == "yes", nil
 }

@@ -39,6 +39,7 @@ func TestSimExposureChecks(t *testing.T) {
 	open := runOn(t, a, "i-0bad000000000000b", Options{})
 	r := open["exposure-ssh-port"]
 	if r.Status != StatusWarn || r.Message != "SSH (TCP 22) is open to the internet through 2 rule(s) in 1 security group(s)" ||
+		r.Fix != "ssmdoctor fix --close-ssh-port i-0bad000000000000b" || r.FixID != FixCloseSSHPort ||
 		r.Details[0] != "sg-0bad000000000000b (demo-ssh-open): tcp 22 from 0.0.0.0/0" || r.Details[1] != "sg-0bad000000000000b (demo-ssh-open): tcp 22 from ::/0" {
 		t.Errorf("exposure-ssh-port on demo-ssh-open: %+v", r)
 	}

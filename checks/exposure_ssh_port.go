@@ -63,7 +63,8 @@ func runExposureSSHPort(ctx context.Context, env *Env) Result {
 		names[o.GroupID] = true
 	}
 	details = append(details,
-		"Session Manager reaches sshd from inside the instance: no inbound rule is needed, and an open port 22 is an attack surface")
+		"Session Manager reaches sshd from inside the instance: no inbound rule is needed, and an open port 22 is an attack surface",
+		"fix --close-ssh-port revokes exactly these rules (it shows them first, and which other instances share the groups)")
 	return Warn("SSH (TCP %d) is open to the internet through %d rule(s) in %d security group(s)", sshPort, len(open), len(names)).
-		WithDetails(details...)
+		WithDetails(details...).WithFix("ssmdoctor fix --close-ssh-port "+env.Target.InstanceID, FixCloseSSHPort)
 }
