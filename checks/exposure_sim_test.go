@@ -150,3 +150,33 @@ func TestSimFleetExposureWithinBound(t *testing.T) {
 	}
 	t.Logf("%d calls, bound %d; exposure-ssh-port %v, exposure-key-pair %v", r.calls, bound, r.statuses["exposure-ssh-port"], r.statuses["exposure-key-pair"])
 }
+
+// With --ephemeral-key, exposure-key-pair asks what caller-instance-connect
+// asks: the memoized answer, no call of its own.
+func TestSimExposureKeyPairSharesInstanceConnectAnswer(t *testing.T) {
+	count := func(withKeyPair bool) int {
+		a, s := simEnv(t, awssim.DemoScenario(), awssim.DemoAccessKey)
+		ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{"i-0bad000000000000c"}, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []Check
+		for _, c := range awsChecks() {
+			if c.ID() != "exposure-key-pair" || withKeyPair {
+				list = append(list, c)
+			}
+		}
+		s.ResetCalls()
+		outs := Run(context.Background(), &Env{AWS: a, Target: ts[0], Options: Options{Ephemeral: true}}, list, RunOptions{})
+		for _, o := range outs {
+			if o.ID == "exposure-key-pair" && o.Result.Status != StatusWarn {
+				t.Errorf("exposure-key-pair: %+v", o.Result)
+			}
+		}
+		return s.Calls("iam.SimulatePrincipalPolicy")
+	}
+	without, with := count(false), count(true)
+	if with != without {
+		t.Fatalf("SimulatePrincipalPolicy calls: %d with exposure-key-pair, %d without", with, without)
+	}
+}
