@@ -2,7 +2,7 @@ package checks
 
 // FixID names the `ssmdoctor fix` selector that repairs a failed check.
 // Each is a flag of the fix command and a row of its selector table
-// (cmd_fix.go); a check may return only these (TestWithFixTakesKnownIDs).
+// (fix/fixrun/selectors.go); a check may return only these (TestWithFixTakesKnownIDs).
 type FixID string
 
 const (
