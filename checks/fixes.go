@@ -14,9 +14,10 @@ const (
 	FixHybridTier   FixID = "hybrid-tier"
 	FixVPCEndpoints FixID = "vpc-endpoints"
 	FixStart        FixID = "start"
+	FixCloseSSHPort FixID = "close-ssh-port"
 )
 
 // FixIDs lists every selector, in the order fix offers them.
 func FixIDs() []FixID {
-	return []FixID{FixSSHConfig, FixInstanceRole, FixUserPolicy, FixDHMC, FixHybridTier, FixVPCEndpoints, FixStart}
+	return []FixID{FixSSHConfig, FixInstanceRole, FixUserPolicy, FixDHMC, FixHybridTier, FixVPCEndpoints, FixStart, FixCloseSSHPort}
 }
