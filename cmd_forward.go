@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/checks/checkrun"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/report"
@@ -322,7 +323,7 @@ func validDocumentName(n string) bool {
 
 // forwardPreflightChecks are ssh's preflight plus the agent version, which
 // for forwarding says whether connections are multiplexed.
-var forwardPreflightChecks = append(append([]string(nil), preflightChecks...), "instance-agent-version")
+var forwardPreflightChecks = append(append([]string(nil), checkrun.PreflightChecks...), "instance-agent-version")
 
 // forwardPreflight runs the checks for the document forward starts: a
 // failure stops it with check's compact report; the agent version's

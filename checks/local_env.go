@@ -34,7 +34,8 @@ type LocalEnv struct {
 	GOARCH string
 
 	// Credentials resolves the AWS credentials and region the way the SDK
-	// does (profiles, SSO, env). main injects it; nil means "not available".
+	// does (profiles, SSO, env): awsapi.CredentialsProbe, set by
+	// checkrun.NewEnv. nil means "not available".
 	Credentials func(ctx context.Context) (CredentialsInfo, error)
 
 	// SSHConfigFile is passed to `ssh -G` as -F when set (tests, --ssh-config).
@@ -48,14 +49,7 @@ type LocalEnv struct {
 }
 
 // CredentialsInfo describes resolved credentials without the secrets.
-type CredentialsInfo struct {
-	Profile   string // the profile in use ("" for default or env)
-	Region    string // resolved region, "" when none
-	Source    string // e.g. "EnvConfigCredentials", "SSOProvider"
-	CanExpire bool
-	Expires   time.Time
-	SSO       bool // the profile uses IAM Identity Center
-}
+type CredentialsInfo = awsfacts.CredentialsInfo
 
 type localMemo struct {
 	once sync.Once

@@ -49,7 +49,7 @@ func (ch *dcChannel) armHandshakeTimer() {
 		late := ch.stage == stage
 		ch.mu.Unlock()
 		if late {
-			ch.finish(fmt.Sprintf("Handshake timed out: no reply from the client within %v", ch.opts.HandshakeTimeout))
+			ch.fail(fmt.Sprintf("Handshake timed out: no reply from the client within %v", ch.opts.HandshakeTimeout))
 		}
 	})
 }
@@ -136,6 +136,7 @@ func (ch *dcChannel) missingActions(hr handshakeResponse) string {
 func (ch *dcChannel) failHandshake(output string) {
 	ch.s.logf("data channel %s: %s", ch.id, output)
 	ch.stage = hsFailed
+	ch.failed = true
 	go ch.finish(output)
 }
 
@@ -213,7 +214,7 @@ func (ch *dcChannel) connectTarget() {
 		if ch.sess.Host != "" {
 			dest = net.JoinHostPort(ch.sess.Host, ch.sess.Port) + " from " + ch.sess.Target
 		}
-		ch.finish("Unable to start port forwarding: cannot connect to " + dest)
+		ch.fail("Unable to start port forwarding: cannot connect to " + dest)
 		return
 	}
 	ch.mu.Lock()
