@@ -530,10 +530,10 @@ func TestE2EForwardOldAgent(t *testing.T) {
 }
 
 // TestE2EForwardKMS forwards through a session the preferences encrypt
-// with KMS.
+// with KMS, to a target given by its Name tag.
 func TestE2EForwardKMS(t *testing.T) {
 	e := startFwdE2E(t, func(st *awssim.State) { st.SessionPreferences.KMSKeyID = kmsKeyID })
-	f := e.start("-L", "0:db.internal:5432", e2eID)
+	f := e.start("-L", "0:db.internal:5432", "web-0")
 	for _, addr := range f.waitForwarding(t, 1) {
 		if err := fwdTestUpload(addr, 8<<20, 6); err != nil {
 			t.Fatal(err)

@@ -473,11 +473,15 @@ func TestForwardFaults(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		f    DCFaults
+		n    int64 // echoed per connection across the fault; default 2 MiB
 	}{
-		{"drop", DCFaults{DropAfterMessages: 300}},
-		{"duplicates", DCFaults{DuplicateEvery: 7}},
-		{"reorder", DCFaults{ReorderEvery: 5}},
-		{"pause", DCFaults{PauseAfter: 200, PauseFor: 300 * time.Millisecond}},
+		{"drop", DCFaults{DropAfterMessages: 300}, 0},
+		{"duplicates", DCFaults{DuplicateEvery: 7}, 0},
+		{"reorder", DCFaults{ReorderEvery: 5}, 0},
+		{"pause", DCFaults{PauseAfter: 200, PauseFor: 300 * time.Millisecond}, 0},
+		{"corrupt-digest", DCFaults{CorruptDigestEvery: 11}, 0},
+		// Each delayed message waits its turn: about 2 MB/s.
+		{"delays", DCFaults{DelayMessages: time.Millisecond, DelayAcks: 5 * time.Millisecond}, 256 << 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := startForward(t, fwdSetup{faults: tc.f})
@@ -489,12 +493,16 @@ func TestForwardFaults(t *testing.T) {
 				}
 			}
 			// Open connections carry traffic across the fault.
+			n := tc.n
+			if n == 0 {
+				n = 2 << 20
+			}
 			var wg sync.WaitGroup
 			for i, c := range conns {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if err := fwdEcho(c, 2<<20, byte(10+i)); err != nil {
+					if err := fwdEcho(c, n, byte(10+i)); err != nil {
 						t.Errorf("connection %d: %v", i, err)
 					}
 				}()
