@@ -530,3 +530,23 @@ func TestForwardKMS(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestScenarioRemoteHosts(t *testing.T) {
+	for _, tc := range []struct {
+		rh   map[string]string
+		want string
+	}{
+		{map[string]string{"db.internal:5432": "127.0.0.1:5432", "[2600:1f18::5]:443": "[::1]:8443"}, ""},
+		{map[string]string{"db.internal": "127.0.0.1:5432"}, `RemoteHosts entry "db.internal": "db.internal" is not host:port`},
+		{map[string]string{"db.internal:5432": "127.0.0.1"}, `RemoteHosts entry "db.internal:5432": "127.0.0.1" is not host:port`},
+		{map[string]string{"db.internal:99999": "127.0.0.1:1"}, `"db.internal:99999" is not host:port`},
+	} {
+		st := &State{}
+		st.Normalize()
+		st.Instances["i-0123456789abcdef0"] = &Instance{State: "running", RemoteHosts: tc.rh}
+		err := st.Normalize()
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%v: %v, want %q", tc.rh, err, tc.want)
+		}
+	}
+}
