@@ -381,39 +381,43 @@ func TestForwardAgentVersions(t *testing.T) {
 // connection waits (and is told so) until the first closes, then is
 // carried on a connection the agent dials again.
 func TestForwardOneAtATime(t *testing.T) {
-	srvAccepted := func(r *fwdRun) int {
-		ch, _ := r.s.dcChannel(r.sess.ID())
+	r := startForward(t, fwdSetup{agent: "3.0.196.0"})
+	target := func() *dcTCP {
+		ch, ok := r.s.dcChannel(r.sess.ID())
+		if !ok {
+			t.Fatal("no simulator channel for the session")
+		}
 		ch.mu.Lock()
 		defer ch.mu.Unlock()
-		return ch.sent
+		return ch.tcp
 	}
-	r := startForward(t, fwdSetup{agent: "3.0.196.0"})
 	first := dialEcho(t, r.addr)
 	if err := fwdEcho(first, 64<<10, 4); err != nil {
 		t.Fatal(err)
 	}
+	firstTCP := target()
 	second, err := net.Dial("tcp", r.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer second.Close()
-	waitFor(t, func() bool {
-		return strings.Contains(r.notes.String(), "waits: agent 3.0.196.0 carries one connection at a time")
-	})
+	waitFor(t, func() bool { return strings.Contains(r.notes.String(), "waits: agent 3.0.196.0 carries one connection at a time") })
 	want := "connection from " + second.LocalAddr().String() + " waits: agent 3.0.196.0 carries one connection at a time (multiplexing needs an agent newer than 3.0.196.0); it starts when the current one closes\n"
 	if got := r.notes.String(); got != want {
 		t.Errorf("notes:\n%s\nwant:\n%s", got, want)
 	}
-	before := srvAccepted(r)
 	first.Close()
+	// DisconnectToPort: the agent closes its connection to the target...
+	waitFor(t, func() bool { return target() == nil })
 	if _, err := second.Write([]byte{'E'}); err != nil {
 		t.Fatal(err)
 	}
 	if err := fwdEcho(second, 64<<10, 5); err != nil {
 		t.Fatal(err)
 	}
-	if srvAccepted(r) == before {
-		t.Error("the agent sent nothing for the second connection")
+	// ...and dials a new one for the next connection's first bytes.
+	if tcp := target(); tcp == nil || tcp == firstTCP {
+		t.Error("the second connection did not get a connection of its own to the target")
 	}
 }
 
