@@ -401,7 +401,9 @@ func TestForwardOneAtATime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer second.Close()
-	waitFor(t, func() bool { return strings.Contains(r.notes.String(), "waits: agent 3.0.196.0 carries one connection at a time") })
+	waitFor(t, func() bool {
+		return strings.Contains(r.notes.String(), "waits: agent 3.0.196.0 carries one connection at a time")
+	})
 	want := "connection from " + second.LocalAddr().String() + " waits: agent 3.0.196.0 carries one connection at a time (multiplexing needs an agent newer than 3.0.196.0); it starts when the current one closes\n"
 	if got := r.notes.String(); got != want {
 		t.Errorf("notes:\n%s\nwant:\n%s", got, want)
