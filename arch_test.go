@@ -24,9 +24,10 @@ func TestImportDirection(t *testing.T) {
 	// allowed[pkg] lists the project packages pkg may import; a package not
 	// listed may import none of ours. The layers, top down:
 	//
-	//	main (commands)         -> checks, fix, and anything below
+	//	main (commands)         -> checks, fix, access, and anything below
 	//	checks (the diagnoses)  -> internal/awsfacts; tunnel for --probe
 	//	fix (the repairs)       -> internal/awsfacts; internal/awsapi for its writes
+	//	access (who may connect) -> internal/awsfacts, internal/iampolicy
 	//	internal/awsfacts       -> internal/awsapi, internal/iampolicy, internal/sshconfig
 	//
 	// checks reads AWS only through the facts, and the facts know nothing
@@ -39,7 +40,8 @@ func TestImportDirection(t *testing.T) {
 		"checks":              {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws"},
 		"fix":                 {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
 		"internal/awsfacts":   {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
-		"internal/report":     {"checks"},
+		"access":              {"internal/awsfacts", "internal/iampolicy"},
+		"internal/report":     {"checks", "access", "internal/iampolicy"},
 		"internal/awssim":     {"internal/iampolicy", "tunnel"},
 		"internal/tunnelaws":  {"tunnel"},
 		"internal/onetimekey": {},
