@@ -130,7 +130,10 @@ func runAccess(c *cli.Context) error {
 		return accessFailure(ctx, o, "read who you are", err)
 	}
 	setup := access.Setup{Partition: caller.Partition, Account: caller.Account, Region: clients.Region, Document: o.document,
-		OneTimeKeys: o.ephemeral, OSUser: o.osUser}
+		OneTimeKeys: o.ephemeral}
+	if o.ephemeral {
+		setup.OSUser = o.osUser
+	}
 
 	// The target first: a typo should not cost the account's whole listing.
 	var target *access.Instance
