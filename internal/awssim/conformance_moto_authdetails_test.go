@@ -142,7 +142,9 @@ func TestConformanceMotoAuthorizationDetails(t *testing.T) {
 	}
 	// IAM promises no order of the policies; moto keeps creation order.
 	for _, out := range []*iam.GetAccountAuthorizationDetailsOutput{mo, so} {
-		slices.SortFunc(out.Policies, func(a, b iamtypes.ManagedPolicyDetail) int { return strings.Compare(aws.ToString(a.Arn), aws.ToString(b.Arn)) })
+		slices.SortFunc(out.Policies, func(a, b iamtypes.ManagedPolicyDetail) int {
+			return strings.Compare(aws.ToString(a.Arn), aws.ToString(b.Arn))
+		})
 	}
 	mt, stt := tree(t, mo, ids), tree(t, so, ids)
 	decodeDocs(t, mt)
