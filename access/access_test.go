@@ -67,7 +67,9 @@ const (
 
 func enc(doc string) *string { return aws.String(url.QueryEscape(doc)) }
 
-func arn(kind, name string) *string { return aws.String("arn:aws:iam::" + acct + ":" + kind + "/" + name) }
+func arn(kind, name string) *string {
+	return aws.String("arn:aws:iam::" + acct + ":" + kind + "/" + name)
+}
 
 // pagedAccount: a user whose group and managed policy arrive on the
 // second page, a user with a boundary that is not listed, a user whose
@@ -89,7 +91,7 @@ func pagedAccount() []*iam.GetAccountAuthorizationDetailsOutput {
 				GroupPolicyList:         []iamtypes.PolicyDetail{{PolicyName: aws.String("no-doc"), PolicyDocument: aws.String(denyDoc)}}}},
 			RoleDetailList: []iamtypes.RoleDetail{{RoleName: aws.String("ops-role"), Arn: arn("role", "ops-role"), RoleId: aws.String("AROAOPS"),
 				AssumeRolePolicyDocument: enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:user/ann","arn:aws:iam::123456789012:root"]},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
-				AttachedManagedPolicies: []iamtypes.AttachedPolicy{{PolicyName: aws.String("ssh"), PolicyArn: aws.String(sshArn)}}}},
+				AttachedManagedPolicies:  []iamtypes.AttachedPolicy{{PolicyName: aws.String("ssh"), PolicyArn: aws.String(sshArn)}}}},
 			Policies: []iamtypes.ManagedPolicyDetail{{Arn: aws.String(sshArn), PolicyVersionList: []iamtypes.PolicyVersion{
 				{VersionId: aws.String("v1"), IsDefaultVersion: false, Document: enc(allPol)},
 				{VersionId: aws.String("v2"), IsDefaultVersion: true, Document: enc(sshPol)}}}},
