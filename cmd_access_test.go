@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
@@ -325,6 +326,11 @@ func TestAccessOutputFile(t *testing.T) {
 	if r.code != exitOK || r.stdout != "" || err != nil || !strings.HasPrefix(string(b), "principal_type,principal,principal_arn,") {
 		t.Fatalf("exit %d, %v\n%s\n%s", r.code, err, b, r.stderr)
 	}
+	// An output that cannot be written: the report was not produced.
+	r = runInProcess(t, "access", demoHealthy, "--output", t.TempDir())
+	if r.code != exitInternal || r.stdout != "" || !strings.HasPrefix(r.stderr, "error: open --output file: ") {
+		t.Fatalf("unwritable --output: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // TestAccessPrincipalFleet: the principal view over a generated fleet
@@ -421,5 +427,16 @@ func TestAccessKMSAndOneTimeKeys(t *testing.T) {
 	}
 	if !slices.Equal(cols, []string{"startSessionInstance", "startSessionDocument", "kmsGenerateDataKey", "sendSSHPublicKey"}) {
 		t.Errorf("columns %v", cols)
+	}
+}
+
+// TestAccessTimeout: --timeout bounds the whole run and says so (exit 3).
+func TestAccessTimeout(t *testing.T) {
+	sim := demoInProcess(t, "AKIADEMOADMIN0000001", nil)
+	sim.SetLatency(400 * time.Millisecond)
+	start := time.Now()
+	r := runInProcess(t, "access", demoHealthy, "--timeout", "300ms")
+	if r.code != exitInternal || r.stdout != "" || !strings.HasPrefix(r.stderr, "error: access: --timeout 300ms ran out (") || time.Since(start) > 5*time.Second {
+		t.Fatalf("exit %d after %v\n%s", r.code, time.Since(start), r.stderr)
 	}
 }

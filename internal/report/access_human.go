@@ -284,6 +284,6 @@ func accessHumanFooter(w io.Writer, p palette, r AccessReport) {
 	}
 	fmt.Fprintln(w, "Not visible this way:")
 	for _, n := range r.NotVisible {
-		fmt.Fprintf(w, "  - %s\n", n)
+		fmt.Fprintf(w, "  - %s\n", Visible(n))
 	}
 }
