@@ -275,3 +275,45 @@ func TestSimulationDisagreementsAndDenial(t *testing.T) {
 		t.Errorf("the built-in decisions stand: %d can connect", rep.CanConnect())
 	}
 }
+
+// The context sent is what the policies read: a ${variable} in a
+// Resource, a condition key, nothing else.
+func TestSimulationSendsWhatPoliciesRead(t *testing.T) {
+	own := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"StringEquals":{"aws:ResourceTag/Owner":"${aws:username}"}}},{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ssm:*:*:document/*"}]}`
+	f := &fakeIAM{pages: []*iam.GetAccountAuthorizationDetailsOutput{{UserDetailList: []iamtypes.UserDetail{
+		{UserName: aws.String("dora"), Arn: arn("user", "dora"), UserId: aws.String("AIDADORA"),
+			UserPolicyList: []iamtypes.PolicyDetail{{PolicyName: aws.String("own"), PolicyDocument: enc(own)}}},
+		{UserName: aws.String("ann"), Arn: arn("user", "ann"), UserId: aws.String("AIDAANN"),
+			UserPolicyList: []iamtypes.PolicyDetail{{PolicyName: aws.String("ssh"), PolicyDocument: enc(sshPol)}}},
+	}}}}
+	f.decide = func(*iam.SimulatePrincipalPolicyInput, string, string) (iamtypes.PolicyEvaluationDecisionType, error) {
+		return iamtypes.PolicyEvaluationDecisionTypeAllowed, nil
+	}
+	a, err := access.ReadAccount(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &access.Instance{ID: "i-0123456789abcdef0", Tags: []access.Tag{{Key: "Owner", Value: "dora"}, {Key: "Name", Value: "x"}}}
+	rep, err := access.ForInstance(context.Background(), f, a, setup, in, access.Options{Simulate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Rows[0].CanConnect || !rep.Rows[1].CanConnect {
+		t.Fatalf("dora %v, ann %v", rep.Rows[0].CanConnect, rep.Rows[1].CanConnect)
+	}
+	sent := map[string][]string{}
+	for _, in := range f.simInputs {
+		var keys []string
+		for _, e := range in.ContextEntries {
+			keys = append(keys, aws.ToString(e.ContextKeyName))
+		}
+		p := strings.TrimPrefix(aws.ToString(in.PolicySourceArn), "arn:aws:iam::123456789012:")
+		sent[p] = append(sent[p], strings.Join(keys, ","))
+	}
+	if got := strings.Join(sent["user/dora"], " | "); got != "aws:username,aws:ResourceTag/Owner | aws:username" {
+		t.Errorf("dora's contexts: %q", got)
+	}
+	if got := strings.Join(sent["user/ann"], " | "); got != "" {
+		t.Errorf("ann's contexts (one call, none read): %q", got)
+	}
+}

@@ -64,7 +64,10 @@ type Principal struct {
 	Problems []string
 
 	sources map[string]Source // by NamedPolicy.ID
-	text    string            // every document, lower case: which context keys matter
+	// reads holds, lower case, every context key p's policies name: as a
+	// condition key, or as a ${variable} in a Resource or a condition
+	// value. Only these can change a decision.
+	reads map[string]bool
 }
 
 // Label is "user/alice" or "role/SSHOperator", as --principal takes it.
@@ -187,7 +190,7 @@ func (b *builder) add(id string, src Source, doc string, boundary bool) {
 		b.p.Problems = append(b.p.Problems, fmt.Sprintf("%s %s does not parse (%v): not evaluated", src.Via, src.Policy, err))
 		return
 	}
-	b.p.text += strings.ToLower(doc) + "\n"
+	b.p.notePolicyReads(pol)
 	b.p.sources[id] = src
 	typ := "user-managed"
 	switch {
@@ -260,4 +263,39 @@ func tagMap(tags []iamtypes.Tag) map[string]string {
 		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return m
+}
+
+func (p *Principal) notePolicyReads(pol *iampolicy.Policy) {
+	if p.reads == nil {
+		p.reads = map[string]bool{}
+	}
+	vars := func(list []string) {
+		for _, v := range list {
+			for {
+				i := strings.Index(v, "${")
+				if i < 0 {
+					break
+				}
+				v = v[i+2:]
+				j := strings.IndexByte(v, '}')
+				if j < 0 {
+					break
+				}
+				name := v[:j]
+				if k := strings.Index(name, ", "); k >= 0 { // ${key, 'default'}
+					name = name[:k]
+				}
+				p.reads[strings.ToLower(strings.TrimSpace(name))] = true
+				v = v[j+1:]
+			}
+		}
+	}
+	for _, st := range pol.Statements {
+		vars(st.Resource)
+		vars(st.NotResource)
+		for _, c := range st.Conditions {
+			p.reads[strings.ToLower(c.Key)] = true
+			vars(c.Values)
+		}
+	}
 }

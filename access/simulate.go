@@ -63,7 +63,7 @@ type simJob struct {
 func relevant(p *Principal, cv []ctxEntry) []ctxEntry {
 	var out []ctxEntry
 	for _, e := range cv {
-		if strings.Contains(p.text, strings.ToLower(e.key)) {
+		if p.reads[strings.ToLower(e.key)] {
 			out = append(out, e)
 		}
 	}
