@@ -51,3 +51,21 @@ func TestAccessCSVDefusesFormulas(t *testing.T) {
 		t.Fatalf("csv:\n%s", b.String())
 	}
 }
+
+// Text from AWS (a Name tag, a policy's Sid) reaches the terminal escaped.
+func TestAccessHumanEscapesControlCharacters(t *testing.T) {
+	p := &access.Principal{Kind: "user", Name: "eve", Arn: "arn:aws:iam::123456789012:user/eve"}
+	in := &access.Instance{ID: "i-0123456789abcdef0", Name: "web\r\x1b[2J"}
+	r := &access.Report{Mode: access.ModeTarget, Setup: access.Setup{Region: "us-east-1", Document: "AWS-StartSSHSession"}, Instance: in,
+		Columns: []access.Column{{ID: access.ColStartSessionInstance}},
+		Rows: []access.Row{{Principal: p, Instance: in, CanConnect: true, Cells: []access.Cell{{Decision: "allowed",
+			Statements: []access.Statement{{Effect: "Allow", Policy: "p", Sid: "x\x1b]0;owned\x07", Index: 1, Via: "inline policy of user eve"}}}}}}}
+	var b bytes.Buffer
+	if err := AccessHuman(&b, AccessReport{Report: r}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\r\x07") || !strings.Contains(out, `web\r\x1b[2J (i-0123456789abcdef0)`) || !strings.Contains(out, `p statement 1 (x\x1b]0;owned\x07)`) {
+		t.Fatalf("not escaped:\n%q", out)
+	}
+}
