@@ -317,3 +317,31 @@ func TestSimulationSendsWhatPoliciesRead(t *testing.T) {
 		t.Errorf("ann's contexts (one call, none read): %q", got)
 	}
 }
+
+func TestSetupARNs(t *testing.T) {
+	s := setup
+	for doc, want := range map[string]string{
+		"":                    "arn:aws:ssm:us-east-1::document/AWS-StartSSHSession",
+		"AWS-StartSSHSession": "arn:aws:ssm:us-east-1::document/AWS-StartSSHSession",
+		"Team-SSH":            "arn:aws:ssm:us-east-1:123456789012:document/Team-SSH",
+		"arn:aws:ssm:eu-west-1:123456789012:document/Team-SSH": "arn:aws:ssm:eu-west-1:123456789012:document/Team-SSH",
+	} {
+		s.Document = doc
+		if got := s.DocumentArn(); got != want {
+			t.Errorf("document %q: %s, want %s", doc, got, want)
+		}
+	}
+	for id, want := range map[string]string{
+		"1234abcd-12ab-34cd-56ef-1234567890ab":     "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"alias/sessions":                           "arn:aws:kms:us-east-1:123456789012:alias/sessions",
+		"arn:aws:kms:us-east-1:123456789012:key/k": "arn:aws:kms:us-east-1:123456789012:key/k",
+	} {
+		s.KMSKeyID = id
+		if got := s.KeyArn(); got != want {
+			t.Errorf("key %q: %s, want %s", id, got, want)
+		}
+	}
+	if got := s.InstanceArn(&access.Instance{ID: "mi-0123456789abcdef0", Hybrid: true}); got != "arn:aws:ssm:us-east-1:123456789012:managed-instance/mi-0123456789abcdef0" {
+		t.Errorf("hybrid node: %s", got)
+	}
+}

@@ -102,6 +102,9 @@ func (s Setup) InstanceArn(in *Instance) string {
 // DocumentArn is the document's ARN: AWS-owned documents have no account.
 func (s Setup) DocumentArn() string {
 	doc := s.document()
+	if strings.HasPrefix(doc, "arn:") {
+		return doc
+	}
 	if strings.HasPrefix(doc, "AWS-") || strings.HasPrefix(doc, "SSM-") || strings.HasPrefix(doc, "AWSSupport-") {
 		return fmt.Sprintf("arn:%s:ssm:%s::document/%s", s.Partition, s.Region, doc)
 	}
