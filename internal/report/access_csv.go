@@ -16,7 +16,8 @@ import (
 // sendSSHPublicKey, each as needed; the value is the decision), allowed_by
 // and denied_by (the deciding statements, "column: statement" joined by
 // " | "), assumable_by (a role's trusted principals), simulation (agrees,
-// disagrees, not simulated) and problems. A value a spreadsheet would take
+// not simulated, or disagrees: with each column the simulation decided
+// otherwise and its decision) and problems. A value a spreadsheet would take
 // for a formula (starting with = + - @, tab or carriage return) gets a
 // leading apostrophe; the json format keeps every value exact.
 func AccessCSV(w io.Writer, r AccessReport, o Options) error {
@@ -49,8 +50,18 @@ func AccessCSV(w io.Writer, r AccessReport, o Options) error {
 		if p.Trust != nil {
 			trusted = p.Trust.Trusted
 		}
+		sim := simulationWord(row)
+		if row.Disagreements() > 0 {
+			var ds []string
+			for j, c := range row.Cells {
+				if c.Disagrees() {
+					ds = append(ds, r.Columns[j].ID+" simulated "+string(c.Simulated))
+				}
+			}
+			sim += ": " + strings.Join(ds, " | ")
+		}
 		rec = append(rec, strings.Join(allowed, " | "), strings.Join(denied, " | "), strings.Join(trusted, " | "),
-			simulationWord(row), strings.Join(p.Problems, " | "))
+			sim, strings.Join(p.Problems, " | "))
 		for k := range rec {
 			rec[k] = csvSafe(rec[k])
 		}

@@ -41,7 +41,7 @@ func TestAccessCSVDefusesFormulas(t *testing.T) {
 	p := &access.Principal{Kind: "user", Name: "eve", Arn: "arn:aws:iam::123456789012:user/eve"}
 	in := &access.Instance{ID: "i-0123456789abcdef0", Name: "=HYPERLINK(\"http://x\")"}
 	r := &access.Report{Mode: access.ModeTarget, Setup: access.Setup{Region: "us-east-1", Document: "AWS-StartSSHSession"}, Instance: in,
-		Columns: []access.Column{{ID: access.ColStartSessionInstance}}, Rows: []access.Row{{Principal: p, Instance: in, Cells: []access.Cell{{Decision: "implicitDeny"}}}}}
+		Columns: []access.Column{{ID: access.ColStartSessionInstance}}, Rows: []access.Row{{Principal: p, Instance: in, Cells: []access.Cell{{Decision: "implicitDeny", Simulated: "allowed"}}}}}
 	var b bytes.Buffer
 	if err := AccessCSV(&b, AccessReport{Report: r}, Options{}); err != nil {
 		t.Fatal(err)
@@ -49,6 +49,10 @@ func TestAccessCSVDefusesFormulas(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[1], `,"'=HYPERLINK(""http://x"")",`) {
 		t.Fatalf("csv:\n%s", b.String())
+	}
+	// A disagreement names the column and the simulation's decision.
+	if !strings.HasSuffix(lines[1], ",,,,disagrees: startSessionInstance simulated allowed,") {
+		t.Fatalf("csv disagreement:\n%s", lines[1])
 	}
 }
 
