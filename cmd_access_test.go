@@ -440,3 +440,18 @@ func TestAccessTimeout(t *testing.T) {
 		t.Fatalf("exit %d after %v\n%s", r.code, time.Since(start), r.stderr)
 	}
 }
+
+// TestAccessVerbose: --verbose explains principals no policy gives
+// anything, and logs the AWS calls on stderr.
+func TestAccessVerbose(t *testing.T) {
+	demoInProcess(t, "AKIADEMOADMIN0000001", nil)
+	r := runInProcess(t, "access", demoHealthy)
+	if r.code != exitOK || strings.Contains(r.stdout, "role/AppServerRole: cannot connect") || r.stderr != "" {
+		t.Fatalf("without --verbose: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runInProcess(t, "access", demoHealthy, "--verbose")
+	if r.code != exitOK || !strings.Contains(r.stdout, "role/AppServerRole: cannot connect\n  ✗ StartSession instance: no policy allows it\n") ||
+		!strings.Contains(r.stderr, "aws: iam GetAccountAuthorizationDetails 200 ") || !strings.Contains(r.stderr, "aws: iam SimulatePrincipalPolicy 200 ") {
+		t.Fatalf("--verbose: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
