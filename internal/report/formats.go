@@ -13,8 +13,9 @@ import (
 type Kind string
 
 const (
-	KindCheck  Kind = "check"  // ssmdoctor check (and demo)
-	KindAccess Kind = "access" // ssmdoctor access
+	KindCheck    Kind = "check"    // ssmdoctor check (and demo)
+	KindAccess   Kind = "access"   // ssmdoctor access
+	KindSessions Kind = "sessions" // ssmdoctor sessions
 )
 
 // AccessReport is access's result with what every report carries.
@@ -28,9 +29,10 @@ type AccessReport struct {
 // report it can render; a nil renderer means it cannot render that kind,
 // and the format is then not offered for it.
 type Format struct {
-	Name   string
-	Check  func(io.Writer, Report, Options) error
-	Access func(io.Writer, AccessReport, Options) error
+	Name     string
+	Check    func(io.Writer, Report, Options) error
+	Access   func(io.Writer, AccessReport, Options) error
+	Sessions func(io.Writer, Sessions, Options) error
 }
 
 // Renders reports whether f can render reports of kind k.
@@ -40,6 +42,8 @@ func (f Format) Renders(k Kind) bool {
 		return f.Check != nil
 	case KindAccess:
 		return f.Access != nil
+	case KindSessions:
+		return f.Sessions != nil
 	}
 	return false
 }
@@ -47,8 +51,8 @@ func (f Format) Renders(k Kind) bool {
 // formats is the registry, in the order --help and errors list them. A new
 // format is one entry here with the renderers it has.
 var formats = []Format{
-	{Name: "human", Check: Human, Access: AccessHuman},
-	{Name: "json", Check: JSON, Access: AccessJSON},
+	{Name: "human", Check: Human, Access: AccessHuman, Sessions: func(w io.Writer, s Sessions, _ Options) error { return sessionsHuman(w, s) }},
+	{Name: "json", Check: JSON, Access: AccessJSON, Sessions: func(w io.Writer, s Sessions, _ Options) error { return sessionsJSON(w, s) }},
 	{Name: "junit", Check: JUnit},
 	{Name: "github", Check: GitHub},
 	{Name: "csv", Access: AccessCSV},

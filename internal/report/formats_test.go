@@ -17,8 +17,11 @@ func TestFormatRegistry(t *testing.T) {
 	if got := Formats(KindAccess); !slices.Equal(got, []string{"human", "json", "csv"}) {
 		t.Errorf("access formats %v", got)
 	}
+	if got := Formats(KindSessions); !slices.Equal(got, []string{"human", "json"}) {
+		t.Errorf("sessions formats %v", got)
+	}
 	for _, f := range formats {
-		if !f.Renders(KindCheck) && !f.Renders(KindAccess) {
+		if !f.Renders(KindCheck) && !f.Renders(KindAccess) && !f.Renders(KindSessions) {
 			t.Errorf("format %s renders nothing", f.Name)
 		}
 	}

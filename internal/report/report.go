@@ -1,5 +1,5 @@
-// Package report renders results: every byte of check's and access's
-// result output lives here, in the formats of the one registry
+// Package report renders results: every byte of check's, access's and
+// sessions' result output lives here, in the formats of the one registry
 // (formats.go): human, json, junit, github and csv, each rendering the
 // kinds of report it can.
 package report
