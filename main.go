@@ -127,6 +127,7 @@ func newApp(d *deps) *cli.App {
 		},
 		Commands: []*cli.Command{
 			checkCommand(),
+			accessCommand(),
 			fixCommand(),
 			sshCommand(),
 			scpCommand(),
