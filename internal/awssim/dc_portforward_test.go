@@ -556,3 +556,31 @@ func TestScenarioRemoteHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardSmuxKeepalive watches an idle multiplexed session for 11 s:
+// at agent 3.1.1511.0 both ends run smux's keepalive (a NOP frame every
+// 10 s each way), past it neither does, so an idle session stays silent
+// (and can reach its idle timeout).
+func TestForwardSmuxKeepalive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping: watches an idle session for 11 s")
+	}
+	for _, tc := range []struct {
+		agent string
+		nops  bool
+	}{{"3.1.1511.0", true}, {"3.1.1511.1", false}} {
+		t.Run(tc.agent, func(t *testing.T) {
+			t.Parallel()
+			r := startForward(t, fwdSetup{agent: tc.agent})
+			before := r.sess.Stats()
+			time.Sleep(11 * time.Second)
+			after := r.sess.Stats()
+			got := after.Received > before.Received && after.Sent > before.Sent
+			quiet := after.Received == before.Received && after.Sent == before.Sent
+			if tc.nops && !got || !tc.nops && !quiet {
+				t.Errorf("agent %s, idle 11 s: messages sent %d -> %d, received %d -> %d; want keepalive traffic %v",
+					tc.agent, before.Sent, after.Sent, before.Received, after.Received, tc.nops)
+			}
+		})
+	}
+}
