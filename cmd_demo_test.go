@@ -107,8 +107,8 @@ func TestDemoLooksInside(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"ssmdoctor check --on-instance i-0a11600d000000001",
-		"failed: demo-sshd-stopped (i-0bad000000000000b)",
-		"failed: demo-ubuntu (i-0bad000000000000c)",
+		"failed: demo-sshd-stopped (i-0bad000000000000f)",
+		"failed: demo-ubuntu (i-0bad0000000000010)",
 		"failed: demo-key-not-authorized (i-0bad000000000000d)",
 		"failed: demo-no-eic (i-0bad000000000000e)",
 		"the key ssh offers is authorized for the OS user (--on-instance): 1 failed, 1 skipped, 2 passed",

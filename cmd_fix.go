@@ -50,6 +50,7 @@ func fixCommand() *cli.Command {
 			&cli.BoolFlag{Name: "hybrid-tier", Usage: "move the account to the advanced-instances tier (hybrid mi- nodes)"},
 			&cli.StringFlag{Name: "vpc-endpoints", Usage: "give `TARGET` a private path to Systems Manager: interface endpoints, VPC DNS, 443 rules"},
 			&cli.StringFlag{Name: "start", Usage: "start stopped `TARGET` and wait until it is Online"},
+			&cli.StringFlag{Name: "close-ssh-port", Usage: "revoke the rules that admit SSH (TCP 22) to `TARGET` from the internet"},
 			&cli.StringFlag{Name: "authorize-key", Usage: "add your public key to the OS user's authorized_keys on `TARGET` (Run Command)"},
 			&cli.StringFlag{Name: "user", Usage: "with --authorize-key: the OS user (default ec2-user)"},
 			&cli.StringFlag{Name: "key", Usage: "with --authorize-key: the public key `FILE` (default ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub)"},

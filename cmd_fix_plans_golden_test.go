@@ -24,6 +24,7 @@ func TestFixPlansGolden(t *testing.T) {
 		checks.FixHybridTier:   {"--hybrid-tier"},
 		checks.FixVPCEndpoints: {"--vpc-endpoints", "i-0bad0000000000007"},
 		checks.FixStart:        {"--start", "i-0ff00000000000008"},
+		checks.FixCloseSSHPort: {"--close-ssh-port", "demo-ssh-open"},
 		checks.FixAuthorizeKey: {"--authorize-key", "i-0bad000000000000d", "--user", "ec2-user"},
 		checks.FixInstallEIC:   {"--install-eic", "i-0bad000000000000e"},
 	}

@@ -127,12 +127,15 @@ func newApp(d *deps) *cli.App {
 		},
 		Commands: []*cli.Command{
 			checkCommand(),
+			accessCommand(),
 			fixCommand(),
 			sshCommand(),
 			scpCommand(),
 			proxyCommand(),
+			forwardCommand(),
 			demoCommand(),
 			simCommand(),
+			sessionsCommand(),
 		},
 	}
 	// A usage error is one error line and a hint on stderr, never the

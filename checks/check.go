@@ -116,6 +116,9 @@ type Options struct {
 	// StreamEndpoint is --stream-endpoint (or SSMDOCTOR_STREAM_ENDPOINT):
 	// where the data channel's websocket goes instead of ssmmessages.
 	StreamEndpoint string
+	// Forward: the session forwards ports (ssmdoctor forward), so the agent
+	// version check judges multiplexing rather than SSH support alone.
+	Forward bool
 }
 
 // SessionDocument is the document sessions are started with.

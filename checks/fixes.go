@@ -14,11 +14,12 @@ const (
 	FixHybridTier   FixID = "hybrid-tier"
 	FixVPCEndpoints FixID = "vpc-endpoints"
 	FixStart        FixID = "start"
+	FixCloseSSHPort FixID = "close-ssh-port"
 	FixAuthorizeKey FixID = "authorize-key"
 	FixInstallEIC   FixID = "install-eic"
 )
 
 // FixIDs lists every selector, in the order fix offers them.
 func FixIDs() []FixID {
-	return []FixID{FixSSHConfig, FixInstanceRole, FixUserPolicy, FixDHMC, FixHybridTier, FixVPCEndpoints, FixStart, FixAuthorizeKey, FixInstallEIC}
+	return []FixID{FixSSHConfig, FixInstanceRole, FixUserPolicy, FixDHMC, FixHybridTier, FixVPCEndpoints, FixStart, FixCloseSSHPort, FixAuthorizeKey, FixInstallEIC}
 }

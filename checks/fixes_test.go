@@ -20,7 +20,7 @@ func TestWithFixTakesKnownIDs(t *testing.T) {
 	// The constants of checks/fixes.go; TestFixSelectorsTable ties their
 	// values to the table.
 	consts := map[string]bool{"NoFix": true, "FixSSHConfig": true, "FixInstanceRole": true, "FixUserPolicy": true,
-		"FixDHMC": true, "FixHybridTier": true, "FixVPCEndpoints": true, "FixStart": true, "FixAuthorizeKey": true, "FixInstallEIC": true}
+		"FixDHMC": true, "FixHybridTier": true, "FixVPCEndpoints": true, "FixStart": true, "FixCloseSSHPort": true, "FixAuthorizeKey": true, "FixInstallEIC": true}
 	fset := token.NewFileSet()
 	calls := 0
 	for _, f := range files {

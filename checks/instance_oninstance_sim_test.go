@@ -148,9 +148,9 @@ func TestOnInstanceDemoFleet(t *testing.T) {
 	}{
 		{"i-0a11600d000000001", Options{}, map[string]Status{"instance-sshd": StatusPass, "instance-os-user": StatusPass, "instance-authorized-keys": StatusPass}},
 		{"i-0a11600d000000001", Options{Ephemeral: true}, map[string]Status{"instance-eic": StatusPass}},
-		{"i-0bad000000000000b", Options{}, map[string]Status{"instance-sshd": StatusFail, "instance-os-user": StatusPass}},
-		{"i-0bad000000000000c", Options{}, map[string]Status{"instance-sshd": StatusPass, "instance-os-user": StatusFail}},
-		{"i-0bad000000000000c", Options{OSUser: "ubuntu"}, map[string]Status{"instance-os-user": StatusPass, "instance-authorized-keys": StatusPass}},
+		{"i-0bad000000000000f", Options{}, map[string]Status{"instance-sshd": StatusFail, "instance-os-user": StatusPass}},
+		{"i-0bad0000000000010", Options{}, map[string]Status{"instance-sshd": StatusPass, "instance-os-user": StatusFail}},
+		{"i-0bad0000000000010", Options{OSUser: "ubuntu"}, map[string]Status{"instance-os-user": StatusPass, "instance-authorized-keys": StatusPass}},
 		{"i-0bad000000000000d", Options{}, map[string]Status{"instance-os-user": StatusPass, "instance-authorized-keys": StatusFail}},
 		{"i-0bad000000000000e", Options{Ephemeral: true}, map[string]Status{"instance-eic": StatusFail}},
 	}

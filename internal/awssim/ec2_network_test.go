@@ -36,8 +36,8 @@ func TestEC2ProfileAssociations(t *testing.T) {
 	}
 	all, err := c.DescribeIamInstanceProfileAssociations(ctx, &ec2.DescribeIamInstanceProfileAssociationsInput{})
 	// healthy, old agent, role without ssm, legacy, connection lost, isolated, stopped, private endpoints,
-	// and the four whose trouble is inside (sshd stopped, Ubuntu, key not authorized, no EIC)
-	if err != nil || len(all.IamInstanceProfileAssociations) != 12 {
+	// ssh open, key pair, and the four whose trouble is inside (sshd stopped, Ubuntu, key not authorized, no EIC)
+	if err != nil || len(all.IamInstanceProfileAssociations) != 14 {
 		t.Fatalf("all: %v %d", err, len(all.IamInstanceProfileAssociations))
 	}
 	_, err = c.DescribeIamInstanceProfileAssociations(ctx, &ec2.DescribeIamInstanceProfileAssociationsInput{AssociationIds: []string{"iip-assoc-0000000000000000"}})

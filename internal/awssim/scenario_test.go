@@ -103,8 +103,8 @@ func TestScenarioDemoEmbeddedIsFreshCopy(t *testing.T) {
 	if b.Users["alice"].Name != "alice" {
 		t.Fatal("DemoScenario shares state between calls")
 	}
-	if len(b.Instances) != 15 {
-		t.Fatalf("demo has %d instances, want 15", len(b.Instances))
+	if len(b.Instances) != 17 {
+		t.Fatalf("demo has %d instances, want 17", len(b.Instances))
 	}
 }
 

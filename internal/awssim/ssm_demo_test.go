@@ -25,6 +25,8 @@ func TestSSMDemoScenarioRegistration(t *testing.T) {
 		"dhmc-managed":           "Online",
 		"private-with-endpoints": "Online",
 		"hybrid-standard-tier":   "Online",
+		"ssh-open":               "Online",
+		"key-pair":               "Online",
 		// Healthy for Systems Manager; the trouble is inside.
 		"sshd-stopped":       "Online",
 		"os-user-missing":    "Online",

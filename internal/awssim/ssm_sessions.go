@@ -121,6 +121,7 @@ func (s *Sim) ssmStartSession(c *Call) (any, error) {
 		DocumentName: docName,
 		Port:         params["portNumber"],
 		Host:         params["host"],
+		Params:       params,
 		Owner:        c.Principal.ARN,
 		Tokens:       map[string]bool{token: true},
 		Started:      s.now(),
@@ -249,6 +250,9 @@ func (s *Sim) ssmDescribeSessions(c *Call) (any, error) {
 			DocumentName: ss.DocumentName, Owner: ss.Owner, Reason: ss.Reason, AccessType: "Standard"}
 		if ss.Terminated {
 			o.Status = "Terminated"
+			if ss.Failed {
+				o.Status = "Failed"
+			}
 			e := EpochSeconds(ss.Ended)
 			o.EndDate = &e
 		}
