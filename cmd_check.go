@@ -132,6 +132,9 @@ func runCheck(c *cli.Context) error {
 			o.opts.Region = info.Region
 		}
 	}
+	if o.all || len(o.filters) > 0 {
+		defer checks.FleetGC()()
+	}
 	var targets []*awsfacts.Target
 	if credsBroken {
 		targets = unresolvedTargets(o)
