@@ -58,7 +58,7 @@ func describeInstancePages(ctx context.Context, api EC2API, in *ec2.DescribeInst
 					peeked = true
 					pc.start <- pageStart{token: t, ok: true}
 				}
-			}))
+			}), withInstancePageDecoder())
 			if !peeked {
 				pc.start <- pageStart{}
 			}
