@@ -37,24 +37,33 @@ import (
 // inside it.
 func withInstancePageDecoder() func(*ec2.Options) {
 	return func(o *ec2.Options) {
-		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-			sdk, ok := st.Deserialize.Get("OperationDeserializer")
-			if !ok {
-				return nil // nothing to wrap: the SDK's deserializer stays
-			}
-			_, err := st.Deserialize.Swap("OperationDeserializer", instancePageDecoder{sdk: sdk})
-			return err
-		})
+		o.APIOptions = append(o.APIOptions, swapDeserializer(func(b []byte) (any, bool) { return decodeInstancePage(b) }))
 	}
 }
 
-type instancePageDecoder struct {
-	sdk middleware.DeserializeMiddleware
+// swapDeserializer wraps the operation's deserializer so that decode
+// reads a successful response's body first; what decode does not take
+// (ok false), and every error response, the SDK's deserializer reads as
+// it arrived.
+func swapDeserializer(decode func(body []byte) (any, bool)) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		sdk, ok := st.Deserialize.Get("OperationDeserializer")
+		if !ok {
+			return nil // nothing to wrap: the SDK's deserializer stays
+		}
+		_, err := st.Deserialize.Swap("OperationDeserializer", bodyDecoder{sdk: sdk, decode: decode})
+		return err
+	}
 }
 
-func (instancePageDecoder) ID() string { return "ssmdoctor.InstancePageDecoder" }
+type bodyDecoder struct {
+	sdk    middleware.DeserializeMiddleware
+	decode func([]byte) (any, bool)
+}
 
-func (m instancePageDecoder) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+func (bodyDecoder) ID() string { return "ssmdoctor.BodyDecoder" }
+
+func (m bodyDecoder) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
 	out, md, err := next.HandleDeserialize(ctx, in)
 	// replay hands the SDK's deserializer this attempt's response.
 	replay := middleware.DeserializeHandlerFunc(func(context.Context, middleware.DeserializeInput) (middleware.DeserializeOutput, middleware.Metadata, error) {
@@ -67,8 +76,8 @@ func (m instancePageDecoder) HandleDeserialize(ctx context.Context, in middlewar
 	body, rerr := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if rerr == nil {
-		if page, ok := decodeInstancePage(body); ok {
-			out.Result = page
+		if v, ok := m.decode(body); ok {
+			out.Result = v
 			return out, md, nil
 		}
 	}
@@ -82,14 +91,7 @@ func (m instancePageDecoder) HandleDeserialize(ctx context.Context, in middlewar
 // false when the body is not one this decoder takes whole.
 func decodeInstancePage(body []byte) (out *ec2.DescribeInstancesOutput, ok bool) {
 	d := &xmlScan{b: body}
-	defer func() {
-		if r := recover(); r != nil {
-			if _, bail := r.(xmlBail); !bail {
-				panic(r)
-			}
-			out, ok = nil, false
-		}
-	}()
+	defer d.recover(&ok)
 	root, ok := d.prolog()
 	if !ok {
 		return &ec2.DescribeInstancesOutput{}, true // empty body: the SDK's answer too
@@ -276,6 +278,22 @@ func is(name []byte, want string) bool {
 	return true
 }
 
+// exact matches an element name as a decoder that compares names exactly
+// would, and bails on a name only a case-blind decoder would take: either
+// way the answer is the SDK's.
+func exact(name []byte, want string) bool {
+	if !is(name, want) {
+		return false
+	}
+	if i := bytes.IndexByte(name, ':'); i >= 0 {
+		name = name[i+1:]
+	}
+	if string(name) != want {
+		bail()
+	}
+	return true
+}
+
 // xmlScan reads the subset of XML that AWS's query protocols send:
 // elements, attributes (read past), text with the five named entities and
 // character references, a leading declaration. Anything else panics with
@@ -302,6 +320,16 @@ const (
 )
 
 type xmlBail struct{}
+
+// recover turns a bail into *ok = false; deferred by each decoder.
+func (d *xmlScan) recover(ok *bool) {
+	if r := recover(); r != nil {
+		if _, bail := r.(xmlBail); !bail {
+			panic(r)
+		}
+		*ok = false
+	}
+}
 
 func bail() { panic(xmlBail{}) }
 
