@@ -3,7 +3,6 @@ package awsfacts
 import (
 	"bytes"
 	"context"
-	"io"
 	"strconv"
 	"unicode/utf8"
 
@@ -73,8 +72,7 @@ func (m bodyDecoder) HandleDeserialize(ctx context.Context, in middleware.Deseri
 	if err != nil || !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 || resp.Body == nil {
 		return m.sdk.HandleDeserialize(ctx, in, replay)
 	}
-	body, rerr := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body, rerr := readBody(resp)
 	if rerr == nil {
 		if v, ok := m.decode(body); ok {
 			out.Result = v
@@ -82,8 +80,8 @@ func (m bodyDecoder) HandleDeserialize(ctx context.Context, in middleware.Deseri
 		}
 	}
 	// The SDK's deserializer meets the body as it came (or a read error
-	// as the truncated body).
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	// as the truncated body), from its start.
+	readBody(resp)
 	return m.sdk.HandleDeserialize(ctx, in, replay)
 }
 

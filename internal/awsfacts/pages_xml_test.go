@@ -365,3 +365,29 @@ func TestDoctorReadsOnlyDecodedInstanceFields(t *testing.T) {
 		t.Errorf("%s is not decoded by decodeInstancePage: decode it there (and in decodedInstanceFields) or read it elsewhere", b)
 	}
 }
+
+// TestInstancePageDecodeAfterThePeek: with the next-token peek inside it
+// (as describeInstancePages calls), the decoder reads the body the peek
+// read, from its start, and a body it leaves reaches the SDK whole.
+func TestInstancePageDecodeAfterThePeek(t *testing.T) {
+	for _, body := range []string{craftedPage, strings.Replace(craftedPage, "<requestId>", "<!-- the SDK's --><requestId>", 1)} {
+		c := bodyServer(t, 200, body)
+		var peeked string
+		both, err := c.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{},
+			withNextTokenPeek(func(tok string) { peeked = tok }), withInstancePageDecoder())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sdk, _, _, _ := bothWays(t, c)
+		both.ResultMetadata = middleware.Metadata{}
+		if peeked != "eyJ0b2tlbiI6IjEifQ==" || aws.ToString(both.NextToken) != peeked {
+			t.Errorf("peeked %q, decoded %q", peeked, aws.ToString(both.NextToken))
+		}
+		if want := projectPage(t, sdk); !reflect.DeepEqual(projectPage(t, both), want) {
+			t.Errorf("after the peek the page decoded differently")
+		}
+		if len(both.Reservations) != 2 || len(both.Reservations[0].Instances) != 2 {
+			t.Errorf("after the peek: %d reservations", len(both.Reservations))
+		}
+	}
+}
