@@ -45,15 +45,19 @@ run() {
 		-test.bench "^Benchmark$2\$" -test.benchtime 1x "${prof[@]}") | grep "^Benchmark$2"
 }
 
-# metric LINE NAME: the value reported for NAME in a benchmark line.
-metric() { awk -v n="$2" '{for (i = 2; i < NF; i++) if ($(i+1) == n) print $i}' <<<"$1"; }
+# metric LINE NAME: the value reported for NAME in a benchmark line, "-"
+# when the benchmark does not report it.
+metric() { awk -v n="$2" '{for (i = 2; i < NF; i++) if ($(i+1) == n) v = $i} END {print (v == "" ? "-" : v)}' <<<"$1"; }
 
-median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# two DECIMALS: a value rounded to two decimals, "-" kept.
+two() { if [ "$1" = - ]; then echo -; else printf '%.2f' "$1"; fi; }
+
+median() { sort -g | awk '{a[NR] = $1} END {if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 echo "machine: nproc $(nproc), $(uname -m), $(go env GOVERSION), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| round | side | wall s | resolve / prefetch / checks s | doctor CPU s | simulator CPU s | calls / bound |"
-echo "|---|---|---|---|---|---|---|"
+echo "| round | side | wall s | resolve / prefetch / checks s | doctor CPU s | simulator CPU s | doctor peak RSS MiB | calls / bound |"
+echo "|---|---|---|---|---|---|---|---|"
 declare -A walls cpus
 for r in $(seq "$rounds"); do
 	for side in before after; do
@@ -62,18 +66,21 @@ for r in $(seq "$rounds"); do
 		c=$(metric "$line" doctor-cpu-s)
 		walls[$side]+="$w "
 		cpus[$side]+="$c "
-		printf '| %s | %s | %.2f | %.2f / %.2f / %.2f | %.2f | %.2f | %s / %s |\n' "$r" "$side" "$w" \
-			"$(metric "$line" resolve-s)" "$(metric "$line" prefetch-s)" "$(metric "$line" checks-s)" \
-			"$c" "$(metric "$line" sim-cpu-s)" "$(metric "$line" calls)" "$(metric "$line" bound)"
+		printf '| %s | %s | %s | %s / %s / %s | %s | %s | %s | %s / %s |\n' "$r" "$side" "$(two "$w")" \
+			"$(two "$(metric "$line" resolve-s)")" "$(two "$(metric "$line" prefetch-s)")" "$(two "$(metric "$line" checks-s)")" \
+			"$(two "$c")" "$(two "$(metric "$line" sim-cpu-s)")" "$(metric "$line" doctor-peak-rss-MiB)" \
+			"$(metric "$line" calls)" "$(metric "$line" bound)"
 	done
 done
 bw=$(tr ' ' '\n' <<<"${walls[before]}" | grep . | median)
 aw=$(tr ' ' '\n' <<<"${walls[after]}" | grep . | median)
-bc=$(tr ' ' '\n' <<<"${cpus[before]}" | grep . | median)
-ac=$(tr ' ' '\n' <<<"${cpus[after]}" | grep . | median)
+bc=$(tr ' ' '\n' <<<"${cpus[before]}" | grep -v '^-*$' | median)
+ac=$(tr ' ' '\n' <<<"${cpus[after]}" | grep -v '^-*$' | median)
 echo
 printf 'median wall: before %.2f s, after %.2f s, after/before %.2f\n' "$bw" "$aw" "$(awk -v a="$aw" -v b="$bw" 'BEGIN {print a / b}')"
-printf 'median doctor CPU: before %.2f s, after %.2f s, after/before %.2f\n' "$bc" "$ac" "$(awk -v a="$ac" -v b="$bc" 'BEGIN {print a / b}')"
+if [ -n "$bc" ]; then
+	printf 'median doctor CPU: before %.2f s, after %.2f s, after/before %.2f\n' "$bc" "$ac" "$(awk -v a="$ac" -v b="$bc" 'BEGIN {print a / b}')"
+fi
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$throttled" -gt 0 ]; then
@@ -83,7 +90,7 @@ if [ "$throttled" -gt 0 ]; then
 	for r in $(seq "$throttled"); do
 		for side in before after; do
 			line=$(run "$side" FleetCheckThrottled1000 "t$r")
-			printf '| %s | %s | %.2f | %s | %s |\n' "$r" "$side" "$(metric "$line" wall-s)" "$(metric "$line" calls)" "$(metric "$line" throttled)"
+			printf '| %s | %s | %s | %s | %s |\n' "$r" "$side" "$(two "$(metric "$line" wall-s)")" "$(metric "$line" calls)" "$(metric "$line" throttled)"
 		done
 	done
 fi
