@@ -74,8 +74,8 @@ for r in $(seq "$rounds"); do
 done
 bw=$(tr ' ' '\n' <<<"${walls[before]}" | grep . | median)
 aw=$(tr ' ' '\n' <<<"${walls[after]}" | grep . | median)
-bc=$(tr ' ' '\n' <<<"${cpus[before]}" | grep -v '^-*$' | median)
-ac=$(tr ' ' '\n' <<<"${cpus[after]}" | grep -v '^-*$' | median)
+bc=$(tr ' ' '\n' <<<"${cpus[before]}" | { grep -v '^-*$' || true; } | median)
+ac=$(tr ' ' '\n' <<<"${cpus[after]}" | { grep -v '^-*$' || true; } | median)
 echo
 printf 'median wall: before %.2f s, after %.2f s, after/before %.2f\n' "$bw" "$aw" "$(awk -v a="$aw" -v b="$bw" 'BEGIN {print a / b}')"
 if [ -n "$bc" ]; then
