@@ -102,7 +102,7 @@ func page(next string, ids ...string) *ec2.DescribeInstancesOutput {
 // order; the SDK's deserializer still reads every body whole.
 func TestDescribeInstancePagesFollowsDecodedToken(t *testing.T) {
 	p := &pagesAPI{
-		// The comment makes instancePageDecoder hand each body to the
+		// The comment makes the page decoder (bodyDecoder) hand each body to the
 		// deserializer the fake stands for, which returns decoded.
 		raw: map[string]string{
 			"":   `<R><!--sdk--><nextToken>t2</nextToken></R>`,
