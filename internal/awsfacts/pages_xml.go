@@ -162,6 +162,10 @@ func (d *xmlScan) instance(in *ec2types.Instance) {
 			})
 		case is(name, "subnetId"):
 			in.SubnetId = d.str(name)
+		case is(name, "platform"): // the on-instance checks skip Windows
+			in.Platform = ec2types.PlatformValues(d.text(name))
+		case is(name, "keyName"): // exposure-key-pair
+			in.KeyName = d.str(name)
 		case is(name, "vpcId"):
 			in.VpcId = d.str(name)
 		case is(name, "privateIpAddress"):

@@ -33,7 +33,7 @@ import (
 // pages_xml.go); the tests hold the two lists equal.
 var decodedInstanceFields = map[string][]string{
 	"Reservation": {"Groups", "Instances", "OwnerId", "RequesterId", "ReservationId"},
-	"Instance": {"IamInstanceProfile", "InstanceId", "MetadataOptions", "PrivateIpAddress", "PublicIpAddress",
+	"Instance": {"IamInstanceProfile", "InstanceId", "KeyName", "MetadataOptions", "Platform", "PrivateIpAddress", "PublicIpAddress",
 		"SecurityGroups", "State", "SubnetId", "Tags", "VpcId"},
 }
 
