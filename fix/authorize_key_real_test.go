@@ -14,7 +14,8 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/internal/testsshd"
 )
 
-// The authorize-key script run for real under dash and bash, for the
+// The authorize-key script run for real under dash, bash (and busybox's
+// ash where it is installed), for the
 // user running the test, against a temporary home: an sshd config whose
 // AuthorizedKeysFile lies in a temp dir (the script writes where sshd -T
 // says). The runner's own ~/.ssh is never touched: the test first makes
@@ -34,14 +35,18 @@ func TestAuthorizeKeyScriptReal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sh := range []string{"dash", "bash"} {
+	for _, sh := range []string{"dash", "bash", "busybox"} {
 		t.Run(sh, func(t *testing.T) {
 			shPath, err := exec.LookPath(sh)
 			if err != nil {
-				if os.Getenv("CI") == "true" {
+				if os.Getenv("CI") == "true" && sh != "busybox" {
 					t.Fatalf("%s is required in CI", sh)
 				}
 				t.Skipf("skipping: %s not installed", sh)
+			}
+			shArgs := []string{shPath}
+			if sh == "busybox" {
+				shArgs = append(shArgs, "sh") // its ash
 			}
 			dir := t.TempDir()
 			home := filepath.Join(dir, "home")
@@ -67,7 +72,7 @@ func TestAuthorizeKeyScriptReal(t *testing.T) {
 				if err := os.WriteFile(f, []byte(strings.Join(commands, "\n")+"\n"), 0o700); err != nil {
 					t.Fatal(err)
 				}
-				out, err := exec.Command(shPath, f).CombinedOutput()
+				out, err := exec.Command(shArgs[0], append(shArgs[1:], f)...).CombinedOutput()
 				if err != nil {
 					t.Fatalf("%s authorize-key: %v\n%s", sh, err, out)
 				}

@@ -30,18 +30,24 @@ var machineOnlyKeys = map[string]bool{
 	"clock.epoch": true, "uid": true, "sshd.version": true, "listen.via": true, "eic.package": true, "disk": true,
 }
 
-// shells are the POSIX shells the script must run under; dash is
-// Debian's /bin/sh and must be there in CI.
-func shells(t *testing.T) []string {
-	var out []string
+// shells are the POSIX shells the script must run under, as a command
+// line before the script's path: dash (Debian's /bin/sh) and bash must be
+// there in CI; busybox's ash runs it too where busybox is installed.
+func shells(t *testing.T) [][]string {
+	var out [][]string
 	for _, sh := range []string{"dash", "bash"} {
 		if p, err := exec.LookPath(sh); err == nil {
-			out = append(out, p)
+			out = append(out, []string{p})
 		} else if os.Getenv("CI") == "true" {
 			t.Fatalf("%s is required in CI to run the on-instance script for real", sh)
 		} else {
 			t.Logf("%s not installed: the script is not run under it here", sh)
 		}
+	}
+	if p, err := exec.LookPath("busybox"); err == nil {
+		out = append(out, []string{p, "sh"})
+	} else {
+		t.Log("busybox not installed: the script is not run under its ash here")
 	}
 	if len(out) == 0 {
 		t.Skip("skipping: neither dash nor bash is installed")
@@ -51,19 +57,19 @@ func shells(t *testing.T) []string {
 
 // runReal runs the commands as the agent does: joined by newlines into
 // one file that sh runs.
-func runReal(t *testing.T, sh string, commands []string) string {
+func runReal(t *testing.T, sh []string, commands []string) string {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "_script.sh")
 	if err := os.WriteFile(f, []byte(strings.Join(commands, "\n")+"\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{sh, f}
+	args := append(append([]string(nil), sh...), f)
 	if prefix, ok := rootCmd(); ok {
 		args = append(prefix, args...)
 	}
 	out, err := exec.Command(args[0], args[1:]...).Output()
 	if err != nil {
-		t.Fatalf("%s %s: %v", sh, f, err)
+		t.Fatalf("%s %s: %v", strings.Join(sh, " "), f, err)
 	}
 	return string(out)
 }
@@ -234,7 +240,7 @@ func compareRealAndSim(t *testing.T, o *OSState, userName string, port int, conf
 	for _, sh := range shells(t) {
 		real := runReal(t, sh, commands)
 		if d := diffLines(comparableLines(real), comparableLines(sim.stdout)); d != "" {
-			t.Errorf("%s: the real run and the simulated agent differ:\n%s\nreal output:\n%s", filepath.Base(sh), d, real)
+			t.Errorf("%s: the real run and the simulated agent differ:\n%s\nreal output:\n%s", strings.Join(sh, " "), d, real)
 		}
 	}
 }
