@@ -15,8 +15,8 @@ import (
 )
 
 // The authorize-key script run for real under dash, bash (and busybox's
-// ash where it is installed), for the
-// user running the test, against a temporary home: an sshd config whose
+// ash where it is installed), for the user running the test, against a
+// temporary home: an sshd config whose
 // AuthorizedKeysFile lies in a temp dir (the script writes where sshd -T
 // says). The runner's own ~/.ssh is never touched: the test first makes
 // sure sshd -T resolves the temp path.
