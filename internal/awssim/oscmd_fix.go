@@ -36,8 +36,14 @@ func (o *OSState) authorizeKey(args []string) (stdout string, code int) {
 	if u == nil {
 		return fail("no such user: " + user)
 	}
+	config := "/etc/ssh/sshd_config"
+	if len(args) > 2 && args[2] != "" {
+		config = args[2]
+	}
 	akf := ".ssh/authorized_keys"
-	if !o.SSHD.NotInstalled && o.SSHD.ConfigError == "" {
+	// As the script: sshd -T's first AuthorizedKeysFile, when sshd -T
+	// answers for that config.
+	if !o.SSHD.NotInstalled && o.SSHD.ConfigError == "" && o.configExists(config) {
 		if v := o.settings()["authorizedkeysfile"]; len(v) > 0 {
 			if first := strings.Fields(v[0]); len(first) > 0 && first[0] != "none" {
 				akf = first[0]

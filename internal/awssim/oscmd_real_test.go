@@ -272,3 +272,64 @@ func TestOnInstanceScriptRealClosedPortMissingUser(t *testing.T) {
 	o := osForServer(t, srv, nil, "600")
 	compareRealAndSim(t, o, "ssmdoctor-no-such-user", closedPort(t), srv.ConfigPath)
 }
+
+// The authorize-key script run for real (for the user running the test,
+// into a keys file in a temporary home that the test's sshd config names)
+// and the simulated agent's run on the same state print the same lines
+// and leave the same file: twice, the second adding nothing.
+func TestAuthorizeKeyScriptRealAgreesWithSim(t *testing.T) {
+	linuxOnly(t)
+	sshd, err := testsshd.Find(testsshd.Options{})
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip("skipping: " + err.Error())
+	}
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(me.Uid)
+	gid, _ := strconv.Atoi(me.Gid)
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	if err := os.Mkdir(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	akf := filepath.Join(home, ".ssh", "authorized_keys")
+	hostKey := filepath.Join(dir, "hostkey")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	cfg := filepath.Join(dir, "sshd_config")
+	if err := os.WriteFile(cfg, []byte("HostKey "+hostKey+"\nAuthorizedKeysFile "+akf+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(sshd, "-T", "-f", cfg, "-C", "user="+me.Username+",host=localhost,addr=127.0.0.1").CombinedOutput(); err != nil || !strings.Contains(string(out), "authorizedkeysfile "+akf+"\n") {
+		t.Fatalf("sshd -T does not resolve the temp file (refusing to run the script, which would write elsewhere): %v\n%s", err, out)
+	}
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOw0gBrqGxwq2bHtCGBAc2NVWY2gTfUjpyZ9mxIr1kHZ me@laptop"
+	commands, err := oninstance.AuthorizeKeyCommands(me.Username, key, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := &Instance{ID: "i-0123456789abcdef0", OS: &OSState{
+		Users:    []OSUser{{Name: me.Username, UID: uid, GID: gid, Home: home, Shell: "/bin/sh"}},
+		Files:    map[string]*OSFile{home: {Dir: true, Mode: "755", Owner: me.Username, UID: uid}},
+		Packages: []string{}, PackageManager: "dpkg", Disks: []OSDisk{},
+		SSHD: OSSSHD{Configs: []string{cfg}, Settings: map[string][]string{"authorizedkeysfile": {akf}}},
+	}}
+	sh := shells(t)[0]
+	for run := 1; run <= 2; run++ {
+		real := runReal(t, sh, commands)
+		sim := runCommands(inst, commands, time.Now())
+		if sim.code != 0 || real != sim.stdout {
+			t.Fatalf("run %d: the real script and the simulated agent differ\nreal:\n%s\nsim (exit %d):\n%s%s", run, real, sim.code, sim.stdout, sim.stderr)
+		}
+	}
+	b, err := os.ReadFile(akf)
+	if err != nil || string(b) != key+"\n" || len(inst.OS.Files[akf].Keys) != 1 {
+		t.Fatalf("after two runs: real %q (%v), simulated %v", b, err, inst.OS.Files[akf].Keys)
+	}
+}
