@@ -129,6 +129,7 @@ func newApp(d *deps) *cli.App {
 			checkCommand(),
 			fixCommand(),
 			sshCommand(),
+			shellCommand(),
 			scpCommand(),
 			proxyCommand(),
 			demoCommand(),

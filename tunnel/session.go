@@ -37,7 +37,8 @@ type Session struct {
 	outq *outputQueue // set by Run before the reader starts
 
 	cipher        atomic.Pointer[kmsCipher]
-	sessionTypeOK bool // reader goroutine only
+	sessionTypeOK bool        // reader goroutine only
+	shell         *shellState // shell sessions only (shell.go)
 	ready         chan struct{}
 	readyOnce     sync.Once
 
@@ -228,7 +229,11 @@ func (s *Session) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) er
 	hs := time.NewTimer(min(wait, setupLeft))
 	select {
 	case <-s.ready:
-		go s.pumpStdin(ctx, stdin)
+		if s.shell != nil {
+			go s.pumpShell(ctx, stdin)
+		} else {
+			go s.pumpStdin(ctx, stdin)
+		}
 	case <-s.done:
 	case <-ctx.Done():
 		s.finish(ctx.Err())

@@ -62,7 +62,8 @@ type dcChannel struct {
 	inExpected int64
 	inBuf      map[int64]*tunnel.Message
 
-	tcp *dcTCP
+	tcp   *dcTCP
+	shell *dcShell // shell sessions (dc_shell.go)
 }
 
 func newDCChannel(s *Sim, sess *simSession, clientID string, opts DCOptions, faults DCFaults) *dcChannel {

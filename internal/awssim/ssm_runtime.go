@@ -49,6 +49,8 @@ type simSession struct {
 	Port string
 	// Host is the host parameter of AWS-StartPortForwardingSessionToRemoteHost.
 	Host string
+	// Params are the session's document parameters, defaults applied.
+	Params map[string]string
 	// Owner is the caller's ARN.
 	Owner      string
 	ClientID   string

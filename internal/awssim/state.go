@@ -71,6 +71,10 @@ type Instance struct {
 	// Ports maps a port on the instance to a real TCP address on this
 	// machine: the data channel dials it ("22": "127.0.0.1:2222").
 	Ports map[string]string `json:"Ports"`
+	// Shell is the program a shell session runs (an absolute path such
+	// as /bin/sh); empty, the default, refuses shell sessions
+	// (dc_shell.go).
+	Shell string `json:"Shell"`
 	// KeyName is the EC2 key pair name, informational.
 	KeyName string `json:"KeyName"`
 }
