@@ -13,7 +13,7 @@ import (
 // Shell sessions (Standard_Stream): the agent runs a shell (or, for
 // AWS-StartInteractiveCommand, one command) under a pseudo-terminal and
 // the data channel carries keystrokes one way and the terminal's output
-// the other (docs/session-protocol.md#handshake-and-session-types).
+// the other (docs/session-protocol.md#shell-sessions).
 //
 // How they differ from a port session:
 //   - Without a KMS key the agent performs no handshake: its first

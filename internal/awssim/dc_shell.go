@@ -16,11 +16,12 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
-// Shell sessions as the agent runs them (its session shell plugin): a
-// shell, or for AWS-StartInteractiveCommand `sh -c COMMAND`, under a
-// pseudo-terminal; the client's Output payloads are written to the
-// terminal, its Size payloads resize it, and the terminal's output goes
-// back paced and acknowledged like a port session's TCP data.
+// Shell sessions (docs/session-protocol.md#shell-sessions) as the agent
+// runs them (its session shell plugin): a shell, or for
+// AWS-StartInteractiveCommand `sh -c COMMAND`, under a pseudo-terminal;
+// the client's Output payloads are written to the terminal, its Size
+// payloads resize it, and the terminal's output goes back paced and
+// acknowledged like a port session's TCP data.
 //
 // The simulator runs a real program on this machine, so only for an
 // instance whose scenario names one ("Shell": "/bin/sh"): any local user
