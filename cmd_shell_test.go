@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -288,4 +289,49 @@ func TestShellTmuxRestoredOnRemoteEnd(t *testing.T) {
 	if len(b) == 0 || string(a) != string(b) {
 		t.Errorf("terminal state not restored: before %q, after %q", b, a)
 	}
+}
+
+// SIGTERM sent to ssmdoctor (a supervisor, kill) ends the session and
+// restores the terminal; the exit status is 130.
+func TestShellTmuxRestoredOnSIGTERM(t *testing.T) {
+	e := startShellE2E(t, false)
+	tm := startTmux(t, e)
+	dir := t.TempDir()
+	before, after := filepath.Join(dir, "before"), filepath.Join(dir, "after")
+	tm.waitPane(`local\$ ?$`, 10*time.Second)
+	tm.keys(fmt.Sprintf("stty -g > %s; %s shell %s; echo rc=$?; stty -g > %s", before, shellQuote(ssmdoctorBin), e2eID, after), "Enter")
+	tm.waitPane(`(?m)^[$#] $`, 20*time.Second)
+	pid := childOf(t, strings.TrimSpace(tm.tmux("display-message", "-p", "-t", "t", "#{pane_pid}")), ssmdoctorBin)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p := tm.waitPane(`(?m)^rc=130$`, 10*time.Second)
+	if !strings.Contains(p, "interrupted") {
+		t.Errorf("no reason on the terminal:\n%s", p)
+	}
+	tm.waitPane(`local\$ ?$`, 10*time.Second)
+	b, _ := os.ReadFile(before)
+	a, _ := os.ReadFile(after)
+	if len(b) == 0 || string(a) != string(b) {
+		t.Errorf("terminal state not restored: before %q, after %q", b, a)
+	}
+}
+
+// childOf is the pid of parent's child process running exe.
+func childOf(t *testing.T, parent, exe string) int {
+	t.Helper()
+	end := time.Now().Add(5 * time.Second)
+	for time.Now().Before(end) {
+		kids, _ := os.ReadFile("/proc/" + parent + "/task/" + parent + "/children")
+		for _, k := range strings.Fields(string(kids)) {
+			if p, err := os.Readlink("/proc/" + k + "/exe"); err == nil && p == exe {
+				var pid int
+				fmt.Sscan(k, &pid)
+				return pid
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Skipf("cannot find ssmdoctor's pid under %s (no /proc children file?)", parent)
+	return 0
 }
