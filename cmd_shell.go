@@ -165,11 +165,15 @@ func runShell(c *cli.Context) error {
 	tty.restore()
 	st := s.Stats()
 	logf("session %s ended: %d messages sent, %d resent, %d received, %d reconnects", s.ID(), st.Sent, st.Resent, st.Received, st.Reconnects)
+	var stalled *tunnel.SetupTimeoutError
 	switch {
 	case c.Context.Err() != nil:
 		return &exitError{code: exitInterrupted, err: fmt.Errorf("shell on %s interrupted", id)}
 	case ctx.Err() != nil:
 		return &exitError{code: exitProblems, err: fmt.Errorf("shell on %s: the terminal hung up", id)}
+	case errors.As(runErr, &stalled) && stalled.Stage == "shell start":
+		return &exitError{code: exitProblems, err: fmt.Errorf("session on %s: %v", id, stalled),
+			hint: "a command that prints nothing at first looks like a silent agent: make it print first, or raise --connect-timeout; run: ssmdoctor check " + id}
 	case runErr != nil:
 		return sessionError(id, runErr)
 	case res.HasExitCode && res.ExitCode != 0:

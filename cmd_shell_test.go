@@ -335,3 +335,47 @@ func childOf(t *testing.T, parent, exe string) int {
 	t.Skipf("cannot find ssmdoctor's pid under %s (no /proc children file?)", parent)
 	return 0
 }
+
+// Every step of the setup has a deadline: a silent AWS endpoint, a
+// silent data channel host, and an agent that sends nothing at all.
+func TestShellSetupDeadlines(t *testing.T) {
+	const id = "i-0123456789abcdef0"
+	t.Run("endpoint", func(t *testing.T) {
+		addr := silentHost(t)
+		timeoutEnv(t, "http://"+addr)
+		r, took := runWithin(t, 30*time.Second, "shell", "--connect-timeout", "1s", id)
+		want := "error: ec2 DescribeInstances: no answer within 1s from " + addr + " (response)\n"
+		if r.code != exitInternal || r.stdout != "" || !strings.Contains(r.stderr, want) || took > 20*time.Second {
+			t.Errorf("exit %d after %v, stdout %q, stderr:\n%s\nwant exit 3 and %q", r.code, took, r.stdout, r.stderr, want)
+		}
+	})
+	t.Run("data channel", func(t *testing.T) {
+		st := e2eState()
+		st.Instances[id].Shell = "/bin/sh"
+		sim := simtest.Start(t, st, awssim.Options{Logf: func(string, ...any) {}})
+		timeoutEnv(t, sim.URL())
+		addr := silentHost(t)
+		r, took := runWithin(t, 40*time.Second, "shell", "--connect-timeout", "1s", "--no-preflight", "--stream-endpoint", "https://"+addr, id)
+		want := "error: session on " + id + ": open data channel: no answer within 1s from " + addr + "\n"
+		if r.code != exitInternal || r.stdout != "" || !strings.Contains(r.stderr, want) || took > 20*time.Second {
+			t.Errorf("exit %d after %v, stdout %q, stderr:\n%s\nwant exit 3 and %q", r.code, took, r.stdout, r.stderr, want)
+		}
+		if n := sim.Calls("ssm.TerminateSession"); n != 1 {
+			t.Errorf("%d TerminateSession calls, want 1: the session must not be left open", n)
+		}
+	})
+	t.Run("silent agent", func(t *testing.T) {
+		st := e2eState()
+		st.Instances[id].Shell = "/bin/sh"
+		sim := simtest.Start(t, st, awssim.Options{Logf: func(string, ...any) {}})
+		timeoutEnv(t, sim.URL())
+		// A command that prints nothing: no handshake (no KMS) and no
+		// first output, the only two signs of a started shell.
+		r, took := runWithin(t, 40*time.Second, "shell", "--connect-timeout", "1s", "--command", "sleep 60", id)
+		want := "error: session on " + id + ": session setup did not finish within 3s (shell start): the agent sent neither a handshake nor the shell's first output\n" +
+			"hint: a command that prints nothing at first looks like a silent agent"
+		if r.code != exitProblems || r.stdout != "" || !strings.Contains(r.stderr, want) || took > 20*time.Second {
+			t.Errorf("exit %d after %v, stdout %q, stderr:\n%s\nwant exit 1 and %q", r.code, took, r.stdout, r.stderr, want)
+		}
+	})
+}
