@@ -247,6 +247,18 @@ func TestShellTmux(t *testing.T) {
 		t.Fatalf("Ctrl-C ended ssmdoctor instead of the remote sleep:\n%s", p)
 	}
 
+	// Ctrl-Z stops the remote job, not ssmdoctor.
+	tm.keys("sleep 100", "Enter")
+	time.Sleep(500 * time.Millisecond)
+	tm.keys("C-z")
+	tm.waitPane(`Stopped\s+sleep 100`, 5*time.Second)
+	tm.keys("fg", "Enter")
+	time.Sleep(300 * time.Millisecond)
+	tm.keys("C-c")
+	tm.waitPane(`\^C\n[$#] $`, 5*time.Second)
+	tm.keys("echo resumed-$((1+1))", "Enter")
+	tm.waitPane(`(?m)^resumed-2$`, 5*time.Second)
+
 	// The agent does not report an interactive shell's status: a normal
 	// end is 0 whatever `exit` said.
 	tm.keys("exit 3", "Enter")
@@ -378,4 +390,19 @@ func TestShellSetupDeadlines(t *testing.T) {
 			t.Errorf("exit %d after %v, stdout %q, stderr:\n%s\nwant exit 1 and %q", r.code, took, r.stdout, r.stderr, want)
 		}
 	})
+}
+
+// Ctrl-C during the setup (before the terminal is raw) interrupts
+// ssmdoctor itself: exit 130 at once, whatever call was waiting.
+func TestShellInterruptedDuringSetup(t *testing.T) {
+	addr := silentHost(t)
+	timeoutEnv(t, "http://"+addr)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := run(ctx, []string{"ssmdoctor", "shell", "--connect-timeout", "10s", "i-0123456789abcdef0"}, strings.NewReader(""), &stdout, &stderr)
+	if took := time.Since(start); code != exitInterrupted || stdout.Len() != 0 || stderr.String() != "error: shell: interrupted\n" || took > 5*time.Second {
+		t.Fatalf("exit %d after %v, stdout %q, stderr %q; want 130 and one error line at once", code, took, stdout.String(), stderr.String())
+	}
 }
