@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -305,4 +306,33 @@ func canonicalJSON(t *testing.T, b []byte) string {
 	}
 	c, _ := json.Marshal(v)
 	return string(c)
+}
+
+// A shell survives a dropped websocket: the client resumes the session
+// and neither side loses or repeats a byte of it.
+func TestDCShellResume(t *testing.T) {
+	s := startShellSim(t, "/bin/sh", "")
+	s.SetDataChannelFaults(DCFaults{DropAfterMessages: 3})
+	out := &screen{}
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	r := runShell(t, s, "", nil, tunnel.ShellIO{Stdin: pr, Stdout: out})
+	for i := range 20 {
+		io.WriteString(pw, "echo line-$(("+strconv.Itoa(i)+"*2))\n")
+		out.waitFor(t, "line-"+strconv.Itoa(i*2)+"\r\n", 10*time.Second)
+	}
+	io.WriteString(pw, "exit\n")
+	r.wait(t)
+	if r.err != nil {
+		t.Fatalf("RunShell: %v", r.err)
+	}
+	got := out.String()
+	for i := range 20 {
+		if n := strings.Count(got, "\nline-"+strconv.Itoa(i*2)+"\r\n"); n != 1 {
+			t.Errorf("line-%d appears %d times", i*2, n)
+		}
+	}
+	if n := s.Calls("ssm.ResumeSession"); n < 1 {
+		t.Errorf("%d ResumeSession calls: the fault did not drop the socket", n)
+	}
 }
