@@ -29,12 +29,18 @@ const shellKMSKey = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-5
 // startShellSim is the data channel fixture with shell sessions enabled
 // on the healthy instance (shell "" leaves them off), encrypted when
 // kmsKey is set.
-func startShellSim(t *testing.T, shell, kmsKey string) *Sim {
+func startShellSim(t testing.TB, shell, kmsKey string) *Sim {
 	t.Helper()
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skip("no /bin/sh on this machine")
 	}
-	s := startDCSim(t)
+	st := ssmFixture()
+	for id := range st.Instances {
+		if id != idHealthy {
+			delete(st.Instances, id)
+		}
+	}
+	s := startSim(t, st, Options{Now: (&ssmClock{t: ssmT0}).Now})
 	s.WithState(func(st *State) {
 		st.Instances[idHealthy].Shell = shell
 		st.SessionPreferences.KMSKeyID = kmsKey
@@ -114,7 +120,7 @@ type shellRun struct {
 }
 
 // runShell opens a shell session as "ops" and runs it in the background.
-func runShell(t *testing.T, s *Sim, doc string, params map[string][]string, sio tunnel.ShellIO) *shellRun {
+func runShell(t testing.TB, s *Sim, doc string, params map[string][]string, sio tunnel.ShellIO) *shellRun {
 	t.Helper()
 	api := shellAPI{ssm: ssmAs(s, "ops"), kms: kmsAs(s, "ops")}
 	sess, err := tunnel.OpenShell(context.Background(), api, tunnel.Options{Target: idHealthy, Document: doc, Parameters: params, KMS: api, ConnectTimeout: 5 * time.Second})
@@ -133,7 +139,7 @@ func runShell(t *testing.T, s *Sim, doc string, params map[string][]string, sio 
 	return r
 }
 
-func (r *shellRun) wait(t *testing.T) {
+func (r *shellRun) wait(t testing.TB) {
 	t.Helper()
 	select {
 	case <-r.done:
