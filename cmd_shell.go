@@ -158,6 +158,13 @@ func runShell(c *cli.Context) error {
 		defer stopSizes()
 		sio.Sizes = sizes
 		sio.OnReady = tty.makeRaw
+		// In raw mode the terminal sends Ctrl-Z and Ctrl-\ as bytes; the
+		// same signals sent by someone else go the same way (as the
+		// plugin does), rather than suspend or kill ssmdoctor with the
+		// terminal still raw.
+		keys, stopKeys := signalKeys()
+		defer stopKeys()
+		sio.Keys = keys
 	} else {
 		sio.EndOfInput = []byte{0x04} // VEOF: the remote terminal's end of file
 	}
@@ -275,6 +282,36 @@ func (t *shellTerminal) sizes() (<-chan tunnel.TermSize, func()) {
 	}()
 	return out, func() {
 		signal.Stop(winch)
+		close(done)
+	}
+}
+
+// signalKeys turns SIGTSTP and SIGQUIT into the bytes a terminal sends
+// for them (Ctrl-Z, Ctrl-\).
+func signalKeys() (<-chan []byte, func()) {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTSTP, syscall.SIGQUIT)
+	out := make(chan []byte, 4)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				b := byte(0x1a)
+				if sig == syscall.SIGQUIT {
+					b = 0x1c
+				}
+				select {
+				case out <- []byte{b}:
+				default:
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return out, func() {
+		signal.Stop(sigs)
 		close(done)
 	}
 }

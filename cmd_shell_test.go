@@ -303,8 +303,9 @@ func TestShellTmuxRestoredOnRemoteEnd(t *testing.T) {
 	}
 }
 
-// SIGTERM sent to ssmdoctor (a supervisor, kill) ends the session and
-// restores the terminal; the exit status is 130.
+// SIGTSTP sent to ssmdoctor reaches the remote job; SIGTERM (a
+// supervisor, kill) ends the session and restores the terminal; the exit
+// status is 130.
 func TestShellTmuxRestoredOnSIGTERM(t *testing.T) {
 	e := startShellE2E(t, false)
 	tm := startTmux(t, e)
@@ -314,6 +315,14 @@ func TestShellTmuxRestoredOnSIGTERM(t *testing.T) {
 	tm.keys(fmt.Sprintf("stty -g > %s; %s shell %s; echo rc=$?; stty -g > %s", before, shellQuote(ssmdoctorBin), e2eID, after), "Enter")
 	tm.waitPane(`(?m)^[$#] $`, 20*time.Second)
 	pid := childOf(t, strings.TrimSpace(tm.tmux("display-message", "-p", "-t", "t", "#{pane_pid}")), ssmdoctorBin)
+	// SIGTSTP from outside goes to the remote job as Ctrl-Z would, and
+	// does not suspend ssmdoctor with the terminal raw.
+	tm.keys("sleep 100", "Enter")
+	time.Sleep(500 * time.Millisecond)
+	if err := syscall.Kill(pid, syscall.SIGTSTP); err != nil {
+		t.Fatal(err)
+	}
+	tm.waitPane(`Stopped\s+sleep 100`, 5*time.Second)
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
