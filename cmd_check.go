@@ -91,6 +91,7 @@ func runCheck(c *cli.Context) error {
 	ro.ConnectTimeout = ao.ConnectTimeout
 	ro.Seam = checkrun.Seam{LookupEnv: d.lookupEnv, PasswdHome: d.passwdHome}
 	ro.Stderr, ro.StderrTerminal = d.stderr, d.stderrTerminal
+	started := time.Now() // the report's time: when the checks began
 	targets, err := checkrun.Run(ctx, ro, clients, loadErr)
 	if err != nil {
 		return targetsError("check", err)
@@ -98,7 +99,7 @@ func runCheck(c *cli.Context) error {
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return internalErr("", fmt.Errorf("check: interrupted"))
 	}
-	rep := report.Report{Version: version, GeneratedAt: time.Now(), Targets: targets}
+	rep := report.Report{Version: version, GeneratedAt: started, Targets: targets}
 	if err := writeReport(d, o, rep); err != nil {
 		return internalErr("", err)
 	}

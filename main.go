@@ -134,6 +134,7 @@ func newApp(d *deps) *cli.App {
 			proxyCommand(),
 			demoCommand(),
 			simCommand(),
+			sessionsCommand(),
 		},
 	}
 	// A usage error is one error line and a hint on stderr, never the
