@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -248,7 +249,15 @@ func (t *shellTerminal) restore() {
 func (t *shellTerminal) sizes() (<-chan tunnel.TermSize, func()) {
 	out := make(chan tunnel.TermSize, 1)
 	winch := make(chan os.Signal, 1)
-	signal.Notify(winch, syscall.SIGWINCH)
+	var poll <-chan time.Time
+	stopPoll := func() {}
+	if len(resizeSignals) > 0 {
+		signal.Notify(winch, resizeSignals...)
+	} else {
+		// No resize signal (Windows): look every 500 ms, as the plugin does.
+		tk := time.NewTicker(500 * time.Millisecond)
+		poll, stopPoll = tk.C, tk.Stop
+	}
 	done := make(chan struct{})
 	current := func() (tunnel.TermSize, bool) {
 		w, h, err := term.GetSize(t.fd)
@@ -275,6 +284,10 @@ func (t *shellTerminal) sizes() (<-chan tunnel.TermSize, func()) {
 				if sz, ok := current(); ok {
 					put(sz)
 				}
+			case <-poll:
+				if sz, ok := current(); ok {
+					put(sz) // the tunnel sends only a size that changed
+				}
 			case <-done:
 				return
 			}
@@ -282,6 +295,7 @@ func (t *shellTerminal) sizes() (<-chan tunnel.TermSize, func()) {
 	}()
 	return out, func() {
 		signal.Stop(winch)
+		stopPoll()
 		close(done)
 	}
 }
@@ -290,19 +304,17 @@ func (t *shellTerminal) sizes() (<-chan tunnel.TermSize, func()) {
 // for them (Ctrl-Z, Ctrl-\).
 func signalKeys() (<-chan []byte, func()) {
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTSTP, syscall.SIGQUIT)
+	for sig := range forwardedSignals {
+		signal.Notify(sigs, sig)
+	}
 	out := make(chan []byte, 4)
 	done := make(chan struct{})
 	go func() {
 		for {
 			select {
 			case sig := <-sigs:
-				b := byte(0x1a)
-				if sig == syscall.SIGQUIT {
-					b = 0x1c
-				}
 				select {
-				case out <- []byte{b}:
+				case out <- []byte{forwardedSignals[sig]}:
 				default:
 				}
 			case <-done:

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/creack/pty"
@@ -190,13 +189,6 @@ func (sh *dcShell) wait(ch *dcChannel) {
 	// interactive shell's status.
 	ch.s.logf("data channel %s: shell exited with status %d", ch.id, status)
 	os.RemoveAll(sh.dir)
-}
-
-// stop hangs up on the shell's process group, then kills what is left.
-func (sh *dcShell) stop() {
-	pid := sh.cmd.Process.Pid
-	syscall.Kill(-pid, syscall.SIGHUP)
-	time.AfterFunc(2*time.Second, func() { syscall.Kill(-pid, syscall.SIGKILL) })
 }
 
 // shellInput writes client keystrokes to the terminal. Before the
