@@ -127,11 +127,13 @@ func newApp(d *deps) *cli.App {
 		},
 		Commands: []*cli.Command{
 			checkCommand(),
+			accessCommand(),
 			fixCommand(),
 			sshCommand(),
 			shellCommand(),
 			scpCommand(),
 			proxyCommand(),
+			forwardCommand(),
 			demoCommand(),
 			simCommand(),
 			sessionsCommand(),

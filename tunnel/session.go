@@ -37,10 +37,16 @@ type Session struct {
 	outq *outputQueue // set by Run before the reader starts
 
 	cipher        atomic.Pointer[kmsCipher]
-	sessionTypeOK bool        // reader goroutine only
-	shell         *shellState // shell sessions only (shell.go)
-	ready         chan struct{}
-	readyOnce     sync.Once
+	sessionTypeOK bool // reader goroutine only
+	// What the HandshakeRequest said: written by the reader before ready
+	// closes, read after it.
+	agentVersion, sessionType string
+	sessionProps              []byte
+	// onFlag, when set before Run, takes the agent's Flag messages.
+	onFlag    func(flag uint32)
+	shell     *shellState // shell sessions only (shell.go)
+	ready     chan struct{}
+	readyOnce sync.Once
 
 	done     chan struct{}
 	doneOnce sync.Once

@@ -67,6 +67,11 @@ type dcChannel struct {
 
 	tcp   *dcTCP
 	shell *dcShell // shell sessions (dc_shell.go)
+
+	// Port forwarding (dc_portforward.go): the versions the handshake
+	// exchanged and the mode they chose.
+	agentVersion, clientVersion string
+	mode                        tunnel.ForwardMode
 }
 
 func newDCChannel(s *Sim, sess *simSession, clientID string, opts DCOptions, faults DCFaults) *dcChannel {

@@ -77,7 +77,8 @@ func (ch *dcChannel) startShellSession() {
 	ch.stage = hsAwaitResponse
 	st, _ := json.Marshal(tunnel.SessionTypeRequest{SessionType: ch.sess.shellType(), Properties: json.RawMessage("null")})
 	kp, _ := json.Marshal(tunnel.KMSEncryptionRequest{KMSKeyID: ch.sess.KMSKeyID})
-	req, _ := json.Marshal(tunnel.HandshakeRequest{AgentVersion: ch.opts.AgentVersion, RequestedClientActions: []tunnel.RequestedClientAction{
+	ch.agentVersion = ch.s.sessionAgentVersion(ch.sess, ch.opts.AgentVersion)
+	req, _ := json.Marshal(tunnel.HandshakeRequest{AgentVersion: ch.agentVersion, RequestedClientActions: []tunnel.RequestedClientAction{
 		{ActionType: tunnel.ActionSessionType, ActionParameters: st},
 		{ActionType: tunnel.ActionKMSEncryption, ActionParameters: kp},
 	}})

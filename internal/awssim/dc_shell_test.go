@@ -270,6 +270,7 @@ func TestDCShellHandshakeMatchesFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startShellSim(t, "/bin/sh", shellKMSKey)
+	s.SetDataChannelOptions(DCOptions{PerMessageDelay: 0, AgentVersion: "3.3.1802.0"}) // the fixture's
 	api := ssmAs(s, "ops")
 	out, err := api.StartSession(context.Background(), &ssm.StartSessionInput{Target: aws.String(idHealthy)})
 	if err != nil {

@@ -56,6 +56,7 @@ func (s *Sim) routes() []route {
 		{"iam", "GetPolicy", s.iamGetPolicy},
 		{"iam", "GetPolicyVersion", s.iamGetPolicyVersion},
 		{"iam", "SimulatePrincipalPolicy", s.iamSimulatePrincipalPolicy},
+		{"iam", "GetAccountAuthorizationDetails", s.iamGetAccountAuthorizationDetails}, // iam_authdetails.go
 
 		// EC2 instances (ec2_instances.go, ec2_start.go) and their instance
 		// profile associations (ec2_profiles.go).

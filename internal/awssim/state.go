@@ -75,6 +75,11 @@ type Instance struct {
 	// as /bin/sh); empty, the default, refuses shell sessions
 	// (dc_shell.go).
 	Shell string `json:"Shell"`
+	// RemoteHosts maps a remote host:port the instance can reach (for
+	// AWS-StartPortForwardingSessionToRemoteHost) to a real TCP address on
+	// this machine ("db.internal:5432": "127.0.0.1:5432"); an unmapped one
+	// refuses the connection, as an unreachable remote would.
+	RemoteHosts map[string]string `json:"RemoteHosts"`
 	// KeyName is the EC2 key pair name, informational.
 	KeyName string `json:"KeyName"`
 }

@@ -37,18 +37,20 @@ type Sessions struct {
 	Rows   []SessionRow
 }
 
-// SessionFormats are the formats of Sessions.
-func SessionFormats() []string { return []string{"human", "json"} }
+// SessionFormats are the formats that render Sessions (the registry's,
+// formats.go).
+func SessionFormats() []string { return Formats(KindSessions) }
 
-// WriteSessions renders s in format ("human" or "json") to w.
+// WriteSessions renders s in format ("" is human) to w.
 func WriteSessions(w io.Writer, format string, s Sessions) error {
-	switch format {
-	case "human", "":
-		return sessionsHuman(w, s)
-	case "json":
-		return sessionsJSON(w, s)
+	if format == "" {
+		format = "human"
 	}
-	return fmt.Errorf("unknown format %q for sessions", format)
+	f, err := Lookup(KindSessions, format)
+	if err != nil {
+		return err
+	}
+	return f.Sessions(w, s, Options{})
 }
 
 const sessionTime = "2006-01-02T15:04:05Z"
