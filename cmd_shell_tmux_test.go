@@ -227,3 +227,32 @@ func childOf(t *testing.T, parent, exe string) int {
 	t.Skipf("cannot find ssmdoctor's pid under %s (no /proc children file?)", parent)
 	return 0
 }
+
+// SIGHUP (the terminal went away) ends the session with its cause, exit
+// 1, and the terminal (here still there) is restored.
+func TestShellTmuxSIGHUP(t *testing.T) {
+	e := startShellE2E(t, false)
+	tm := startTmux(t, e)
+	dir := t.TempDir()
+	before, after := filepath.Join(dir, "before"), filepath.Join(dir, "after")
+	tm.waitPane(`local\$ ?$`, 10*time.Second)
+	tm.keys(fmt.Sprintf("stty -g > %s; %s shell %s; echo rc=$?; stty -g > %s", before, shellQuote(ssmdoctorBin), e2eID, after), "Enter")
+	tm.waitPane(`(?m)^[$#] $`, 20*time.Second)
+	pid := childOf(t, strings.TrimSpace(tm.tmux("display-message", "-p", "-t", "t", "#{pane_pid}")), ssmdoctorBin)
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	p := tm.waitPane(`(?m)^rc=1$`, 10*time.Second)
+	if !strings.Contains(p, "the terminal hung up") {
+		t.Errorf("no cause on the terminal:\n%s", p)
+	}
+	tm.waitPane(`local\$ ?$`, 10*time.Second)
+	b, _ := os.ReadFile(before)
+	a, _ := os.ReadFile(after)
+	if len(b) == 0 || string(a) != string(b) {
+		t.Errorf("terminal state not restored: before %q, after %q", b, a)
+	}
+	if n := e.sim.Calls("ssm.TerminateSession"); n != 1 {
+		t.Errorf("%d TerminateSession calls, want 1", n)
+	}
+}
