@@ -34,8 +34,8 @@ func shellCommand() *cli.Command {
 			"at the start and on every resize; Ctrl-C and Ctrl-Z reach the remote program. Piped input is sent as\n" +
 			"it is, followed by Ctrl-D (end of file) once it ends.\n" +
 			"Exit status: 0 when the session ends normally (the agent does not report an interactive shell's status;\n" +
-			"a command run by a NonInteractiveCommands document exits with its own), 1 when the session could not\n" +
-			"open or failed, 2 usage, 3 AWS unreachable, 130 interrupted.\n\n" +
+			"only NonInteractiveCommands documents with separate output streams report one, and then it is ours),\n" +
+			"1 when the session could not open or failed, 2 usage, 3 AWS unreachable, 130 interrupted.\n\n" +
 			"  ssmdoctor shell i-0123456789abcdef0\n" +
 			"  ssmdoctor shell --command 'sudo journalctl -f' web-1\n" +
 			"  echo 'uptime; exit' | ssmdoctor shell web-1",

@@ -89,6 +89,11 @@ func TestShellCommandFlag(t *testing.T) {
 	if !strings.Contains(e.simLog.String(), "InteractiveCommands session: started") {
 		t.Errorf("the simulator did not run an InteractiveCommands session:\n%s", e.simLog)
 	}
+	// Without a terminal on the agent's side: no \r, no echo.
+	r = e.run(strings.NewReader(""), nil, "shell", "--document", "AWS-StartNonInteractiveCommand", "--command", "echo plain", e2eID)
+	if r.code != 0 || r.stdout != "plain\n" {
+		t.Fatalf("non-interactive: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestShellKMS(t *testing.T) {

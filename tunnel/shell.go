@@ -42,6 +42,9 @@ const (
 	// DocumentInteractiveCommand runs one command given as the
 	// parameter "command".
 	DocumentInteractiveCommand = "AWS-StartInteractiveCommand"
+	// DocumentNonInteractiveCommand runs one command, given as the
+	// parameter "command", without a terminal.
+	DocumentNonInteractiveCommand = "AWS-StartNonInteractiveCommand"
 )
 
 // TermSize is a terminal size, the payload of a Size message.

@@ -39,8 +39,8 @@ import (
 //   - When the shell exits the agent closes the session normally: the
 //     service sends channel_closed with no output. The shell's exit
 //     status is not reported (only NonInteractiveCommands with separate
-//     output streams send an ExitCode payload, which the simulator does
-//     not run).
+//     output streams send an ExitCode payload; the simulator runs
+//     NonInteractiveCommands without them, dc_shell_command.go).
 //   - A shell the agent cannot start ends the session with the reason in
 //     channel_closed.
 
@@ -68,7 +68,7 @@ func (ch *dcChannel) isShell() bool { return ch.sess.shellType() != "" }
 // startShellSession begins a shell session on a fresh channel: the
 // handshake when it is encrypted, else straight to the shell. ch.mu held.
 func (ch *dcChannel) startShellSession() {
-	if ch.sess.KMSKeyID == "" {
+	if ch.sess.KMSKeyID == "" && ch.sess.shellType() != tunnel.SessionTypeNonInteractive {
 		ch.stage = hsDialing
 		go ch.connectTarget()
 		return
@@ -76,12 +76,13 @@ func (ch *dcChannel) startShellSession() {
 	ch.hsStarted = time.Now()
 	ch.stage = hsAwaitResponse
 	st, _ := json.Marshal(tunnel.SessionTypeRequest{SessionType: ch.sess.shellType(), Properties: json.RawMessage("null")})
-	kp, _ := json.Marshal(tunnel.KMSEncryptionRequest{KMSKeyID: ch.sess.KMSKeyID})
+	actions := []tunnel.RequestedClientAction{{ActionType: tunnel.ActionSessionType, ActionParameters: st}}
+	if ch.sess.KMSKeyID != "" {
+		kp, _ := json.Marshal(tunnel.KMSEncryptionRequest{KMSKeyID: ch.sess.KMSKeyID})
+		actions = append(actions, tunnel.RequestedClientAction{ActionType: tunnel.ActionKMSEncryption, ActionParameters: kp})
+	}
 	ch.agentVersion = ch.s.sessionAgentVersion(ch.sess, ch.opts.AgentVersion)
-	req, _ := json.Marshal(tunnel.HandshakeRequest{AgentVersion: ch.agentVersion, RequestedClientActions: []tunnel.RequestedClientAction{
-		{ActionType: tunnel.ActionSessionType, ActionParameters: st},
-		{ActionType: tunnel.ActionKMSEncryption, ActionParameters: kp},
-	}})
+	req, _ := json.Marshal(tunnel.HandshakeRequest{AgentVersion: ch.agentVersion, RequestedClientActions: actions})
 	ch.sendStream(tunnel.PayloadHandshakeRequest, req)
 	ch.armHandshakeTimer()
 }
@@ -95,23 +96,33 @@ func shellUnavailable(target string) string {
 // shellCommand is what the agent would run for the session: the
 // instance's shell, with -c COMMAND for InteractiveCommands.
 func (s *Sim) shellCommand(ss *simSession) (*exec.Cmd, error) {
-	s.mu.Lock()
-	inst, ok := s.state.Instances[ss.Target]
-	shell := ""
-	if ok {
-		shell = inst.Shell
-	}
-	s.mu.Unlock()
+	shell := s.instanceShell(ss)
 	if shell == "" {
 		return nil, errors.New(shellUnavailable(ss.Target))
 	}
-	var cmd *exec.Cmd
-	if c := ss.Params["command"]; ss.shellType() == tunnel.SessionTypeInteractive && c != "" {
-		cmd = exec.Command(shell, "-c", c)
-	} else {
-		cmd = exec.Command(shell)
+	c := ss.Params["command"]
+	switch {
+	case ss.shellType() == tunnel.SessionTypeNonInteractive:
+		// The agent splits the command as a shell would, without one.
+		args, err := splitCommand(c)
+		if err != nil || len(args) == 0 {
+			return nil, fmt.Errorf("Failed to parse commands input: %q", c)
+		}
+		return exec.Command(args[0], args[1:]...), nil
+	case ss.shellType() == tunnel.SessionTypeInteractive && c != "":
+		return exec.Command(shell, "-c", c), nil
 	}
-	return cmd, nil
+	return exec.Command(shell), nil
+}
+
+// instanceShell is the scenario's Shell of the session's instance.
+func (s *Sim) instanceShell(ss *simSession) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if inst, ok := s.state.Instances[ss.Target]; ok {
+		return inst.Shell
+	}
+	return ""
 }
 
 // connectShell starts the shell under a terminal, completes the
@@ -132,9 +143,13 @@ func (ch *dcChannel) connectShell() {
 	cmd.Env = []string{
 		"PATH=/usr/local/bin:/usr/bin:/bin",
 		"HOME=" + dir,
-		"SHELL=" + cmd.Path,
+		"SHELL=" + ch.s.instanceShell(ch.sess),
 		"TERM=xterm-256color", // as the agent sets
 		"LANG=C.UTF-8",
+	}
+	if ch.sess.shellType() == tunnel.SessionTypeNonInteractive {
+		ch.runCommand(cmd, dir)
+		return
 	}
 	f, err := pty.Start(cmd)
 	if err != nil {
@@ -153,19 +168,27 @@ func (ch *dcChannel) connectShell() {
 		return
 	}
 	ch.shell = sh
-	if ch.hsTimer != nil {
-		ch.hsTimer.Stop()
-	}
-	if !ch.hsStarted.IsZero() {
-		p, _ := json.Marshal(tunnel.HandshakeComplete{
-			HandshakeTimeToComplete: time.Since(ch.hsStarted).Nanoseconds(),
-			CustomerMessage:         "This session is encrypted using AWS KMS.",
-		})
-		ch.sendStream(tunnel.PayloadHandshakeComplete, p)
-	}
+	ch.completeShellHandshake()
 	ch.stage = hsDone
 	ch.s.logf("data channel %s: %s session: started %s (pid %d) in %s", ch.id, ch.sess.shellType(), cmd.Path, cmd.Process.Pid, dir)
 	ch.tcp = ch.startTCP(ptyConn{f}, "pty")
+}
+
+// completeShellHandshake sends HandshakeComplete when there was a
+// handshake. ch.mu held.
+func (ch *dcChannel) completeShellHandshake() {
+	if ch.hsTimer != nil {
+		ch.hsTimer.Stop()
+	}
+	if ch.hsStarted.IsZero() {
+		return
+	}
+	msg := ""
+	if ch.enc != nil {
+		msg = "This session is encrypted using AWS KMS."
+	}
+	p, _ := json.Marshal(tunnel.HandshakeComplete{HandshakeTimeToComplete: time.Since(ch.hsStarted).Nanoseconds(), CustomerMessage: msg})
+	ch.sendStream(tunnel.PayloadHandshakeComplete, p)
 }
 
 // wait reaps the shell, logs its status and removes its directory; when
@@ -197,6 +220,9 @@ func (sh *dcShell) wait(ch *dcChannel) {
 // is not ready) unless a handshake is under way, whose rule (ack and
 // drop) the port sessions share. ch.mu held.
 func (ch *dcChannel) shellInput(m *tunnel.Message, force bool) bool {
+	if ch.shell != nil && ch.shell.pty == nil {
+		return ch.commandInput(m)
+	}
 	if ch.stage != hsDone || ch.tcp == nil {
 		if ch.hsStarted.IsZero() {
 			return false
@@ -228,6 +254,9 @@ func (ch *dcChannel) shellResize(m *tunnel.Message) bool {
 	}
 	if ch.shell == nil {
 		return false
+	}
+	if ch.shell.pty == nil {
+		return true // a command without a terminal ignores sizes, as the agent does
 	}
 	var sz tunnel.TermSize
 	if err := json.Unmarshal(m.Payload, &sz); err != nil {
@@ -261,10 +290,23 @@ func (ptyAddr) String() string  { return "pty" }
 func (ptyConn) LocalAddr() net.Addr  { return ptyAddr{} }
 func (ptyConn) RemoteAddr() net.Addr { return ptyAddr{} }
 
-// AWS-StartInteractiveCommand runs one command under a terminal; its
-// "command" parameter becomes the shell properties' commands.
+// AWS-StartInteractiveCommand runs one command under a terminal,
+// AWS-StartNonInteractiveCommand one without; their "command" parameter
+// becomes the shell properties' commands.
 func init() {
 	props := map[string]any{"commands": "{{ command }}", "runAsElevated": false}
+	awsSessionDocs[tunnel.DocumentNonInteractiveCommand] = sessionDoc{
+		sessionType: tunnel.SessionTypeNonInteractive,
+		content: map[string]any{
+			"schemaVersion": "1.0",
+			"description":   "Document to run single non-interactive command on an instance",
+			"sessionType":   tunnel.SessionTypeNonInteractive,
+			"parameters": map[string]any{
+				"command": map[string]any{"type": "String", "description": "The command to run on the instance"},
+			},
+			"properties": map[string]any{"windows": props, "linux": props, "macos": props},
+		},
+	}
 	awsSessionDocs[tunnel.DocumentInteractiveCommand] = sessionDoc{
 		sessionType: tunnel.SessionTypeInteractive,
 		content: map[string]any{

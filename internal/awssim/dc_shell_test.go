@@ -343,3 +343,63 @@ func TestDCShellResume(t *testing.T) {
 		t.Errorf("%d ResumeSession calls: the fault did not drop the socket", n)
 	}
 }
+
+// AWS-StartNonInteractiveCommand: a handshake (NonInteractiveCommands),
+// the command run without a terminal or a shell, its output sent once it
+// exits, no exit status.
+func TestDCShellNonInteractiveCommand(t *testing.T) {
+	s := startShellSim(t, "/bin/sh", "")
+	out := &screen{}
+	r := runShell(t, s, tunnel.DocumentNonInteractiveCommand, map[string][]string{"command": {`printf '%s|%s\n' "a b" '$HOME'`}},
+		tunnel.ShellIO{Stdin: strings.NewReader(""), Stdout: out})
+	r.wait(t)
+	if r.err != nil {
+		t.Fatalf("RunShell: %v", r.err)
+	}
+	if got := out.String(); got != "a b|$HOME\n" {
+		t.Errorf("output %q, want the words split as a shell would, without a shell's expansion or a terminal's \\r", got)
+	}
+	if r.res.SessionType != tunnel.SessionTypeNonInteractive || r.res.HasExitCode {
+		t.Errorf("result %+v: want the NonInteractiveCommands handshake and no status", r.res)
+	}
+}
+
+// Ctrl-C in the input signals the command (the agent's only use of a
+// non-interactive session's input).
+func TestDCShellNonInteractiveInterrupt(t *testing.T) {
+	s := startShellSim(t, "/bin/sh", "")
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	start := time.Now()
+	r := runShell(t, s, tunnel.DocumentNonInteractiveCommand, map[string][]string{"command": {"sleep 100"}},
+		tunnel.ShellIO{Stdin: pr, Stdout: io.Discard})
+	time.Sleep(300 * time.Millisecond)
+	io.WriteString(pw, "\x03")
+	r.wait(t)
+	if r.err != nil || time.Since(start) > 10*time.Second {
+		t.Fatalf("RunShell: %v after %v", r.err, time.Since(start))
+	}
+}
+
+func TestSplitCommand(t *testing.T) {
+	for in, want := range map[string][]string{
+		`echo hi`:                {"echo", "hi"},
+		`  a   b  `:              {"a", "b"},
+		`printf '%s' "x y"`:      {"printf", "%s", "x y"},
+		`a\ b "c\"d" 'e\f'`:      {"a b", `c"d`, `e\f`},
+		`x"y"'z'`:                {"xyz"},
+		`''`:                     {""},
+		`ls "$HOME" $PATH`:       {"ls", "$HOME", "$PATH"},
+		"tab\there\nnewline end": {"tab", "here", "newline", "end"},
+	} {
+		got, err := splitCommand(in)
+		if err != nil || strings.Join(got, "\x00") != strings.Join(want, "\x00") || len(got) != len(want) {
+			t.Errorf("splitCommand(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{`'open`, `"open`} {
+		if _, err := splitCommand(bad); err == nil {
+			t.Errorf("splitCommand(%q): no error", bad)
+		}
+	}
+}
