@@ -130,6 +130,7 @@ func newApp(d *deps) *cli.App {
 			accessCommand(),
 			fixCommand(),
 			sshCommand(),
+			shellCommand(),
 			scpCommand(),
 			proxyCommand(),
 			forwardCommand(),
