@@ -135,6 +135,7 @@ func newApp(d *deps) *cli.App {
 			demoCommand(),
 			simCommand(),
 			versionCommand(),
+			waitCommand(),
 		},
 	}
 	// A usage error is one error line and a hint on stderr, never the
