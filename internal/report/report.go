@@ -1,5 +1,5 @@
 // Package report renders check outcomes: every byte of result output lives
-// here, in one of four formats (human, json, junit, github).
+// here, in one of five formats (human, json, junit, github, markdown).
 package report
 
 import (
@@ -40,7 +40,7 @@ type Options struct {
 }
 
 // Formats lists the accepted --format values.
-func Formats() []string { return []string{"human", "json", "junit", "github"} }
+func Formats() []string { return []string{"human", "json", "junit", "github", "markdown"} }
 
 // Write renders r in format to w.
 func Write(w io.Writer, format string, r Report, o Options) error {
@@ -53,6 +53,8 @@ func Write(w io.Writer, format string, r Report, o Options) error {
 		return JUnit(w, r, o)
 	case "github":
 		return GitHub(w, r, o)
+	case "markdown":
+		return Markdown(w, r, o)
 	}
 	return fmt.Errorf("unknown format %q", format)
 }
