@@ -136,6 +136,7 @@ func newApp(d *deps) *cli.App {
 			simCommand(),
 			versionCommand(),
 			waitCommand(),
+			completionCommand(),
 		},
 	}
 	// A usage error is one error line and a hint on stderr, never the
