@@ -58,6 +58,7 @@ func TestImportDirection(t *testing.T) {
 		"github.com/hashicorp/go-version":          {"checks"},
 		"github.com/coder/websocket":               {"tunnel", "internal/awssim"},
 		"golang.org/x/term":                        {"main"},
+		"github.com/Microsoft/go-winio":            {"internal/onetimekey"},
 		"github.com/aws/aws-sdk-go-v2/config":      {"main", "internal/awsapi"},
 		"github.com/aws/aws-sdk-go-v2/credentials": {"main", "internal/awsapi"},
 	}
