@@ -25,7 +25,9 @@ func TestImportDirection(t *testing.T) {
 	// listed may import none of ours. The layers, top down:
 	//
 	//	main (commands)         -> checks, fix, and anything below
+	//	checks/checkrun         -> checks, internal/report, internal/awsapi (a check command's run)
 	//	checks (the diagnoses)  -> internal/awsfacts; tunnel for --probe
+	//	fix/fixrun              -> fix, checks, checks/checkrun (a fix command's run)
 	//	fix (the repairs)       -> internal/awsfacts; internal/awsapi for its writes
 	//	internal/awsfacts       -> internal/awsapi, internal/iampolicy, internal/sshconfig
 	//
@@ -37,6 +39,8 @@ func TestImportDirection(t *testing.T) {
 	allowed := map[string][]string{
 		"main":                {"*"},
 		"checks":              {"internal/awsfacts", "internal/iampolicy", "internal/sshconfig", "tunnel", "internal/tunnelaws"},
+		"checks/checkrun":     {"checks", "internal/awsfacts", "internal/awsapi", "internal/report"},
+		"fix/fixrun":          {"fix", "checks", "checks/checkrun", "internal/awsfacts", "internal/awsapi", "internal/report", "internal/sshconfig"},
 		"fix":                 {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
 		"internal/awsfacts":   {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
 		"internal/report":     {"checks"},
@@ -55,7 +59,7 @@ func TestImportDirection(t *testing.T) {
 	boxes := map[string][]string{
 		"github.com/urfave/cli":                    {"main"},
 		"github.com/fatih/color":                   {"internal/report"},
-		"github.com/hashicorp/go-version":          {"checks"},
+		"github.com/hashicorp/go-version":          {"checks", "internal/awsfacts"},
 		"github.com/coder/websocket":               {"tunnel", "internal/awssim"},
 		"golang.org/x/term":                        {"main"},
 		"github.com/Microsoft/go-winio":            {"internal/onetimekey"},

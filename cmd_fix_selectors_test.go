@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/fix/fixrun"
 )
 
 // TestFixSelectorsTable: the selector table and checks.FixIDs are the same
@@ -18,13 +19,13 @@ import (
 // check a selector answers exists; an unknown id has no row.
 func TestFixSelectorsTable(t *testing.T) {
 	var ids []checks.FixID
-	for _, row := range fixSelectors {
-		ids = append(ids, row.id)
-		if row.target != targetNone && row.plan == nil {
-			t.Errorf("%s: no plan", row.id)
+	for _, row := range fixrun.Selectors {
+		ids = append(ids, row.ID)
+		if row.Target != fixrun.TargetNone && row.Plan == nil {
+			t.Errorf("%s: no plan", row.ID)
 		}
-		if len(row.answers) == 0 {
-			t.Errorf("%s: answers no check, so nothing would verify it", row.id)
+		if len(row.Answers) == 0 {
+			t.Errorf("%s: answers no check, so nothing would verify it", row.ID)
 		}
 	}
 	if !slices.Equal(ids, checks.FixIDs()) {
@@ -44,21 +45,21 @@ func TestFixSelectorsTable(t *testing.T) {
 			flags[n] = kind
 		}
 	}
-	for _, row := range fixSelectors {
+	for _, row := range fixrun.Selectors {
 		want := "bool"
-		if row.target == targetRequired {
+		if row.Target == fixrun.TargetRequired {
 			want = "string"
 		}
-		if flags[string(row.id)] != want {
-			t.Errorf("--%s is a %q flag of fix, want %s", row.id, flags[string(row.id)], want)
+		if flags[string(row.ID)] != want {
+			t.Errorf("--%s is a %q flag of fix, want %s", row.ID, flags[string(row.ID)], want)
 		}
-		for _, id := range row.answers {
+		for _, id := range row.Answers {
 			if !known[id] {
-				t.Errorf("%s answers %q, which is not a check", row.id, id)
+				t.Errorf("%s answers %q, which is not a check", row.ID, id)
 			}
 		}
 	}
-	if _, ok := selectorFor("bogus"); ok {
+	if _, ok := fixrun.SelectorFor("bogus"); ok {
 		t.Error("an unknown selector has a row")
 	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"io"
 	"os"
 
@@ -33,6 +35,8 @@ type deps struct {
 	// loadAWS builds the AWS clients: the SDK's default chain, or for the
 	// demo the simulator's.
 	loadAWS func(context.Context, awsapi.Options) (*awsapi.Clients, error)
+	// answers reads the replies to prompts (readAnswer).
+	answers *bufio.Reader
 }
 
 // systemDeps is the real world of a process with these streams.
@@ -77,3 +81,36 @@ func depsOf(c *cli.Context) *deps {
 	}
 	return systemDeps(c.App.Reader, c.App.Writer, c.App.ErrWriter)
 }
+
+// readAnswer reads one line typed at stdin, awaited together with ctx: an
+// interrupt (or --timeout) ends the wait at once with ctx's error, and a
+// line that arrives once ctx has ended is never taken as an answer
+// (errLateAnswer). One buffered reader
+// serves every prompt of the process, so an answer typed ahead for a
+// later prompt is not lost in the buffer of an earlier one.
+func (d *deps) readAnswer(ctx context.Context) (string, error) {
+	if d.answers == nil {
+		d.answers = bufio.NewReader(d.stdin)
+	}
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1) // buffered: a reader left behind never blocks
+	go func() {
+		line, err := d.answers.ReadString('\n')
+		got <- answer{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case a := <-got:
+		if ctx.Err() != nil {
+			return "", errLateAnswer
+		}
+		return a.line, nil
+	}
+}
+
+// errLateAnswer is a line read after the prompt's context ended.
+var errLateAnswer = errors.New("answer after the prompt ended")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
 
@@ -18,16 +17,16 @@ import (
 
 func loadClients(ctx context.Context, d *deps, o awsapi.Options) (*awsapi.Clients, error) {
 	cl, err := d.loadAWS(ctx, o)
-	var noProfile config.SharedConfigProfileNotExistError
+	missing, noProfile := awsapi.MissingProfile(err)
 	switch {
-	case errors.As(err, &noProfile):
+	case noProfile:
 		// In plain words, with the profiles there are, not the SDK's chain.
-		files, profiles := sharedConfigProfiles()
-		hint := "run: aws configure --profile " + noProfile.Profile
+		files, profiles := awsapi.SharedConfigProfiles()
+		hint := "run: aws configure --profile " + missing
 		if len(profiles) > 0 {
 			hint += ", or pick one of: " + strings.Join(profiles, ", ")
 		}
-		return nil, internalErr(report.Visible(hint), fmt.Errorf("AWS profile %s is not in %s", report.Visible(noProfile.Profile), strings.Join(files, " or ")))
+		return nil, internalErr(report.Visible(hint), fmt.Errorf("AWS profile %s is not in %s", report.Visible(missing), strings.Join(files, " or ")))
 	case err != nil:
 		return nil, internalErr("check your AWS configuration: run: ssmdoctor check", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 // expirySoon is how close to expiry credentials must be to earn a warning:
@@ -16,37 +18,19 @@ func credentialsCheck() Check {
 	return New("credentials", "AWS credentials resolve and are not expired", LayerLocal, nil, 30*time.Second, runCredentials)
 }
 
-// CredentialsProblem is a failure to resolve credentials that has a plain
-// explanation and a known fix.
-type CredentialsProblem int
-
-const (
-	// CredentialsUnexplained: no better words than the SDK's own.
-	CredentialsUnexplained CredentialsProblem = iota
-	// CredentialsNoProfile: the profile is in no shared config file.
-	CredentialsNoProfile
-	// CredentialsSSONotLoggedIn: an SSO profile without a cached token.
-	CredentialsSSONotLoggedIn
-	// CredentialsSSOExpired: an SSO profile whose token expired or was refused.
-	CredentialsSSOExpired
+// CredentialsProblem, CredentialsError and their constants are the
+// credentials probe's (internal/awsapi), named here for the checks.
+type (
+	CredentialsProblem = awsfacts.CredentialsProblem
+	CredentialsError   = awsfacts.CredentialsError
 )
 
-// CredentialsError is what main's credentials probe returns when it could
-// tell why credentials do not resolve. Err is the SDK's chain, shown only
-// in --verbose detail.
-type CredentialsError struct {
-	Problem CredentialsProblem
-	Profile string
-	// Files are the shared config files the profile was looked for in, as
-	// the user knows them ("~/.aws/config", or AWS_CONFIG_FILE's value).
-	Files []string
-	// Profiles are the ones those files do define, sorted.
-	Profiles []string
-	Err      error
-}
-
-func (e *CredentialsError) Error() string { return e.Err.Error() }
-func (e *CredentialsError) Unwrap() error { return e.Err }
+const (
+	CredentialsUnexplained    = awsfacts.CredentialsUnexplained
+	CredentialsNoProfile      = awsfacts.CredentialsNoProfile
+	CredentialsSSONotLoggedIn = awsfacts.CredentialsSSONotLoggedIn
+	CredentialsSSOExpired     = awsfacts.CredentialsSSOExpired
+)
 
 func runCredentials(ctx context.Context, env *Env) Result {
 	info, err := env.Local.Creds(ctx)

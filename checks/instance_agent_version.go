@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 func instanceAgentVersionCheck() Check {
@@ -24,12 +26,12 @@ func runInstanceAgentVersion(ctx context.Context, env *Env) Result {
 	thresholds := fmt.Sprintf("thresholds: %s SSH sessions, %s multiplexed port forwarding, %s Default Host Management, %s no ec2messages endpoint needed",
 		agentMinSSH, agentMuxPortFwd, agentMinDHMC, agentNoEC2Msgs)
 	fix := fmt.Sprintf("aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values=%s --region %s", env.Target.InstanceID, regionOf(env))
-	if !versionAtLeast(v, agentMinSSH) {
+	if !awsfacts.AgentVersionAtLeast(v, agentMinSSH) {
 		return Fail("agent %s is older than %s, the first to support SSH sessions", v, agentMinSSH).WithDetails(thresholds).WithFix(fix, "")
 	}
 	if info.IsLatestVersion != nil && !*info.IsLatestVersion {
 		r := Warn("agent %s works for SSH but is not the latest", v).WithDetails(thresholds)
-		if !versionAtLeast(v, agentMuxPortFwd) {
+		if !awsfacts.AgentVersionAtLeast(v, agentMuxPortFwd) {
 			r = r.WithDetails("below " + agentMuxPortFwd + ": port forwarding is not multiplexed")
 		}
 		return r.WithFix(fix, "")

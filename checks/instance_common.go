@@ -2,23 +2,21 @@ package checks
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	version "github.com/hashicorp/go-version"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
 const instanceTimeout = 60 * time.Second
 
-// Agent versions that change what works
-// (docs/check-catalogue.md#instance-agent-version).
+// Agent versions that change what works (awsfacts.Agent*).
 const (
-	agentMinSSH     = "2.3.672.0" // AWS-StartSSHSession
-	agentMuxPortFwd = "3.0.196.0" // multiplexed port forwarding
-	agentMinDHMC    = "3.2.582.0" // Default Host Management Configuration
-	agentNoEC2Msgs  = "3.3.40.0"  // stops needing ec2messages once ssmmessages connects
+	agentMinSSH     = awsfacts.AgentMinSSH
+	agentMuxPortFwd = awsfacts.AgentMuxPortForwarding
+	agentMinDHMC    = awsfacts.AgentMinDHMC
+	agentNoEC2Msgs  = awsfacts.AgentNoEC2Messages
 	// AWS managed policies by name: their ARNs differ per partition
 	// (arn:aws:, arn:aws-us-gov:, arn:aws-cn:), see awsManagedPolicy.
 	legacyRolePolicyName = "service-role/AmazonEC2RoleforSSM"
@@ -50,40 +48,6 @@ func targetInstance(ctx context.Context, env *Env) (*ec2types.Instance, Result, 
 		return nil, Fail("%s does not exist in %s", env.Target.InstanceID, regionOf(env)), false
 	}
 	return inst, Result{}, true
-}
-
-// versionAtLeast compares agent versions; unparsable versions never pass.
-func versionAtLeast(v, min string) bool {
-	a := parsedVersion(v)
-	if a == nil {
-		return false
-	}
-	return a.GreaterThanOrEqual(parsedVersion(min))
-}
-
-// parsedVersions keeps each agent version parsed once: a fleet has few
-// distinct versions and asks about each of them thousands of times.
-var parsedVersions sync.Map // string -> *version.Version, nil when unparsable
-
-// parsedVersionsMax bounds the cache; versions beyond it are parsed each time.
-const parsedVersionsMax = 1024
-
-var parsedVersionsLen atomic.Int32
-
-func parsedVersion(v string) *version.Version {
-	if p, ok := parsedVersions.Load(v); ok {
-		return p.(*version.Version)
-	}
-	p, err := version.NewVersion(v)
-	if err != nil {
-		p = nil
-	}
-	if parsedVersionsLen.Load() < parsedVersionsMax {
-		if _, loaded := parsedVersions.LoadOrStore(v, p); !loaded {
-			parsedVersionsLen.Add(1)
-		}
-	}
-	return p
 }
 
 func startCommand(env *Env) string {

@@ -158,12 +158,11 @@ func networkVerdict(env *Env, nv *netView, subnet string, needed, problems, viaE
 // agentServices are the endpoints the agent needs; an unregistered agent's
 // version is unknown, so it may still need ec2messages.
 func agentServices(ctx context.Context, env *Env) []string {
-	needed := []string{"ssm", "ssmmessages"}
-	info, _ := env.AWS.InstanceInformation(ctx, env.Target.InstanceID)
-	if info == nil || !versionAtLeast(aws.ToString(info.AgentVersion), agentNoEC2Msgs) {
-		needed = append(needed, "ec2messages")
+	var v string
+	if info, _ := env.AWS.InstanceInformation(ctx, env.Target.InstanceID); info != nil {
+		v = aws.ToString(info.AgentVersion)
 	}
-	return needed
+	return awsfacts.AgentEndpoints(v)
 }
 
 // privateDNSUsable reads the VPC's DNS attributes, only when some needed

@@ -65,7 +65,7 @@ func dhmcResult(ctx context.Context, env *Env, inst *ec2types.Instance) Result {
 		return Warn("no instance profile; Default Host Management (role %s) applies if the agent is %s or later, which cannot be seen until it registers", role, agentMinDHMC).
 			WithFix(instanceRoleFix(env), FixInstanceRole)
 	}
-	if v := aws.ToString(info.AgentVersion); !versionAtLeast(v, agentMinDHMC) {
+	if v := aws.ToString(info.AgentVersion); !awsfacts.AgentVersionAtLeast(v, agentMinDHMC) {
 		return Fail("no instance profile; Default Host Management needs agent %s or later, the instance runs %s", agentMinDHMC, v).
 			WithFix(instanceRoleFix(env), FixInstanceRole)
 	}

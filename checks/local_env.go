@@ -48,14 +48,7 @@ type LocalEnv struct {
 }
 
 // CredentialsInfo describes resolved credentials without the secrets.
-type CredentialsInfo struct {
-	Profile   string // the profile in use ("" for default or env)
-	Region    string // resolved region, "" when none
-	Source    string // e.g. "EnvConfigCredentials", "SSOProvider"
-	CanExpire bool
-	Expires   time.Time
-	SSO       bool // the profile uses IAM Identity Center
-}
+type CredentialsInfo = awsfacts.CredentialsInfo
 
 type localMemo struct {
 	once sync.Once

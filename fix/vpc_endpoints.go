@@ -3,8 +3,8 @@ package fix
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,10 +21,6 @@ const EndpointCost = "each interface endpoint costs USD 0.01 per hour per Availa
 // endpointGroupName is the security group ssmdoctor creates for the
 // endpoints; finding it by name keeps a second run from creating another.
 const endpointGroupName = "ssmdoctor-ssm-endpoints"
-
-// agentNoEC2Messages: from this agent version on, ec2messages is not needed
-// once ssmmessages connects.
-const agentNoEC2Messages = "3.3.40.0"
 
 // PlanVPCEndpoints makes the endpoint path work for a private instance:
 // the VPC's DNS attributes on, interface endpoints with private DNS for
@@ -51,14 +47,13 @@ func PlanVPCEndpoints(ctx context.Context, a *AWS, instanceID string) (*Plan, er
 	if vpc == "" || subnet == "" {
 		return nil, refuse("", "%s is not in a VPC subnet", instanceID)
 	}
-	services := []string{"ssm", "ssmmessages"}
 	agent, err := agentVersion(ctx, a, instanceID)
 	if err != nil {
 		return nil, err
 	}
-	if !versionAtLeast(agent, agentNoEC2Messages) {
-		services = append(services, "ec2messages")
-		p.Notes = append(p.Notes, fmt.Sprintf("ec2messages is included: agents before %s (or not yet registered: version unknown) still use it", agentNoEC2Messages))
+	services := awsfacts.AgentEndpoints(agent)
+	if slices.Contains(services, "ec2messages") {
+		p.Notes = append(p.Notes, fmt.Sprintf("ec2messages is included: agents before %s (or not yet registered: version unknown) still use it", awsfacts.AgentNoEC2Messages))
 	}
 	eps, err := a.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}})
 	if err != nil {
@@ -230,27 +225,4 @@ func agentVersion(ctx context.Context, a *AWS, id string) (string, error) {
 		return "", err
 	}
 	return aws.ToString(info.AgentVersion), nil
-}
-
-// versionAtLeast compares dotted agent versions numerically; unknown or
-// unparsable versions never pass. (go-version stays boxed in checks.)
-func versionAtLeast(v, min string) bool {
-	a, b := strings.Split(v, "."), strings.Split(min, ".")
-	for i := range max(len(a), len(b)) {
-		x, y := 0, 0
-		if i < len(a) {
-			n, err := strconv.Atoi(a[i])
-			if err != nil {
-				return false
-			}
-			x = n
-		}
-		if i < len(b) {
-			y, _ = strconv.Atoi(b[i])
-		}
-		if x != y {
-			return x > y
-		}
-	}
-	return true
 }

@@ -1,4 +1,4 @@
-package main
+package fixrun
 
 import (
 	"testing"
@@ -10,8 +10,8 @@ import (
 // check it names is kept, and so is every prerequisite of a kept check.
 func TestFixVerifyRunsChecksWithPrerequisites(t *testing.T) {
 	all := checks.ForTarget(checks.All(), true)
-	for _, row := range fixSelectors {
-		sel, ids := row.id, row.answers
+	for _, row := range Selectors {
+		sel, ids := row.ID, row.Answers
 		list := withPrerequisites(all, ids)
 		kept := map[string]bool{}
 		for _, c := range list {
