@@ -118,7 +118,7 @@ func (cp completer) flagValues(cmd, flag string) ([]candidate, bool) {
 	case "via":
 		return list("native", "aws-cli"), true
 	case "profile":
-		_, profiles := sharedConfigProfiles()
+		_, profiles := awsapi.SharedConfigProfiles()
 		return list(profiles...), true
 	case "instance-role", "vpc-endpoints", "start":
 		return nil, false // a target: handled by the caller

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
+	"github.com/ssmdoctor/ssmdoctor/checks/checkrun"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/report"
@@ -76,18 +78,19 @@ func parseWaitOptions(c *cli.Context) (waitOptions, error) {
 		w.timeout = defaultWaitTimeout
 	}
 	w.check = checkOptions{
-		targets: c.Args().Slice(), format: c.String("format"), output: c.String("output"),
+		run: checkrun.Options{Targets: c.Args().Slice(),
+			Checks: checks.Options{Port: c.Int("port"), ProbeWait: c.Duration("probe-timeout"), Profile: g.profile, Region: g.region}},
+		format: c.String("format"), output: c.String("output"),
 		deterministic: c.Bool("deterministic"), g: g, noColor: g.noColor, verbose: g.verbose,
-		opts: checks.Options{Port: c.Int("port"), ProbeWait: c.Duration("probe-timeout"), Profile: g.profile, Region: g.region},
 	}
 	if !slices.Contains(waitGoals, w.goal) {
 		return w, usageErr("use --for "+strings.Join(waitGoals, ", --for "), "wait: unknown --for %s", quoteShort(w.goal))
 	}
-	w.check.opts.Probe = w.goal == waitSSH
-	if len(w.check.targets) == 0 {
+	w.check.run.Checks.Probe = w.goal == waitSSH
+	if len(w.check.run.Targets) == 0 {
 		return w, usageErr("name the instances to wait for: ssmdoctor wait i-0123456789abcdef0", "wait: no TARGET given")
 	}
-	for _, t := range w.check.targets {
+	for _, t := range w.check.run.Targets {
 		if err := awsfacts.ValidateTarget(t); err != nil {
 			return w, usageErr(targetHint, "wait: %v", err)
 		}
@@ -95,11 +98,11 @@ func parseWaitOptions(c *cli.Context) (waitOptions, error) {
 	if !slices.Contains(report.Formats(), w.check.format) {
 		return w, usageErr("use one of: "+strings.Join(report.Formats(), ", "), "wait: unknown --format %q", w.check.format)
 	}
-	if p := w.check.opts.Port; p < 1 || p > 65535 {
+	if p := w.check.run.Checks.Port; p < 1 || p > 65535 {
 		return w, usageErr("the port sshd listens on inside the instance, 22 unless changed", "wait: --port %d is out of range 1-65535", p)
 	}
-	if w.check.opts.ProbeWait <= 0 {
-		return w, usageErr("give a duration such as 10s or 1m", "wait: --probe-timeout must be positive, got %s", w.check.opts.ProbeWait)
+	if w.check.run.Checks.ProbeWait <= 0 {
+		return w, usageErr("give a duration such as 10s or 1m", "wait: --probe-timeout must be positive, got %s", w.check.run.Checks.ProbeWait)
 	}
 	return w, nil
 }
@@ -157,16 +160,16 @@ func runWait(c *cli.Context) error {
 	waitCtx, cancelWait := context.WithTimeout(ctx, w.timeout)
 	defer cancelWait()
 
-	base, clients, err := waitEnv(waitCtx, d, w.check)
+	base, clients, seam, err := waitEnv(waitCtx, d, w.check)
 	if err != nil {
 		return err
 	}
-	targets, err := resolveTargets(waitCtx, "wait", base, w.check)
+	targets, err := checkrun.Resolve(waitCtx, base, w.check.run.Targets, nil, false)
 	if ctx.Err() != nil {
 		return waitInterrupted()
 	}
 	if err != nil {
-		return err
+		return targetsError("wait", err)
 	}
 
 	start := time.Now()
@@ -241,11 +244,19 @@ func runWait(c *cli.Context) error {
 	}
 	rctx, cancel := context.WithTimeout(ctx, reportBudget)
 	defer cancel()
-	rep := report.Report{Version: version, GeneratedAt: time.Now()}
+	ro := w.check.run
+	ro.Targets = nil
 	for _, ws := range missed {
-		env := freshEnv(base, clients, ws.t)
-		rep.Targets = append(rep.Targets, checkTarget(rctx, env, ws.t, w.check, false, func(string, int, int, checks.Outcome) {}))
+		ro.Targets = append(ro.Targets, ws.t.InstanceID)
 	}
+	ro.Checks.Verbose = w.check.verbose
+	ro.ConnectTimeout = base.Sessions.ConnectTimeout
+	ro.Seam, ro.Stderr = seam, io.Discard
+	rts, err := checkrun.Run(rctx, ro, clients, nil)
+	if err != nil {
+		return targetsError("wait", err)
+	}
+	rep := report.Report{Version: version, GeneratedAt: time.Now(), Targets: rts}
 	if ctx.Err() != nil {
 		return waitInterrupted()
 	}
@@ -272,31 +283,28 @@ func waitLabel(t *awsfacts.Target) string {
 }
 
 // waitEnv builds what check builds: the AWS clients, the credentials
-// probe, and the region search when --region was not given.
-func waitEnv(ctx context.Context, d *deps, o checkOptions) (*checks.Env, *awsapi.Clients, error) {
+// probe, and the region search when --region was not given. Credentials
+// that do not resolve end the wait at once: no waiting fixes them.
+func waitEnv(ctx context.Context, d *deps, o checkOptions) (*checks.Env, *awsapi.Clients, checkrun.Seam, error) {
 	ao := o.g.awsOptions(d.stderr)
-	base := &checks.Env{Options: o.opts, Local: checks.NewLocalEnv()}
-	base.Local.LookupEnv, base.Local.HomeDir = d.lookupEnv, d.passwdHome
+	seam := checkrun.Seam{LookupEnv: d.lookupEnv, PasswdHome: d.passwdHome}
 	clients, loadErr := d.loadAWS(ctx, ao)
-	base.Local.Credentials = credentialsProbe(o.opts.Profile, clients, loadErr, d.getenv)
 	if loadErr != nil {
 		if na := noAnswer("wait: ", loadErr); na != nil {
-			return nil, nil, na
+			return nil, nil, seam, na
 		}
-		return nil, nil, internalErr("run 'ssmdoctor check' to diagnose the credentials and the region",
+		return nil, nil, seam, internalErr("run 'ssmdoctor check' to diagnose the credentials and the region",
 			visibleErr{fmt.Errorf("wait: load the AWS configuration: %w", loadErr)})
 	}
+	base := checkrun.NewEnv(o.run.Checks, clients, nil, seam)
 	if _, err := base.Local.Creds(ctx); err != nil {
-		return nil, nil, &exitError{code: exitProblems, err: visibleErr{fmt.Errorf("wait: %w", err)},
+		return nil, nil, seam, &exitError{code: exitProblems, err: visibleErr{fmt.Errorf("wait: %w", err)},
 			hint: "run 'ssmdoctor check' to diagnose the credentials"}
 	}
-	base.AWS = awsfacts.NewAWSEnv(clients)
 	base.Sessions = checks.NewSessionOpener(clients.SSM, clients.KMS)
 	base.Sessions.ConnectTimeout = ao.ConnectTimeout
-	if o.opts.Region == "" {
-		base.AWS.SearchOtherRegions(awsfacts.DefaultRegionCache(o.opts.Profile, clients.Region, d.getenv))
-	}
-	return base, clients, nil
+	checkrun.SearchOtherRegions(base, seam)
+	return base, clients, seam, nil
 }
 
 // freshEnv is a view of t's region with nothing remembered: every poll
