@@ -145,7 +145,16 @@ func shellEnv(t *testing.T) []string {
 		t.Fatal("the ssmdoctor binary could not be built (see TestMain output)")
 	}
 	home := t.TempDir()
-	env := []string{"PATH=" + filepath.Dir(ssmdoctorBin) + string(os.PathListSeparator) + os.Getenv("PATH"),
+	binDir := filepath.Dir(ssmdoctorBin)
+	if runtime.GOOS == "windows" {
+		// TestMain's binary has no .exe: Windows shells need one.
+		binDir = t.TempDir()
+		b, err := os.ReadFile(ssmdoctorBin)
+		if err != nil || os.WriteFile(filepath.Join(binDir, "ssmdoctor.exe"), b, 0o755) != nil {
+			t.Fatalf("copy the binary: %v", err)
+		}
+	}
+	env := []string{"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"HOME=" + home, "XDG_CACHE_HOME=" + filepath.Join(home, ".cache"), "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 		"AWS_EC2_METADATA_DISABLED=true", "TERM=dumb"}
 	return env
