@@ -24,11 +24,12 @@ func TestImportDirection(t *testing.T) {
 	// allowed[pkg] lists the project packages pkg may import; a package not
 	// listed may import none of ours. The layers, top down:
 	//
-	//	main (commands)         -> checks, fix, and anything below
+	//	main (commands)         -> checks, fix, access, and anything below
 	//	checks/checkrun         -> checks, internal/report, internal/awsapi (a check command's run)
 	//	checks (the diagnoses)  -> internal/awsfacts; tunnel for --probe
 	//	fix/fixrun              -> fix, checks, checks/checkrun (a fix command's run)
 	//	fix (the repairs)       -> internal/awsfacts; internal/awsapi for its writes
+	//	access (who may connect) -> internal/awsfacts, internal/iampolicy
 	//	internal/awsfacts       -> internal/awsapi, internal/iampolicy, internal/sshconfig
 	//
 	// checks reads AWS only through the facts, and the facts know nothing
@@ -43,7 +44,8 @@ func TestImportDirection(t *testing.T) {
 		"fix/fixrun":          {"fix", "checks", "checks/checkrun", "internal/awsfacts", "internal/awsapi", "internal/report", "internal/sshconfig"},
 		"fix":                 {"internal/awsfacts", "internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
 		"internal/awsfacts":   {"internal/awsapi", "internal/iampolicy", "internal/sshconfig"},
-		"internal/report":     {"checks"},
+		"access":              {"internal/awsfacts", "internal/iampolicy"},
+		"internal/report":     {"checks", "access", "internal/iampolicy"},
 		"internal/awssim":     {"internal/iampolicy", "tunnel"},
 		"internal/tunnelaws":  {"tunnel"},
 		"internal/onetimekey": {},

@@ -35,7 +35,7 @@ func checkCommand() *cli.Command {
 			&cli.BoolFlag{Name: "probe", Usage: "open a real session and read the SSH banner"},
 			&cli.DurationFlag{Name: "probe-timeout", Usage: "with --probe: how long to wait from StartSession to the SSH banner", Value: 10 * time.Second},
 			&cli.BoolFlag{Name: "ephemeral-key", Usage: "you connect with one-time keys (as ssmdoctor ssh --ephemeral-key): check ec2-instance-connect:SendSSHPublicKey for --user"},
-			&cli.StringFlag{Name: "format", Usage: "output format: " + strings.Join(report.Formats(), ", "), Value: "human"},
+			&cli.StringFlag{Name: "format", Usage: "output format: " + strings.Join(report.Formats(report.KindCheck), ", "), Value: "human"},
 			&cli.StringFlag{Name: "output", Usage: "write results to `FILE` instead of stdout"},
 			&cli.BoolFlag{Name: "strict", Usage: "warnings and undetermined checks also fail"},
 			&cli.StringSliceFlag{Name: "skip", Usage: "skip the check with this `ID` (repeatable)"},
@@ -90,6 +90,7 @@ func runCheck(c *cli.Context) error {
 	ro.ConnectTimeout = ao.ConnectTimeout
 	ro.Seam = checkrun.Seam{LookupEnv: d.lookupEnv, PasswdHome: d.passwdHome}
 	ro.Stderr, ro.StderrTerminal = d.stderr, d.stderrTerminal
+	started := time.Now() // the report's time: when the checks began
 	targets, err := checkrun.Run(ctx, ro, clients, loadErr)
 	if err != nil {
 		return targetsError("check", err)
@@ -97,7 +98,7 @@ func runCheck(c *cli.Context) error {
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return internalErr("", fmt.Errorf("check: interrupted"))
 	}
-	rep := report.Report{Version: version, GeneratedAt: time.Now(), Targets: targets}
+	rep := report.Report{Version: version, GeneratedAt: started, Targets: targets}
 	if err := writeReport(d, o, rep); err != nil {
 		return internalErr("", err)
 	}
@@ -174,8 +175,8 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 		timeout:       g.timeout,
 	}
 	r, opts := o.run, o.run.Checks
-	if !slices.Contains(report.Formats(), o.format) {
-		return o, usageErr("use one of: "+strings.Join(report.Formats(), ", "), "check: unknown --format %q", o.format)
+	if !slices.Contains(report.Formats(report.KindCheck), o.format) {
+		return o, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "check: unknown --format %q", o.format)
 	}
 	for _, t := range r.Targets {
 		if err := awsfacts.ValidateTarget(t); err != nil {

@@ -96,7 +96,7 @@ type completer struct {
 }
 
 // targetCommands take instance targets as arguments.
-var targetCommands = []string{"check", "fix", "wait", "ssh", "scp", "proxy"}
+var targetCommands = []string{"check", "fix", "wait", "ssh", "scp", "proxy", "access", "sessions"}
 
 // flagValues are the values a flag takes, where they are few and known.
 func (cp completer) flagValues(cmd, flag string) ([]candidate, bool) {
@@ -109,10 +109,15 @@ func (cp completer) flagValues(cmd, flag string) ([]candidate, bool) {
 	}
 	switch flag {
 	case "format":
-		if cmd == "demo" {
+		switch cmd {
+		case "demo":
 			return list("human", "json", "junit", "github"), true
+		case "access":
+			return list(report.Formats(report.KindAccess)...), true
+		case "sessions":
+			return list(report.Formats(report.KindSessions)...), true
 		}
-		return list(report.Formats()...), true
+		return list(report.Formats(report.KindCheck)...), true
 	case "for":
 		return list(waitGoals...), true
 	case "via":

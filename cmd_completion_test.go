@@ -124,7 +124,7 @@ func TestCompletionTargetsFromACache(t *testing.T) {
 	// The simulator is gone: the cache still answers.
 	sim.Close()
 	start := time.Now()
-	r = runInProcess(t, "completion", "__complete", "wait", "=demo-s")
+	r = runInProcess(t, "completion", "__complete", "wait", "=demo-sto")
 	if r.stdout != "demo-stopped\ti-0ff00000000000008\n" || time.Since(start) > time.Second {
 		t.Fatalf("from the cache: stdout %q after %s", r.stdout, time.Since(start))
 	}

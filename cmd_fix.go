@@ -50,6 +50,7 @@ func fixCommand() *cli.Command {
 			&cli.BoolFlag{Name: "hybrid-tier", Usage: "move the account to the advanced-instances tier (hybrid mi- nodes)"},
 			&cli.StringFlag{Name: "vpc-endpoints", Usage: "give `TARGET` a private path to Systems Manager: interface endpoints, VPC DNS, 443 rules"},
 			&cli.StringFlag{Name: "start", Usage: "start stopped `TARGET` and wait until it is Online"},
+			&cli.StringFlag{Name: "close-ssh-port", Usage: "revoke the rules that admit SSH (TCP 22) to `TARGET` from the internet"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the changes and make none"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "apply without asking"},
 			// Tests against the simulator wait in milliseconds, not seconds.

@@ -24,6 +24,7 @@ func TestFixPlansGolden(t *testing.T) {
 		checks.FixHybridTier:   {"--hybrid-tier"},
 		checks.FixVPCEndpoints: {"--vpc-endpoints", "i-0bad0000000000007"},
 		checks.FixStart:        {"--start", "i-0ff00000000000008"},
+		checks.FixCloseSSHPort: {"--close-ssh-port", "demo-ssh-open"},
 	}
 	for _, id := range checks.FixIDs() {
 		args, ok := cases[id]

@@ -54,7 +54,7 @@ func waitCommand() *cli.Command {
 			&cli.StringFlag{Name: "for", Usage: "what to wait for: " + strings.Join(waitGoals, ", "), Value: waitOnline},
 			&cli.IntFlag{Name: "port", Usage: "with --for ssh: sshd port on the instance", Value: 22},
 			&cli.DurationFlag{Name: "probe-timeout", Usage: "with --for ssh: how long one attempt may wait from StartSession to the SSH banner", Value: 10 * time.Second},
-			&cli.StringFlag{Name: "format", Usage: "the report's format when waiting fails: " + strings.Join(report.Formats(), ", "), Value: "human"},
+			&cli.StringFlag{Name: "format", Usage: "the report's format when waiting fails: " + strings.Join(report.Formats(report.KindCheck), ", "), Value: "human"},
 			&cli.StringFlag{Name: "output", Usage: "write the report to `FILE` instead of stdout"},
 			&cli.BoolFlag{Name: "deterministic", Hidden: true},
 		),
@@ -95,8 +95,8 @@ func parseWaitOptions(c *cli.Context) (waitOptions, error) {
 			return w, usageErr(targetHint, "wait: %v", err)
 		}
 	}
-	if !slices.Contains(report.Formats(), w.check.format) {
-		return w, usageErr("use one of: "+strings.Join(report.Formats(), ", "), "wait: unknown --format %q", w.check.format)
+	if !slices.Contains(report.Formats(report.KindCheck), w.check.format) {
+		return w, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "wait: unknown --format %q", w.check.format)
 	}
 	if p := w.check.run.Checks.Port; p < 1 || p > 65535 {
 		return w, usageErr("the port sshd listens on inside the instance, 22 unless changed", "wait: --port %d is out of range 1-65535", p)

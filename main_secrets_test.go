@@ -602,7 +602,7 @@ func TestE2EResolvedIDInjectionOldSSH(t *testing.T) {
 		r := e.run(strings.NewReader(""), []string{path}, args...)
 		if _, err := os.Stat(marker); err == nil {
 			t.Fatalf("instance id %q from DescribeInstances ran a shell command through ProxyCommand (exit %d): "+
-				"resolveTarget (proxy_aws.go) must refuse a resolved id that is not an instance id (awsfacts.IsInstanceID)\n%s", id, r.code, r.stderr)
+				"resolveTarget (connect.go) must refuse a resolved id that is not an instance id (awsfacts.IsInstanceID)\n%s", id, r.code, r.stderr)
 		}
 		if r.code == 0 {
 			t.Fatalf("instance id %q: exit 0", id)

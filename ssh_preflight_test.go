@@ -1,47 +1,35 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
 )
 
-func TestPreflightCache(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	t.Setenv("HOME", t.TempDir())
-	const me = "arn:aws:iam::123456789012:user/alice"
-	path := preflightCachePath(me, "", "us-east-1", "AWS-StartSSHSession", "i-0123456789abcdef0")
-	if path == "" || !strings.HasPrefix(path, os.Getenv("XDG_CACHE_HOME")) {
-		t.Fatalf("cache path %q not under the user cache dir", path)
+// The ssh preflight quotes what Systems Manager says about the agent; an
+// answer with control characters is printed escaped.
+func TestSSHPreflightEscapesAWSText(t *testing.T) {
+	st := awssim.DemoScenario()
+	st.Instances["i-0bad0000000000006"].Agent.PingStatus = "Lost\r\x1b[2J" // demo-connection-lost
+	sim := simtest.Start(t, st, awssim.Options{Logf: t.Logf})
+	env, err := simEnvironment(sim, "demo-admin")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := readPreflightCache(path); ok {
-		t.Fatal("hit before anything was written")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "none"))
+	for _, kv := range env {
+		t.Setenv(kv[0], kv[1])
 	}
-	writePreflightCache(path, "Ubuntu")
-	if p, ok := readPreflightCache(path); !ok || p != "Ubuntu" {
-		t.Fatalf("fresh entry: %q, %v", p, ok)
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("cache file mode: %v %v", fi.Mode(), err)
-	}
-	if other := preflightCachePath(me, "", "eu-west-1", "AWS-StartSSHSession", "i-0123456789abcdef0"); other == path {
-		t.Fatal("regions share a cache entry")
-	}
-	if other := preflightCachePath("arn:aws:iam::123456789012:user/bob", "", "us-east-1", "AWS-StartSSHSession", "i-0123456789abcdef0"); other == path {
-		t.Fatal("callers share a cache entry")
-	}
-	if other := preflightCachePath(me, "", "us-east-1", "AWS-StartPortForwardingSession", "i-0123456789abcdef0"); other == path {
-		t.Fatal("documents share a cache entry")
-	}
-	if preflightCachePath("", "", "us-east-1", "AWS-StartSSHSession", "i-0123456789abcdef0") != "" {
-		t.Fatal("an unidentified caller is cached")
-	}
-	// Older than the TTL: a miss, so a dead instance is noticed again.
-	b, _ := json.Marshal(preflightCache{Passed: time.Now().Add(-2 * preflightTTL), Platform: "Ubuntu"})
-	os.WriteFile(path, b, 0o600)
-	if _, ok := readPreflightCache(path); ok {
-		t.Fatal("stale entry used")
+	os.Unsetenv("AWS_PROFILE")
+	code, _, stderr := runFleet(t, "ssh", "i-0bad0000000000006", "true")
+	if code != exitProblems || !strings.Contains(stderr, `✗ instance is a managed node and Online: Lost\r\x1b[2J (last ping`) || strings.ContainsAny(stderr, "\r\x1b") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }

@@ -33,9 +33,13 @@ func catalogue() []Check {
 		instanceHybridTierCheck(),      // instance-hybrid-tier: advanced tier for mi- nodes
 		instanceNetworkCheck(),         // instance-network: routes, endpoints, groups, ACLs
 		instanceMetadataCheck(),        // instance-metadata: IMDS for the agent's credentials
+		exposureSSHPortCheck(),         // exposure-ssh-port: TCP 22 open to the internet
+		exposureKeyPairCheck(),         // exposure-key-pair: a key pair where one-time keys work
 
 		// The session.
-		sessionPreferencesCheck(), // session-preferences: KMS, logging, timeouts, RunAs
+		sessionPreferencesCheck(), // session-preferences: KMS, RunAs
+		sessionLoggingCheck(),     // session-logging: S3/CloudWatch logging, encryption enforced
+		sessionTimeoutsCheck(),    // session-timeouts: idle timeout, maximum duration
 		connectionStatusCheck(),   // connection-status: GetConnectionStatus
 		sessionProbeCheck(),       // session-probe: a real session reads sshd's banner (--probe)
 	}

@@ -2,7 +2,7 @@ package checks
 
 // FixID names the `ssmdoctor fix` selector that repairs a failed check.
 // Each is a flag of the fix command and a row of its selector table
-// (cmd_fix.go); a check may return only these (TestWithFixTakesKnownIDs).
+// (fix/fixrun/selectors.go); a check may return only these (TestWithFixTakesKnownIDs).
 type FixID string
 
 const (
@@ -14,9 +14,10 @@ const (
 	FixHybridTier   FixID = "hybrid-tier"
 	FixVPCEndpoints FixID = "vpc-endpoints"
 	FixStart        FixID = "start"
+	FixCloseSSHPort FixID = "close-ssh-port"
 )
 
 // FixIDs lists every selector, in the order fix offers them.
 func FixIDs() []FixID {
-	return []FixID{FixSSHConfig, FixInstanceRole, FixUserPolicy, FixDHMC, FixHybridTier, FixVPCEndpoints, FixStart}
+	return []FixID{FixSSHConfig, FixInstanceRole, FixUserPolicy, FixDHMC, FixHybridTier, FixVPCEndpoints, FixStart, FixCloseSSHPort}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // fleetTargetConcurrency is how many targets the check command runs at once
-// (cmd_check.go's targetConcurrency); the benchmark does the same so that
+// (checkrun's targetConcurrency); the benchmark does the same so that
 // its wall time is the command's.
 const fleetTargetConcurrency = 8
 

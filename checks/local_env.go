@@ -34,7 +34,8 @@ type LocalEnv struct {
 	GOARCH string
 
 	// Credentials resolves the AWS credentials and region the way the SDK
-	// does (profiles, SSO, env). main injects it; nil means "not available".
+	// does (profiles, SSO, env): awsapi.CredentialsProbe, set by
+	// checkrun.NewEnv. nil means "not available".
 	Credentials func(ctx context.Context) (CredentialsInfo, error)
 
 	// SSHConfigFile is passed to `ssh -G` as -F when set (tests, --ssh-config).

@@ -55,6 +55,10 @@ var Selectors = []Selector{
 		func(ctx context.Context, _ *Options, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error) {
 			return fix.PlanStart(ctx, a, t.InstanceID)
 		}},
+	{checks.FixCloseSSHPort, TargetRequired, []string{"exposure-ssh-port"},
+		func(ctx context.Context, _ *Options, a *fix.AWS, t *awsfacts.Target) (*fix.Plan, error) {
+			return fix.PlanCloseSSHPort(ctx, a, t.InstanceID)
+		}},
 }
 
 // SelectorFor returns the row of id; ok is false for an id no row has.

@@ -38,6 +38,9 @@ type dcChannel struct {
 	conn  *dcConn // current websocket, nil while disconnected
 	grace *time.Timer
 	ended bool
+	// failed: the channel ends without having carried a stream (History
+	// then says Failed).
+	failed bool
 
 	stage     int
 	hsStarted time.Time
@@ -172,6 +175,14 @@ func (ch *dcChannel) watchTerminate() {
 	}
 }
 
+// fail ends the channel as a failed session (see finish).
+func (ch *dcChannel) fail(output string) {
+	ch.mu.Lock()
+	ch.failed = true
+	ch.mu.Unlock()
+	ch.finish(output)
+}
+
 // finish ends the channel once: channel_closed with output to a connected
 // client, the websocket closed, TCP dropped, the session moved to history.
 func (ch *dcChannel) finish(output string) {
@@ -192,7 +203,7 @@ func (ch *dcChannel) finish(output string) {
 	// The session is history before the client can read channel_closed,
 	// so a ResumeSession it sends next already gets no token. (Lock order:
 	// ch.mu, then Sim.mu; nothing holding Sim.mu takes a channel's lock.)
-	ch.s.endSession(ch.id)
+	ch.s.endSession(ch.id, ch.failed)
 	conn := ch.conn
 	if conn != nil {
 		conn.push(dcItem{frame: ch.channelClosedFrame(output), closeAfter: true})

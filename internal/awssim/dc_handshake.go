@@ -54,7 +54,7 @@ func (ch *dcChannel) armHandshakeTimer() {
 		late := ch.stage == stage
 		ch.mu.Unlock()
 		if late {
-			ch.finish(fmt.Sprintf("Handshake timed out: no reply from the client within %v", ch.opts.HandshakeTimeout))
+			ch.fail(fmt.Sprintf("Handshake timed out: no reply from the client within %v", ch.opts.HandshakeTimeout))
 		}
 	})
 }
@@ -140,6 +140,7 @@ func (ch *dcChannel) missingActions(hr handshakeResponse) string {
 func (ch *dcChannel) failHandshake(output string) {
 	ch.s.logf("data channel %s: %s", ch.id, output)
 	ch.stage = hsFailed
+	ch.failed = true
 	go ch.finish(output)
 }
 
@@ -203,7 +204,7 @@ func (ch *dcChannel) connectTarget() {
 	}
 	if err != nil {
 		ch.s.logf("data channel %s: connect to the target: %v", ch.id, err)
-		ch.finish(fmt.Sprintf("Unable to start port forwarding: cannot connect to port %s on %s", ch.sess.Port, ch.sess.Target))
+		ch.fail(fmt.Sprintf("Unable to start port forwarding: cannot connect to port %s on %s", ch.sess.Port, ch.sess.Target))
 		return
 	}
 	ch.mu.Lock()

@@ -29,8 +29,8 @@ func TestEC2DescribeInstancesShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := instanceIDs(out)
-	if len(ids) != 10 {
-		t.Fatalf("got %d instances, want the demo's 10 EC2 instances: %v", len(ids), ids)
+	if len(ids) != 12 {
+		t.Fatalf("got %d instances, want the demo's 12 EC2 instances: %v", len(ids), ids)
 	}
 	for _, id := range ids {
 		if strings.HasPrefix(id, "mi-") {
@@ -122,7 +122,7 @@ func TestEC2DescribeInstancesFilters(t *testing.T) {
 			got := instanceIDs(out)
 			sort.Strings(got)
 			if tc.want == nil {
-				if len(got) != 10 {
+				if len(got) != 12 {
 					t.Fatalf("got %d", len(got))
 				}
 				return

@@ -35,8 +35,8 @@ func TestEC2ProfileAssociations(t *testing.T) {
 		t.Fatalf("by id: %v", err)
 	}
 	all, err := c.DescribeIamInstanceProfileAssociations(ctx, &ec2.DescribeIamInstanceProfileAssociationsInput{})
-	// healthy, old agent, role without ssm, legacy, connection lost, isolated, stopped, private endpoints
-	if err != nil || len(all.IamInstanceProfileAssociations) != 8 {
+	// healthy, old agent, role without ssm, legacy, connection lost, isolated, stopped, private endpoints, ssh open, key pair
+	if err != nil || len(all.IamInstanceProfileAssociations) != 10 {
 		t.Fatalf("all: %v %d", err, len(all.IamInstanceProfileAssociations))
 	}
 	_, err = c.DescribeIamInstanceProfileAssociations(ctx, &ec2.DescribeIamInstanceProfileAssociationsInput{AssociationIds: []string{"iip-assoc-0000000000000000"}})

@@ -10,6 +10,10 @@ type ec2IPRange struct {
 	CidrIP string `xml:"cidrIp"`
 }
 
+type ec2IPv6Range struct {
+	CidrIPv6 string `xml:"cidrIpv6"`
+}
+
 type ec2GroupPair struct {
 	UserID  string `xml:"userId"`
 	GroupID string `xml:"groupId"`
@@ -21,7 +25,7 @@ type ec2PermissionX struct {
 	ToPort        *int                  `xml:"toPort,omitempty"`
 	Groups        ec2List[ec2GroupPair] `xml:"groups"`
 	IPRanges      ec2List[ec2IPRange]   `xml:"ipRanges"`
-	IPv6Ranges    ec2List[string]       `xml:"ipv6Ranges"`
+	IPv6Ranges    ec2List[ec2IPv6Range] `xml:"ipv6Ranges"`
 	PrefixListIDs ec2List[string]       `xml:"prefixListIds"`
 }
 
@@ -47,7 +51,7 @@ func ec2Permissions(rules []SGRule, acct string) ec2List[ec2PermissionX] {
 	for _, r := range rules {
 		x := ec2PermissionX{IPProtocol: r.Protocol,
 			Groups: ec2ListOf([]ec2GroupPair{}), IPRanges: ec2ListOf([]ec2IPRange{}),
-			IPv6Ranges: ec2ListOf([]string{}), PrefixListIDs: ec2ListOf([]string{})}
+			IPv6Ranges: ec2ListOf([]ec2IPv6Range{}), PrefixListIDs: ec2ListOf([]string{})}
 		// EC2 leaves ports out for "all protocols".
 		if r.Protocol != "-1" {
 			from, to := r.FromPort, r.ToPort
@@ -57,6 +61,10 @@ func ec2Permissions(rules []SGRule, acct string) ec2List[ec2PermissionX] {
 			x.Groups.Item = append(x.Groups.Item, ec2GroupPair{UserID: acct, GroupID: g})
 		}
 		for _, cidr := range r.Cidrs {
+			if isIPv6CIDR(cidr) {
+				x.IPv6Ranges.Item = append(x.IPv6Ranges.Item, ec2IPv6Range{CidrIPv6: cidr})
+				continue
+			}
 			x.IPRanges.Item = append(x.IPRanges.Item, ec2IPRange{CidrIP: cidr})
 		}
 		out = append(out, x)
@@ -180,6 +188,7 @@ type ec2SGRuleX struct {
 	FromPort            int    `xml:"fromPort"`
 	ToPort              int    `xml:"toPort"`
 	CidrIPv4            string `xml:"cidrIpv4,omitempty"`
+	CidrIPv6            string `xml:"cidrIpv6,omitempty"`
 	ReferencedGroupID   string `xml:"referencedGroupInfo>groupId,omitempty"`
 }
 
@@ -188,8 +197,12 @@ type ec2AuthorizeOut struct {
 	Rules  ec2List[ec2SGRuleX] `xml:"securityGroupRuleSet"`
 }
 
-// ec2IngressRules reads IpPermissions.N.* and the older top-level form
-// (IpProtocol, FromPort, ToPort, CidrIp).
+// isIPv6CIDR: SGRule.Cidrs holds both families; EC2 lists IPv6 blocks
+// under ipv6Ranges.
+func isIPv6CIDR(c string) bool { return strings.Contains(c, ":") }
+
+// ec2IngressRules reads IpPermissions.N.* (IpRanges, Ipv6Ranges, Groups)
+// and the older top-level form (IpProtocol, FromPort, ToPort, CidrIp).
 func ec2IngressRules(c *Call) ([]SGRule, error) {
 	var rules []SGRule
 	port := func(v string) (int, error) {
@@ -219,6 +232,13 @@ func ec2IngressRules(c *Call) ([]SGRule, error) {
 		r := SGRule{Protocol: ec2NormProto(proto), FromPort: from, ToPort: to}
 		for j := 1; ; j++ {
 			cidr := c.Form.Get(p + ".IpRanges." + strconv.Itoa(j) + ".CidrIp")
+			if cidr == "" {
+				break
+			}
+			r.Cidrs = append(r.Cidrs, cidr)
+		}
+		for j := 1; ; j++ {
+			cidr := c.Form.Get(p + ".Ipv6Ranges." + strconv.Itoa(j) + ".CidrIpv6")
 			if cidr == "" {
 				break
 			}
@@ -315,7 +335,7 @@ func (s *Sim) ec2AuthorizeRules(c *Call, egress bool) (any, error) {
 	out := ec2AuthorizeOut{Return: true, Rules: ec2ListOf([]ec2SGRuleX{})}
 	for _, r := range rules {
 		*list = append(*list, r)
-		out.Rules.Item = append(out.Rules.Item, ec2RuleItems(st.AccountID, id, egress, len(*list), r)...)
+		out.Rules.Item = append(out.Rules.Item, ec2RuleItems(st.AccountID, id, egress, r)...)
 	}
 	return out, nil
 }

@@ -10,20 +10,30 @@ func (s *Sim) ec2AuthorizeEgress(c *Call) (any, error) { return s.ec2AuthorizeRu
 
 // ec2RuleItems is the securityGroupRuleSet entries of one stored rule: EC2
 // gives each peer (CIDR or group) a rule id of its own.
-func ec2RuleItems(acct, groupID string, egress bool, n int, r SGRule) []ec2SGRuleX {
+func ec2RuleItems(acct, groupID string, egress bool, r SGRule) []ec2SGRuleX {
 	var out []ec2SGRuleX
 	peers := append(append([]string{}, r.Cidrs...), r.Groups...)
 	for k, peer := range peers {
 		x := ec2SGRuleX{GroupID: groupID, GroupOwnerID: acct, IsEgress: egress, IPProtocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort}
-		if k < len(r.Cidrs) {
-			x.CidrIPv4 = peer
-		} else {
+		switch {
+		case k >= len(r.Cidrs):
 			x.ReferencedGroupID = peer
+		case isIPv6CIDR(peer):
+			x.CidrIPv6 = peer
+		default:
+			x.CidrIPv4 = peer
 		}
-		x.SecurityGroupRuleID = "sgr-" + ec2Hex(fmt.Sprintf("%s/%t/%d/%s", groupID, egress, n, peer), 17)
+		x.SecurityGroupRuleID = ec2RuleID(groupID, egress, r, peer)
 		out = append(out, x)
 	}
 	return out
+}
+
+// ec2RuleID names one peer of a rule: derived from what the rule is (a
+// group holds no two equal rules), so it stays the same while the rule
+// exists, whatever is added or revoked around it.
+func ec2RuleID(groupID string, egress bool, r SGRule, peer string) string {
+	return "sgr-" + ec2Hex(fmt.Sprintf("%s/%t/%s/%d/%d/%s", groupID, egress, r.Protocol, r.FromPort, r.ToPort, peer), 17)
 }
 
 type ec2ReturnOut struct {

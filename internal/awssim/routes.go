@@ -56,6 +56,7 @@ func (s *Sim) routes() []route {
 		{"iam", "GetPolicy", s.iamGetPolicy},
 		{"iam", "GetPolicyVersion", s.iamGetPolicyVersion},
 		{"iam", "SimulatePrincipalPolicy", s.iamSimulatePrincipalPolicy},
+		{"iam", "GetAccountAuthorizationDetails", s.iamGetAccountAuthorizationDetails}, // iam_authdetails.go
 
 		// EC2 instances (ec2_instances.go, ec2_start.go) and their instance
 		// profile associations (ec2_profiles.go).
@@ -67,7 +68,7 @@ func (s *Sim) routes() []route {
 
 		// EC2 network: subnets, routes, VPC attributes and regions
 		// (ec2_network.go), network ACLs (ec2_nacl_api.go), security groups
-		// (ec2_sg.go, ec2_sg_egress.go) and VPC endpoints (ec2_vpce.go).
+		// (ec2_sg.go, ec2_sg_egress.go, ec2_sg_revoke.go) and VPC endpoints (ec2_vpce.go).
 		{"ec2", "DescribeSubnets", s.ec2DescribeSubnets},
 		{"ec2", "DescribeRouteTables", s.ec2DescribeRouteTables},
 		{"ec2", "DescribeVpcAttribute", s.ec2DescribeVpcAttribute},
@@ -78,6 +79,7 @@ func (s *Sim) routes() []route {
 		{"ec2", "CreateSecurityGroup", s.ec2CreateSecurityGroup},
 		{"ec2", "AuthorizeSecurityGroupIngress", s.ec2AuthorizeIngress},
 		{"ec2", "AuthorizeSecurityGroupEgress", s.ec2AuthorizeEgress},
+		{"ec2", "RevokeSecurityGroupIngress", s.ec2RevokeIngress},
 		{"ec2", "DescribeVpcEndpoints", s.ec2DescribeVpcEndpoints},
 		{"ec2", "CreateVpcEndpoint", s.ec2CreateVpcEndpoint},
 

@@ -103,8 +103,8 @@ func TestScenarioDemoEmbeddedIsFreshCopy(t *testing.T) {
 	if b.Users["alice"].Name != "alice" {
 		t.Fatal("DemoScenario shares state between calls")
 	}
-	if len(b.Instances) != 11 {
-		t.Fatalf("demo has %d instances, want 11", len(b.Instances))
+	if len(b.Instances) != 13 {
+		t.Fatalf("demo has %d instances, want 13", len(b.Instances))
 	}
 }
 

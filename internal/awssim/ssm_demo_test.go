@@ -25,6 +25,8 @@ func TestSSMDemoScenarioRegistration(t *testing.T) {
 		"dhmc-managed":           "Online",
 		"private-with-endpoints": "Online",
 		"hybrid-standard-tier":   "Online",
+		"ssh-open":               "Online",
+		"key-pair":               "Online",
 	}
 	seen := 0
 	for _, inst := range st.Instances {

@@ -36,7 +36,7 @@ func (s *Sim) SetSessionFaults(f SessionFaults) {
 //   - ID, Region, Target, DocumentName, Port, Host, Owner, KMSKeyID, Started,
 //     Reason and
 //     terminate never change after StartSession; read them freely.
-//   - Tokens, Terminated, Ended and ClientID change; read or write them only
+//   - Tokens, Terminated, Failed, Ended and ClientID change; read or write them only
 //     with s.mu held. The data channel sets ClientID on the first open and
 //     compares it on reconnects.
 //   - terminate is closed exactly once, by TerminateSession (not by
@@ -54,8 +54,12 @@ type simSession struct {
 	ClientID   string
 	Tokens     map[string]bool // valid, unused data channel tokens
 	Terminated bool
-	Started    time.Time
-	Ended      time.Time
+	// Failed: the session ended without carrying a stream (the handshake
+	// failed or timed out, the target's port refused): History says
+	// Failed instead of Terminated.
+	Failed  bool
+	Started time.Time
+	Ended   time.Time
 	// KMSKeyID is the session preferences' key when set: the data channel
 	// then asks for KMSEncryption and plays the agent with kmsDecryptDataKey.
 	KMSKeyID string
@@ -104,12 +108,14 @@ func (s *Sim) sessionTargetAddr(ss *simSession) (string, error) {
 }
 
 // endSession moves a session to history when its stream ends on its own
-// (TCP EOF, idle timeout); it is idempotent.
-func (s *Sim) endSession(id string) {
+// (TCP EOF, idle timeout, a failed handshake); it is idempotent: the first
+// end, by TerminateSession or here, decides the status.
+func (s *Sim) endSession(id string, failed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ss, ok := s.ext.ssm.sessions[id]; ok && !ss.Terminated {
 		ss.Terminated = true
+		ss.Failed = failed
 		ss.Ended = s.now()
 		ss.Tokens = map[string]bool{}
 	}

@@ -249,6 +249,9 @@ func (s *Sim) ssmDescribeSessions(c *Call) (any, error) {
 			DocumentName: ss.DocumentName, Owner: ss.Owner, Reason: ss.Reason, AccessType: "Standard"}
 		if ss.Terminated {
 			o.Status = "Terminated"
+			if ss.Failed {
+				o.Status = "Failed"
+			}
 			e := EpochSeconds(ss.Ended)
 			o.EndDate = &e
 		}

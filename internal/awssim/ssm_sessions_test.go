@@ -223,7 +223,7 @@ func TestSSMSessionRuntimeAPI(t *testing.T) {
 		t.Fatal("TerminateSession did not close the terminate channel")
 	}
 	// endSession moves a session to history without TerminateSession.
-	s.endSession(aws.ToString(pf.SessionId))
+	s.endSession(aws.ToString(pf.SessionId), false)
 	h := describeSessions(t, c, types.SessionStateHistory)
 	if len(h) != 2 {
 		t.Fatalf("history after endSession: %+v", h)

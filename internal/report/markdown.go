@@ -20,7 +20,7 @@ func Markdown(w io.Writer, r Report, o Options) error {
 	fmt.Fprintf(bw, "### ssmdoctor check\n\n")
 	verdict := "✅ nothing failed"
 	if s.Failed > 0 || s.Undetermined > 0 {
-		verdict = "❌ " + plural(countTargets(r, failing), "target") + " failing"
+		verdict = "❌ " + mdCount(countTargets(r, failing), "target") + " failing"
 	}
 	fmt.Fprintf(bw, "%s: %s.\n\n", verdict, s.Line())
 	fmt.Fprintf(bw, "| target | region | result | failing checks and fixes |\n")
@@ -46,10 +46,10 @@ func Markdown(w io.Writer, r Report, o Options) error {
 			}
 			result = "❌ " + strings.Join(parts, ", ")
 		case ts.Warnings > 0:
-			result = "⚠️ " + plural(ts.Warnings, "warning")
+			result = "⚠️ " + mdCount(ts.Warnings, "warning")
 		}
 		if ts.Warnings > 0 && (ts.Failed > 0 || ts.Undetermined > 0) {
-			result += ", " + plural(ts.Warnings, "warning")
+			result += ", " + mdCount(ts.Warnings, "warning")
 		}
 		region := cell(t.Region)
 		if region == "" {
@@ -78,7 +78,7 @@ func countTargets(r Report, pred func(checks.Status) bool) int {
 	return n
 }
 
-func plural(n int, word string) string {
+func mdCount(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}

@@ -1,5 +1,7 @@
-// Package report renders check outcomes: every byte of result output lives
-// here, in one of five formats (human, json, junit, github, markdown).
+// Package report renders results: every byte of check's, access's and
+// sessions' result output lives here, in the formats of the one registry
+// (formats.go): human, json, junit, github and csv, each rendering the
+// kinds of report it can.
 package report
 
 import (
@@ -37,26 +39,6 @@ type Options struct {
 	// Detail prints every instance of a fleet in the human format instead
 	// of the per-check summary.
 	Detail bool
-}
-
-// Formats lists the accepted --format values.
-func Formats() []string { return []string{"human", "json", "junit", "github", "markdown"} }
-
-// Write renders r in format to w.
-func Write(w io.Writer, format string, r Report, o Options) error {
-	switch format {
-	case "human", "":
-		return Human(w, r, o)
-	case "json":
-		return JSON(w, r, o)
-	case "junit":
-		return JUnit(w, r, o)
-	case "github":
-		return GitHub(w, r, o)
-	case "markdown":
-		return Markdown(w, r, o)
-	}
-	return fmt.Errorf("unknown format %q", format)
 }
 
 // Summary counts outcomes by status over every target.

@@ -71,7 +71,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestGolden(t *testing.T) {
 	for name, r := range cases {
-		for _, f := range Formats() {
+		for _, f := range Formats(KindCheck) {
 			var b bytes.Buffer
 			if err := Write(&b, f, r, Options{Deterministic: true}); err != nil {
 				t.Fatalf("%s/%s: %v", name, f, err)

@@ -1,15 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/smithy-go"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim/simtest"
+	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
 // Instances the resolution tests add to the end-to-end account (e2eID
@@ -170,5 +177,82 @@ func TestTargetResolutionRefusesMalformedID(t *testing.T) {
 	var ee *exitError
 	if rt != nil || !errors.As(err, &ee) || ee.code != exitProblems || !strings.Contains(ee.hint, "not a real instance id") {
 		t.Fatalf("hostile id: %+v %v, want exit 1 naming the endpoint", rt, err)
+	}
+}
+
+// The hint of ssh, scp and proxy after a failed lookup depends on what was
+// given: an id is checked, not replaced by itself; a name is replaced by
+// the id.
+func TestConnectLookupHintDependsOnTarget(t *testing.T) {
+	fail := errors.New("resolve: operation error EC2: DescribeInstances, https response error StatusCode: 403")
+	var ee *exitError
+	if !errors.As(targetError("i-0123456789abcdef0", fail), &ee) {
+		t.Fatal("not an exitError")
+	}
+	if strings.Contains(ee.hint, "instance id instead") || !strings.Contains(ee.hint, "check the instance id i-0123456789abcdef0, --region and the account") ||
+		!strings.Contains(ee.hint, "run: ssmdoctor check i-0123456789abcdef0") {
+		t.Errorf("id: hint %q", ee.hint)
+	}
+	if !errors.As(targetError("web-1", fail), &ee) {
+		t.Fatal("not an exitError")
+	}
+	if ee.hint != "give the instance id instead, or run: ssmdoctor check web-1" {
+		t.Errorf("name: hint %q", ee.hint)
+	}
+	// Credentials that do not resolve are neither: check says why.
+	creds := errors.New("resolve i-0123456789abcdef0: ec2:DescribeInstances: operation error EC2: DescribeInstances, get identity: get credentials: failed to refresh cached credentials, failed to read cached SSO token file")
+	for _, target := range []string{"i-0123456789abcdef0", "web-1"} {
+		if !errors.As(targetError(target, creds), &ee) {
+			t.Fatal("not an exitError")
+		}
+		if strings.Contains(ee.hint, "instance id") || !strings.Contains(ee.hint, "credentials did not resolve") || !strings.Contains(ee.hint, "run: ssmdoctor check "+target) {
+			t.Errorf("%s, credentials: hint %q", target, ee.hint)
+		}
+	}
+}
+
+// ssh, scp and proxy with a profile that does not exist: the profile and
+// the ones there are, in plain words, not the SDK's chain.
+func TestConnectMissingProfile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfg, []byte(brokenCredsConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"HOME": dir, "AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "none"),
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+	} {
+		t.Setenv(k, v)
+	}
+	_, err := loadClients(t.Context(), systemDeps(nil, io.Discard, io.Discard), awsapi.Options{Profile: "nosuch"})
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("%v", err)
+	}
+	if ee.err.Error() != "AWS profile nosuch is not in AWS_CONFIG_FILE ("+cfg+")" ||
+		ee.hint != "run: aws configure --profile nosuch, or pick one of: default, dev, ops" {
+		t.Errorf("error %q, hint %q", ee.err, ee.hint)
+	}
+}
+
+// Text from AWS in the errors of ssh, scp and proxy (Name tags of the
+// candidates, API error messages, an agent's output) cannot rewrite the
+// terminal.
+func TestConnectErrorsEscapeAWSText(t *testing.T) {
+	evil := "evil\r\x1b[2J"
+	errs := []error{
+		targetError("web", &awsfacts.AmbiguousTargetError{Input: "web", Candidates: []string{"i-0aaaaaaaaaaaaaaaa (" + evil + ", running)", "i-0bbbbbbbbbbbbbbbb (web, running)"}}),
+		sessionError("i-0aaaaaaaaaaaaaaaa", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "denied " + evil}),
+		sessionError("i-0aaaaaaaaaaaaaaaa", &smithy.GenericAPIError{Code: "Throttling", Message: "slow " + evil}),
+		sessionError("i-0aaaaaaaaaaaaaaaa", &tunnel.ClosedError{SessionID: "s-1", Output: "bye " + evil}),
+		targetError("web", errors.New("resolve web: "+evil)),
+	}
+	for i, err := range errs {
+		var b bytes.Buffer
+		renderError(&b, err)
+		if strings.ContainsAny(b.String(), "\r\x1b") || !strings.Contains(b.String(), `evil\r\x1b[2J`) {
+			t.Errorf("%d: %q", i, b.String())
+		}
 	}
 }

@@ -1,5 +1,9 @@
 package main
 
+// What ssh, scp and proxy share to connect: the AWS clients with a missing
+// profile in plain words, the target resolved (or refused) and the
+// session's failures in the user's words, each with its exit code.
+
 import (
 	"context"
 	"errors"
