@@ -63,6 +63,7 @@ func TestImportDirection(t *testing.T) {
 		"github.com/fatih/color":                   {"internal/report"},
 		"github.com/hashicorp/go-version":          {"checks", "internal/awsfacts"},
 		"github.com/coder/websocket":               {"tunnel", "internal/awssim"},
+		"github.com/xtaci/smux":                    {"tunnel", "internal/awssim"},
 		"golang.org/x/term":                        {"main"},
 		"github.com/Microsoft/go-winio":            {"internal/onetimekey"},
 		"github.com/aws/aws-sdk-go-v2/config":      {"main", "internal/awsapi"},

@@ -12,7 +12,7 @@ import (
 // `ssmdoctor check i-0abc --format json`; for these commands the flags are
 // moved ahead of the targets before the library sees them (wait too). ssh, scp and
 // proxy are left alone: what follows their target belongs to ssh.
-var interspersedCommands = []string{"check", "fix", "access", "sessions", "wait"}
+var interspersedCommands = []string{"check", "fix", "access", "sessions", "forward", "wait"}
 
 // flagsFirst returns args with the flags of a check or fix command moved
 // ahead of its positional arguments, each flag keeping its value and the

@@ -90,6 +90,9 @@ func runCheck(c *cli.Context) error {
 	ro.ConnectTimeout = ao.ConnectTimeout
 	ro.Seam = checkrun.Seam{LookupEnv: d.lookupEnv, PasswdHome: d.passwdHome}
 	ro.Stderr, ro.StderrTerminal = d.stderr, d.stderrTerminal
+	if ro.All || len(ro.Filters) > 0 {
+		defer checks.FleetGC()() // a fleet run collects less often (checks.FleetGC)
+	}
 	started := time.Now() // the report's time: when the checks began
 	targets, err := checkrun.Run(ctx, ro, clients, loadErr)
 	if err != nil {

@@ -133,6 +133,7 @@ func newApp(d *deps) *cli.App {
 			sshCommand(),
 			scpCommand(),
 			proxyCommand(),
+			forwardCommand(),
 			demoCommand(),
 			simCommand(),
 			sessionsCommand(),

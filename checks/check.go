@@ -106,6 +106,9 @@ type Options struct {
 	// caller-start-session evaluates. "" is AWS-StartSSHSession.
 	Document string
 	Verbose  bool // --verbose: results may carry raw SDK errors in their details
+	// Forward: the session forwards ports (ssmdoctor forward), so the agent
+	// version check judges multiplexing rather than SSH support alone.
+	Forward bool
 }
 
 // SessionDocument is the document sessions are started with.

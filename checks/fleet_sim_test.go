@@ -102,6 +102,7 @@ func fleetRun(tb testing.TB, st *awssim.State, latency time.Duration) fleetResul
 // fleetChecks is fleetRun's doctor side, timed, each phase labelled.
 func fleetChecks(ctx context.Context, tb testing.TB, a *awsfacts.AWSEnv) fleetResult {
 	tb.Helper()
+	defer FleetGC()() // as the check command does for --all
 	start := time.Now()
 	var targets []*Target
 	var err error

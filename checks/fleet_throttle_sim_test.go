@@ -62,7 +62,10 @@ func runThrottledFleet(tb testing.TB, st *awssim.State, limited bool, latency ti
 	s.SetLatency(latency)
 	s.ResetCalls()
 	var r throttledFleet
-	asDoctor(func(context.Context) { r = checkFleet(tb, s, st) })
+	asDoctor(func(context.Context) {
+		defer FleetGC()() // as the check command does for --all
+		r = checkFleet(tb, s, st)
+	})
 	r.counts = s.AllCalls()
 	for _, v := range r.counts {
 		r.calls += v
@@ -198,6 +201,7 @@ func benchmarkFleetShared(b *testing.B, n, k int) {
 		}
 		s.SetLatency(20 * time.Millisecond)
 		runs := make([]throttledFleet, k)
+		restore := FleetGC() // one process, one setting for the k runs
 		var wg sync.WaitGroup
 		for i := range k {
 			wg.Add(1)
@@ -206,6 +210,7 @@ func benchmarkFleetShared(b *testing.B, n, k int) {
 			})
 		}
 		wg.Wait()
+		restore()
 		var slowest time.Duration
 		undetermined, lostPrefetch := 0, 0
 		for i, r := range runs {

@@ -29,6 +29,15 @@ func runInstanceAgentVersion(ctx context.Context, env *Env) Result {
 	if !awsfacts.AgentVersionAtLeast(v, agentMinSSH) {
 		return Fail("agent %s is older than %s, the first to support SSH sessions", v, agentMinSSH).WithDetails(thresholds).WithFix(fix, "")
 	}
+	if env.Options.Forward {
+		// The plugin multiplexes for agents strictly newer than the
+		// threshold; at it or below, one connection at a time.
+		if !versionNewer(v, agentMuxPortFwd) {
+			return Warn("agent %s forwards one connection at a time: multiplexed port forwarding needs an agent newer than %s", v, agentMuxPortFwd).
+				WithDetails(thresholds).WithFix(fix, "")
+		}
+		return Pass("agent %s multiplexes forwarded connections (newer than %s)", v, agentMuxPortFwd).WithDetails(thresholds)
+	}
 	if info.IsLatestVersion != nil && !*info.IsLatestVersion {
 		r := Warn("agent %s works for SSH but is not the latest", v).WithDetails(thresholds)
 		if !awsfacts.AgentVersionAtLeast(v, agentMuxPortFwd) {

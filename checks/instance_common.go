@@ -70,3 +70,9 @@ func fixCommand(env *Env, selector string) string {
 	}
 	return cmd
 }
+
+// versionNewer: v is strictly newer than min (the plugin's comparison for
+// multiplexing); unknown or unparsable versions never are.
+func versionNewer(v, min string) bool {
+	return awsfacts.AgentVersionAtLeast(v, min) && !awsfacts.AgentVersionAtLeast(min, v)
+}

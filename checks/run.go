@@ -28,6 +28,13 @@ const timeoutGrace = 200 * time.Millisecond
 // reason. Independent checks run concurrently, bounded by opts.Concurrency.
 // Run never returns before every check it started has been accounted for,
 // but a check that ignores its context past its timeout is abandoned.
+//
+// The checks that are ready (prerequisites finished) wait in a queue that
+// at most opts.Concurrency workers take from, each running one check at a
+// time on its own goroutine; a check does not hold a goroutine while it
+// waits for its prerequisites. A fleet runs sixteen checks on each of
+// thousands of targets, most of them answered from the prefetched facts
+// in microseconds: a goroutine per check spent more than the checks.
 func Run(ctx context.Context, env *Env, list []Check, opts RunOptions) []Outcome {
 	limit := opts.Concurrency
 	if limit <= 0 {
@@ -45,64 +52,167 @@ func Run(ctx context.Context, env *Env, list []Check, opts RunOptions) []Outcome
 		skip[id] = true
 	}
 
-	out := make([]Outcome, len(list))
-	done := make([]chan struct{}, len(list))
-	index := map[string]int{}
+	n := len(list)
+	r := &run{ctx: ctx, env: env, list: list, opts: opts, limit: limit, defTimeout: defTimeout,
+		out: make([]Outcome, n), pending: make([]int, n), dependents: make([][]int, n),
+		static: make([]Result, n), left: n, allDone: make(chan struct{})}
+	r.index = make(map[string]int, n)
 	for i, c := range list {
-		done[i] = make(chan struct{})
-		if _, dup := index[c.ID()]; !dup {
-			index[c.ID()] = i
+		if _, dup := r.index[c.ID()]; !dup {
+			r.index[c.ID()] = i
 		}
 	}
-
-	sem := make(chan struct{}, limit)
-	var mu sync.Mutex // serialises OnDone
-	var wg sync.WaitGroup
 	for i, c := range list {
-		wg.Add(1)
-		spawn(func() {
-			o := Outcome{ID: c.ID(), Title: c.Title(), Layer: c.Layer()}
-			// account is called once per check, by the check's goroutine
-			// or, for a check abandoned past its timeout, by a timer.
-			account := func(o Outcome) {
-				out[i] = o
-				if opts.OnDone != nil {
-					mu.Lock()
-					opts.OnDone(o)
-					mu.Unlock()
-				}
-				close(done[i])
-				wg.Done()
+		r.static[i] = staticResult(c, i, r.index, skip)
+		if r.static[i].Status == "" {
+			for _, dep := range c.DependsOn() {
+				j := r.index[dep]
+				r.pending[i]++
+				r.dependents[j] = append(r.dependents[j], i)
 			}
-			o.Result = prerequisites(c, i, index, list, done, out, skip)
-			if o.Result.Status != "" {
-				account(o)
-				return
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				o.Result = Undetermined("", "not run: %v", ctx.Err())
-				account(o)
-				return
-			}
-			start := time.Now()
-			runOne(ctx, env, c, defTimeout, func(r Result) {
-				o.Duration = time.Since(start)
-				<-sem
-				o.Result = r
-				account(o)
-			})
-		})
+		}
+		if r.pending[i] == 0 {
+			r.ready = append(r.ready, i)
+		}
 	}
-	wg.Wait()
-	return out
+	if n == 0 {
+		return r.out
+	}
+	r.mu.Lock()
+	r.dispatch()
+	r.mu.Unlock()
+	<-r.allDone
+	return r.out
+}
+
+// run is one Run's state; mu guards the queue and the counts.
+type run struct {
+	ctx        context.Context
+	env        *Env
+	list       []Check
+	opts       RunOptions
+	limit      int
+	defTimeout time.Duration
+	index      map[string]int
+	static     []Result // a result known before any check runs, else zero
+	out        []Outcome
+
+	mu         sync.Mutex
+	pending    []int   // prerequisites not finished yet, per check
+	dependents [][]int // the checks waiting for each check
+	ready      []int   // checks whose prerequisites have finished, in order
+	workers    int     // worker goroutines taking from ready
+	busy       int     // of which handling a check
+	left       int     // checks not accounted for yet
+	allDone    chan struct{}
+
+	doneMu sync.Mutex // serialises OnDone
+}
+
+// dispatch starts workers while fewer are free than checks are ready,
+// up to the limit. Called with mu held.
+func (r *run) dispatch() {
+	for r.workers < r.limit && r.workers-r.busy < len(r.ready) {
+		r.workers++
+		spawn(r.work)
+	}
+}
+
+// work takes ready checks until there are none. It returns early when its
+// check was abandoned past its timeout: the goroutine is no longer one of
+// the run's workers (abandon replaced it).
+func (r *run) work() {
+	for {
+		r.mu.Lock()
+		if len(r.ready) == 0 {
+			r.workers--
+			r.mu.Unlock()
+			return
+		}
+		i := r.ready[0]
+		r.ready = r.ready[1:]
+		r.busy++
+		r.mu.Unlock()
+		if !r.runCheck(i) {
+			return
+		}
+	}
+}
+
+// runCheck accounts for check i: its known result, a skip when a
+// prerequisite did not pass, "not run" once the run's context has ended,
+// else its own result. It returns false when the check was abandoned.
+func (r *run) runCheck(i int) bool {
+	c := r.list[i]
+	o := Outcome{ID: c.ID(), Title: c.Title(), Layer: c.Layer()}
+	switch {
+	case r.static[i].Status != "":
+		o.Result = r.static[i]
+	case r.blocked(c, &o.Result):
+	case r.ctx.Err() != nil:
+		o.Result = Undetermined("", "not run: %v", r.ctx.Err())
+	default:
+		start := time.Now()
+		res, inTime := runOne(r.ctx, r.env, c, r.defTimeout, func(res Result) {
+			late := o
+			late.Duration, late.Result = time.Since(start), res
+			r.finish(i, late, true)
+		})
+		if !inTime {
+			return false
+		}
+		o.Duration, o.Result = time.Since(start), res
+	}
+	r.finish(i, o, false)
+	return true
+}
+
+// finish records check i's outcome, makes the checks waiting for it ready
+// once it was their last prerequisite, and starts workers for them. An
+// abandoned check's worker stays with the check: another takes its place.
+func (r *run) finish(i int, o Outcome, abandoned bool) {
+	r.out[i] = o
+	if r.opts.OnDone != nil {
+		r.doneMu.Lock()
+		r.opts.OnDone(o)
+		r.doneMu.Unlock()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.busy--
+	if abandoned {
+		r.workers--
+	}
+	for _, d := range r.dependents[i] {
+		if r.pending[d]--; r.pending[d] == 0 {
+			r.ready = append(r.ready, d)
+		}
+	}
+	if r.left--; r.left == 0 {
+		close(r.allDone)
+	}
+	r.dispatch()
+}
+
+// blocked sets *res to the skip result when a prerequisite of c (all of
+// them finished) did not pass, and reports whether it did.
+func (r *run) blocked(c Check, res *Result) bool {
+	var blocked []string
+	for _, dep := range c.DependsOn() {
+		if st := r.out[r.index[dep]].Result.Status; st != StatusPass && st != StatusWarn {
+			blocked = append(blocked, fmt.Sprintf("%s %s", dep, describe(st)))
+		}
+	}
+	if len(blocked) == 0 {
+		return false
+	}
+	*res = Skip("prerequisite %s", strings.Join(blocked, ", "))
+	return true
 }
 
 // idleWorkers hands work to goroutines that finished their last piece and
-// wait for another (spawn). A fleet runs sixteen checks on each of
-// thousands of targets, a goroutine each; on fresh goroutines much of that
-// CPU went to growing their stacks, which reused ones have already grown.
+// wait for another (spawn). On fresh goroutines much of a fleet's check
+// time went to growing their stacks, which reused ones have already grown.
 var idleWorkers = make(chan func())
 
 // workerIdle is how long a worker waits for more work before it ends.
@@ -134,9 +244,11 @@ func work(f func()) {
 	}
 }
 
-// prerequisites returns the skip result for c, or a zero Result when c may run.
-// Requiring prerequisites to come earlier in the list rules out cycles.
-func prerequisites(c Check, i int, index map[string]int, list []Check, done []chan struct{}, out []Outcome, skip map[string]bool) Result {
+// staticResult is c's result when it is known before anything runs (the
+// --skip flag, a prerequisite that is not part of the run or comes after
+// c), else the zero Result. Requiring prerequisites to come earlier in
+// the list rules out cycles.
+func staticResult(c Check, i int, index map[string]int, skip map[string]bool) Result {
 	if skip[c.ID()] {
 		return Skip(skippedByFlag)
 	}
@@ -148,17 +260,6 @@ func prerequisites(c Check, i int, index map[string]int, list []Check, done []ch
 		if j >= i {
 			return Undetermined("", "check order: prerequisite %s must run before %s", dep, c.ID())
 		}
-	}
-	var blocked []string
-	for _, dep := range c.DependsOn() {
-		j := index[dep]
-		<-done[j]
-		if st := out[j].Result.Status; st != StatusPass && st != StatusWarn {
-			blocked = append(blocked, fmt.Sprintf("%s %s", dep, describe(st)))
-		}
-	}
-	if len(blocked) > 0 {
-		return Skip("prerequisite %s", strings.Join(blocked, ", "))
 	}
 	return Result{}
 }
@@ -176,12 +277,12 @@ func describe(s Status) string {
 }
 
 // runOne runs a single check under its timeout on the caller's goroutine
-// and hands its result to settle, once. A panic becomes StatusError, so one
-// broken check never takes the report down. A check still running when its
-// context ends gets timeoutGrace to say something more useful than "timed
-// out"; after that a timer settles it and the check is abandoned (its
-// goroutine returns whenever the check does, its result unused).
-func runOne(ctx context.Context, env *Env, c Check, defTimeout time.Duration, settle func(Result)) {
+// and returns its result, with true. A panic becomes StatusError, so one
+// broken check never takes the report down. A check still running when
+// its context ends gets timeoutGrace to say something more useful than
+// "timed out"; after that a timer hands late the timeout (or interruption)
+// result, and runOne returns false whenever the abandoned check returns.
+func runOne(ctx context.Context, env *Env, c Check, defTimeout time.Duration, late func(Result)) (Result, bool) {
 	timeout := c.Timeout()
 	if timeout <= 0 {
 		timeout = defTimeout
@@ -190,40 +291,39 @@ func runOne(ctx context.Context, env *Env, c Check, defTimeout time.Duration, se
 	defer cancel()
 
 	var settled atomic.Bool
-	once := func(r Result) {
-		if settled.CompareAndSwap(false, true) {
-			settle(r)
-		}
-	}
 	// Runs only when the context ends before the check returns.
 	stop := context.AfterFunc(cctx, func() {
 		time.AfterFunc(timeoutGrace, func() {
-			if ctx.Err() != nil {
-				once(Undetermined("", "interrupted: %v", ctx.Err()))
+			if !settled.CompareAndSwap(false, true) {
 				return
 			}
-			once(Undetermined("", "timed out after %s", timeout))
+			if ctx.Err() != nil {
+				late(Undetermined("", "interrupted: %v", ctx.Err()))
+				return
+			}
+			late(Undetermined("", "timed out after %s", timeout))
 		})
 	})
 	r := runRecovered(cctx, env, c)
-	if stop() {
+	answered := stop()
+	if !settled.CompareAndSwap(false, true) {
+		return Result{}, false // the timer has settled it
+	}
+	if answered {
 		// Answered before its context ended.
 		if cctx.Err() == context.DeadlineExceeded && r.Status == StatusError && ctx.Err() == nil {
 			r.Message = fmt.Sprintf("timed out after %s: %s", timeout, r.Message)
 		}
-		once(r)
-		return
+		return r, true
 	}
-	// Answered after its context ended, within the grace unless the timer
-	// has settled it already.
+	// Answered after its context ended, within the grace.
 	if ctx.Err() != nil {
-		once(Undetermined("", "interrupted: %v", ctx.Err()))
-		return
+		return Undetermined("", "interrupted: %v", ctx.Err()), true
 	}
 	if r.Status == StatusError {
 		r.Message = fmt.Sprintf("timed out after %s: %s", timeout, r.Message)
 	}
-	once(r)
+	return r, true
 }
 
 // runRecovered is c.Run, normalized, with a panic turned into StatusError.

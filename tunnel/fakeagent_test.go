@@ -35,6 +35,7 @@ type fakeAgent struct {
 	closeOutput  string
 	sessionType  string
 	extraAction  bool   // also request an action nobody knows
+	hsPayload    []byte // non-nil: the HandshakeRequest to send, verbatim
 	dataKey      []byte // non-nil: require KMS with this 64-byte data key
 	resumeGone   bool   // ResumeSession answers without a token
 	startErr     error
@@ -254,6 +255,10 @@ func (a *fakeAgent) resendLoop(ctx context.Context, s *fakeSess, c *websocket.Co
 }
 
 func (a *fakeAgent) sendHandshake(ctx context.Context, s *fakeSess) {
+	if a.hsPayload != nil {
+		a.sendOut(ctx, s, PayloadHandshakeRequest, a.hsPayload, FlagsSYN)
+		return
+	}
 	props, _ := json.Marshal(SessionTypeRequest{SessionType: a.sessionType, Properties: json.RawMessage(`{"portNumber":"22"}`)})
 	hr := HandshakeRequest{AgentVersion: "3.3.0.0", RequestedClientActions: []RequestedClientAction{{ActionType: ActionSessionType, ActionParameters: props}}}
 	if a.dataKey != nil {

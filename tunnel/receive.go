@@ -122,7 +122,12 @@ func (s *Session) process(ctx context.Context, m *Message, q *outputQueue) bool 
 	case PayloadFlag:
 		// Never written to stdout: it would corrupt the SSH stream
 		// (docs/session-protocol.md#flag-messages).
-		if f, err := ParseFlag(m.Payload); err == nil && f == FlagConnectToPortError {
+		f, err := ParseFlag(m.Payload)
+		if err == nil && s.onFlag != nil {
+			s.onFlag(f)
+			return false
+		}
+		if err == nil && f == FlagConnectToPortError {
 			return fail(fmt.Errorf("session %s: the agent could not connect to port %d on %s", s.id, s.opts.Port, s.opts.Target))
 		}
 	}
@@ -136,6 +141,7 @@ func (s *Session) answerHandshake(ctx context.Context, payload []byte) error {
 	if err != nil {
 		return fmt.Errorf("session %s: %w", s.id, err)
 	}
+	s.agentVersion = hr.AgentVersion
 	resp := HandshakeResponse{ClientVersion: s.opts.ClientVersion}
 	var fatal error
 	for _, a := range hr.RequestedClientActions {
@@ -150,6 +156,7 @@ func (s *Session) answerHandshake(ctx context.Context, payload []byte) error {
 			} else {
 				pa.ActionStatus = ActionSuccess
 				s.sessionTypeOK = true
+				s.sessionType, s.sessionProps = st.SessionType, append([]byte(nil), st.Properties...)
 			}
 		case ActionKMSEncryption:
 			res, err := s.setupKMS(ctx, a.ActionParameters)

@@ -38,8 +38,14 @@ type Session struct {
 
 	cipher        atomic.Pointer[kmsCipher]
 	sessionTypeOK bool // reader goroutine only
-	ready         chan struct{}
-	readyOnce     sync.Once
+	// What the HandshakeRequest said: written by the reader before ready
+	// closes, read after it.
+	agentVersion, sessionType string
+	sessionProps              []byte
+	// onFlag, when set before Run, takes the agent's Flag messages.
+	onFlag    func(flag uint32)
+	ready     chan struct{}
+	readyOnce sync.Once
 
 	done     chan struct{}
 	doneOnce sync.Once

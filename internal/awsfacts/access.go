@@ -278,7 +278,7 @@ func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []CtxValue, a
 		}
 		p := iam.NewSimulatePrincipalPolicyPaginator(e.iam, in)
 		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
+			page, err := p.NextPage(ctx, withSimulationDecoder())
 			if err != nil {
 				return callErr("iam:SimulatePrincipalPolicy", err)
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -58,7 +57,7 @@ func describeInstancePages(ctx context.Context, api EC2API, in *ec2.DescribeInst
 					peeked = true
 					pc.start <- pageStart{token: t, ok: true}
 				}
-			}))
+			}), withInstancePageDecoder())
 			if !peeked {
 				pc.start <- pageStart{}
 			}
@@ -130,9 +129,7 @@ func (m nextTokenPeek) HandleDeserialize(ctx context.Context, in middleware.Dese
 	if !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 || resp.Body == nil {
 		return out, md, err
 	}
-	body, rerr := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	body, rerr := readBody(resp)
 	if rerr != nil {
 		// The deserializer meets the same truncated body and says so.
 		return out, md, err
@@ -163,3 +160,31 @@ func peekNextToken(body []byte) string {
 	}
 	return v.Text
 }
+
+// readBody reads resp's body whole and leaves it in resp as a
+// bufferedBody, so that the next reader (the peek, a decoder, the SDK's
+// deserializer) reads it again from memory; a body already read is not
+// copied. The buffer is sized from Content-Length.
+func readBody(resp *smithyhttp.Response) ([]byte, error) {
+	if b, ok := resp.Body.(*bufferedBody); ok {
+		b.Reset(b.all)
+		return b.all, nil
+	}
+	size := int64(bytes.MinRead)
+	if resp.ContentLength > 0 && resp.ContentLength < 64<<20 {
+		size += resp.ContentLength
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err := buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	resp.Body = &bufferedBody{Reader: bytes.NewReader(buf.Bytes()), all: buf.Bytes()}
+	return buf.Bytes(), err
+}
+
+// bufferedBody is a response body already read into memory.
+type bufferedBody struct {
+	*bytes.Reader
+	all []byte
+}
+
+func (*bufferedBody) Close() error { return nil }

@@ -102,10 +102,12 @@ func page(next string, ids ...string) *ec2.DescribeInstancesOutput {
 // order; the SDK's deserializer still reads every body whole.
 func TestDescribeInstancePagesFollowsDecodedToken(t *testing.T) {
 	p := &pagesAPI{
+		// The comment makes the page decoder (bodyDecoder) hand each body to the
+		// deserializer the fake stands for, which returns decoded.
 		raw: map[string]string{
-			"":   `<R><nextToken>t2</nextToken></R>`,
-			"t2": `<R><nextToken>misread</nextToken></R>`, // decoded: t3
-			"t3": `<R></R>`,
+			"":   `<R><!--sdk--><nextToken>t2</nextToken></R>`,
+			"t2": `<R><!--sdk--><nextToken>misread</nextToken></R>`, // decoded: t3
+			"t3": `<R><!--sdk--></R>`,
 		},
 		decoded: map[string]*ec2.DescribeInstancesOutput{
 			"":   page("t2", "i-1", "i-2"),

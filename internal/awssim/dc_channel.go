@@ -66,6 +66,11 @@ type dcChannel struct {
 	inBuf      map[int64]*tunnel.Message
 
 	tcp *dcTCP
+
+	// Port forwarding (dc_portforward.go): the versions the handshake
+	// exchanged and the mode they chose.
+	agentVersion, clientVersion string
+	mode                        tunnel.ForwardMode
 }
 
 func newDCChannel(s *Sim, sess *simSession, clientID string, opts DCOptions, faults DCFaults) *dcChannel {

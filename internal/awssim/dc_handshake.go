@@ -25,19 +25,14 @@ const refuseHandshakeOutput = "Handshake refused: the agent did not complete the
 func (ch *dcChannel) startHandshake() {
 	ch.hsStarted = time.Now()
 	ch.stage = hsAwaitResponse
-	var actions []tunnel.RequestedClientAction
+	ch.agentVersion = ch.s.sessionAgentVersion(ch.sess, ch.opts.AgentVersion)
+	// As the agent builds it: SessionType first, KMSEncryption after it.
+	actions := []tunnel.RequestedClientAction{{ActionType: tunnel.ActionSessionType, ActionParameters: sessionTypeRequest(ch.sess)}}
 	if ch.sess.KMSKeyID != "" {
 		p, _ := json.Marshal(tunnel.KMSEncryptionRequest{KMSKeyID: ch.sess.KMSKeyID})
 		actions = append(actions, tunnel.RequestedClientAction{ActionType: tunnel.ActionKMSEncryption, ActionParameters: p})
 	}
-	props := map[string]string{"portNumber": ch.sess.Port}
-	if ch.sess.Host != "" {
-		props["host"] = ch.sess.Host
-	}
-	pj, _ := json.Marshal(props)
-	st, _ := json.Marshal(tunnel.SessionTypeRequest{SessionType: "Port", Properties: pj})
-	actions = append(actions, tunnel.RequestedClientAction{ActionType: tunnel.ActionSessionType, ActionParameters: st})
-	req, _ := json.Marshal(tunnel.HandshakeRequest{AgentVersion: ch.opts.AgentVersion, RequestedClientActions: actions})
+	req, _ := json.Marshal(tunnel.HandshakeRequest{AgentVersion: ch.agentVersion, RequestedClientActions: actions})
 	ch.sendStream(tunnel.PayloadHandshakeRequest, req)
 	ch.armHandshakeTimer()
 }
@@ -84,6 +79,7 @@ func (ch *dcChannel) onHandshakeResponse(m *tunnel.Message) {
 		ch.failHandshake("Handshake failed: malformed HandshakeResponse")
 		return
 	}
+	ch.clientVersion = hr.ClientVersion
 	var kmsBlob []byte
 	for _, a := range hr.ProcessedClientActions {
 		if a.ActionStatus != tunnel.ActionSuccess {
@@ -197,14 +193,28 @@ func (ch *dcChannel) onChallengeResponse(m *tunnel.Message) {
 // connectTarget dials the instance's port, then sends HandshakeComplete
 // and starts forwarding.
 func (ch *dcChannel) connectTarget() {
-	addr, err := ch.s.sessionTargetAddr(ch.sess)
+	ch.mu.Lock()
+	ch.mode = ch.portMode()
+	mux := ch.mode == tunnel.ForwardMux
+	ch.mu.Unlock()
+	var addr string
+	var err error
 	var c net.Conn
-	if err == nil {
+	if !mux {
+		// Without multiplexing the agent dials at the session's start; a
+		// multiplexed session dials for each stream.
+		addr, err = ch.s.sessionTargetAddr(ch.sess)
+	}
+	if err == nil && !mux {
 		c, err = net.DialTimeout("tcp", addr, 10*time.Second)
 	}
 	if err != nil {
 		ch.s.logf("data channel %s: connect to the target: %v", ch.id, err)
-		ch.fail(fmt.Sprintf("Unable to start port forwarding: cannot connect to port %s on %s", ch.sess.Port, ch.sess.Target))
+		dest := "port " + ch.sess.Port + " on " + ch.sess.Target
+		if ch.sess.Host != "" {
+			dest = net.JoinHostPort(ch.sess.Host, ch.sess.Port) + " from " + ch.sess.Target
+		}
+		ch.fail("Unable to start port forwarding: cannot connect to " + dest)
 		return
 	}
 	ch.mu.Lock()
@@ -226,5 +236,8 @@ func (ch *dcChannel) connectTarget() {
 		CustomerMessage:         msg,
 	})
 	ch.sendStream(tunnel.PayloadHandshakeComplete, p)
+	if mux {
+		c = ch.startMux()
+	}
 	ch.tcp = ch.startTCP(c, addr)
 }

@@ -40,7 +40,8 @@ type DCOptions struct {
 	// MaxInboundBuffer bounds the client messages held out of order
 	// (default 10000, the real receivers' capacity).
 	MaxInboundBuffer int
-	// AgentVersion is reported in the HandshakeRequest.
+	// AgentVersion, when set, is reported in the HandshakeRequest instead
+	// of the instance's own (its scenario's Agent.AgentVersion).
 	AgentVersion string
 }
 
@@ -72,9 +73,6 @@ func (o DCOptions) withDefaults() DCOptions {
 	}
 	if o.MaxInboundBuffer <= 0 {
 		o.MaxInboundBuffer = 10000
-	}
-	if o.AgentVersion == "" {
-		o.AgentVersion = "3.3.1802.0"
 	}
 	return o
 }

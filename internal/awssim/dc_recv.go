@@ -164,7 +164,8 @@ func (ch *dcChannel) process(m *tunnel.Message, force bool) bool {
 		}
 		switch flag {
 		case tunnel.FlagDisconnectToPort:
-			if ch.tcp != nil {
+			// A multiplexing agent has no one connection to close.
+			if ch.tcp != nil && ch.mode != tunnel.ForwardMux {
 				ch.tcp.disconnect()
 				ch.tcp = nil
 			}

@@ -208,6 +208,9 @@ func (ch *dcChannel) pump(t *dcTCP) {
 			if t.closed.Load() || ch.ctx.Err() != nil {
 				return
 			}
+			if ch.portReconnects(t) {
+				return
+			}
 			// The target closed: like the agent, end the session once the
 			// client has acked all output.
 			if ch.waitDrained() {

@@ -94,7 +94,7 @@ func dcSession(t *testing.T, addr string, opts *DCOptions, faults DCFaults) (*Si
 // startDCSim runs the SSM fixture (its healthy instance is online and
 // "ops" may do everything), filling in what later scenario validation
 // needs so that the data channel tests do not depend on it.
-func startDCSim(t *testing.T) *Sim {
+func startDCSim(t testing.TB) *Sim {
 	t.Helper()
 	st := ssmFixture()
 	for id := range st.Instances {

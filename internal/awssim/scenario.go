@@ -578,6 +578,9 @@ func (st *State) normalizeInstances() error {
 		if err != nil {
 			return err
 		}
+		if err := checkRemoteHosts(inst); err != nil {
+			return err
+		}
 		if inst.Agent.Installed {
 			setDefault(&inst.Agent.Version, LatestAgentVersion)
 			inst.Agent.IsLatest = inst.Agent.IsLatest || inst.Agent.Version == LatestAgentVersion

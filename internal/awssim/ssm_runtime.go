@@ -49,6 +49,9 @@ type simSession struct {
 	Port string
 	// Host is the host parameter of AWS-StartPortForwardingSessionToRemoteHost.
 	Host string
+	// Params are the document's parameters, defaults filled in: the
+	// handshake's properties are the document's with these substituted.
+	Params map[string]string
 	// Owner is the caller's ARN.
 	Owner      string
 	ClientID   string
@@ -96,10 +99,8 @@ func (s *Sim) sessionTargetAddr(ss *simSession) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("session %s: target %s does not exist", ss.ID, ss.Target)
 	}
-	if ss.Host != "" {
-		if addr, ok := inst.Ports[ss.Host+":"+ss.Port]; ok {
-			return addr, nil
-		}
+	if ss.Host != "" && !isInstanceItself(ss.Host) {
+		return s.remoteHostAddrLocked(inst, ss.Host, ss.Port)
 	}
 	if addr, ok := inst.Ports[ss.Port]; ok {
 		return addr, nil

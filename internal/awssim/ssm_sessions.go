@@ -121,6 +121,7 @@ func (s *Sim) ssmStartSession(c *Call) (any, error) {
 		DocumentName: docName,
 		Port:         params["portNumber"],
 		Host:         params["host"],
+		Params:       params,
 		Owner:        c.Principal.ARN,
 		Tokens:       map[string]bool{token: true},
 		Started:      s.now(),

@@ -71,6 +71,11 @@ type Instance struct {
 	// Ports maps a port on the instance to a real TCP address on this
 	// machine: the data channel dials it ("22": "127.0.0.1:2222").
 	Ports map[string]string `json:"Ports"`
+	// RemoteHosts maps a remote host:port the instance can reach (for
+	// AWS-StartPortForwardingSessionToRemoteHost) to a real TCP address on
+	// this machine ("db.internal:5432": "127.0.0.1:5432"); an unmapped one
+	// refuses the connection, as an unreachable remote would.
+	RemoteHosts map[string]string `json:"RemoteHosts"`
 	// KeyName is the EC2 key pair name, informational.
 	KeyName string `json:"KeyName"`
 }
