@@ -96,7 +96,7 @@ type completer struct {
 }
 
 // targetCommands take instance targets as arguments.
-var targetCommands = []string{"check", "fix", "wait", "ssh", "scp", "proxy", "access", "sessions", "forward"}
+var targetCommands = []string{"check", "fix", "wait", "ssh", "scp", "proxy", "access", "sessions", "forward", "shell"}
 
 // flagValues are the values a flag takes, where they are few and known.
 func (cp completer) flagValues(cmd, flag string) ([]candidate, bool) {
