@@ -70,6 +70,8 @@ func TestImportDirection(t *testing.T) {
 		"github.com/coder/websocket":               {"tunnel", "internal/awssim"},
 		"github.com/xtaci/smux":                    {"tunnel", "internal/awssim"},
 		"golang.org/x/term":                        {"main"},
+		"github.com/creack/pty":                    {"internal/awssim"},
+		"github.com/Microsoft/go-winio":            {"internal/onetimekey"},
 		"github.com/aws/aws-sdk-go-v2/config":      {"main", "internal/awsapi"},
 		"github.com/aws/aws-sdk-go-v2/credentials": {"main", "internal/awsapi"},
 	}

@@ -10,9 +10,9 @@ import (
 // interspersedCommands may take their flags among their targets. urfave/cli
 // v2 stops reading flags at the first positional argument, yet users type
 // `ssmdoctor check i-0abc --format json`; for these commands the flags are
-// moved ahead of the targets before the library sees them. ssh, scp and
+// moved ahead of the targets before the library sees them (wait too). ssh, scp and
 // proxy are left alone: what follows their target belongs to ssh.
-var interspersedCommands = []string{"check", "fix", "access", "sessions", "forward"}
+var interspersedCommands = []string{"check", "fix", "access", "sessions", "forward", "wait"}
 
 // flagsFirst returns args with the flags of a check or fix command moved
 // ahead of its positional arguments, each flag keeping its value and the

@@ -45,6 +45,7 @@ func checkCommand() *cli.Command {
 			// For golden files and CI diffs: no timestamps or durations.
 			&cli.BoolFlag{Name: "deterministic", Hidden: true},
 			&cli.StringFlag{Name: "ssh-config", Usage: "check this ssh client config `FILE` (as ssh -F) instead of ~/.ssh/config"},
+			&cli.StringFlag{Name: "document", Usage: "the session document you will start (`NAME`): caller-start-session evaluates it instead of AWS-StartSSHSession"},
 			&cli.BoolFlag{Name: "on-instance", Usage: "also look inside the instance: sshd, the OS user, authorized keys, EC2 Instance Connect, the agent's log, clock, disk (runs a read-only script with Run Command)"},
 			&cli.DurationFlag{Name: "on-instance-timeout", Usage: "with --on-instance: how long the script may take, from SendCommand to its output", Value: 60 * time.Second},
 			&cli.StringFlag{Name: "sshd-config", Usage: "with --on-instance: sshd's config `PATH` on the instance (default /etc/ssh/sshd_config)"},
@@ -179,6 +180,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 				Ephemeral: c.Bool("ephemeral-key"),
 				Profile:   g.profile,
 				Region:    g.region,
+				Document:  c.String("document"),
 
 				OnInstance:     c.Bool("on-instance"),
 				OnInstanceWait: c.Duration("on-instance-timeout"),
@@ -216,6 +218,9 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	if opts.OSUser != "" && (len(opts.OSUser) > 32 || !osUserRE.MatchString(opts.OSUser)) {
 		return o, usageErr("an OS user name: a letter or _, then letters, digits, . _ -, at most 32 characters", "check: malformed --user %s", quoteShort(opts.OSUser))
+	}
+	if c.IsSet("document") && !documentNameRE.MatchString(opts.Document) {
+		return o, usageErr("a document name is 3-128 letters, digits and _ - . (e.g. AWS-StartPortForwardingSession)", "check: invalid --document %s", quoteShort(opts.Document))
 	}
 	if opts.ProbeWait <= 0 {
 		return o, usageErr("give a duration such as 10s or 1m", "check: --probe-timeout must be positive, got %s", opts.ProbeWait)

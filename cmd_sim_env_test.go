@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -111,12 +110,12 @@ func runUserShell(t *testing.T, script string, stubs ...[2]string) (string, stri
 	}
 	// Files, not pipes: a simulator left running must not hold Wait.
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	newProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	pgid := cmd.Process.Pid
-	t.Cleanup(func() { syscall.Kill(-pgid, syscall.SIGKILL) })
+	t.Cleanup(func() { killProcessGroup(pgid) })
 	runErr := cmd.Wait()
 	out, _ := os.ReadFile(stdout.Name())
 	errOut, _ := os.ReadFile(stderr.Name())

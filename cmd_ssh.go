@@ -111,6 +111,13 @@ func (t *preparedTarget) openSSHOptions(c *cli.Context, f ourFlags, identity boo
 	if err != nil {
 		return nil, nil, err
 	}
+	// On Windows the agent's pipe reaches ssh through SSH_AUTH_SOCK; the
+	// child inherits this process's environment.
+	for _, kv := range key.Env() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			os.Setenv(k, v)
+		}
+	}
 	return append(args, key.SSHOptions()...), func() { key.Close() }, nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -87,22 +86,14 @@ func benchSCP(b *testing.B, delay time.Duration, size int64, upload bool, route 
 // run was CPU-bound.
 type cpuMeter struct{ self, children time.Duration }
 
-func rusageCPU(who int) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(who, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func startCPUMeter() cpuMeter {
-	return cpuMeter{rusageCPU(syscall.RUSAGE_SELF), rusageCPU(syscall.RUSAGE_CHILDREN)}
+	return cpuMeter{rusageCPU(rusageSelf), rusageCPU(rusageChildren)}
 }
 
 func (m cpuMeter) report(b *testing.B) {
 	n := float64(b.N)
-	b.ReportMetric((rusageCPU(syscall.RUSAGE_SELF)-m.self).Seconds()/n, "cpu-test-s/op")
-	b.ReportMetric((rusageCPU(syscall.RUSAGE_CHILDREN)-m.children).Seconds()/n, "cpu-scp-s/op")
+	b.ReportMetric((rusageCPU(rusageSelf)-m.self).Seconds()/n, "cpu-test-s/op")
+	b.ReportMetric((rusageCPU(rusageChildren)-m.children).Seconds()/n, "cpu-scp-s/op")
 }
 
 // Routes of a benchmarked transfer.

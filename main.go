@@ -23,8 +23,9 @@ const (
 	exitInternal = 3 // ssmdoctor itself could not do its job
 )
 
-// version is stamped by the release build (-ldflags "-X main.version=...").
-var version = "0.1.0-dev"
+// version is stamped by the release build (-ldflags "-X main.version=...");
+// unstamped, cmd_version.go sets it from the toolchain's build information.
+var version string
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -130,12 +131,16 @@ func newApp(d *deps) *cli.App {
 			accessCommand(),
 			fixCommand(),
 			sshCommand(),
+			shellCommand(),
 			scpCommand(),
 			proxyCommand(),
 			forwardCommand(),
 			demoCommand(),
 			simCommand(),
 			sessionsCommand(),
+			versionCommand(),
+			waitCommand(),
+			completionCommand(),
 		},
 	}
 	// A usage error is one error line and a hint on stderr, never the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -268,6 +269,9 @@ func shellQuote(s string) string {
 // proxyCommandFor is the ProxyCommand that runs this binary's proxy; the
 // profile and region travel as quoted words.
 func proxyCommandFor(self string, f ourFlags) string {
+	if runtime.GOOS == "windows" {
+		return windowsProxyCommandFor(self, f) // ssh_args_winform.go: no shell there
+	}
 	var b strings.Builder
 	// ssh expands %-tokens in ProxyCommand; a literal % is written %%.
 	b.WriteString(strings.ReplaceAll(shellQuote(self), "%", "%%"))

@@ -112,7 +112,9 @@ func instanceArn(c *awsfacts.Caller, region string, t *Target) string {
 // documentArn is an SSM document's ARN: AWS-owned documents (AWS-*,
 // SSM-*) have no account, one's own documents carry it.
 func documentArn(c *awsfacts.Caller, region, doc string) string {
-	if strings.HasPrefix(doc, "AWS-") || strings.HasPrefix(doc, "SSM-") || strings.HasPrefix(doc, "AWSSupport-") {
+	// SSM-SessionManagerRunShell, the preferences document, is created in
+	// the account: policies name it with the account id.
+	if strings.HasPrefix(doc, "AWS-") || strings.HasPrefix(doc, "AWSSupport-") {
 		return fmt.Sprintf("arn:%s:ssm:%s::document/%s", c.Partition, region, doc)
 	}
 	return fmt.Sprintf("arn:%s:ssm:%s:%s:document/%s", c.Partition, region, c.Account, doc)

@@ -42,6 +42,12 @@ type SSHConfigOptions struct {
 	Profile string
 	Region  string
 	Now     func() time.Time
+	// OS is the system whose ssh will read the config: "windows" writes
+	// the Windows OpenSSH form (sshconfig_windows.go); "" is this one.
+	OS string
+	// AWSCLI is the absolute path of the aws program for the Windows
+	// aws-cli form; "" looks it up on PATH.
+	AWSCLI string
 }
 
 // sampleHosts stand for "an EC2 instance" and "a hybrid node" when asking
@@ -50,6 +56,9 @@ var sampleHosts = []string{"i-0123456789abcdef0", "mi-0123456789abcdef0"}
 
 // ProxyCommandFor returns the ProxyCommand line value for o.
 func ProxyCommandFor(o SSHConfigOptions) (string, error) {
+	if o.targetOS() == "windows" {
+		return windowsProxyCommand(o)
+	}
 	var opts string
 	if o.Profile != "" {
 		if err := sshconfig.CheckProfile(o.Profile); err != nil {

@@ -110,15 +110,18 @@ func (s *Session) process(ctx context.Context, m *Message, q *outputQueue) bool 
 				return fail(fmt.Errorf("session %s: message %d: %w", s.id, m.SequenceNumber, err))
 			}
 		}
+		s.shellOutputBeforeReady()
 		if len(p) > 0 && !q.put(ctx, p) {
 			return true
 		}
-	case PayloadStdErr:
+	case PayloadStdErr, PayloadExitCode:
 		p := m.Payload
 		if k := s.cipher.Load(); k != nil {
 			p, _ = k.open(p)
 		}
-		s.opts.Logf("agent stderr: %s", p)
+		if !s.shellPayload(m.PayloadType, p) {
+			s.opts.Logf("agent payload type %d: %s", m.PayloadType, p)
+		}
 	case PayloadFlag:
 		// Never written to stdout: it would corrupt the SSH stream
 		// (docs/session-protocol.md#flag-messages).
@@ -149,9 +152,10 @@ func (s *Session) answerHandshake(ctx context.Context, payload []byte) error {
 		switch a.ActionType {
 		case ActionSessionType:
 			var st SessionTypeRequest
-			if err := json.Unmarshal(a.ActionParameters, &st); err != nil || st.SessionType != "Port" {
+			_ = json.Unmarshal(a.ActionParameters, &st)
+			if refusal := s.checkSessionType(st.SessionType); refusal != "" {
 				pa.ActionStatus = ActionFailed
-				pa.Error = fmt.Sprintf("session type %q is not supported; this client forwards a port", st.SessionType)
+				pa.Error = refusal
 				fatal = fmt.Errorf("session %s: handshake: %s", s.id, pa.Error)
 			} else {
 				pa.ActionStatus = ActionSuccess

@@ -44,6 +44,7 @@ type Session struct {
 	sessionProps              []byte
 	// onFlag, when set before Run, takes the agent's Flag messages.
 	onFlag    func(flag uint32)
+	shell     *shellState // shell sessions only (shell.go)
 	ready     chan struct{}
 	readyOnce sync.Once
 
@@ -234,7 +235,11 @@ func (s *Session) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) er
 	hs := time.NewTimer(min(wait, setupLeft))
 	select {
 	case <-s.ready:
-		go s.pumpStdin(ctx, stdin)
+		if s.shell != nil {
+			go s.pumpShell(ctx, stdin)
+		} else {
+			go s.pumpStdin(ctx, stdin)
+		}
 	case <-s.done:
 	case <-ctx.Done():
 		s.finish(ctx.Err())

@@ -21,7 +21,8 @@ import (
 //	Reservation: ReservationId, OwnerId, RequesterId, Groups, Instances
 //	Instance:    InstanceId, State, SubnetId, VpcId, PrivateIpAddress,
 //	             PublicIpAddress, SecurityGroups, IamInstanceProfile,
-//	             Tags, MetadataOptions (each of these whole)
+//	             Tags, MetadataOptions, KeyName, Platform (each of these
+//	             whole), NetworkInterfaces (each interface's Groups only)
 //
 // The values are the SDK's own for these fields (TestInstancePageDecodeMatchesSDK),
 // and TestDoctorReadsOnlyDecodedInstanceFields fails when product code
@@ -162,10 +163,6 @@ func (d *xmlScan) instance(in *ec2types.Instance) {
 			})
 		case is(name, "subnetId"):
 			in.SubnetId = d.str(name)
-		case is(name, "platform"): // the on-instance checks skip Windows
-			in.Platform = ec2types.PlatformValues(d.text(name))
-		case is(name, "keyName"): // exposure-key-pair
-			in.KeyName = d.str(name)
 		case is(name, "vpcId"):
 			in.VpcId = d.str(name)
 		case is(name, "privateIpAddress"):
@@ -174,6 +171,26 @@ func (d *xmlScan) instance(in *ec2types.Instance) {
 			in.PublicIpAddress = d.str(name)
 		case is(name, "groupSet"):
 			in.SecurityGroups = d.groups(name, in.SecurityGroups)
+		case is(name, "keyName"):
+			in.KeyName = d.str(name)
+		case is(name, "platform"):
+			in.Platform = ec2types.PlatformValues(d.text(name))
+		case is(name, "networkInterfaceSet"):
+			if in.NetworkInterfaces == nil {
+				in.NetworkInterfaces = []ec2types.InstanceNetworkInterface{}
+			}
+			d.items(name, func() {
+				var ni ec2types.InstanceNetworkInterface
+				d.children(d.name, func(f []byte) {
+					switch {
+					case is(f, "groupSet"):
+						ni.Groups = d.groups(f, ni.Groups)
+					default:
+						d.skip(f)
+					}
+				})
+				in.NetworkInterfaces = append(in.NetworkInterfaces, ni)
+			})
 		case is(name, "iamInstanceProfile"):
 			if in.IamInstanceProfile == nil {
 				in.IamInstanceProfile = &ec2types.IamInstanceProfile{}

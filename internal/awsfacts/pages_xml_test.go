@@ -33,8 +33,10 @@ import (
 // pages_xml.go); the tests hold the two lists equal.
 var decodedInstanceFields = map[string][]string{
 	"Reservation": {"Groups", "Instances", "OwnerId", "RequesterId", "ReservationId"},
-	"Instance": {"IamInstanceProfile", "InstanceId", "KeyName", "MetadataOptions", "Platform", "PrivateIpAddress", "PublicIpAddress",
-		"SecurityGroups", "State", "SubnetId", "Tags", "VpcId"},
+	"Instance": {"IamInstanceProfile", "InstanceId", "KeyName", "MetadataOptions", "NetworkInterfaces", "Platform",
+		"PrivateIpAddress", "PublicIpAddress", "SecurityGroups", "State", "SubnetId", "Tags", "VpcId"},
+	// Of each network interface, only its groups.
+	"InstanceNetworkInterface": {"Groups"},
 }
 
 // projectPage is the SDK's decoding of a page cut down to the decoded
@@ -63,6 +65,14 @@ func projectPage(t *testing.T, o *ec2.DescribeInstancesOutput) *ec2.DescribeInst
 		for _, in := range r.Instances {
 			var pi ec2types.Instance
 			keep(&in, &pi, decodedInstanceFields["Instance"])
+			if in.NetworkInterfaces != nil {
+				pi.NetworkInterfaces = []ec2types.InstanceNetworkInterface{}
+				for _, ni := range in.NetworkInterfaces {
+					var pn ec2types.InstanceNetworkInterface
+					keep(&ni, &pn, decodedInstanceFields["InstanceNetworkInterface"])
+					pi.NetworkInterfaces = append(pi.NetworkInterfaces, pn)
+				}
+			}
 			pr.Instances = append(pr.Instances, pi)
 		}
 		out.Reservations = append(out.Reservations, pr)
@@ -124,6 +134,8 @@ const craftedPage = `<?xml version="1.0" encoding="UTF-8"?>
                     <vpcId>vpc-1</vpcId>
                     <privateIpAddress>10.0.0.1</privateIpAddress>
                     <ipAddress>54.1.2.3</ipAddress>
+                    <keyName>legacy &amp; key</keyName>
+                    <platform>windows</platform>
                     <groupSet>
                         <item><groupId>sg-1</groupId><groupName>web &amp; ssh</groupName></item>
                         <item><groupName>only-name</groupName><groupId>sg-2</groupId></item>
@@ -136,6 +148,10 @@ const craftedPage = `<?xml version="1.0" encoding="UTF-8"?>
                             <privateIpAddress>10.9.9.9</privateIpAddress>
                             <groupSet><item><groupId>sg-OTHER</groupId></item></groupSet>
                             <tagSet><item><key>eni</key><value>x</value></item></tagSet>
+                        </item>
+                        <item>
+                            <networkInterfaceId>eni-2</networkInterfaceId>
+                            <groupSet/>
                         </item>
                     </networkInterfaceSet>
                     <tagSet>

@@ -65,7 +65,8 @@ type dcChannel struct {
 	inExpected int64
 	inBuf      map[int64]*tunnel.Message
 
-	tcp *dcTCP
+	tcp   *dcTCP
+	shell *dcShell // shell sessions (dc_shell.go)
 
 	// Port forwarding (dc_portforward.go): the versions the handshake
 	// exchanged and the mode they chose.

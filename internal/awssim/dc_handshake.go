@@ -23,6 +23,10 @@ const refuseHandshakeOutput = "Handshake refused: the agent did not complete the
 // startHandshake sends the HandshakeRequest (seq 0, Flags 1) on a fresh
 // session. ch.mu held.
 func (ch *dcChannel) startHandshake() {
+	if ch.isShell() {
+		ch.startShellSession()
+		return
+	}
 	ch.hsStarted = time.Now()
 	ch.stage = hsAwaitResponse
 	ch.agentVersion = ch.s.sessionAgentVersion(ch.sess, ch.opts.AgentVersion)
@@ -193,6 +197,10 @@ func (ch *dcChannel) onChallengeResponse(m *tunnel.Message) {
 // connectTarget dials the instance's port, then sends HandshakeComplete
 // and starts forwarding.
 func (ch *dcChannel) connectTarget() {
+	if ch.isShell() {
+		ch.connectShell()
+		return
+	}
 	ch.mu.Lock()
 	ch.mode = ch.portMode()
 	mux := ch.mode == tunnel.ForwardMux

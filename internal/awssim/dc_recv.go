@@ -141,6 +141,9 @@ func (ch *dcChannel) process(m *tunnel.Message, force bool) bool {
 	case tunnel.PayloadEncChallengeResponse:
 		ch.onChallengeResponse(m)
 	case tunnel.PayloadOutput:
+		if ch.isShell() {
+			return ch.shellInput(m, force)
+		}
 		if ch.stage != hsDone {
 			// The agent acks and drops data that precedes HandshakeComplete.
 			ch.s.dcWarn(ch.id, "input_stream_data seq %d: data before HandshakeComplete dropped", m.SequenceNumber)
@@ -174,6 +177,7 @@ func (ch *dcChannel) process(m *tunnel.Message, force bool) bool {
 		}
 	case tunnel.PayloadSize:
 		// Shell sessions only; a port session has no terminal to size.
+		return ch.shellResize(m)
 	default:
 		ch.s.dcWarn(ch.id, "input_stream_data seq %d: unexpected PayloadType %d", m.SequenceNumber, m.PayloadType)
 	}

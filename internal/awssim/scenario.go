@@ -575,6 +575,9 @@ func (st *State) normalizeInstances() error {
 		default:
 			err = scenarioErr("instance", id, "id must start with i- (EC2) or mi- (hybrid)")
 		}
+		if err == nil {
+			err = checkInstanceShell(inst)
+		}
 		if err != nil {
 			return err
 		}

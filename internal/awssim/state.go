@@ -71,6 +71,10 @@ type Instance struct {
 	// Ports maps a port on the instance to a real TCP address on this
 	// machine: the data channel dials it ("22": "127.0.0.1:2222").
 	Ports map[string]string `json:"Ports"`
+	// Shell is the program a shell session runs (an absolute path such
+	// as /bin/sh); empty, the default, refuses shell sessions
+	// (dc_shell.go).
+	Shell string `json:"Shell"`
 	// RemoteHosts maps a remote host:port the instance can reach (for
 	// AWS-StartPortForwardingSessionToRemoteHost) to a real TCP address on
 	// this machine ("db.internal:5432": "127.0.0.1:5432"); an unmapped one

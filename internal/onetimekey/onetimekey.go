@@ -22,8 +22,10 @@ import (
 )
 
 // Key is an ed25519 key that exists only in this process. ssh
-// reaches it through a private agent on a unix socket in a 0700 directory;
-// the directory holds the public half only and is removed by Close.
+// reaches it through a private agent: a unix socket in a 0700 directory,
+// or on Windows a named pipe whose ACL admits the current user alone
+// (agent_unix.go, agent_windows.go). The directory holds the public half
+// only and is removed by Close.
 type Key struct {
 	dir     string
 	sock    string
@@ -51,7 +53,7 @@ func New() (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("one-time key directory: %w", err)
 	}
-	k := &Key{dir: dir, sock: filepath.Join(dir, "agent.sock"), pubPath: filepath.Join(dir, "id_ed25519.pub"), pub: pub}
+	k := &Key{dir: dir, pubPath: filepath.Join(dir, "id_ed25519.pub"), pub: pub}
 	if err := os.Chmod(dir, 0o700); err != nil {
 		k.Close()
 		return nil, fmt.Errorf("one-time key directory: %w", err)
@@ -60,7 +62,7 @@ func New() (*Key, error) {
 		k.Close()
 		return nil, fmt.Errorf("write one-time public key: %w", err)
 	}
-	k.ln, err = net.Listen("unix", k.sock)
+	k.ln, k.sock, err = listenAgent(dir)
 	if err != nil {
 		k.Close()
 		return nil, fmt.Errorf("one-time key agent: %w", err)
@@ -87,8 +89,13 @@ func New() (*Key, error) {
 // SSHOptions make ssh (and scp) offer this key and no other: -i names the
 // public half, which selects the matching agent key.
 func (k *Key) SSHOptions() []string {
-	return []string{"-o", "IdentityAgent=" + k.sock, "-o", "IdentitiesOnly=yes", "-i", k.pubPath}
+	return append(identityAgentOptions(k.sock), "-o", "IdentitiesOnly=yes", "-i", k.pubPath)
 }
+
+// Env is what ssh's environment must hold besides SSHOptions: on Windows
+// the agent's pipe in SSH_AUTH_SOCK (its path cannot travel through -o,
+// whose backslashes ssh unescapes); nothing elsewhere.
+func (k *Key) Env() []string { return agentEnv(k.sock) }
 
 // SendAPI is the EC2 Instance Connect call Push makes.
 type SendAPI interface {
@@ -128,9 +135,12 @@ func UserHasKey(home, sock string) bool {
 		}
 	}
 	if sock == "" {
+		sock = defaultAgent
+	}
+	if sock == "" {
 		return false
 	}
-	c, err := net.Dial("unix", sock)
+	c, err := dialAgent(sock)
 	if err != nil {
 		return false
 	}

@@ -1,9 +1,9 @@
 package onetimekey
 
 import (
-	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -18,13 +18,17 @@ func TestKeyAgentAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := strings.Join(k.SSHOptions(), " ")
-	if !strings.Contains(opts, "IdentityAgent="+k.sock) || !strings.Contains(opts, "IdentitiesOnly=yes") || !strings.Contains(opts, "-i "+k.pubPath) {
+	agentOpt := "IdentityAgent=" + k.sock
+	if runtime.GOOS == "windows" {
+		agentOpt = "IdentityAgent=SSH_AUTH_SOCK" // and the pipe in Env (onetimekey_windows_test.go)
+	}
+	if !strings.Contains(opts, agentOpt) || !strings.Contains(opts, "IdentitiesOnly=yes") || !strings.Contains(opts, "-i "+k.pubPath) {
 		t.Fatalf("ssh options %q", opts)
 	}
-	if fi, err := os.Stat(k.dir); err != nil || fi.Mode().Perm() != 0o700 {
+	if fi, err := os.Stat(k.dir); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o700) {
 		t.Fatalf("key directory: %v %v", fi, err)
 	}
-	c, err := net.Dial("unix", k.sock)
+	c, err := dialAgent(k.sock)
 	if err != nil {
 		t.Fatal(err)
 	}

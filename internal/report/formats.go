@@ -55,6 +55,7 @@ var formats = []Format{
 	{Name: "json", Check: JSON, Access: AccessJSON, Sessions: func(w io.Writer, s Sessions, _ Options) error { return sessionsJSON(w, s) }},
 	{Name: "junit", Check: JUnit},
 	{Name: "github", Check: GitHub},
+	{Name: "markdown", Check: Markdown},
 	{Name: "csv", Access: AccessCSV},
 }
 

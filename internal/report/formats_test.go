@@ -11,7 +11,7 @@ import (
 
 // One registry: each kind is offered exactly the formats that render it.
 func TestFormatRegistry(t *testing.T) {
-	if got := Formats(KindCheck); !slices.Equal(got, []string{"human", "json", "junit", "github"}) {
+	if got := Formats(KindCheck); !slices.Equal(got, []string{"human", "json", "junit", "github", "markdown"}) {
 		t.Errorf("check formats %v", got)
 	}
 	if got := Formats(KindAccess); !slices.Equal(got, []string{"human", "json", "csv"}) {
@@ -25,7 +25,7 @@ func TestFormatRegistry(t *testing.T) {
 			t.Errorf("format %s renders nothing", f.Name)
 		}
 	}
-	if _, err := Lookup(KindCheck, "csv"); err == nil || err.Error() != `format "csv" cannot render check reports (use one of: human, json, junit, github)` {
+	if _, err := Lookup(KindCheck, "csv"); err == nil || err.Error() != `format "csv" cannot render check reports (use one of: human, json, junit, github, markdown)` {
 		t.Errorf("csv for check: %v", err)
 	}
 	if _, err := Lookup(KindAccess, "yaml"); err == nil || err.Error() != `unknown format "yaml" (use one of: human, json, csv)` {

@@ -62,7 +62,7 @@ var cases = map[string]Report{
 	"fleet":    {Version: "1.2.3", Targets: fleet()},
 }
 
-var ext = map[string]string{"human": "txt", "json": "json", "junit": "xml", "github": "txt"}
+var ext = map[string]string{"human": "txt", "json": "json", "junit": "xml", "github": "txt", "markdown": "md"}
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
+	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
+)
+
+// windowsProxyCommandFor is proxyCommandFor for Windows OpenSSH, which
+// runs the ProxyCommand without a shell (internal/sshconfig/windows.go):
+// this binary as a quoted absolute path, each argument quoted by the
+// Windows rules. No build constraint: it is tested on every platform.
+func windowsProxyCommandFor(self string, f ourFlags) string {
+	args := []string{"proxy"}
+	if f.profile != "" {
+		args = append(args, "--profile", f.profile)
+	}
+	if f.region != "" {
+		args = append(args, "--region", f.region)
+	}
+	if f.verbose {
+		args = append(args, "--verbose")
+	}
+	if f.connectTimeout > 0 && f.connectTimeout != awsapi.DefaultConnectTimeout {
+		args = append(args, "--connect-timeout", f.connectTimeout.String())
+	}
+	args = append(args, "%h", "%p")
+	line, err := sshconfig.WindowsCommandLine(self, args...)
+	if err != nil {
+		// os.Executable is absolute on Windows and no Windows path holds
+		// a quote; profile and region were validated. Should that ever
+		// fail, ssh reports the command it could not start.
+		return `"` + sshconfig.EscapePercent(self) + `" proxy %h %p`
+	}
+	return line
+}
