@@ -63,19 +63,10 @@ type xmlRoleDetail struct {
 	Tags                     members[xmlTag]             `xml:"Tags"`
 }
 
+// xmlManagedPolicyDetail is GetPolicy's Policy with its versions.
 type xmlManagedPolicyDetail struct {
-	PolicyName                    string                    `xml:"PolicyName"`
-	PolicyID                      string                    `xml:"PolicyId"`
-	Arn                           string                    `xml:"Arn"`
-	Path                          string                    `xml:"Path"`
-	DefaultVersionID              string                    `xml:"DefaultVersionId"`
-	AttachmentCount               int                       `xml:"AttachmentCount"`
-	PermissionsBoundaryUsageCount int                       `xml:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  bool                      `xml:"IsAttachable"`
-	Description                   string                    `xml:"Description,omitempty"`
-	CreateDate                    string                    `xml:"CreateDate"`
-	UpdateDate                    string                    `xml:"UpdateDate"`
-	PolicyVersionList             members[xmlPolicyVersion] `xml:"PolicyVersionList"`
+	xmlPolicy
+	PolicyVersionList members[xmlPolicyVersion] `xml:"PolicyVersionList"`
 }
 
 type authDetailsResult struct {
@@ -258,13 +249,7 @@ func (s *Sim) roleDetailLocked(r *Role) xmlRoleDetail {
 }
 
 func (s *Sim) managedPolicyDetailLocked(p *ManagedPolicy) xmlManagedPolicyDetail {
-	att, bnd := s.policyUsageLocked(p.Arn)
-	d := xmlManagedPolicyDetail{
-		PolicyName: p.Name, PolicyID: p.ID, Arn: p.Arn, Path: normPath(p.Path),
-		DefaultVersionID: p.DefaultVersionID, AttachmentCount: att, PermissionsBoundaryUsageCount: bnd,
-		IsAttachable: true, Description: p.Description,
-		CreateDate: ISOTime(p.CreatedAt), UpdateDate: ISOTime(p.UpdatedAt),
-	}
+	d := xmlManagedPolicyDetail{xmlPolicy: s.policyXMLLocked(p)}
 	for _, v := range p.Versions {
 		d.PolicyVersionList.Items = append(d.PolicyVersionList.Items, xmlPolicyVersion{
 			Document: encodeDoc(v.Document), VersionID: v.VersionID,
@@ -272,6 +257,17 @@ func (s *Sim) managedPolicyDetailLocked(p *ManagedPolicy) xmlManagedPolicyDetail
 		})
 	}
 	return d
+}
+
+// policyXMLLocked is p as GetPolicy and the authorization details show it.
+func (s *Sim) policyXMLLocked(p *ManagedPolicy) xmlPolicy {
+	att, bnd := s.policyUsageLocked(p.Arn)
+	return xmlPolicy{
+		PolicyName: p.Name, PolicyID: p.ID, Arn: p.Arn, Path: normPath(p.Path),
+		DefaultVersionID: p.DefaultVersionID, AttachmentCount: att, PermissionsBoundaryUsageCount: bnd,
+		IsAttachable: true, Description: p.Description,
+		CreateDate: ISOTime(p.CreatedAt), UpdateDate: ISOTime(p.UpdatedAt),
+	}
 }
 
 func sortedMapKeys[V any](m map[string]V) []string {
