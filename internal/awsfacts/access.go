@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -242,7 +244,7 @@ func (e *AWSEnv) simulateClaimed(ctx context.Context, arn string, mine []string,
 	var err error
 	for _, ck := range order {
 		g := groups[ck]
-		if err = e.simulateGroup(ctx, arn, g.context, keys(g.actions), keys(g.resources), got); err != nil {
+		if err = e.simulateGroup(ctx, arn, g.context, slices.Sorted(maps.Keys(g.actions)), slices.Sorted(maps.Keys(g.resources)), got); err != nil {
 			break
 		}
 	}
@@ -336,15 +338,6 @@ func SimAnswers(r iamtypes.EvaluationResult) []SimAnswer {
 		res = "*"
 	}
 	return []SimAnswer{answer(res, r.EvalDecision, r.MatchedStatements, r.MissingContextValues)}
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // CallerPrincipal is the caller as Evaluate needs it.

@@ -3,6 +3,8 @@ package awsfacts
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -105,12 +107,12 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		a.prefetchNetwork(ctx, keys(vpcs))
+		a.prefetchNetwork(ctx, slices.Sorted(maps.Keys(vpcs)))
 	}()
 	go func() {
 		defer wg.Done()
 		// One chain: both simulate with iam:SimulatePrincipalPolicy.
-		a.prefetchRoles(ctx, keys(profiles), q.Role)
+		a.prefetchRoles(ctx, slices.Sorted(maps.Keys(profiles)), q.Role)
 		a.prefetchStartSession(ctx, targets, insts, q.StartSession)
 	}()
 	wg.Wait()

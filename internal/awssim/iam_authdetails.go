@@ -97,7 +97,7 @@ func (s *Sim) iamGetAccountAuthorizationDetails(c *Call) (any, error) {
 	// policies, each sorted by name (ARN for policies).
 	var entries []func(*authDetailsResult)
 	if all || want["User"] {
-		for _, name := range sortedMapKeys(s.state.Users) {
+		for _, name := range sortedKeys(s.state.Users) {
 			u := s.state.Users[name]
 			entries = append(entries, func(r *authDetailsResult) {
 				r.UserDetailList.Items = append(r.UserDetailList.Items, s.userDetailLocked(u))
@@ -105,7 +105,7 @@ func (s *Sim) iamGetAccountAuthorizationDetails(c *Call) (any, error) {
 		}
 	}
 	if all || want["Group"] {
-		for _, name := range sortedMapKeys(s.state.Groups) {
+		for _, name := range sortedKeys(s.state.Groups) {
 			g := s.state.Groups[name]
 			entries = append(entries, func(r *authDetailsResult) {
 				r.GroupDetailList.Items = append(r.GroupDetailList.Items, s.groupDetailLocked(g))
@@ -113,7 +113,7 @@ func (s *Sim) iamGetAccountAuthorizationDetails(c *Call) (any, error) {
 		}
 	}
 	if all || want["Role"] {
-		for _, name := range sortedMapKeys(s.state.Roles) {
+		for _, name := range sortedKeys(s.state.Roles) {
 			ro := s.state.Roles[name]
 			entries = append(entries, func(r *authDetailsResult) {
 				r.RoleDetailList.Items = append(r.RoleDetailList.Items, s.roleDetailLocked(ro))
@@ -239,7 +239,7 @@ func (s *Sim) roleDetailLocked(r *Role) xmlRoleDetail {
 		Tags:                     tagMembers(r.Tags),
 	}
 	d.AttachedManagedPolicies.Items = s.attachedXMLLocked(r.AttachedPolicies)
-	for _, pn := range sortedMapKeys(s.state.InstanceProfile) {
+	for _, pn := range sortedKeys(s.state.InstanceProfile) {
 		p := s.state.InstanceProfile[pn]
 		if slices.Contains(p.Roles, r.Name) {
 			d.InstanceProfileList.Items = append(d.InstanceProfileList.Items, s.profileXMLLocked(p))
@@ -270,7 +270,8 @@ func (s *Sim) policyXMLLocked(p *ManagedPolicy) xmlPolicy {
 	}
 }
 
-func sortedMapKeys[V any](m map[string]V) []string {
+// sortedKeys is m's keys in order (never nil).
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
