@@ -321,26 +321,18 @@ func validDocumentName(n string) bool {
 	return true
 }
 
-// forwardPreflightChecks are ssh's preflight plus the agent version, which
-// for forwarding says whether connections are multiplexed.
-var forwardPreflightChecks = append(append([]string(nil), checkrun.PreflightChecks...), "instance-agent-version")
-
-// forwardPreflight runs the checks for the document forward starts: a
-// failure stops it with check's compact report; the agent version's
-// warning (one connection at a time) is shown and forwarding goes on.
+// forwardPreflight shows checkrun.ForwardPreflight's answer for the
+// document forward starts: a failure stops it with check's compact report;
+// the agent version's warning (one connection at a time) is shown and
+// forwarding goes on.
 func forwardPreflight(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, t *awsfacts.Target, stderr io.Writer) error {
-	e := &checks.Env{Options: opts, AWS: env, Target: t}
-	outs := checks.Run(ctx, e, checks.Select(checks.All(), forwardPreflightChecks...), checks.RunOptions{})
-	for _, o := range outs {
-		if o.Result.Status == checks.StatusFail {
-			report.Compact(stderr, "preflight for "+t.InstanceID+" ("+opts.SessionDocument()+") failed:", outs)
-			return &exitError{code: exitProblems, err: fmt.Errorf("cannot forward through %s", t.InstanceID), hint: "run: ssmdoctor check " + t.InstanceID + " --document " + opts.SessionDocument()}
-		}
+	outs, failed, warning := checkrun.ForwardPreflight(ctx, env, opts, t)
+	if failed {
+		report.Compact(stderr, "preflight for "+t.InstanceID+" ("+opts.SessionDocument()+") failed:", outs)
+		return &exitError{code: exitProblems, err: fmt.Errorf("cannot forward through %s", t.InstanceID), hint: "run: ssmdoctor check " + t.InstanceID + " --document " + opts.SessionDocument()}
 	}
-	for _, o := range outs {
-		if o.ID == "instance-agent-version" && o.Result.Status == checks.StatusWarn {
-			fmt.Fprintf(stderr, "warning: %s\n", report.Visible(o.Result.Message))
-		}
+	if warning != "" {
+		fmt.Fprintf(stderr, "warning: %s\n", report.Visible(warning))
 	}
 	return nil
 }

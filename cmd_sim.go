@@ -3,9 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -164,12 +165,7 @@ func simEnvironment(sim *awssim.Sim, user string) ([][2]string, error) {
 	var users []string
 	sim.WithState(func(st *awssim.State) {
 		region = st.DefaultRegion
-		ids := make([]string, 0, len(st.AccessKeys))
-		for id := range st.AccessKeys {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
+		for _, id := range slices.Sorted(maps.Keys(st.AccessKeys)) {
 			k := st.AccessKeys[id]
 			if k.UserName == "" || k.SessionToken != "" {
 				continue

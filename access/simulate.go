@@ -13,12 +13,11 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
-	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
 )
 
 // SimulateResourceBatch is how many resource ARNs one
-// SimulatePrincipalPolicy call carries.
-const SimulateResourceBatch = 100
+// SimulatePrincipalPolicy call carries: the facts layer's number.
+const SimulateResourceBatch = awsfacts.SimulateResourceBatch
 
 // SimulateConcurrency is how many simulations run at once.
 const SimulateConcurrency = 8
@@ -236,7 +235,7 @@ func (j *simJob) run(ctx context.Context, api IAMAPI) (calls int, err error) {
 		in.ContextEntries = append(in.ContextEntries, iamtypes.ContextEntry{
 			ContextKeyName: aws.String(e.key), ContextKeyType: iamtypes.ContextKeyTypeEnum(e.typ), ContextKeyValues: e.values})
 	}
-	got := map[string]simAnswer{}
+	got := map[string]awsfacts.SimAnswer{}
 	seen := map[string]bool{}
 	for {
 		out, err := api.SimulatePrincipalPolicy(ctx, in)
@@ -245,7 +244,9 @@ func (j *simJob) run(ctx context.Context, api IAMAPI) (calls int, err error) {
 			return calls, err
 		}
 		for _, r := range out.EvaluationResults {
-			collect(got, r)
+			for _, a := range awsfacts.SimAnswers(r) {
+				got[a.Action+"\x00"+a.Resource] = a
+			}
 		}
 		if !out.IsTruncated || aws.ToString(out.Marker) == "" {
 			break
@@ -258,36 +259,9 @@ func (j *simJob) run(ctx context.Context, api IAMAPI) (calls int, err error) {
 	}
 	for _, ref := range j.refs {
 		if a, ok := got[ref.action+"\x00"+ref.resource]; ok {
-			ref.cell.Simulated = a.decision
-			ref.cell.SimulatedBy = a.statements
+			ref.cell.Simulated = a.Decision
+			ref.cell.SimulatedBy = a.Statements
 		}
 	}
 	return calls, nil
-}
-
-type simAnswer struct {
-	decision   iampolicy.Decision
-	statements []string
-}
-
-func collect(got map[string]simAnswer, r iamtypes.EvaluationResult) {
-	action := aws.ToString(r.EvalActionName)
-	put := func(resource string, dec iamtypes.PolicyEvaluationDecisionType, st []iamtypes.Statement) {
-		a := simAnswer{decision: iampolicy.Decision(dec)}
-		for _, s := range st {
-			name := aws.ToString(s.SourcePolicyId)
-			if s.StartPosition != nil {
-				name += fmt.Sprintf(" (line %d)", s.StartPosition.Line)
-			}
-			a.statements = append(a.statements, name)
-		}
-		got[action+"\x00"+resource] = a
-	}
-	if len(r.ResourceSpecificResults) > 0 {
-		for _, rs := range r.ResourceSpecificResults {
-			put(aws.ToString(rs.EvalResourceName), rs.EvalResourceDecision, rs.MatchedStatements)
-		}
-		return
-	}
-	put(aws.ToString(r.EvalResourceName), r.EvalDecision, r.MatchedStatements)
 }

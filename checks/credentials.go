@@ -18,28 +18,14 @@ func credentialsCheck() Check {
 	return New("credentials", "AWS credentials resolve and are not expired", LayerLocal, nil, 30*time.Second, runCredentials)
 }
 
-// CredentialsProblem, CredentialsError and their constants are the
-// credentials probe's (internal/awsapi), named here for the checks.
-type (
-	CredentialsProblem = awsfacts.CredentialsProblem
-	CredentialsError   = awsfacts.CredentialsError
-)
-
-const (
-	CredentialsUnexplained    = awsfacts.CredentialsUnexplained
-	CredentialsNoProfile      = awsfacts.CredentialsNoProfile
-	CredentialsSSONotLoggedIn = awsfacts.CredentialsSSONotLoggedIn
-	CredentialsSSOExpired     = awsfacts.CredentialsSSOExpired
-)
-
 func runCredentials(ctx context.Context, env *Env) Result {
 	info, err := env.Local.Creds(ctx)
 	login := loginCommand(env, info, info.SSO || (err != nil && strings.Contains(strings.ToLower(err.Error()), "sso")))
 	if errors.Is(err, errNoCredentialsProbe) {
 		return Undetermined("AWS configuration", "could not load AWS configuration in this build")
 	}
-	var ce *CredentialsError
-	if errors.As(err, &ce) && ce.Problem != CredentialsUnexplained {
+	var ce *awsfacts.CredentialsError
+	if errors.As(err, &ce) && ce.Problem != awsfacts.CredentialsUnexplained {
 		r := explainCredentials(ce, profileOr(info, env, "default"))
 		if env.Options.Verbose {
 			r = r.WithDetails("AWS SDK: " + ce.Err.Error())
@@ -107,13 +93,13 @@ func loginCommand(env *Env, info CredentialsInfo, sso bool) string {
 }
 
 // explainCredentials says in plain words what is wrong and what to run.
-func explainCredentials(ce *CredentialsError, profile string) Result {
+func explainCredentials(ce *awsfacts.CredentialsError, profile string) Result {
 	if ce.Profile != "" {
 		profile = ce.Profile
 	}
 	login := "aws sso login --profile " + profile
 	switch ce.Problem {
-	case CredentialsNoProfile:
+	case awsfacts.CredentialsNoProfile:
 		where := "the AWS config"
 		if len(ce.Files) > 0 {
 			where = strings.Join(ce.Files, " or ")
@@ -124,10 +110,10 @@ func explainCredentials(ce *CredentialsError, profile string) Result {
 		}
 		return Fail("profile %s is not in %s: run aws configure --profile %s, or pick one of: %s", profile, where, profile, strings.Join(ce.Profiles, ", ")).
 			WithFix("aws configure --profile "+profile, "")
-	case CredentialsSSONotLoggedIn:
+	case awsfacts.CredentialsSSONotLoggedIn:
 		return Fail("profile %s signs in through IAM Identity Center (SSO) and is not logged in: run %s", profile, login).
 			WithFix(login, "")
-	case CredentialsSSOExpired:
+	case awsfacts.CredentialsSSOExpired:
 		return Fail("the IAM Identity Center (SSO) session of profile %s has expired: run %s", profile, login).
 			WithFix(login, "")
 	}

@@ -3,8 +3,9 @@ package fix
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,7 +51,7 @@ func loadVPCNet(ctx context.Context, a *AWS, inst *ec2types.Instance, eps []ec2t
 			ids[s] = true
 		}
 	}
-	out, err := a.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: sortedKeys(ids)})
+	out, err := a.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: slices.Sorted(maps.Keys(ids))})
 	if err != nil {
 		return nil, fmt.Errorf("describe subnets of %s: %w", n.vpc, err)
 	}
@@ -60,15 +61,6 @@ func loadVPCNet(ctx context.Context, a *AWS, inst *ec2types.Instance, eps []ec2t
 		}
 	}
 	return n, nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func endpointGroupIDs(ep *ec2types.VpcEndpoint) []string {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,27 @@ func Preflight(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, t
 		platform = aws.ToString(info.PlatformName)
 	}
 	return outs, failed, platform
+}
+
+// ForwardPreflightChecks are PreflightChecks plus the agent version, which
+// for port forwarding says whether connections are multiplexed.
+var ForwardPreflightChecks = append(slices.Clone(PreflightChecks), "instance-agent-version")
+
+// ForwardPreflight runs ForwardPreflightChecks for t with opts (the port
+// forwarding document among them) over env. It returns the outcomes,
+// whether one failed (that stops forwarding) and the agent version's
+// warning, "" for none: an agent too old to multiplex still forwards, one
+// connection at a time, so the warning is shown and forwarding goes on.
+func ForwardPreflight(ctx context.Context, env *awsfacts.AWSEnv, opts checks.Options, t *awsfacts.Target) (outs []checks.Outcome, failed bool, warning string) {
+	e := &checks.Env{Options: opts, AWS: env, Target: t}
+	outs = checks.Run(ctx, e, checks.Select(checks.All(), ForwardPreflightChecks...), checks.RunOptions{})
+	for _, o := range outs {
+		failed = failed || o.Result.Status == checks.StatusFail
+		if o.ID == "instance-agent-version" && o.Result.Status == checks.StatusWarn {
+			warning = o.Result.Message
+		}
+	}
+	return outs, failed, warning
 }
 
 // PreflightCacheFile names the cache entry of the caller (by ARN), where

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -242,7 +244,7 @@ func (e *AWSEnv) simulateClaimed(ctx context.Context, arn string, mine []string,
 	var err error
 	for _, ck := range order {
 		g := groups[ck]
-		if err = e.simulateGroup(ctx, arn, g.context, keys(g.actions), keys(g.resources), got); err != nil {
+		if err = e.simulateGroup(ctx, arn, g.context, slices.Sorted(maps.Keys(g.actions)), slices.Sorted(maps.Keys(g.resources)), got); err != nil {
 			break
 		}
 	}
@@ -293,38 +295,49 @@ func (e *AWSEnv) simulateGroup(ctx context.Context, arn string, cv []CtxValue, a
 }
 
 func collectSimResult(got map[string]*SimDecision, arn string, cv []CtxValue, r iamtypes.EvaluationResult) {
+	for _, a := range SimAnswers(r) {
+		got[simKey(arn, AccessReq{Action: a.Action, Resource: a.Resource, Context: cv})] = &SimDecision{Decision: a.Decision, Statements: a.Statements, Missing: a.Missing}
+	}
+}
+
+// SimAnswer is one decision of a SimulatePrincipalPolicy answer: an action
+// on one resource, the statements that decided it (as "policy (line N)")
+// and the context keys the simulation lacked.
+type SimAnswer struct {
+	Action, Resource string
+	Decision         iampolicy.Decision
+	Statements       []string
+	Missing          []string
+}
+
+// SimAnswers reads one EvaluationResult: one answer per resource when AWS
+// answered per resource, else one for the result's resource ("*" when it
+// names none).
+func SimAnswers(r iamtypes.EvaluationResult) []SimAnswer {
 	action := aws.ToString(r.EvalActionName)
-	put := func(resource string, dec iamtypes.PolicyEvaluationDecisionType, st []iamtypes.Statement, missing []string) {
-		d := &SimDecision{Decision: iampolicy.Decision(dec), Missing: missing}
+	answer := func(resource string, dec iamtypes.PolicyEvaluationDecisionType, st []iamtypes.Statement, missing []string) SimAnswer {
+		a := SimAnswer{Action: action, Resource: resource, Decision: iampolicy.Decision(dec), Missing: missing}
 		for _, s := range st {
 			name := aws.ToString(s.SourcePolicyId)
 			if s.StartPosition != nil {
 				name += fmt.Sprintf(" (line %d)", s.StartPosition.Line)
 			}
-			d.Statements = append(d.Statements, name)
+			a.Statements = append(a.Statements, name)
 		}
-		got[simKey(arn, AccessReq{Action: action, Resource: resource, Context: cv})] = d
+		return a
 	}
 	if len(r.ResourceSpecificResults) > 0 {
+		out := make([]SimAnswer, 0, len(r.ResourceSpecificResults))
 		for _, rs := range r.ResourceSpecificResults {
-			put(aws.ToString(rs.EvalResourceName), rs.EvalResourceDecision, rs.MatchedStatements, append(rs.MissingContextValues, r.MissingContextValues...))
+			out = append(out, answer(aws.ToString(rs.EvalResourceName), rs.EvalResourceDecision, rs.MatchedStatements, append(rs.MissingContextValues, r.MissingContextValues...)))
 		}
-		return
+		return out
 	}
 	res := aws.ToString(r.EvalResourceName)
 	if res == "" {
 		res = "*"
 	}
-	put(res, r.EvalDecision, r.MatchedStatements, r.MissingContextValues)
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return []SimAnswer{answer(res, r.EvalDecision, r.MatchedStatements, r.MissingContextValues)}
 }
 
 // CallerPrincipal is the caller as Evaluate needs it.

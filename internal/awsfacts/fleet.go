@@ -3,6 +3,8 @@ package awsfacts
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -105,12 +107,12 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		a.prefetchNetwork(ctx, keys(vpcs))
+		a.prefetchNetwork(ctx, slices.Sorted(maps.Keys(vpcs)))
 	}()
 	go func() {
 		defer wg.Done()
 		// One chain: both simulate with iam:SimulatePrincipalPolicy.
-		a.prefetchRoles(ctx, keys(profiles), q.Role)
+		a.prefetchRoles(ctx, slices.Sorted(maps.Keys(profiles)), q.Role)
 		a.prefetchStartSession(ctx, targets, insts, q.StartSession)
 	}()
 	wg.Wait()
@@ -175,35 +177,20 @@ func (a *AWSEnv) prefetchNetwork(ctx context.Context, vpcs []string) {
 
 // prefetchRoles reads each profile once and evaluates each role once.
 func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string, reqs []AccessReq) {
-	sem := make(chan struct{}, fleetConcurrency)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	roles := map[string]*InstanceProfile{}
-	for _, arn := range profiles {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if p, err := a.InstanceProfileByArn(ctx, arn); err == nil && p.RoleName != "" {
-				mu.Lock()
-				roles[p.RoleName] = p
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	for name, p := range roles {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			_, _ = a.AttachedRolePolicies(ctx, name)
-			_, _, _ = a.Evaluate(ctx, a.RolePrincipal(p), reqs)
-		}()
-	}
-	wg.Wait()
+	bounded(len(profiles), fleetConcurrency, func(i int) {
+		if p, err := a.InstanceProfileByArn(ctx, profiles[i]); err == nil && p.RoleName != "" {
+			mu.Lock()
+			roles[p.RoleName] = p
+			mu.Unlock()
+		}
+	})
+	names := slices.Sorted(maps.Keys(roles))
+	bounded(len(names), fleetConcurrency, func(i int) {
+		_, _ = a.AttachedRolePolicies(ctx, names[i])
+		_, _, _ = a.Evaluate(ctx, a.RolePrincipal(roles[names[i]]), reqs)
+	})
 }
 
 // prefetchStartSession simulates StartSession for every instance ARN in one

@@ -16,21 +16,27 @@ func eachChunk(cs [][]string, fn func(chunk []string) error) error {
 		return fn(cs[0])
 	}
 	errs := make([]error, len(cs))
-	sem := make(chan struct{}, parallelChunks)
-	var wg sync.WaitGroup
-	for i, c := range cs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = fn(c)
-		}()
-	}
-	wg.Wait()
+	bounded(len(cs), parallelChunks, func(i int) { errs[i] = fn(cs[i]) })
 	for _, err := range errs {
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// bounded runs fn(0) to fn(n-1), at most limit at once, and returns when
+// all have returned.
+func bounded(n, limit int, fn func(i int)) {
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }

@@ -241,31 +241,23 @@ func (a *AWSEnv) searchRegions(ctx context.Context, lookups []ec2types.Filter) (
 	if err != nil {
 		return nil, nil, fmt.Errorf("ec2:DescribeRegions: %w", err)
 	}
-	var (
-		mu       sync.Mutex
-		found    []regionMatch
-		searched []string
-		wg       sync.WaitGroup
-		sem      = make(chan struct{}, regionSearchConcurrency)
-	)
+	var searched []string
 	for _, r := range out.Regions {
 		name := aws.ToString(r.RegionName)
-		if name == a.Region || sshconfig.CheckRegion(name) != nil {
-			continue
+		if name != a.Region && sshconfig.CheckRegion(name) == nil {
+			searched = append(searched, name)
 		}
-		searched = append(searched, name)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			ms := a.lookupIn(ctx, name, lookups)
-			mu.Lock()
-			found = append(found, ms...)
-			mu.Unlock()
-		}()
 	}
-	wg.Wait()
+	var (
+		mu    sync.Mutex
+		found []regionMatch
+	)
+	bounded(len(searched), regionSearchConcurrency, func(i int) {
+		ms := a.lookupIn(ctx, searched[i], lookups)
+		mu.Lock()
+		found = append(found, ms...)
+		mu.Unlock()
+	})
 	sort.Strings(searched)
 	sort.Slice(found, func(i, j int) bool { return found[i].region < found[j].region })
 	return found, searched, nil

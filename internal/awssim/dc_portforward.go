@@ -353,7 +353,7 @@ func (ch *dcChannel) portReconnects(t *dcTCP) bool {
 // checkRemoteHosts: every RemoteHosts entry maps a host:port to a
 // host:port, ports numeric.
 func checkRemoteHosts(inst *Instance) error {
-	for _, k := range scenarioKeys(inst.RemoteHosts) {
+	for _, k := range sortedKeys(inst.RemoteHosts) {
 		for _, hp := range []string{k, inst.RemoteHosts[k]} {
 			h, p, err := net.SplitHostPort(hp)
 			if n, perr := strconv.Atoi(p); err != nil || h == "" || perr != nil || n < 1 || n > 65535 {

@@ -292,27 +292,16 @@ func (ptyConn) RemoteAddr() net.Addr { return ptyAddr{} }
 
 // AWS-StartInteractiveCommand runs one command under a terminal,
 // AWS-StartNonInteractiveCommand one without; their "command" parameter
-// becomes the shell properties' commands.
-func init() {
+// becomes the shell properties' commands. Both stand in ssm_documents.go's
+// table of AWS-owned session documents.
+func commandSessionDoc(sessionType, description string) sessionDoc {
 	props := map[string]any{"commands": "{{ command }}", "runAsElevated": false}
-	awsSessionDocs[tunnel.DocumentNonInteractiveCommand] = sessionDoc{
-		sessionType: tunnel.SessionTypeNonInteractive,
+	return sessionDoc{
+		sessionType: sessionType,
 		content: map[string]any{
 			"schemaVersion": "1.0",
-			"description":   "Document to run single non-interactive command on an instance",
-			"sessionType":   tunnel.SessionTypeNonInteractive,
-			"parameters": map[string]any{
-				"command": map[string]any{"type": "String", "description": "The command to run on the instance"},
-			},
-			"properties": map[string]any{"windows": props, "linux": props, "macos": props},
-		},
-	}
-	awsSessionDocs[tunnel.DocumentInteractiveCommand] = sessionDoc{
-		sessionType: tunnel.SessionTypeInteractive,
-		content: map[string]any{
-			"schemaVersion": "1.0",
-			"description":   "Document to run single interactive command on an instance",
-			"sessionType":   tunnel.SessionTypeInteractive,
+			"description":   description,
+			"sessionType":   sessionType,
 			"parameters": map[string]any{
 				"command": map[string]any{"type": "String", "description": "The command to run on the instance"},
 			},

@@ -187,7 +187,9 @@ func (ch *dcChannel) pump(t *dcTCP) {
 		}
 		n, err := t.conn.Read(buf)
 		for off := 0; off < n; {
-			if off > 0 && !ch.waitRoom() {
+			// Again before every send, the first included: publication
+			// may have been paused while the read waited.
+			if !ch.waitRoom() {
 				return
 			}
 			k, ok := ch.sendOutputs(buf[off:n], perBatch)

@@ -49,7 +49,7 @@ var naclProtocols = map[string]string{"all": "-1", "tcp": "6", "udp": "17", "icm
 // VPC: every VPC gets its default ACL, every subnet an association.
 func (st *State) normalizeNACLs() error {
 	owner := map[string]string{}
-	for _, id := range scenarioKeys(st.NetworkACLs) {
+	for _, id := range sortedKeys(st.NetworkACLs) {
 		a := st.NetworkACLs[id]
 		setDefault(&a.ID, id)
 		v, err := st.inVPC("network acl", id, a.VpcID)
@@ -72,7 +72,7 @@ func (st *State) normalizeNACLs() error {
 	// change made afterwards (tests, scenario edits) moves one by naming
 	// it in another ACL.
 	for _, pass := range []bool{false, true} {
-		for _, id := range scenarioKeys(st.NetworkACLs) {
+		for _, id := range sortedKeys(st.NetworkACLs) {
 			a := st.NetworkACLs[id]
 			if a.IsDefault != pass {
 				continue
@@ -92,10 +92,10 @@ func (st *State) normalizeNACLs() error {
 			a.Subnets = kept
 		}
 	}
-	for _, vid := range scenarioKeys(st.VPCs) {
+	for _, vid := range sortedKeys(st.VPCs) {
 		st.ensureDefaultACL(st.VPCs[vid])
 	}
-	for _, sid := range scenarioKeys(st.Subnets) {
+	for _, sid := range sortedKeys(st.Subnets) {
 		if _, ok := owner[sid]; ok {
 			continue
 		}

@@ -314,9 +314,9 @@ func (s *Sim) ec2AuthorizeRules(c *Call, egress bool) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.state
-	g, ok := st.SecurityGroups[id]
-	if !ok || g.Region != c.Region {
-		return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	g, err := s.ec2GroupLocked(c.Region, id)
+	if err != nil {
+		return nil, err
 	}
 	list := &g.Ingress
 	if egress {
@@ -363,4 +363,13 @@ func ec2FindDuplicate(rules []SGRule, r SGRule) string {
 		}
 	}
 	return ""
+}
+
+// ec2GroupLocked is security group id of region, or EC2's not-found error.
+func (s *Sim) ec2GroupLocked(region, id string) (*SecurityGroup, error) {
+	g, ok := s.state.SecurityGroups[id]
+	if !ok || g.Region != region {
+		return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	}
+	return g, nil
 }

@@ -81,9 +81,9 @@ func (s *Sim) ec2RevokeIngress(c *Call) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.state
-	g, ok := st.SecurityGroups[id]
-	if !ok || g.Region != c.Region {
-		return nil, Errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	g, err := s.ec2GroupLocked(c.Region, id)
+	if err != nil {
+		return nil, err
 	}
 	defaultVPC := false
 	if v, ok := st.VPCs[g.VpcID]; ok {

@@ -24,7 +24,7 @@ func TestGenerateFleetDeterministicWithMix(t *testing.T) {
 		t.Fatal("same seed, different fleets")
 	}
 	c := GenerateFleet(200, DefaultFleetMix, 43)
-	if fmt.Sprint(scenarioKeys(c.Instances)) == fmt.Sprint(scenarioKeys(a.Instances)) {
+	if fmt.Sprint(sortedKeys(c.Instances)) == fmt.Sprint(sortedKeys(a.Instances)) {
 		t.Fatal("different seeds, same ids")
 	}
 	count := map[string]int{}

@@ -63,19 +63,10 @@ type xmlRoleDetail struct {
 	Tags                     members[xmlTag]             `xml:"Tags"`
 }
 
+// xmlManagedPolicyDetail is GetPolicy's Policy with its versions.
 type xmlManagedPolicyDetail struct {
-	PolicyName                    string                    `xml:"PolicyName"`
-	PolicyID                      string                    `xml:"PolicyId"`
-	Arn                           string                    `xml:"Arn"`
-	Path                          string                    `xml:"Path"`
-	DefaultVersionID              string                    `xml:"DefaultVersionId"`
-	AttachmentCount               int                       `xml:"AttachmentCount"`
-	PermissionsBoundaryUsageCount int                       `xml:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  bool                      `xml:"IsAttachable"`
-	Description                   string                    `xml:"Description,omitempty"`
-	CreateDate                    string                    `xml:"CreateDate"`
-	UpdateDate                    string                    `xml:"UpdateDate"`
-	PolicyVersionList             members[xmlPolicyVersion] `xml:"PolicyVersionList"`
+	xmlPolicy
+	PolicyVersionList members[xmlPolicyVersion] `xml:"PolicyVersionList"`
 }
 
 type authDetailsResult struct {
@@ -106,7 +97,7 @@ func (s *Sim) iamGetAccountAuthorizationDetails(c *Call) (any, error) {
 	// policies, each sorted by name (ARN for policies).
 	var entries []func(*authDetailsResult)
 	if all || want["User"] {
-		for _, name := range sortedMapKeys(s.state.Users) {
+		for _, name := range sortedKeys(s.state.Users) {
 			u := s.state.Users[name]
 			entries = append(entries, func(r *authDetailsResult) {
 				r.UserDetailList.Items = append(r.UserDetailList.Items, s.userDetailLocked(u))
@@ -114,7 +105,7 @@ func (s *Sim) iamGetAccountAuthorizationDetails(c *Call) (any, error) {
 		}
 	}
 	if all || want["Group"] {
-		for _, name := range sortedMapKeys(s.state.Groups) {
+		for _, name := range sortedKeys(s.state.Groups) {
 			g := s.state.Groups[name]
 			entries = append(entries, func(r *authDetailsResult) {
 				r.GroupDetailList.Items = append(r.GroupDetailList.Items, s.groupDetailLocked(g))
@@ -122,7 +113,7 @@ func (s *Sim) iamGetAccountAuthorizationDetails(c *Call) (any, error) {
 		}
 	}
 	if all || want["Role"] {
-		for _, name := range sortedMapKeys(s.state.Roles) {
+		for _, name := range sortedKeys(s.state.Roles) {
 			ro := s.state.Roles[name]
 			entries = append(entries, func(r *authDetailsResult) {
 				r.RoleDetailList.Items = append(r.RoleDetailList.Items, s.roleDetailLocked(ro))
@@ -248,7 +239,7 @@ func (s *Sim) roleDetailLocked(r *Role) xmlRoleDetail {
 		Tags:                     tagMembers(r.Tags),
 	}
 	d.AttachedManagedPolicies.Items = s.attachedXMLLocked(r.AttachedPolicies)
-	for _, pn := range sortedMapKeys(s.state.InstanceProfile) {
+	for _, pn := range sortedKeys(s.state.InstanceProfile) {
 		p := s.state.InstanceProfile[pn]
 		if slices.Contains(p.Roles, r.Name) {
 			d.InstanceProfileList.Items = append(d.InstanceProfileList.Items, s.profileXMLLocked(p))
@@ -258,13 +249,7 @@ func (s *Sim) roleDetailLocked(r *Role) xmlRoleDetail {
 }
 
 func (s *Sim) managedPolicyDetailLocked(p *ManagedPolicy) xmlManagedPolicyDetail {
-	att, bnd := s.policyUsageLocked(p.Arn)
-	d := xmlManagedPolicyDetail{
-		PolicyName: p.Name, PolicyID: p.ID, Arn: p.Arn, Path: normPath(p.Path),
-		DefaultVersionID: p.DefaultVersionID, AttachmentCount: att, PermissionsBoundaryUsageCount: bnd,
-		IsAttachable: true, Description: p.Description,
-		CreateDate: ISOTime(p.CreatedAt), UpdateDate: ISOTime(p.UpdatedAt),
-	}
+	d := xmlManagedPolicyDetail{xmlPolicy: s.policyXMLLocked(p)}
 	for _, v := range p.Versions {
 		d.PolicyVersionList.Items = append(d.PolicyVersionList.Items, xmlPolicyVersion{
 			Document: encodeDoc(v.Document), VersionID: v.VersionID,
@@ -274,7 +259,19 @@ func (s *Sim) managedPolicyDetailLocked(p *ManagedPolicy) xmlManagedPolicyDetail
 	return d
 }
 
-func sortedMapKeys[V any](m map[string]V) []string {
+// policyXMLLocked is p as GetPolicy and the authorization details show it.
+func (s *Sim) policyXMLLocked(p *ManagedPolicy) xmlPolicy {
+	att, bnd := s.policyUsageLocked(p.Arn)
+	return xmlPolicy{
+		PolicyName: p.Name, PolicyID: p.ID, Arn: p.Arn, Path: normPath(p.Path),
+		DefaultVersionID: p.DefaultVersionID, AttachmentCount: att, PermissionsBoundaryUsageCount: bnd,
+		IsAttachable: true, Description: p.Description,
+		CreateDate: ISOTime(p.CreatedAt), UpdateDate: ISOTime(p.UpdatedAt),
+	}
+}
+
+// sortedKeys is m's keys in order (never nil).
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -50,15 +50,9 @@ func (s *Sim) iamGetPolicy(c *Call) (any, error) {
 		return nil, err
 	}
 	return s.withManagedPolicy(c, arn, "iam:GetPolicy", func(p *ManagedPolicy) (any, error) {
-		att, bnd := s.policyUsageLocked(arn)
 		return struct {
 			Policy xmlPolicy `xml:"Policy"`
-		}{xmlPolicy{
-			PolicyName: p.Name, PolicyID: p.ID, Arn: p.Arn, Path: normPath(p.Path),
-			DefaultVersionID: p.DefaultVersionID, AttachmentCount: att, PermissionsBoundaryUsageCount: bnd,
-			IsAttachable: true, Description: p.Description,
-			CreateDate: ISOTime(p.CreatedAt), UpdateDate: ISOTime(p.UpdatedAt),
-		}}, nil
+		}{s.policyXMLLocked(p)}, nil
 	})
 }
 

@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -186,15 +185,6 @@ func (s *Sim) attachedXMLLocked(arns []string) []xmlAttachedPolicy {
 		name := arn[strings.LastIndexByte(arn, '/')+1:]
 		out = append(out, xmlAttachedPolicy{PolicyName: name, PolicyArn: arn})
 	}
-	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"sort"
 	"strings"
 	"time"
 )
@@ -163,14 +162,9 @@ func scenarioID(prefix, seed string) string {
 	return prefix + base32.StdEncoding.EncodeToString(sum[:])[:17]
 }
 
-func scenarioKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+// scenarioKeys is sortedKeys under its older name (the port forwarding
+// model still calls it so).
+func scenarioKeys[V any](m map[string]V) []string { return sortedKeys(m) }
 
 func scenarioErr(kind, name, format string, args ...any) error {
 	return fmt.Errorf("scenario: %s %s: %s", kind, name, fmt.Sprintf(format, args...))
@@ -225,7 +219,7 @@ func setDefaultTime(field *time.Time, def time.Time) {
 func isAWSManagedPolicy(arn string) bool { return strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") }
 
 func (st *State) normalizeIAM() error {
-	for _, arn := range scenarioKeys(st.Policies) {
+	for _, arn := range sortedKeys(st.Policies) {
 		p := st.Policies[arn]
 		setDefault(&p.Arn, arn)
 		if p.Arn != arn {
@@ -256,7 +250,7 @@ func (st *State) normalizeIAM() error {
 		}
 		return nil
 	}
-	for _, name := range scenarioKeys(st.Roles) {
+	for _, name := range sortedKeys(st.Roles) {
 		r := st.Roles[name]
 		fillIAMIdentity(name, "AROA", &r.Name, &r.ID, &r.Path, &r.CreatedAt)
 		setDefault(&r.AssumeRolePolicy, ec2DefaultTrust)
@@ -265,14 +259,14 @@ func (st *State) normalizeIAM() error {
 			return err
 		}
 	}
-	for _, name := range scenarioKeys(st.Groups) {
+	for _, name := range sortedKeys(st.Groups) {
 		g := st.Groups[name]
 		fillIAMIdentity(name, "AGPA", &g.Name, &g.ID, &g.Path, &g.CreatedAt)
 		if err := checkAttached("group", name, g.AttachedPolicies); err != nil {
 			return err
 		}
 	}
-	for _, name := range scenarioKeys(st.Users) {
+	for _, name := range sortedKeys(st.Users) {
 		u := st.Users[name]
 		fillIAMIdentity(name, "AIDA", &u.Name, &u.ID, &u.Path, &u.CreatedAt)
 		for _, g := range u.Groups {
@@ -284,7 +278,7 @@ func (st *State) normalizeIAM() error {
 			return err
 		}
 	}
-	for _, name := range scenarioKeys(st.InstanceProfile) {
+	for _, name := range sortedKeys(st.InstanceProfile) {
 		p := st.InstanceProfile[name]
 		fillIAMIdentity(name, "AIPA", &p.Name, &p.ID, &p.Path, &p.CreatedAt)
 		if len(p.Roles) > 1 {
@@ -300,7 +294,7 @@ func (st *State) normalizeIAM() error {
 }
 
 func (st *State) normalizeKeys() error {
-	for _, id := range scenarioKeys(st.AccessKeys) {
+	for _, id := range sortedKeys(st.AccessKeys) {
 		k := st.AccessKeys[id]
 		setDefault(&k.ID, id)
 		if k.ID != id {
@@ -332,7 +326,7 @@ func (st *State) normalizeKeys() error {
 }
 
 func (st *State) normalizeNetwork() error {
-	for _, id := range scenarioKeys(st.VPCs) {
+	for _, id := range sortedKeys(st.VPCs) {
 		v := st.VPCs[id]
 		setDefault(&v.ID, id)
 		setDefault(&v.Region, st.DefaultRegion)
@@ -340,7 +334,7 @@ func (st *State) normalizeNetwork() error {
 			return scenarioErr("vpc", id, "CidrBlock %q is not a CIDR", v.CidrBlock)
 		}
 	}
-	for _, id := range scenarioKeys(st.Subnets) {
+	for _, id := range sortedKeys(st.Subnets) {
 		s := st.Subnets[id]
 		setDefault(&s.ID, id)
 		v, err := st.inVPC("subnet", id, s.VpcID)
@@ -353,7 +347,7 @@ func (st *State) normalizeNetwork() error {
 			return scenarioErr("subnet", id, "CidrBlock %q is not a CIDR", s.CidrBlock)
 		}
 	}
-	for _, id := range scenarioKeys(st.RouteTables) {
+	for _, id := range sortedKeys(st.RouteTables) {
 		rt := st.RouteTables[id]
 		setDefault(&rt.ID, id)
 		v, err := st.inVPC("route table", id, rt.VpcID)
@@ -366,11 +360,11 @@ func (st *State) normalizeNetwork() error {
 		}
 		st.ensureLocalRoute(rt, v)
 	}
-	for _, vid := range scenarioKeys(st.VPCs) {
+	for _, vid := range sortedKeys(st.VPCs) {
 		st.ensureMainTable(st.VPCs[vid])
 		st.ensureDefaultSG(st.VPCs[vid])
 	}
-	for _, id := range scenarioKeys(st.SecurityGroups) {
+	for _, id := range sortedKeys(st.SecurityGroups) {
 		g := st.SecurityGroups[id]
 		setDefault(&g.ID, id)
 		v, err := st.inVPC("security group", id, g.VpcID)
@@ -389,7 +383,7 @@ func (st *State) normalizeNetwork() error {
 			}
 		}
 	}
-	for _, id := range scenarioKeys(st.VpcEndpoints) {
+	for _, id := range sortedKeys(st.VpcEndpoints) {
 		e := st.VpcEndpoints[id]
 		setDefault(&e.ID, id)
 		v, err := st.inVPC("vpc endpoint", id, e.VpcID)
@@ -470,7 +464,7 @@ func (st *State) defaultSGOf(vpcID string) string {
 // has none, as every AWS account has.
 func (st *State) defaultSubnet(region string) *Subnet {
 	var vpc *VPC
-	for _, id := range scenarioKeys(st.VPCs) {
+	for _, id := range sortedKeys(st.VPCs) {
 		if v := st.VPCs[id]; v.IsDefault && v.Region == region {
 			vpc = v
 			break
@@ -490,7 +484,7 @@ func (st *State) defaultSubnet(region string) *Subnet {
 		st.ensureDefaultSG(vpc)
 		return sub
 	}
-	for _, id := range scenarioKeys(st.Subnets) {
+	for _, id := range sortedKeys(st.Subnets) {
 		if s := st.Subnets[id]; s.VpcID == vpc.ID {
 			return s
 		}
@@ -559,7 +553,7 @@ func (st *State) normalizeInstances() error {
 			alloc.used[inst.PrivateIP] = true
 		}
 	}
-	for _, id := range scenarioKeys(st.Instances) {
+	for _, id := range sortedKeys(st.Instances) {
 		inst := st.Instances[id]
 		setDefault(&inst.ID, id)
 		if inst.ID != id {
@@ -683,7 +677,7 @@ func (st *State) normalizeAssociations() error {
 	for _, p := range st.InstanceProfile {
 		profileByArn[st.profileArn(p)] = p
 	}
-	for _, id := range scenarioKeys(st.Associations) {
+	for _, id := range sortedKeys(st.Associations) {
 		a := st.Associations[id]
 		setDefault(&a.ID, id)
 		inst, ok := st.Instances[a.InstanceID]
@@ -706,7 +700,7 @@ func (st *State) normalizeAssociations() error {
 			live[a.InstanceID] = true
 		}
 	}
-	for _, id := range scenarioKeys(st.Instances) {
+	for _, id := range sortedKeys(st.Instances) {
 		inst := st.Instances[id]
 		if inst.InstanceProfileName == "" || !strings.HasPrefix(id, "i-") || live[id] {
 			continue

@@ -3,6 +3,8 @@ package awssim
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
 
 // runShellDoc is the account's Session Manager preferences document.
@@ -74,6 +76,8 @@ var awsSessionDocs = map[string]sessionDoc{
 			"properties": map[string]any{"portNumber": "{{ portNumber }}", "type": "LocalPortForwarding", "localPortNumber": "{{ localPortNumber }}", "host": "{{ host }}"},
 		},
 	},
+	tunnel.DocumentNonInteractiveCommand: commandSessionDoc(tunnel.SessionTypeNonInteractive, "Document to run single non-interactive command on an instance"),
+	tunnel.DocumentInteractiveCommand:    commandSessionDoc(tunnel.SessionTypeInteractive, "Document to run single interactive command on an instance"),
 }
 
 // docCreated is when the simulated documents claim to have been created.
