@@ -32,33 +32,12 @@ const onInstanceTimeout = 3 * time.Minute
 // check returns instead (skip when not asked for, Windows; the missing
 // permission; a run that failed).
 func onInstance(ctx context.Context, env *Env) (*oninstance.Report, *awsfacts.CommandRun, Result, bool) {
-	if !env.Options.OnInstance {
-		return nil, nil, Skip("opt-in: run with --on-instance to look inside the instance (a read-only script through Run Command: ssmdoctor check --on-instance-script)"), false
-	}
-	if env.Target == nil {
-		return nil, nil, Skip("no target instance given"), false
-	}
-	if r, ok := awsReady(env); !ok {
+	commands, wait, r, ok := onInstanceRequest(ctx, env)
+	if !ok {
 		return nil, nil, r, false
 	}
 	id := env.Target.InstanceID
-	if win, r, ok := isWindows(ctx, env); !ok {
-		return nil, nil, r, false
-	} else if win {
-		return nil, nil, Skip("Windows instance: the on-instance checks run a POSIX shell script and cover Linux only"), false
-	}
-	if r, ok := sendCommandAllowed(ctx, env); !ok {
-		return nil, nil, r, false
-	}
-	wait := env.Options.OnInstanceWait
-	if wait <= 0 {
-		wait = defaultOnInstanceWait
-	}
-	port := env.Options.Port
-	if port == 0 {
-		port = 22
-	}
-	run, err := env.AWS.OnInstance(ctx, id, oninstance.CheckCommands(osUserOf(env), port, env.Options.SSHDConfig), wait)
+	run, err := env.AWS.OnInstance(ctx, id, commands, wait)
 	var pending *awsfacts.CommandPendingError
 	switch {
 	case errors.As(err, &pending):
@@ -79,6 +58,38 @@ func onInstance(ctx context.Context, env *Env) (*oninstance.Report, *awsfacts.Co
 		return nil, nil, Undetermined("Run Command", "the on-instance script refused its arguments: %s", rep.Error), false
 	}
 	return rep, run, Result{}, true
+}
+
+// onInstanceRequest is what onInstance sends to the target and how long it
+// waits, or the result a check returns instead (not asked for, Windows,
+// the missing permission).
+func onInstanceRequest(ctx context.Context, env *Env) ([]string, time.Duration, Result, bool) {
+	if !env.Options.OnInstance {
+		return nil, 0, Skip("opt-in: run with --on-instance to look inside the instance (a read-only script through Run Command: ssmdoctor check --on-instance-script)"), false
+	}
+	if env.Target == nil {
+		return nil, 0, Skip("no target instance given"), false
+	}
+	if r, ok := awsReady(env); !ok {
+		return nil, 0, r, false
+	}
+	if win, r, ok := isWindows(ctx, env); !ok {
+		return nil, 0, r, false
+	} else if win {
+		return nil, 0, Skip("Windows instance: the on-instance checks run a POSIX shell script and cover Linux only"), false
+	}
+	if r, ok := sendCommandAllowed(ctx, env); !ok {
+		return nil, 0, r, false
+	}
+	wait := env.Options.OnInstanceWait
+	if wait <= 0 {
+		wait = defaultOnInstanceWait
+	}
+	port := env.Options.Port
+	if port == 0 {
+		port = 22
+	}
+	return oninstance.CheckCommands(osUserOf(env), port, env.Options.SSHDConfig), wait, Result{}, true
 }
 
 // commandFailure explains an invocation that did not succeed.

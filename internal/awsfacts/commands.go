@@ -76,19 +76,7 @@ func (e *AWSEnv) RunShellScript(ctx context.Context, instance string, commands [
 func RunShellScript(ctx context.Context, api CommandAPI, instance string, commands []string, wait time.Duration) (*CommandRun, error) {
 	start := time.Now()
 	deadline := start.Add(wait)
-	// The agent's own limit: a few seconds beyond ours, so that a script
-	// stuck on the instance ends there too.
-	exec := int(wait.Seconds()) + 5
-	out, err := api.SendCommand(ctx, &ssm.SendCommandInput{
-		DocumentName: aws.String(ShellDocument),
-		InstanceIds:  []string{instance},
-		Parameters: map[string][]string{
-			"commands":         commands,
-			"executionTimeout": {fmt.Sprint(exec)},
-		},
-		Comment:        aws.String("ssmdoctor"),
-		TimeoutSeconds: aws.Int32(int32(max(30, exec))),
-	})
+	out, err := api.SendCommand(ctx, sendCommandInput([]string{instance}, commands, wait))
 	if err != nil {
 		return nil, callErr("ssm:SendCommand", err)
 	}
@@ -110,14 +98,8 @@ func RunShellScript(ctx context.Context, api CommandAPI, instance string, comman
 		case err != nil:
 			return nil, callErr("ssm:GetCommandInvocation", err)
 		default:
-			run.Status = string(inv.Status)
-			run.StatusDetails = aws.ToString(inv.StatusDetails)
-			run.ResponseCode = inv.ResponseCode
-			run.Stdout = aws.ToString(inv.StandardOutputContent)
-			run.Stderr = aws.ToString(inv.StandardErrorContent)
-			run.Start = parseCommandTime(aws.ToString(inv.ExecutionStartDateTime))
-			run.End = parseCommandTime(aws.ToString(inv.ExecutionEndDateTime))
-			if commandTerminal[string(inv.Status)] || commandTerminal[run.StatusDetails] {
+			run = invocationRun(id, instance, inv)
+			if run.terminal() {
 				return run, nil
 			}
 		}
@@ -128,10 +110,47 @@ func RunShellScript(ctx context.Context, api CommandAPI, instance string, comman
 	}
 }
 
+// sendCommandInput is the SendCommand request for commands on ids, bounded
+// by wait.
+func sendCommandInput(ids, commands []string, wait time.Duration) *ssm.SendCommandInput {
+	// The agent's own limit: a few seconds beyond ours, so that a script
+	// stuck on the instance ends there too.
+	exec := int(wait.Seconds()) + 5
+	return &ssm.SendCommandInput{
+		DocumentName: aws.String(ShellDocument),
+		InstanceIds:  ids,
+		Parameters: map[string][]string{
+			"commands":         commands,
+			"executionTimeout": {fmt.Sprint(exec)},
+		},
+		Comment:        aws.String("ssmdoctor"),
+		TimeoutSeconds: aws.Int32(int32(max(30, exec))),
+	}
+}
+
+// invocationRun is what GetCommandInvocation said of id on instance.
+func invocationRun(id, instance string, inv *ssm.GetCommandInvocationOutput) *CommandRun {
+	return &CommandRun{
+		CommandID: id, InstanceID: instance,
+		Status:        string(inv.Status),
+		StatusDetails: aws.ToString(inv.StatusDetails),
+		ResponseCode:  inv.ResponseCode,
+		Stdout:        aws.ToString(inv.StandardOutputContent),
+		Stderr:        aws.ToString(inv.StandardErrorContent),
+		Start:         parseCommandTime(aws.ToString(inv.ExecutionStartDateTime)),
+		End:           parseCommandTime(aws.ToString(inv.ExecutionEndDateTime)),
+	}
+}
+
+// terminal: the invocation will not change again.
+func (r *CommandRun) terminal() bool {
+	return commandTerminal[r.Status] || commandTerminal[r.StatusDetails]
+}
+
 // OnInstance is RunShellScript remembered per instance and commands:
 // the on-instance checks share one run of their read-only script.
 func (e *AWSEnv) OnInstance(ctx context.Context, instance string, commands []string, wait time.Duration) (*CommandRun, error) {
-	key := instance + "\x00" + strings.Join(commands, "\x00")
+	key := onInstanceKey(instance, commands)
 	return e.commands.get(ctx, key, func() (*CommandRun, error) {
 		return e.RunShellScript(ctx, instance, commands, wait)
 	})
@@ -146,4 +165,8 @@ func parseCommandTime(s string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+func onInstanceKey(instance string, commands []string) string {
+	return instance + "\x00" + strings.Join(commands, "\x00")
 }

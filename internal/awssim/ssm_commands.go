@@ -24,7 +24,23 @@ const (
 	maxStdout       = 24000 // StandardOutputContent keeps this many characters
 	maxStderr       = 8000
 	maxPluginOutput = 2500 // ListCommandInvocations' CommandPlugins Output
+	// maxCommandInstances is SendCommand's limit on InstanceIds.
+	maxCommandInstances = 50
+	// pluginErrorMark comes between standard output and standard error in
+	// a plugin's Output.
+	pluginErrorMark = "----------ERROR-------"
 )
+
+// pluginOutput is a plugin's Output in ListCommandInvocations: standard
+// output, then standard error after a marker line, cut at maxPluginOutput
+// characters.
+func pluginOutput(stdout, stderr string) string {
+	out := stdout
+	if stderr != "" {
+		out += "\n" + pluginErrorMark + "\n" + stderr
+	}
+	return clipRunes(out, maxPluginOutput)
+}
 
 // cmdRuntime holds the commands sent, by command id then instance.
 type cmdRuntime struct {
@@ -68,8 +84,11 @@ func (s *Sim) ssmSendCommand(c *Call) (any, error) {
 	if len(in.Targets) > 0 {
 		return nil, Errf("ValidationException", "the simulator sends commands to InstanceIds only, not Targets")
 	}
-	if len(in.InstanceIds) == 0 || len(in.InstanceIds) > 50 {
-		return nil, Errf("ValidationException", "1 validation error detected: Value at 'instanceIds' failed to satisfy constraint: Member must have length between 1 and 50")
+	if len(in.InstanceIds) == 0 {
+		return nil, Errf("ValidationException", "1 validation error detected: Value '[]' at 'instanceIds' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	if len(in.InstanceIds) > maxCommandInstances {
+		return nil, Errf("ValidationException", "1 validation error detected: Value '[%s]' at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to %d", strings.Join(in.InstanceIds, ", "), maxCommandInstances)
 	}
 	if in.TimeoutSeconds != nil && (*in.TimeoutSeconds < 30 || *in.TimeoutSeconds > 2592000) {
 		return nil, Errf("ValidationException", "1 validation error detected: Value '%d' at 'timeoutSeconds' failed to satisfy constraint: Member must have value between 30 and 2592000", *in.TimeoutSeconds)
@@ -344,7 +363,7 @@ func (s *Sim) ssmListCommandInvocations(c *Call) (any, error) {
 			if in.Details {
 				plugin := map[string]any{
 					"Name": "aws:runShellScript", "Status": st.Status, "StatusDetails": st.Details,
-					"ResponseCode": st.Code, "Output": clipRunes(st.Stdout+st.Stderr, maxPluginOutput),
+					"ResponseCode": st.Code, "Output": pluginOutput(st.Stdout, st.Stderr),
 					"StandardOutputUrl": "", "StandardErrorUrl": "",
 				}
 				if !st.Start.IsZero() {
