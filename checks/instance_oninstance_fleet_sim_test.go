@@ -349,3 +349,53 @@ func stripTimes(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// BenchmarkFleetOnInstance120: `check --all --on-instance` on 120
+// instances (one argument group) against the simulator with 20 ms per
+// call: the on-instance checks of every target, from PrefetchOnInstance
+// on. Run with -benchtime 1x. ...Alone is the same without the batch:
+// each target sends its own command and polls it (as before batching).
+func BenchmarkFleetOnInstance120(b *testing.B)      { benchmarkFleetOnInstance(b, 120, true) }
+func BenchmarkFleetOnInstance120Alone(b *testing.B) { benchmarkFleetOnInstance(b, 120, false) }
+
+func benchmarkFleetOnInstance(b *testing.B, n int, batched bool) {
+	sendBound, listBound := onInstanceCallBound(commandRunTime, n)
+	for range b.N {
+		st := onInstanceFleet(n)
+		a, s := simEnvAttempts(b, st, awssim.DemoAccessKey, 3)
+		ctx := context.Background()
+		targets, err := awsfacts.ResolveTargets(ctx, a, nil, nil, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := PrefetchFleet(ctx, &Env{AWS: a}, targets); err != nil {
+			b.Fatal(err)
+		}
+		s.SetLatency(20 * time.Millisecond)
+		s.ResetCalls()
+		start := time.Now()
+		base := &Env{AWS: a, Options: Options{OnInstance: true, OnInstanceWait: 20 * time.Second}}
+		if batched {
+			PrefetchOnInstance(ctx, base, targets, nil)
+		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, fleetTargetConcurrency)
+		for _, tg := range targets {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				env := *base
+				env.Target = tg
+				env.Local = onInstanceLocal(tg.InstanceID, demoPublicKey)
+				Run(ctx, &env, onInstanceChecks(), RunOptions{})
+			}()
+		}
+		wg.Wait()
+		b.ReportMetric(time.Since(start).Seconds(), "wall-s")
+		b.ReportMetric(float64(s.Calls("ssm.SendCommand")), "SendCommand")
+		b.ReportMetric(float64(s.Calls("ssm.ListCommandInvocations")), "ListCommandInvocations")
+		b.ReportMetric(float64(s.Calls("ssm.GetCommandInvocation")), "GetCommandInvocation")
+		b.ReportMetric(float64(sendBound+listBound), "bound")
+	}
+}
