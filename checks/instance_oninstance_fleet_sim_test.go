@@ -29,7 +29,7 @@ func onInstanceFleet(n int) *awssim.State {
 // PrefetchOnInstance and the on-instance checks on every target,
 // fleetTargetConcurrency at a time. It returns each target's results
 // and the simulator, whose calls were counted from PrefetchOnInstance on.
-func onInstanceFleetRun(tb testing.TB, st *awssim.State, o Options) (map[string]map[string]Result, *awssim.Sim) {
+func onInstanceFleetRun(tb testing.TB, st *awssim.State, o Options, before ...func(*awssim.Sim)) (map[string]map[string]Result, *awssim.Sim) {
 	tb.Helper()
 	a, s := simEnvAttempts(tb, st, awssim.DemoAccessKey, 3)
 	ctx := context.Background()
@@ -41,6 +41,9 @@ func onInstanceFleetRun(tb testing.TB, st *awssim.State, o Options) (map[string]
 		tb.Fatal(err)
 	}
 	s.ResetCalls()
+	for _, f := range before {
+		f(s)
+	}
 	o.OnInstance = true
 	if o.OnInstanceWait == 0 {
 		o.OnInstanceWait = 20 * time.Second
@@ -302,6 +305,28 @@ func TestOnInstanceFleetDeadline(t *testing.T) {
 			continue
 		}
 		if r.Status != StatusPass {
+			t.Errorf("%s: %s %q", id, r.Status, r.Message)
+		}
+	}
+}
+
+// TestOnInstanceFleetThrottled: a throttled SendCommand or
+// ListCommandInvocations is retried by the client, as every call is.
+func TestOnInstanceFleetThrottled(t *testing.T) {
+	const n = 60
+	got, s := onInstanceFleetRun(t, onInstanceFleet(n), Options{}, func(s *awssim.Sim) {
+		s.Throttle("ssm.SendCommand", 1)
+		s.Throttle("ssm.ListCommandInvocations", 1)
+	})
+	// The simulator counts the throttled calls too.
+	if c := s.Calls("ssm.SendCommand"); c != 3 {
+		t.Errorf("%d SendCommand calls, want 2 and the throttled one retried", c)
+	}
+	if c := s.Calls("ssm.GetCommandInvocation"); c != 0 {
+		t.Errorf("%d GetCommandInvocation calls after a throttled list", c)
+	}
+	for id, res := range got {
+		if r := res["instance-sshd"]; r.Status != StatusPass {
 			t.Errorf("%s: %s %q", id, r.Status, r.Message)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -96,9 +95,11 @@ func (e *AWSEnv) OnInstanceBatch(ctx context.Context, reqs []OnInstanceRequest, 
 		}
 	}
 	var batches []*commandBatch
+	// lim bounds the batch's calls in flight, all commands together.
+	lim := make(chan struct{}, parallelChunks)
 	for _, g := range groups {
 		for _, c := range chunks(g.ids, SendCommandInstancesMax) {
-			batches = append(batches, &commandBatch{e: e, api: api, list: list, commands: g.commands, ids: c, wait: wait})
+			batches = append(batches, &commandBatch{e: e, api: api, list: list, commands: g.commands, ids: c, wait: wait, lim: lim})
 		}
 	}
 	go func() {
@@ -148,6 +149,7 @@ type commandBatch struct {
 	commands []string
 	ids      []string
 	wait     time.Duration
+	lim      chan struct{}
 
 	id      string
 	mu      sync.Mutex
@@ -156,14 +158,25 @@ type commandBatch struct {
 
 func (b *commandBatch) key(instance string) string { return onInstanceKey(instance, b.commands) }
 
+// limit runs f, a call (or a run of its own), within the batch's bound.
+func (b *commandBatch) limit(f func()) {
+	b.lim <- struct{}{}
+	defer func() { <-b.lim }()
+	f()
+}
+
 // send sends the command; a failure answers every instance with it, or,
 // when an instance was refused, leaves each to its own run.
 func (b *commandBatch) send(ctx context.Context) {
-	out, err := b.api.SendCommand(ctx, sendCommandInput(b.ids, b.commands, b.wait))
+	var out *ssm.SendCommandOutput
+	var err error
+	b.limit(func() { out, err = b.api.SendCommand(ctx, sendCommandInput(b.ids, b.commands, b.wait)) })
 	if err != nil {
 		if ErrorCode(err) == "InvalidInstanceId" && len(b.ids) > 1 {
 			bounded(len(b.ids), parallelChunks, func(i int) {
-				run, err := RunShellScript(ctx, b.api, b.ids[i], b.commands, b.wait)
+				var run *CommandRun
+				var err error
+				b.limit(func() { run, err = RunShellScript(ctx, b.api, b.ids[i], b.commands, b.wait) })
 				b.e.commands.resolve(b.key(b.ids[i]), run, err)
 			})
 			return
@@ -188,8 +201,12 @@ func (b *commandBatch) poll(ctx context.Context) {
 	}
 	var token *string
 	for {
-		out, err := b.list.ListCommandInvocations(ctx, &ssm.ListCommandInvocationsInput{
-			CommandId: aws.String(b.id), Details: true, MaxResults: aws.Int32(SendCommandInstancesMax), NextToken: token,
+		var out *ssm.ListCommandInvocationsOutput
+		var err error
+		b.limit(func() {
+			out, err = b.list.ListCommandInvocations(ctx, &ssm.ListCommandInvocationsInput{
+				CommandId: aws.String(b.id), Details: true, MaxResults: aws.Int32(SendCommandInstancesMax), NextToken: token,
+			})
 		})
 		if err != nil {
 			if IsCancellation(err) {
@@ -227,7 +244,7 @@ func (b *commandBatch) seen(ctx context.Context, inv ssmtypes.CommandInvocation)
 	if len(inv.CommandPlugins) == 1 && run.Status == "Success" {
 		p := inv.CommandPlugins[0]
 		out := aws.ToString(p.Output)
-		if utf8.RuneCountInString(out) < PluginOutputMax && !strings.Contains(out, pluginErrorMark) {
+		if outputWhole(out) {
 			run.ResponseCode = p.ResponseCode
 			run.Stdout = out
 			run.Start, run.End = pluginTime(p.ResponseStartDateTime), pluginTime(p.ResponseFinishDateTime)
@@ -240,7 +257,11 @@ func (b *commandBatch) seen(ctx context.Context, inv ssmtypes.CommandInvocation)
 
 // readWhole answers instance with GetCommandInvocation.
 func (b *commandBatch) readWhole(ctx context.Context, instance string) {
-	inv, err := b.api.GetCommandInvocation(ctx, &ssm.GetCommandInvocationInput{CommandId: aws.String(b.id), InstanceId: aws.String(instance)})
+	var inv *ssm.GetCommandInvocationOutput
+	var err error
+	b.limit(func() {
+		inv, err = b.api.GetCommandInvocation(ctx, &ssm.GetCommandInvocationInput{CommandId: aws.String(b.id), InstanceId: aws.String(instance)})
+	})
 	switch {
 	case ErrorCode(err) == "InvocationDoesNotExist":
 		return // not listed yet: the next poll asks again
@@ -308,3 +329,12 @@ func pluginTime(t *time.Time) time.Time {
 	}
 	return t.Round(time.Millisecond).UTC()
 }
+
+// outputWhole: a listed output that cannot have been cut (counted in
+// bytes, which are never fewer than characters, with room for the last
+// character cut in two) and carries no standard error.
+func outputWhole(out string) bool {
+	return len(out) < PluginOutputMax-utf8MaxBytes && !strings.Contains(out, pluginErrorMark) && !strings.Contains(out, "Output truncated")
+}
+
+const utf8MaxBytes = 4
