@@ -149,8 +149,11 @@ func Run(ctx context.Context, o Options, clients *awsapi.Clients, loadErr error)
 		if err := checks.PrefetchFleet(ctx, base, targets); err != nil && verbose {
 			fmt.Fprintf(o.Stderr, "prefetch: %s (checks will ask one by one)\n", report.Visible(err.Error()))
 		}
-		// --on-instance: one SendCommand per 50 instances with the same
-		// script arguments; each target's checks read their run from it.
+	}
+	if len(targets) > 1 && base.AWS != nil && !credsBroken {
+		// --on-instance on several targets: one SendCommand per 50
+		// instances with the same script arguments; each target's checks
+		// read their run from it.
 		checks.PrefetchOnInstance(ctx, base, targets, o.Skip)
 	}
 
