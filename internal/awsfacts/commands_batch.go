@@ -21,10 +21,11 @@ type ListCommandsAPI interface {
 const (
 	// SendCommandInstancesMax is SendCommand's limit on InstanceIds.
 	SendCommandInstancesMax = 50
-	// PluginOutputMax is how many characters of a plugin's output
-	// ListCommandInvocations returns (CommandPlugin Output); past it the
-	// output is cut, and GetCommandInvocation (24,000 characters of
-	// standard output) is asked instead.
+	// PluginOutputMax is how much of a plugin's output
+	// ListCommandInvocations returns (CommandPlugin Output: 2,500
+	// characters, as the agent counts them, in bytes); past it the output
+	// is cut and ends "---Output truncated---", and GetCommandInvocation
+	// (24,000 characters of standard output) is asked instead.
 	PluginOutputMax = 2500
 	// pluginErrorMark separates standard output from standard error in a
 	// plugin's Output; an invocation that wrote to standard error is read
@@ -330,9 +331,10 @@ func pluginTime(t *time.Time) time.Time {
 	return t.Round(time.Millisecond).UTC()
 }
 
-// outputWhole: a listed output that cannot have been cut (counted in
-// bytes, which are never fewer than characters, with room for the last
-// character cut in two) and carries no standard error.
+// outputWhole: a listed output that cannot have been cut (shorter than
+// the limit in bytes, which are never fewer than characters, by more than
+// one character, and without the agent's "truncated" line) and that
+// carries no standard error.
 func outputWhole(out string) bool {
 	return len(out) < PluginOutputMax-utf8MaxBytes && !strings.Contains(out, pluginErrorMark) && !strings.Contains(out, "Output truncated")
 }

@@ -23,23 +23,37 @@ const (
 	commandRunTime  = 300 * time.Millisecond
 	maxStdout       = 24000 // StandardOutputContent keeps this many characters
 	maxStderr       = 8000
-	maxPluginOutput = 2500 // ListCommandInvocations' CommandPlugins Output
+	maxPluginOutput = 2500 // ListCommandInvocations' CommandPlugins Output, in bytes
 	// maxCommandInstances is SendCommand's limit on InstanceIds.
 	maxCommandInstances = 50
 	// pluginErrorMark comes between standard output and standard error in
 	// a plugin's Output.
 	pluginErrorMark = "----------ERROR-------"
+	pluginOutputCut = "\n---Output truncated---"
+	pluginErrorCut  = "\n---Error truncated----"
 )
 
-// pluginOutput is a plugin's Output in ListCommandInvocations: standard
-// output, then standard error after a marker line, cut at maxPluginOutput
-// characters.
+// pluginOutput is a plugin's Output in ListCommandInvocations, as the
+// agent reports it: standard output, then (when there is any) a marker
+// line and standard error, within maxPluginOutput bytes. Past that the
+// longer part, or both, are cut, each cut part ending with its own
+// "truncated" line.
 func pluginOutput(stdout, stderr string) string {
-	out := stdout
+	title := ""
 	if stderr != "" {
-		out += "\n" + pluginErrorMark + "\n" + stderr
+		title = "\n" + pluginErrorMark + "\n"
 	}
-	return clipRunes(out, maxPluginOutput)
+	room := maxPluginOutput - len(title)
+	switch {
+	case len(stdout)+len(stderr) < room:
+		return stdout + title + stderr
+	case len(stdout) > room/2 && len(stderr) > room/2:
+		half := (room - len(pluginOutputCut) - len(pluginErrorCut)) / 2
+		return stdout[:half] + pluginOutputCut + title + stderr[:half] + pluginErrorCut
+	case len(stdout) < room/2:
+		return stdout + title + stderr[:room-len(pluginErrorCut)-len(stdout)] + pluginErrorCut
+	}
+	return stdout[:room-len(pluginOutputCut)-len(stderr)] + pluginOutputCut + title + stderr
 }
 
 // cmdRuntime holds the commands sent, by command id then instance.

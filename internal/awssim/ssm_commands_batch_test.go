@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -88,8 +87,9 @@ func TestListCommandInvocationsDetails(t *testing.T) {
 			listed := aws.ToString(inv.CommandPlugins[0].Output)
 			whole := aws.ToString(invocation(t, c, id, inst).StandardOutputContent)
 			if inst == big {
-				if utf8.RuneCountInString(whole) <= maxPluginOutput || utf8.RuneCountInString(listed) != maxPluginOutput || !strings.HasPrefix(whole, listed) {
-					t.Errorf("the long output: listed %d characters of %d, want the first %d", utf8.RuneCountInString(listed), utf8.RuneCountInString(whole), maxPluginOutput)
+				kept, cut := strings.CutSuffix(listed, "\n---Output truncated---")
+				if len(whole) <= maxPluginOutput || len(listed) != maxPluginOutput || !cut || !strings.HasPrefix(whole, kept) {
+					t.Errorf("the long output: listed %d bytes of %d (cut: %v), want its start and the cut line in %d", len(listed), len(whole), cut, maxPluginOutput)
 				}
 				continue
 			}
@@ -129,6 +129,35 @@ func TestListCommandInvocationsStderr(t *testing.T) {
 		o := aws.ToString(inv.CommandPlugins[0].Output)
 		if string(inv.Status) != "Failed" || !strings.HasPrefix(o, "\n"+pluginErrorMark+"\n") || !strings.Contains(o, "runs only ssmdoctor's own scripts") {
 			t.Errorf("%s: %s %q", aws.ToString(inv.InstanceId), inv.Status, o)
+		}
+	}
+}
+
+// TestPluginOutputCut: the listed output keeps within 2,500 bytes, cutting
+// the longer part or both, each cut marked.
+func TestPluginOutputCut(t *testing.T) {
+	long := strings.Repeat("x", 3000)
+	for _, tc := range []struct {
+		stdout, stderr string
+		want           func(string) bool
+	}{
+		{"out", "", func(o string) bool { return o == "out" }},
+		{"", "err", func(o string) bool { return o == "\n----------ERROR-------\nerr" }},
+		{"out", "err", func(o string) bool { return o == "out\n----------ERROR-------\nerr" }},
+		{long, "", func(o string) bool { return strings.HasSuffix(o, "x\n---Output truncated---") }},
+		{long, "err", func(o string) bool {
+			return strings.HasSuffix(o, "x\n---Output truncated---\n----------ERROR-------\nerr")
+		}},
+		{"out", long, func(o string) bool {
+			return strings.HasPrefix(o, "out\n----------ERROR-------\nx") && strings.HasSuffix(o, "x\n---Error truncated----")
+		}},
+		{long, long, func(o string) bool {
+			return strings.Contains(o, "x\n---Output truncated---\n----------ERROR-------\nx") && strings.HasSuffix(o, "x\n---Error truncated----")
+		}},
+	} {
+		o := pluginOutput(tc.stdout, tc.stderr)
+		if len(o) > maxPluginOutput || !tc.want(o) {
+			t.Errorf("stdout %d bytes, stderr %d: %d bytes %.60q…%q", len(tc.stdout), len(tc.stderr), len(o), o, o[max(0, len(o)-60):])
 		}
 	}
 }
