@@ -109,7 +109,7 @@ func sameResult(id string, a, b Result) bool {
 	return a.Status == b.Status && a.Message == b.Message && slices.Equal(a.Details, b.Details) && a.Missing == b.Missing
 }
 
-func TestOnInstanceFleetBatched(t *testing.T) {
+func TestSimFleetOnInstanceCallsWithinBound(t *testing.T) {
 	const n = 120
 	got, s := onInstanceFleetRun(t, onInstanceFleet(n), Options{})
 	if len(got) != n {
