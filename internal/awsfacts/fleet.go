@@ -53,6 +53,7 @@ type FleetQuestions struct {
 //	+ ceil(N'/1000)          ec2:DescribeInstanceStatus (the region's N' instances, when N > 0)
 //	+ [1]                    ssm:GetServiceSetting (DHMC) when some instance has no profile
 //	+ [1]                    ssm:GetServiceSetting (activation tier) when H > 0
+//	+ [ceil(K/200)]          ec2:DescribeKeyPairs (the K key pair names of the instances) only with --on-instance
 //
 // The bound holds with targets checked concurrently: a simulation another
 // target is already making is waited for, not repeated (memo.claim).
@@ -101,7 +102,7 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 	errInstances := a.prefetchInstances(ctx, ec2IDs)
 
 	insts := map[string]*ec2types.Instance{}
-	profiles, vpcs := map[string]bool{}, map[string]bool{}
+	profiles, vpcs, keyNames := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, id := range ec2IDs {
 		inst, err := a.Instance(ctx, id)
 		if err != nil || inst == nil {
@@ -114,7 +115,12 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 		if v := aws.ToString(inst.VpcId); v != "" {
 			vpcs[v] = true
 		}
+		if k := aws.ToString(inst.KeyName); k != "" {
+			keyNames[k] = true
+		}
 	}
+	// Remembered, not described: only --on-instance asks (KeyPair).
+	a.fleetKeyNames = slices.Sorted(maps.Keys(keyNames))
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
