@@ -44,21 +44,28 @@ func checkLines(report string, titles []string) string {
 // TestCheckExposureLinesGolden: the human report lines of the new checks,
 // --verbose (every detail), on the demo's ssh-open and key-pair instances,
 // and on the healthy one in an account whose session preferences log
-// without encryption and set no maximum duration.
+// without encryption and set no maximum duration; with --on-instance, the
+// key-pair instance's key pair still in ec2-user's authorized_keys.
 func TestCheckExposureLinesGolden(t *testing.T) {
 	for _, c := range []struct {
 		golden, target string
 		mutate         func(*awssim.State)
+		onInstance     bool
 	}{
-		{"check-exposure-ssh-open.txt", "demo-ssh-open", nil},
-		{"check-exposure-key-pair.txt", "demo-key-pair", nil},
+		{"check-exposure-ssh-open.txt", "demo-ssh-open", nil, false},
+		{"check-exposure-key-pair.txt", "demo-key-pair", nil, false},
 		{"check-session-logging-unencrypted.txt", "demo-healthy", func(st *awssim.State) {
 			st.SessionPreferences = awssim.SessionPreferences{S3BucketName: "logs", IdleSessionTimeout: "15"}
-		}},
+		}, false},
+		{"check-exposure-key-pair-oninstance.txt", "demo-key-pair", nil, true},
 	} {
 		t.Run(c.golden, func(t *testing.T) {
 			demoInProcess(t, awssim.DemoAccessKey, c.mutate)
-			r := runInProcess(t, "check", c.target, "--verbose", "--no-color", "--skip", "ssh-config", "--skip", "ssh-identity")
+			args := []string{"check", c.target, "--verbose", "--no-color", "--skip", "ssh-config", "--skip", "ssh-identity"}
+			if c.onInstance {
+				args = append(args, "--on-instance", "--skip", "instance-authorized-keys")
+			}
+			r := runInProcess(t, args...)
 			if r.code != exitOK {
 				t.Fatalf("check %s: exit %d\n%s\n%s", c.target, r.code, r.stdout, r.stderr)
 			}

@@ -722,7 +722,8 @@ func TestVerboseAPICallsNoSecrets(t *testing.T) {
 
 // TestOnInstanceOnlyFingerprints: check --on-instance and fix
 // --authorize-key, verbose, in every format, show keys by fingerprint
-// only: no public key blob (the user's, the image's, someone else's), no
+// only: no public key blob (the user's, the image's, someone else's, the
+// EC2 key pair's that exposure-key-pair compares), no
 // byte of the user's private key, and none of the token-like strings in
 // the agent's log (redacted on the instance), nor the credentials.
 func TestOnInstanceOnlyFingerprints(t *testing.T) {
@@ -745,8 +746,9 @@ func TestOnInstanceOnlyFingerprints(t *testing.T) {
 	}
 	pubLine, _ := os.ReadFile(keyPath + ".pub")
 	privPEM, _ := os.ReadFile(keyPath)
-	var imageKey string
+	var imageKey, keyPairKey string
 	sim := demoInProcess(t, awssim.DemoAccessKey, func(st *awssim.State) {
+		keyPairKey = st.KeyPairs["demo-legacy"].PublicKey
 		inst := st.Instances["i-0a11600d000000001"]
 		inst.OS = awssim.DefaultOS(inst)
 		imageKey = inst.OS.Files["/home/ec2-user/.ssh/authorized_keys"].Keys[0]
@@ -758,8 +760,8 @@ func TestOnInstanceOnlyFingerprints(t *testing.T) {
 	_ = sim
 	tr := &transcript{}
 	for _, args := range [][]string{
-		{"check", "i-0a11600d000000001", "i-0bad000000000000d", "--on-instance", "--verbose"},
-		{"check", "i-0a11600d000000001", "--on-instance", "--format", "json"},
+		{"check", "i-0a11600d000000001", "i-0bad000000000000d", "i-0bad000000000000c", "--on-instance", "--verbose"},
+		{"check", "i-0a11600d000000001", "i-0bad000000000000c", "--on-instance", "--format", "json"},
 		{"check", "i-0a11600d000000001", "--on-instance", "--format", "junit"},
 		{"check", "i-0a11600d000000001", "--on-instance", "--format", "github"},
 		{"fix", "--authorize-key", "i-0bad000000000000d", "--dry-run", "--verbose"},
@@ -776,7 +778,7 @@ func TestOnInstanceOnlyFingerprints(t *testing.T) {
 	for _, p := range tr.parts {
 		all += p.text
 	}
-	for _, want := range []string{"SHA256:", "[redacted]", "is authorized for ec2-user"} {
+	for _, want := range []string{"SHA256:", "[redacted]", "is authorized for ec2-user", "key pair demo-legacy (SHA256:"} {
 		if !strings.Contains(all, want) {
 			t.Fatalf("the runs did not show %q: they did not exercise what they should", want)
 		}
@@ -784,6 +786,7 @@ func TestOnInstanceOnlyFingerprints(t *testing.T) {
 	blob := func(line string) string { return strings.Fields(line)[1] }
 	secrets := map[string]string{
 		"the user's public key": blob(string(pubLine)), "the image's public key": blob(imageKey),
+		"the key pair's public key":    blob(keyPairKey),
 		"someone else's public key":    "AAAAC3NzaC1lZDI1NTE5AAAAIOw0gBrqGxwq2bHtCGBAc2NVWY2gTfUjpyZ9mxIr1kHZ",
 		"the token in the agent's log": logToken, "the password in the agent's log": logPassword,
 		"the secret access key": awssim.DemoSecretKey,

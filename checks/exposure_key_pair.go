@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
@@ -16,7 +17,7 @@ import (
 
 func exposureKeyPairCheck() Check {
 	return New("exposure-key-pair", "no long-lived EC2 key pair where one-time keys work", LayerInstance,
-		[]string{"instance-exists"}, instanceTimeout, runExposureKeyPair)
+		[]string{"instance-exists"}, onInstanceTimeout, runExposureKeyPair)
 }
 
 // runExposureKeyPair warns about an instance launched with a key pair when
@@ -24,7 +25,9 @@ func exposureKeyPairCheck() Check {
 // Instance Connect and, with --ephemeral-key, the caller may push keys. It
 // reads only what the other instance checks read (the instance and its
 // registration), so a fleet costs no call of its own
-// (docs/check-catalogue.md#exposure-key-pair).
+// (docs/check-catalogue.md#exposure-key-pair). With --on-instance it also
+// says whether the key pair's key is still authorized (keyStillAuthorized):
+// the on-instance run the instance-* checks share, and DescribeKeyPairs.
 func runExposureKeyPair(ctx context.Context, env *Env) Result {
 	if env.Target != nil && env.Target.Hybrid {
 		return Skip("hybrid nodes are not launched with EC2 key pairs")
@@ -61,10 +64,57 @@ func runExposureKeyPair(ctx context.Context, env *Env) Result {
 			return Pass("launched with key pair %s; you may not push one-time keys (caller-instance-connect), so the key pair stays the way in", key)
 		}
 	}
-	return Warn("launched with key pair %s while one-time keys work: %s ships EC2 Instance Connect", key, platform).WithDetails(
+	warn := Warn("launched with key pair %s while one-time keys work: %s ships EC2 Instance Connect", key, platform).WithDetails(
 		"whoever holds the key pair's private key can log in for as long as its public key stays in ~/.ssh/authorized_keys, outside IAM and Session Manager",
-		"ssmdoctor ssh --ephemeral-key pushes a new key for each connection (valid 60 seconds), allowed or denied by IAM",
-		fmt.Sprintf("to retire %s: remove its line from the OS user's ~/.ssh/authorized_keys on the instance; the key pair stays in the instance's launch record", key))
+		"ssmdoctor ssh --ephemeral-key pushes a new key for each connection (valid 60 seconds), allowed or denied by IAM")
+	retire := fmt.Sprintf("to retire %s: remove its line from the OS user's ~/.ssh/authorized_keys on the instance; the key pair stays in the instance's launch record", key)
+	if !env.Options.OnInstance {
+		return warn.WithDetails(retire)
+	}
+	return keyStillAuthorized(ctx, env, key, info.PingStatus, warn, retire)
+}
+
+// keyStillAuthorized (--on-instance) compares the key pair's public key
+// with the OS user's authorized keys by SHA256 fingerprint (the
+// on-instance script reports fingerprints only; DescribeKeyPairs returns
+// the public key): still there, warn with the line to remove; gone, pass.
+// When either side cannot be read, today's judgement stands, saying why.
+func keyStillAuthorized(ctx context.Context, env *Env, key string, ping ssmtypes.PingStatus, warn Result, retire string) Result {
+	unknown := func(why string) Result {
+		return warn.WithDetails(retire, "--on-instance: could not tell whether "+key+" is still in authorized_keys: "+why)
+	}
+	if ping != ssmtypes.PingStatusOnline {
+		return unknown(fmt.Sprintf("the on-instance script was not sent (the agent is %s)", ping))
+	}
+	rep, _, r, ok := onInstance(ctx, env)
+	if !ok {
+		why := "the on-instance script did not run (" + r.Message + ")"
+		if r.Status == StatusSkip {
+			why = "the on-instance script was skipped (" + r.Message + ")"
+		}
+		return unknown(why)
+	}
+	kp, err := env.AWS.KeyPair(ctx, key)
+	switch {
+	case err != nil:
+		return unknown(fmt.Sprintf("could not read the key pair's public key (%v)", err))
+	case kp == nil:
+		return unknown("the key pair no longer exists in the account, so its public key cannot be compared")
+	case kp.Fingerprint == "":
+		return unknown("EC2 keeps no public key for it (key pairs created before 2021)")
+	}
+	for _, f := range rep.KeyFiles {
+		for _, k := range f.Keys {
+			if k.SHA256 == kp.Fingerprint {
+				return Warn("key pair %s (%s) is still authorized for %s", key, kp.Fingerprint, rep.User).
+					WithDetails(warn.Message).WithDetails(warn.Details...).
+					WithDetails(fmt.Sprintf("to retire %s: on the instance, remove the line of %s whose fingerprint is %s (ssh-keygen -lf %s lists them in file order); the key pair stays in the instance's launch record",
+						key, f.Path, kp.Fingerprint, f.Path))
+			}
+		}
+	}
+	return Pass("key pair %s (%s) is no longer in %s's authorized_keys", key, kp.Fingerprint, rep.User).
+		WithDetails(warn.Message + "; its private key no longer logs in as " + rep.User)
 }
 
 // shipsInstanceConnect: the platform's AWS images come with EC2 Instance

@@ -10,9 +10,10 @@ import (
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
 
-// onInstanceCheckIDs are the checks that read the on-instance script's run.
+// onInstanceCheckIDs are the checks that read the on-instance script's run
+// (exposure-key-pair compares the authorized keys with the launch key).
 var onInstanceCheckIDs = []string{"instance-sshd", "instance-os-user", "instance-authorized-keys",
-	"instance-eic", "instance-agent-log", "instance-clock", "instance-disk"}
+	"instance-eic", "instance-agent-log", "instance-clock", "instance-disk", "exposure-key-pair"}
 
 // PrefetchOnInstance starts the on-instance script on every target of a
 // fleet that the on-instance checks would send it to (--on-instance; a

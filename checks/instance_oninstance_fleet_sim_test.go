@@ -424,3 +424,24 @@ func benchmarkFleetOnInstance(b *testing.B, n int, batched bool) {
 		b.ReportMetric(float64(sendBound+listBound), "bound")
 	}
 }
+
+// TestPrefetchOnInstanceNotAsked: nothing is sent without --on-instance,
+// nor when every check that reads the run is skipped.
+func TestPrefetchOnInstanceNotAsked(t *testing.T) {
+	st := onInstanceFleet(4)
+	a, s := simEnvAttempts(t, st, awssim.DemoAccessKey, 3)
+	ctx := context.Background()
+	targets, err := awsfacts.ResolveTargets(ctx, a, nil, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-PrefetchOnInstance(ctx, &Env{AWS: a}, targets, nil)
+	<-PrefetchOnInstance(ctx, &Env{AWS: a, Options: Options{OnInstance: true}}, targets, onInstanceCheckIDs)
+	if c := s.Calls("ssm.SendCommand"); c != 0 {
+		t.Fatalf("%d SendCommand calls, want none", c)
+	}
+	<-PrefetchOnInstance(ctx, &Env{AWS: a, Options: Options{OnInstance: true, OnInstanceWait: 20 * time.Second}}, targets, onInstanceCheckIDs[1:])
+	if c := s.Calls("ssm.SendCommand"); c != 1 {
+		t.Fatalf("%d SendCommand calls with instance-sshd left, want 1", c)
+	}
+}

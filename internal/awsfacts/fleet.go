@@ -50,8 +50,10 @@ type FleetQuestions struct {
 //	+ ceil((N+H)/100)        iam:SimulatePrincipalPolicy (caller, StartSession over instance and managed-instance ARNs)
 //	+ 3                      iam:SimulatePrincipalPolicy (caller: document, session lifecycle, read permissions)
 //	+ 1                      ssm:GetDocument (session preferences)
+//	+ ceil(N'/1000)          ec2:DescribeInstanceStatus (the region's N' instances, when N > 0)
 //	+ [1]                    ssm:GetServiceSetting (DHMC) when some instance has no profile
 //	+ [1]                    ssm:GetServiceSetting (activation tier) when H > 0
+//	+ [ceil(K/200)]          ec2:DescribeKeyPairs (the K key pair names of the instances) only with --on-instance
 //
 // The bound holds with targets checked concurrently: a simulation another
 // target is already making is waited for, not repeated (memo.claim).
@@ -84,13 +86,23 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 		defer wg.Done()
 		errInfo = a.prefetchInstanceInfo(ctx, allIDs)
 	}()
+	if len(ec2IDs) > 0 {
+		// The region's instance statuses need no ids either: read them
+		// now rather than when instance-status first asks, during the
+		// checks (an error is kept for that check to report).
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.regionStatuses.get(ctx, "", func() (bool, error) { return true, a.fetchRegionStatuses(ctx) })
+		}()
+	}
 	// A batch that fails (throttled past its retries) leaves its ids to
 	// each target's own lookup; the rest of the fleet keeps its batched
 	// answers, so one lost page never turns into a call per instance.
 	errInstances := a.prefetchInstances(ctx, ec2IDs)
 
 	insts := map[string]*ec2types.Instance{}
-	profiles, vpcs := map[string]bool{}, map[string]bool{}
+	profiles, vpcs, keyNames := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, id := range ec2IDs {
 		inst, err := a.Instance(ctx, id)
 		if err != nil || inst == nil {
@@ -103,7 +115,12 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 		if v := aws.ToString(inst.VpcId); v != "" {
 			vpcs[v] = true
 		}
+		if k := aws.ToString(inst.KeyName); k != "" {
+			keyNames[k] = true
+		}
 	}
+	// Remembered, not described: only --on-instance asks (KeyPair).
+	a.fleetKeyNames = slices.Sorted(maps.Keys(keyNames))
 	wg.Add(2)
 	go func() {
 		defer wg.Done()

@@ -115,6 +115,11 @@ type AWSEnv struct {
 	nacls       memo[string, *vpcACLs]
 	subnets     memo[string, *vpcSubnets]
 	vpcAttrs    memo[string, bool]
+	// keyPairs and fleetKeyPairs: keypairs.go; fleetKeyNames are the key
+	// pairs the fleet's instances were launched with (PrefetchFleet).
+	keyPairs      memo[string, *KeyPair]
+	fleetKeyPairs memo[string, bool]
+	fleetKeyNames []string
 	// commands and instStatus: commands.go, instance_status.go.
 	commands       memo[string, *CommandRun]
 	instStatus     memo[string, *ec2types.InstanceStatus]

@@ -140,8 +140,9 @@ func defaultOSUser(inst *Instance) string {
 }
 
 // defaultOS is a healthy image: the platform's user with one authorized
-// key, sshd running with the defaults, EC2 Instance Connect installed and
-// wired on Amazon Linux.
+// key (and the launch key pair's, when the scenario has it), sshd running
+// with the defaults, EC2 Instance Connect installed and wired on Amazon
+// Linux.
 func defaultOS(inst *Instance) *OSState {
 	u := defaultOSUser(inst)
 	home := "/home/" + u
@@ -154,6 +155,11 @@ func defaultOS(inst *Instance) *OSState {
 		},
 		PackageManager: "dpkg",
 		Disks:          []OSDisk{{Mount: "/", UsePct: 23, AvailKiB: 6 << 20}},
+	}
+	if inst.launchKey != "" {
+		// cloud-init writes the launch key pair's key for the image's user.
+		f := os.Files[home+"/.ssh/authorized_keys"]
+		f.Keys = append(f.Keys, inst.launchKey+" "+inst.KeyName)
 	}
 	os.SSHD.HostKeys = []string{hostKeyFingerprint(inst.ID)}
 	if !strings.Contains(strings.ToLower(inst.PlatformName), "ubuntu") && !strings.Contains(strings.ToLower(inst.PlatformName), "debian") {

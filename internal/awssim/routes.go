@@ -63,6 +63,7 @@ func (s *Sim) routes() []route {
 		{"ec2", "DescribeInstances", s.ec2DescribeInstances},
 		{"ec2", "StartInstances", s.ec2StartInstances},
 		{"ec2", "DescribeInstanceStatus", s.ec2DescribeInstanceStatus}, // ec2_status.go
+		{"ec2", "DescribeKeyPairs", s.ec2DescribeKeyPairs},             // ec2_keypairs.go
 		{"ec2", "DescribeIamInstanceProfileAssociations", s.ec2DescribeProfileAssocs},
 		{"ec2", "AssociateIamInstanceProfile", s.ec2AssociateProfile},
 		{"ec2", "ReplaceIamInstanceProfileAssociation", s.ec2ReplaceProfileAssoc},

@@ -120,7 +120,7 @@ func (st *State) Normalize() error {
 	}
 	st.initMaps()
 	for _, step := range []func() error{
-		st.normalizeIAM, st.normalizeKeys, st.normalizeNetwork, st.normalizeInstances, st.normalizeNACLs, st.normalizeAssociations,
+		st.normalizeIAM, st.normalizeKeys, st.normalizeNetwork, st.normalizeInstances, st.normalizeNACLs, st.normalizeAssociations, st.normalizeKeyPairs,
 	} {
 		if err := step(); err != nil {
 			return err
@@ -146,6 +146,7 @@ func (st *State) initMaps() {
 	initMap(&st.AccessKeys)
 	initMap(&st.ServiceSettings)
 	initMap(&st.KMSKeys)
+	initMap(&st.KeyPairs)
 }
 
 // initMap lets handlers store into maps a scenario left out.

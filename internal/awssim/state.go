@@ -35,6 +35,8 @@ type State struct {
 	// SSM-SessionManagerRunShell document's inputs).
 	SessionPreferences SessionPreferences `json:"SessionPreferences"`
 	KMSKeys            map[string]*KMSKey `json:"KmsKeys"`
+	// KeyPairs are the EC2 key pairs by name (ec2_keypairs.go).
+	KeyPairs map[string]*KeyPair `json:"KeyPairs"`
 }
 
 // Tag is an EC2 tag.
@@ -80,8 +82,12 @@ type Instance struct {
 	// this machine ("db.internal:5432": "127.0.0.1:5432"); an unmapped one
 	// refuses the connection, as an unreachable remote would.
 	RemoteHosts map[string]string `json:"RemoteHosts"`
-	// KeyName is the EC2 key pair name, informational.
+	// KeyName is the EC2 key pair the instance was launched with; when
+	// KeyPairs has it, its public key is in the OS user's authorized_keys
+	// (defaultOS), as cloud-init puts it there.
 	KeyName string `json:"KeyName"`
+	// launchKey is that key pair's public key (normalizeKeyPairs).
+	launchKey string
 	// OS is what runs inside (oscmd_state.go), for the on-instance
 	// script; nil: a healthy image of the platform.
 	OS *OSState `json:"Os"`

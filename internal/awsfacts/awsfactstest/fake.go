@@ -115,6 +115,9 @@ func (f *Fake) DescribeVpcAttribute(_ context.Context, in *ec2.DescribeVpcAttrib
 func (f *Fake) DescribeInstanceStatus(_ context.Context, in *ec2.DescribeInstanceStatusInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstanceStatusOutput, error) {
 	return fcall[ec2.DescribeInstanceStatusOutput](f, "DescribeInstanceStatus", in)
 }
+func (f *Fake) DescribeKeyPairs(_ context.Context, in *ec2.DescribeKeyPairsInput, _ ...func(*ec2.Options)) (*ec2.DescribeKeyPairsOutput, error) {
+	return fcall[ec2.DescribeKeyPairsOutput](f, "DescribeKeyPairs", in)
+}
 func (f *Fake) DescribeRegions(_ context.Context, in *ec2.DescribeRegionsInput, _ ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error) {
 	return fcall[ec2.DescribeRegionsOutput](f, "DescribeRegions", in)
 }
