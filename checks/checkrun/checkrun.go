@@ -138,6 +138,11 @@ func Run(ctx context.Context, o Options, clients *awsapi.Clients, loadErr error)
 		targets = unresolvedTargets(o)
 	} else {
 		var err error
+		if (o.All || len(o.Filters) > 0) && base.AWS != nil {
+			// PrefetchFleet follows: the listing may start its first
+			// question, the registrations.
+			base.AWS.ReadRegistrationsWhileListing()
+		}
 		if targets, err = Resolve(ctx, base, o.Targets, o.Filters, o.All); err != nil {
 			return nil, err
 		}

@@ -56,8 +56,14 @@ func (e *AWSEnv) Instance(ctx context.Context, id string) (*ec2types.Instance, e
 // describeInstances pages through DescribeInstances with server-side
 // filters, remembering every instance it sees.
 func (e *AWSEnv) describeInstances(ctx context.Context, api EC2API, filters []ec2types.Filter) ([]ec2types.Instance, error) {
+	return e.describeInstancesPaged(ctx, api, filters, nil)
+}
+
+// describeInstancesPaged is describeInstances handing onPage each page's
+// instances as it is decoded, in order.
+func (e *AWSEnv) describeInstancesPaged(ctx context.Context, api EC2API, filters []ec2types.Filter, onPage func([]ec2types.Instance)) ([]ec2types.Instance, error) {
 	in := &ec2.DescribeInstancesInput{Filters: filters, MaxResults: aws.Int32(describeInstancesPage)}
-	out, err := describeInstancePages(ctx, api, in)
+	out, err := describeInstancePages(ctx, api, in, onPage)
 	if err != nil {
 		return nil, callErr("ec2:DescribeInstances", err)
 	}

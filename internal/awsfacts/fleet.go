@@ -139,9 +139,15 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 // prefetchInstanceInfo reads the registrations of the ids the cache lacks
 // (hybrid nodes listed by ResolveTargets are already answered).
 func (a *AWSEnv) prefetchInstanceInfo(ctx context.Context, ids []string) error {
+	// The listing may have asked already (ReadRegistrationsWhileListing).
+	var asked map[string]bool
+	var errEarly error
+	if a.early != nil {
+		asked, errEarly = a.early.wait()
+	}
 	var unknown []string
 	for _, id := range ids {
-		if !a.info.has(id) {
+		if !a.info.has(id) && !asked[id] {
 			unknown = append(unknown, id)
 		}
 	}
@@ -151,7 +157,7 @@ func (a *AWSEnv) prefetchInstanceInfo(ctx context.Context, ids []string) error {
 			a.info.put(id, &instanceInfoRec{info: info[id]}, nil)
 		}
 	}
-	return err
+	return errors.Join(errEarly, err)
 }
 
 // prefetchInstances describes the ids the cache lacks, by filter (which,

@@ -44,7 +44,7 @@ type pageDone struct {
 
 // describeInstancePages returns every instance of every page of in, in
 // page order.
-func describeInstancePages(ctx context.Context, api EC2API, in *ec2.DescribeInstancesInput) ([]ec2types.Instance, error) {
+func describeInstancePages(ctx context.Context, api EC2API, in *ec2.DescribeInstancesInput, onPage func([]ec2types.Instance)) ([]ec2types.Instance, error) {
 	launch := func(token *string) *pageCall {
 		cctx, cancel := context.WithCancel(ctx)
 		pc := &pageCall{token: token, start: make(chan pageStart, 1), done: make(chan pageDone, 1), cancel: cancel}
@@ -85,8 +85,12 @@ func describeInstancePages(ctx context.Context, api EC2API, in *ec2.DescribeInst
 			abandon(next)
 			return nil, d.err
 		}
+		n := len(all)
 		for _, r := range d.out.Reservations {
 			all = append(all, r.Instances...)
+		}
+		if onPage != nil && len(all) > n {
+			onPage(all[n:])
 		}
 		real := aws.ToString(d.out.NextToken)
 		if next != nil && aws.ToString(next.token) != real {

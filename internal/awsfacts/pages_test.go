@@ -115,7 +115,7 @@ func TestDescribeInstancePagesFollowsDecodedToken(t *testing.T) {
 			"t3": page("", "i-4"),
 		},
 	}
-	got, err := describeInstancePages(context.Background(), p, &ec2.DescribeInstancesInput{})
+	got, err := describeInstancePages(context.Background(), p, &ec2.DescribeInstancesInput{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

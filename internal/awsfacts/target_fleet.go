@@ -23,7 +23,15 @@ func (a *AWSEnv) listFleet(ctx context.Context, tags []tagFilter) ([]*Target, er
 	for _, t := range tags {
 		ec2Filters = append(ec2Filters, ec2types.Filter{Name: aws.String("tag:" + t.key), Values: []string{t.value}})
 	}
-	insts, err := a.describeInstances(ctx, a.ec2, ec2Filters)
+	var onPage func([]ec2types.Instance)
+	if a.registrationsEarly {
+		a.early = startEarlyRegistrations(ctx, a)
+		onPage = a.early.add
+	}
+	insts, err := a.describeInstancesPaged(ctx, a.ec2, ec2Filters, onPage)
+	if a.early != nil {
+		a.early.listed() // the last ids, in a chunk of their own
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
 	}
