@@ -82,14 +82,10 @@ func RunShellScript(ctx context.Context, api CommandAPI, instance string, comman
 	}
 	id := aws.ToString(out.Command.CommandId)
 	run := &CommandRun{CommandID: id, InstanceID: instance, Status: "Pending"}
-	pause := 200 * time.Millisecond
+	poll := newCommandPoll(deadline)
 	for {
-		t := time.NewTimer(min(pause, time.Until(deadline)))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, callErr("ssm:GetCommandInvocation", ctx.Err())
-		case <-t.C:
+		if err := poll.wait(ctx); err != nil {
+			return nil, callErr("ssm:GetCommandInvocation", err)
 		}
 		inv, err := api.GetCommandInvocation(ctx, &ssm.GetCommandInvocationInput{CommandId: aws.String(id), InstanceId: aws.String(instance)})
 		switch {
@@ -103,12 +99,39 @@ func RunShellScript(ctx context.Context, api CommandAPI, instance string, comman
 				return run, nil
 			}
 		}
-		if !time.Now().Before(deadline) {
+		if poll.over() {
 			return nil, &CommandPendingError{CommandID: id, Status: run.Status, Waited: time.Since(start)}
 		}
-		pause = min(pause*2, 2*time.Second)
 	}
 }
+
+// commandPoll is the pauses between Run Command polls, a single run's and
+// a batch's alike: from 0.2 s, doubling to 2 s, never past the deadline.
+type commandPoll struct {
+	pause    time.Duration
+	deadline time.Time
+}
+
+func newCommandPoll(deadline time.Time) *commandPoll {
+	return &commandPoll{pause: 200 * time.Millisecond, deadline: deadline}
+}
+
+// wait sleeps the next pause, or returns the context's error when it ends
+// first.
+func (p *commandPoll) wait(ctx context.Context) error {
+	t := time.NewTimer(min(p.pause, time.Until(p.deadline)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	}
+	p.pause = min(p.pause*2, 2*time.Second)
+	return nil
+}
+
+// over: the deadline has come.
+func (p *commandPoll) over() bool { return !time.Now().Before(p.deadline) }
 
 // sendCommandInput is the SendCommand request for commands on ids, bounded
 // by wait.

@@ -107,8 +107,7 @@ func (e *AWSEnv) OnInstanceBatch(ctx context.Context, reqs []OnInstanceRequest, 
 		defer close(done)
 		start := time.Now()
 		bounded(len(batches), parallelChunks, func(i int) { batches[i].send(ctx) })
-		pause := 200 * time.Millisecond
-		deadline := start.Add(wait)
+		poll := newCommandPoll(start.Add(wait))
 		for {
 			var open []*commandBatch
 			for _, b := range batches {
@@ -119,24 +118,19 @@ func (e *AWSEnv) OnInstanceBatch(ctx context.Context, reqs []OnInstanceRequest, 
 			if len(open) == 0 {
 				return
 			}
-			t := time.NewTimer(min(pause, time.Until(deadline)))
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if err := poll.wait(ctx); err != nil {
 				for _, b := range open {
-					b.resolveAll(nil, callErr("ssm:ListCommandInvocations", ctx.Err()))
+					b.resolveAll(nil, callErr("ssm:ListCommandInvocations", err))
 				}
 				return
-			case <-t.C:
 			}
 			bounded(len(open), parallelChunks, func(i int) { open[i].poll(ctx) })
-			if !time.Now().Before(deadline) {
+			if poll.over() {
 				for _, b := range open {
 					b.expire(time.Since(start))
 				}
 				return
 			}
-			pause = min(pause*2, 2*time.Second)
 		}
 	}()
 	return done
@@ -282,12 +276,7 @@ func (b *commandBatch) readWhole(ctx context.Context, instance string) {
 
 // pollEach polls every pending instance with GetCommandInvocation.
 func (b *commandBatch) pollEach(ctx context.Context) {
-	b.mu.Lock()
-	ids := make([]string, 0, len(b.pending))
-	for id := range b.pending {
-		ids = append(ids, id)
-	}
-	b.mu.Unlock()
+	ids := b.pendingIDs()
 	bounded(len(ids), parallelChunks, func(i int) { b.readWhole(ctx, ids[i]) })
 }
 
@@ -298,14 +287,19 @@ func (b *commandBatch) answer(instance string, run *CommandRun, err error) {
 	b.e.commands.resolve(b.key(instance), run, err)
 }
 
-func (b *commandBatch) resolveAll(run *CommandRun, err error) {
+// pendingIDs are the instances not answered yet.
+func (b *commandBatch) pendingIDs() []string {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	ids := make([]string, 0, len(b.pending))
 	for id := range b.pending {
 		ids = append(ids, id)
 	}
-	b.mu.Unlock()
-	for _, id := range ids {
+	return ids
+}
+
+func (b *commandBatch) resolveAll(run *CommandRun, err error) {
+	for _, id := range b.pendingIDs() {
 		b.answer(id, run, err)
 	}
 }
