@@ -2,7 +2,6 @@ package awsfacts
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -57,19 +56,13 @@ func (r OpenRule) Permission() ec2types.IpPermission {
 func OpenToWorld(g ec2types.SecurityGroup, port int32) []OpenRule {
 	var out []OpenRule
 	for _, p := range g.IpPermissions {
-		proto := strings.ToLower(aws.ToString(p.IpProtocol))
-		var from, to int32 = -1, -1
-		switch proto {
-		case "-1", "all":
-			proto = "-1"
-		case "tcp", "6":
-			proto = "tcp"
-			from, to = aws.ToInt32(p.FromPort), aws.ToInt32(p.ToPort)
-			if from > port || to < port {
-				continue
-			}
-		default:
+		proto, ok := coversTCP(p, port)
+		if !ok {
 			continue
+		}
+		var from, to int32 = -1, -1
+		if proto == "tcp" {
+			from, to = aws.ToInt32(p.FromPort), aws.ToInt32(p.ToPort)
 		}
 		var cidrs []string
 		for _, r := range p.IpRanges {

@@ -40,3 +40,24 @@ func TestOpenToWorld(t *testing.T) {
 		t.Fatalf("all-traffic permission %+v", p)
 	}
 }
+
+// EC2 takes protocols by number and in any case: "6" and "TCP" are TCP,
+// "all" is all traffic, and each is reported in its canonical form.
+func TestOpenToWorldProtocolSpellings(t *testing.T) {
+	world4 := []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}
+	g := ec2types.SecurityGroup{GroupId: aws.String("sg-1"), IpPermissions: []ec2types.IpPermission{
+		{IpProtocol: aws.String("6"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), IpRanges: world4},
+		{IpProtocol: aws.String("TCP"), FromPort: aws.Int32(20), ToPort: aws.Int32(30), IpRanges: world4},
+		{IpProtocol: aws.String("all"), IpRanges: world4},
+		{IpProtocol: aws.String("6"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: world4},
+		{IpProtocol: aws.String("17"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), IpRanges: world4},
+	}}
+	var got []string
+	for _, r := range OpenToWorld(g, 22) {
+		got = append(got, r.Protocol+" "+r.String())
+	}
+	want := "tcp tcp 22 from 0.0.0.0/0|tcp tcp 20-30 from 0.0.0.0/0|-1 all traffic from 0.0.0.0/0"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("got  %q\nwant %q", strings.Join(got, "|"), want)
+	}
+}

@@ -196,13 +196,21 @@ func holdsPublic(p netip.Prefix) bool {
 // 443. EC2 answers protocol names in lower case but takes them in any, so
 // they are compared without regard to case.
 func Covers443(p ec2types.IpPermission) bool {
+	_, ok := coversTCP(p, 443)
+	return ok
+}
+
+// coversTCP reports whether a security group rule passes TCP port, and
+// the rule's protocol in its canonical form: "-1" for all traffic, "tcp"
+// for a TCP rule whose range holds port.
+func coversTCP(p ec2types.IpPermission, port int32) (proto string, ok bool) {
 	switch strings.ToLower(aws.ToString(p.IpProtocol)) {
 	case "-1", "all":
-		return true
+		return "-1", true
 	case "tcp", "6":
-		return aws.ToInt32(p.FromPort) <= 443 && aws.ToInt32(p.ToPort) >= 443
+		return "tcp", aws.ToInt32(p.FromPort) <= port && aws.ToInt32(p.ToPort) >= port
 	}
-	return false
+	return "", false
 }
 
 // ACLToEndpoint is where network ACLs stop the instance's TCP 443 to the
