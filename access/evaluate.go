@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/iampolicy"
 )
 
@@ -113,14 +114,7 @@ func (s Setup) DocumentArn() string {
 
 // KeyArn is the preferences' KMS key as an ARN.
 func (s Setup) KeyArn() string {
-	id := s.KMSKeyID
-	switch {
-	case strings.HasPrefix(id, "arn:"):
-		return id
-	case strings.HasPrefix(id, "alias/"):
-		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", s.Partition, s.Region, s.Account, id)
-	}
-	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", s.Partition, s.Region, s.Account, id)
+	return awsfacts.KMSKeyArn(s.Partition, s.Region, s.Account, s.KMSKeyID)
 }
 
 // ctxEntry is one request context value, typed as SimulatePrincipalPolicy

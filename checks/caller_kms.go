@@ -3,7 +3,6 @@ package checks
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 )
@@ -41,11 +40,5 @@ func runCallerKMS(ctx context.Context, env *Env) Result {
 }
 
 func kmsKeyArn(c *awsfacts.Caller, region, id string) string {
-	if strings.HasPrefix(id, "arn:") {
-		return id
-	}
-	if strings.HasPrefix(id, "alias/") {
-		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", c.Partition, region, c.Account, id)
-	}
-	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", c.Partition, region, c.Account, id)
+	return awsfacts.KMSKeyArn(c.Partition, region, c.Account, id)
 }

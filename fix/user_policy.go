@@ -280,12 +280,5 @@ func sessionKMSKey(ctx context.Context, a *AWS, partition, account string) (stri
 	if json.Unmarshal([]byte(aws.ToString(out.Content)), &prefs) != nil || prefs.Inputs.KMSKeyID == "" {
 		return "", nil
 	}
-	k := prefs.Inputs.KMSKeyID
-	switch {
-	case strings.HasPrefix(k, "arn:"):
-		return k, nil
-	case strings.HasPrefix(k, "alias/"):
-		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, a.Region, account, k), nil
-	}
-	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition, a.Region, account, k), nil
+	return awsfacts.KMSKeyArn(partition, a.Region, account, prefs.Inputs.KMSKeyID), nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -175,4 +176,16 @@ func (e *AWSEnv) ConnectionStatus(ctx context.Context, id string) (string, error
 		}
 		return string(out.Status), nil
 	})
+}
+
+// KMSKeyArn is the preferences' KMS key (an ARN, "alias/name" or a key
+// id) as an ARN in the account and region.
+func KMSKeyArn(partition, region, account, id string) string {
+	switch {
+	case strings.HasPrefix(id, "arn:"):
+		return id
+	case strings.HasPrefix(id, "alias/"):
+		return fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, region, account, id)
+	}
+	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition, region, account, id)
 }
