@@ -23,12 +23,9 @@ func runInstanceRoleKMS(ctx context.Context, env *Env) Result {
 	if r, ok := awsReady(env); !ok {
 		return r
 	}
-	prefs, err := env.AWS.SessionPreferences(ctx)
-	if err != nil {
-		return undetermined(err)
-	}
-	if prefs.KMSKeyID == "" {
-		return Pass("not required: the session preferences name no KMS key")
+	keyID, r, ok := sessionKMSKeyID(ctx, env)
+	if !ok {
+		return r
 	}
 	if env.Target == nil {
 		return Skip("no target instance given")
@@ -51,7 +48,7 @@ func runInstanceRoleKMS(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return undetermined(err)
 	}
-	key := kmsKeyArn(c, regionOf(env), prefs.KMSKeyID)
+	key := kmsKeyArn(c, regionOf(env), keyID)
 	reqs := []awsfacts.AccessReq{{Action: "kms:Decrypt", Resource: key}}
 	decs, method, err := env.AWS.Evaluate(ctx, env.AWS.RolePrincipal(p), reqs)
 	if err != nil {
