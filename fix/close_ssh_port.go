@@ -107,10 +107,8 @@ func sharingInstances(ctx context.Context, a *AWS, groups []string, self string)
 					continue
 				}
 				label := id
-				for _, t := range inst.Tags {
-					if aws.ToString(t.Key) == "Name" && aws.ToString(t.Value) != "" {
-						label += " (" + aws.ToString(t.Value) + ")"
-					}
+				if n := awsfacts.TagValue(inst.Tags, "Name"); n != "" {
+					label += " (" + n + ")"
 				}
 				for _, gid := range awsfacts.InstanceGroupIDs(&inst) {
 					out[gid] = append(out[gid], label)

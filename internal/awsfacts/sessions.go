@@ -141,10 +141,8 @@ func (e *AWSEnv) InstanceNames(ctx context.Context, ids []string) (map[string]st
 			return names, err
 		}
 		for _, inst := range insts {
-			for _, t := range inst.Tags {
-				if aws.ToString(t.Key) == "Name" {
-					names[aws.ToString(inst.InstanceId)] = aws.ToString(t.Value)
-				}
+			if n := TagValue(inst.Tags, "Name"); n != "" {
+				names[aws.ToString(inst.InstanceId)] = n
 			}
 		}
 	}
