@@ -262,13 +262,6 @@ func accessHumanPrincipal(w *bufio.Writer, p palette, r AccessReport, o Options)
 	fmt.Fprintln(w, p.bold.Sprintf("%s can connect to %d of %d instances.", Visible(pr.Label()), countConnect(r), len(r.Rows)))
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 func accessHumanFooter(w io.Writer, p palette, r AccessReport) {
 	s := r.Simulation
 	switch {

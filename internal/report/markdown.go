@@ -79,10 +79,7 @@ func countTargets(r Report, pred func(checks.Status) bool) int {
 }
 
 func mdCount(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return fmt.Sprintf("%d %s", n, plural(n, word, word+"s"))
 }
 
 func markdownTarget(t Target) string {

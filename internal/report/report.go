@@ -74,12 +74,16 @@ func (s *Summary) add(st checks.Status) {
 
 // Line is the one-line summary printed by the human format.
 func (s Summary) Line() string {
-	warnings := "warnings"
-	if s.Warnings == 1 {
-		warnings = "warning"
-	}
 	return fmt.Sprintf("%d passed, %d %s, %d failed, %d skipped, %d could not be determined",
-		s.Passed, s.Warnings, warnings, s.Failed, s.Skipped, s.Undetermined)
+		s.Passed, s.Warnings, plural(s.Warnings, "warning", "warnings"), s.Failed, s.Skipped, s.Undetermined)
+}
+
+// plural is one when n is 1, else many: every format's counted nouns.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // UseColor decides colour once: never with --no-color, NO_COLOR or

@@ -72,11 +72,7 @@ func sessionsHuman(w io.Writer, s Sessions) error {
 			fmt.Fprintf(w, "no %s sessions in %s\n", state, s.Region)
 			continue
 		}
-		noun := "sessions"
-		if len(rows) == 1 {
-			noun = "session"
-		}
-		fmt.Fprintf(w, "%d %s %s in %s\n", len(rows), state, noun, s.Region)
+		fmt.Fprintf(w, "%d %s %s in %s\n", len(rows), state, plural(len(rows), "session", "sessions"), s.Region)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "SESSION\tOWNER\tTARGET\tKIND\tSTARTED\tENDED\tSTATUS\tREASON")
 		for _, r := range rows {
