@@ -29,9 +29,9 @@ func (e *AWSEnv) InstanceStatus(ctx context.Context, id string) (*ec2types.Insta
 		if e.regionStatusesRead.Load() {
 			return nil, nil // the region's list did not name it
 		}
-		api, ok := e.ec2.(InstanceStatusAPI)
-		if !ok {
-			return nil, callErr("ec2:DescribeInstanceStatus", errors.New("this client cannot describe instance status"))
+		api, err := e.instanceStatusAPI()
+		if err != nil {
+			return nil, err
 		}
 		out, err := api.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{
 			InstanceIds:         []string{id},
@@ -52,9 +52,9 @@ func (e *AWSEnv) InstanceStatus(ctx context.Context, id string) (*ec2types.Insta
 // fetchRegionStatuses stores every instance's status of the region; an
 // instance it does not list has none (nil).
 func (e *AWSEnv) fetchRegionStatuses(ctx context.Context) error {
-	api, ok := e.ec2.(InstanceStatusAPI)
-	if !ok {
-		return callErr("ec2:DescribeInstanceStatus", errors.New("this client cannot describe instance status"))
+	api, err := e.instanceStatusAPI()
+	if err != nil {
+		return err
 	}
 	p := ec2.NewDescribeInstanceStatusPaginator(api, &ec2.DescribeInstanceStatusInput{IncludeAllInstances: aws.Bool(true), MaxResults: aws.Int32(1000)})
 	got := map[string]*ec2types.InstanceStatus{}
@@ -71,4 +71,14 @@ func (e *AWSEnv) fetchRegionStatuses(ctx context.Context) error {
 	e.instStatus.putAll(got, nil)
 	e.regionStatusesRead.Store(true)
 	return nil
+}
+
+// instanceStatusAPI is the view's EC2 client as DescribeInstanceStatus, or
+// the error a client without it answers.
+func (e *AWSEnv) instanceStatusAPI() (InstanceStatusAPI, error) {
+	api, ok := e.ec2.(InstanceStatusAPI)
+	if !ok {
+		return nil, callErr("ec2:DescribeInstanceStatus", errors.New("this client cannot describe instance status"))
+	}
+	return api, nil
 }
