@@ -73,8 +73,7 @@ func (e *AWSEnv) fetchKeyPairs(ctx context.Context, names []string) error {
 		return callErr("ec2:DescribeKeyPairs", errors.New("this client cannot describe key pairs"))
 	}
 	got := map[string]*KeyPair{}
-	for start := 0; start < len(names); start += keyPairsChunk {
-		chunk := names[start:min(start+keyPairsChunk, len(names))]
+	for _, chunk := range chunks(names, keyPairsChunk) {
 		out, err := api.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{IncludePublicKey: aws.Bool(true),
 			Filters: []ec2types.Filter{{Name: aws.String("key-name"), Values: chunk}}})
 		if err != nil {
