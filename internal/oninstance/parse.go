@@ -117,7 +117,9 @@ func (r *Report) Fingerprints() []Fingerprint {
 func Parse(out string) (*Report, error) {
 	r := &Report{Options: map[string][]string{}}
 	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	// Lines up to 1 MiB; the buffer grows from the scanner's own 4 KiB only
+	// when a line needs it (nine checks parse each target's output).
+	sc.Buffer(nil, 1024*1024)
 	first := true
 	for sc.Scan() {
 		line := strings.TrimRight(sc.Text(), "\r")

@@ -140,3 +140,16 @@ func TestCommandsQuoting(t *testing.T) {
 		t.Fatal("a key line with a newline was accepted")
 	}
 }
+
+// A line far longer than the scanner's first buffer (here 200 KB, within
+// the 1 MiB limit) is read whole, and the lines after it still count.
+func TestParseLongLine(t *testing.T) {
+	long := "ssmdoctor.oninstance=1\nnote=" + strings.Repeat("x", 200*1024) + "\nhostkey=SHA256:abc ED25519\n"
+	r, err := Parse(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.HostKeys) != 1 || r.HostKeys[0].SHA256 != "SHA256:abc" {
+		t.Fatalf("host keys after a long line: %+v", r.HostKeys)
+	}
+}
