@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -122,8 +122,8 @@ func runAccess(c *cli.Context) error {
 		return err
 	}
 	env := awsfacts.NewAWSEnv(clients)
-	if o.g.region == "" && o.target != "" {
-		env.SearchOtherRegions(awsfacts.DefaultRegionCache(o.g.profile, clients.Region, d.getenv))
+	if o.target != "" {
+		env, _ = proxyEnv(clients, o.g, clients.Region, d.getenv)
 	}
 	caller, err := env.CallerIdentity(ctx)
 	if err != nil {
@@ -266,24 +266,12 @@ func accessFailure(ctx context.Context, o accessOptions, what string, err error)
 }
 
 func writeAccessReport(d *deps, o accessOptions, rep *access.Report) error {
-	w := d.stdout
-	if o.output != "" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			return fmt.Errorf("open --output file: %w", err)
+	return writeOutput(d, o.output, o.g.noColor, func(w io.Writer, color bool) error {
+		ro := report.Options{Color: color, Detail: o.g.verbose, Deterministic: o.deterministic}
+		ar := report.AccessReport{Version: version, GeneratedAt: time.Now(), Report: rep}
+		if err := report.WriteAccess(w, o.format, ar, ro); err != nil {
+			return fmt.Errorf("write %s report: %w", o.format, err)
 		}
-		defer f.Close()
-		w = f
-	}
-	ro := report.Options{Color: o.output == "" && d.useColor(o.g.noColor), Detail: o.g.verbose, Deterministic: o.deterministic}
-	ar := report.AccessReport{Version: version, GeneratedAt: time.Now(), Report: rep}
-	if err := report.WriteAccess(w, o.format, ar, ro); err != nil {
-		return fmt.Errorf("write %s report: %w", o.format, err)
-	}
-	if f, ok := w.(*os.File); ok && o.output != "" {
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("close --output file: %w", err)
-		}
-	}
-	return nil
+		return nil
+	})
 }

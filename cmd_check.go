@@ -136,26 +136,13 @@ func checkExitCode(s report.Summary, strict bool) int {
 }
 
 func writeReport(d *deps, o checkOptions, rep report.Report) error {
-	w := d.stdout
-	if o.output != "" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			return fmt.Errorf("open --output file: %w", err)
+	return writeOutput(d, o.output, o.noColor, func(w io.Writer, color bool) error {
+		ro := report.Options{Color: color, Detail: o.verbose, Deterministic: o.deterministic}
+		if err := report.Write(w, o.format, rep, ro); err != nil {
+			return fmt.Errorf("write %s report: %w", o.format, err)
 		}
-		defer f.Close()
-		w = f
-	}
-	// Colour only on the terminal: never in an --output file.
-	ro := report.Options{Color: o.output == "" && d.useColor(o.noColor), Detail: o.verbose, Deterministic: o.deterministic}
-	if err := report.Write(w, o.format, rep, ro); err != nil {
-		return fmt.Errorf("write %s report: %w", o.format, err)
-	}
-	if f, ok := w.(*os.File); ok && o.output != "" {
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("close --output file: %w", err)
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 var osUserRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)

@@ -227,6 +227,10 @@ func runForward(c *cli.Context) error {
 	if custom != "" && !validDocumentName(custom) {
 		return usageErr("a document name has letters, digits, _ - . and is 3-128 long", "forward: --document %s is not a document name", quoteShort(custom))
 	}
+	streamEndpoint, err := streamEndpointFlag(c, "forward")
+	if err != nil {
+		return err
+	}
 	stderr, stdout := c.App.ErrWriter, c.App.Writer
 	// forward may run for days with many connections: collect garbage
 	// before the heap doubles, and harder still near 24 MiB (a soft
@@ -272,17 +276,9 @@ func runForward(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	env := awsfacts.NewAWSEnv(cl)
-	if g.region == "" {
-		env.SearchOtherRegions(awsfacts.DefaultRegionCache(g.profile, cl.Region, d.getenv))
-	}
-	t, err := resolveTarget(setup, env, target)
+	cl, env, t, err := targetClients(setup, d, g, cl, target)
 	if err != nil {
 		return err
-	}
-	if t.Region != cl.Region {
-		cl = cl.ForRegion(t.Region)
-		env = awsfacts.NewAWSEnv(cl)
 	}
 	if !c.Bool("no-preflight") {
 		docs := map[string]bool{}
@@ -302,7 +298,7 @@ func runForward(c *cli.Context) error {
 	if g.verbose {
 		logf = func(format string, a ...any) { fmt.Fprintf(stderr, "ssmdoctor forward: "+format+"\n", a...) }
 	}
-	return forwardAll(c.Context, setup, cl, t.InstanceID, specs, lns, custom, c.String("stream-endpoint"), ao, stdout, stderr, logf)
+	return forwardAll(c.Context, setup, cl, t.InstanceID, specs, lns, custom, streamEndpoint, ao, stdout, stderr, logf)
 }
 
 // validDocumentName is SSM's document name pattern (or an ARN of one).

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
-	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/tunnelaws"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
@@ -90,6 +89,10 @@ func runShell(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	streamEndpoint, err := streamEndpointFlag(c, "shell")
+	if err != nil {
+		return err
+	}
 	d := depsOf(c)
 	stderr := c.App.ErrWriter
 	logf := func(string, ...any) {}
@@ -106,17 +109,9 @@ func runShell(c *cli.Context) error {
 	if err != nil {
 		return interruptedOr(c, err)
 	}
-	env := awsfacts.NewAWSEnv(cl)
-	if g.region == "" {
-		env.SearchOtherRegions(awsfacts.DefaultRegionCache(g.profile, cl.Region, d.getenv))
-	}
-	rt, err := resolveTarget(setup, env, target)
+	cl, env, rt, err := targetClients(setup, d, g, cl, target)
 	if err != nil {
 		return interruptedOr(c, err)
-	}
-	if rt.Region != cl.Region {
-		cl = cl.ForRegion(rt.Region)
-		env = awsfacts.NewAWSEnv(cl)
 	}
 	if !c.Bool("no-preflight") {
 		opts := checks.Options{Profile: g.profile, Region: g.region, Document: doc}
@@ -133,7 +128,7 @@ func runShell(c *cli.Context) error {
 		Document:       doc,
 		Parameters:     params,
 		KMS:            tunnelaws.DataKeys{Client: cl.KMS},
-		StreamEndpoint: c.String("stream-endpoint"),
+		StreamEndpoint: streamEndpoint,
 		ConnectTimeout: ao.ConnectTimeout,
 		Logf:           logf,
 	})

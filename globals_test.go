@@ -143,9 +143,34 @@ func TestUsageErrorsOnStderrOnly(t *testing.T) {
 		{"proxy", "--chunk-size", "10000000", "web", "22"},
 		{"proxy", "--window", "0", "web", "22"},
 		{"proxy", "--window", "1000000", "web", "22"},
+		// The newer commands: a bad flag, a missing or extra argument, a
+		// malformed value, each refused before any AWS call.
+		{"forward", "--bogus", "web"},
+		{"forward", "-L", "5432:db:5432"},
+		{"forward", "-L", "nope", "web"},
+		{"forward", "--stream-endpoint", "ftp://x", "-L", "5432:db:5432", "web"},
+		{"shell", "--bogus", "web"},
+		{"shell"},
+		{"shell", "--document", "a;b", "web"},
+		{"shell", "--stream-endpoint", "not a url", "web"},
+		{"access", "--bogus", "web"},
+		{"access"},
+		{"access", "--format", "xml", "web"},
+		{"sessions", "--bogus"},
+		{"sessions", "--yes"},
+		{"sessions", "--since", "5x"},
+		{"sessions", "--terminate", "a;b"},
+		{"wait", "--bogus", "web"},
+		{"wait"},
+		{"wait", "--for", "bogus", "web"},
+		{"completion", "--bogus"},
+		{"completion"},
+		{"completion", "tcsh"},
+		{"version", "--bogus"},
+		{"version", "extra"},
 	} {
 		r := runInProcess(t, args...)
-		if r.code != exitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, "error: ") || strings.Contains(r.stderr, "NAME:") {
+		if r.code != exitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, "error: ") || !strings.Contains(r.stderr, "\nhint: ") || strings.Contains(r.stderr, "NAME:") {
 			t.Errorf("%q: exit %d\nstdout %q\nstderr %q", args, r.code, r.stdout, r.stderr)
 		}
 	}
