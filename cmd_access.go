@@ -57,9 +57,6 @@ var (
 	principalRE = regexp.MustCompile(`^(user|role)/[\w+=,.@-]{1,64}$`)
 	// IAM principal ARNs (a path may precede the name).
 	principalArnRE = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:(user|role)/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
-	// SSM document names: letters, digits, _ - . (3 to 128), or a
-	// document ARN.
-	documentRE = regexp.MustCompile(`^([A-Za-z0-9_.-]{3,128}|arn:aws[\w-]*:ssm:[a-z0-9-]*:\d{0,12}:document/[A-Za-z0-9_.-]{3,128})$`)
 )
 
 func parseAccessOptions(c *cli.Context) (accessOptions, error) {
@@ -94,7 +91,7 @@ func parseAccessOptions(c *cli.Context) (accessOptions, error) {
 		return o, usageErr("use one of: "+strings.Join(report.Formats(report.KindAccess), ", "), "access: %v", err)
 	}
 	if !documentRE.MatchString(o.document) {
-		return o, usageErr("a document name such as AWS-StartSSHSession (letters, digits, _ - ., 3 to 128), or its ARN", "access: malformed --document %s", quoteShort(o.document))
+		return o, usageErr(documentHint, "access: malformed --document %s", quoteShort(o.document))
 	}
 	if len(o.osUser) > 32 || !osUserRE.MatchString(o.osUser) {
 		return o, usageErr("an OS user name: a letter or _, then letters, digits, . _ -, at most 32 characters", "access: malformed --user %s", quoteShort(o.osUser))

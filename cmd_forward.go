@@ -224,8 +224,8 @@ func runForward(c *cli.Context) error {
 		specs = append(specs, f)
 	}
 	custom := c.String("document")
-	if custom != "" && !validDocumentName(custom) {
-		return usageErr("a document name has letters, digits, _ - . and is 3-128 long", "forward: --document %s is not a document name", quoteShort(custom))
+	if custom != "" && !documentRE.MatchString(custom) {
+		return usageErr(documentHint, "forward: --document %s is not a document name", quoteShort(custom))
 	}
 	streamEndpoint, err := streamEndpointFlag(c, "forward")
 	if err != nil {
@@ -299,22 +299,6 @@ func runForward(c *cli.Context) error {
 		logf = func(format string, a ...any) { fmt.Fprintf(stderr, "ssmdoctor forward: "+format+"\n", a...) }
 	}
 	return forwardAll(c.Context, setup, cl, t.InstanceID, specs, lns, custom, streamEndpoint, ao, stdout, stderr, logf)
-}
-
-// validDocumentName is SSM's document name pattern (or an ARN of one).
-func validDocumentName(n string) bool {
-	if strings.HasPrefix(n, "arn:") {
-		return !strings.ContainsAny(n, " \t\n\"'\\") && len(n) <= 256
-	}
-	if len(n) < 3 || len(n) > 128 {
-		return false
-	}
-	for _, r := range n {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // forwardPreflight shows checkrun.ForwardPreflight's answer for the

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -47,9 +46,6 @@ func shellCommand() *cli.Command {
 		Action: runShell,
 	}
 }
-
-// documentNameRE is SSM's pattern for a document name.
-var documentNameRE = regexp.MustCompile(`^[a-zA-Z0-9_\-.]{3,128}$`)
 
 // shellDocument is the document and parameters --document and --command
 // ask for.

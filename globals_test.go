@@ -149,6 +149,8 @@ func TestUsageErrorsOnStderrOnly(t *testing.T) {
 		{"forward", "-L", "5432:db:5432"},
 		{"forward", "-L", "nope", "web"},
 		{"forward", "--stream-endpoint", "ftp://x", "-L", "5432:db:5432", "web"},
+		{"forward", "--document", "arn:aws:ssm:us-east-1:123456789012:document/X;id", "-L", "5432:db:5432", "web"},
+		{"access", "--document", "arn:$(id)", "web"},
 		{"shell", "--bogus", "web"},
 		{"shell"},
 		{"shell", "--document", "a;b", "web"},
