@@ -91,12 +91,8 @@ func runCheck(c *cli.Context) error {
 		}
 		return nil
 	}
-	ctx := c.Context
-	if o.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
-		defer cancel()
-	}
+	ctx, cancel := o.g.bound(c.Context)
+	defer cancel()
 	d := depsOf(c)
 	ao := o.g.awsOptions(d.stderr)
 	clients, loadErr := d.loadAWS(ctx, ao)

@@ -87,12 +87,8 @@ func runFix(c *cli.Context) error {
 			return usageErr("name the public key with --key FILE.pub, or make one: ssh-keygen -t ed25519", "fix: --authorize-key: %v", err)
 		}
 	}
-	ctx := c.Context
-	if g.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, g.timeout)
-		defer cancel()
-	}
+	ctx, cancel := g.bound(c.Context)
+	defer cancel()
 	o.Seam = checkrun.Seam{LookupEnv: d.lookupEnv, PasswdHome: d.passwdHome}
 	o.Stdout, o.Stderr = c.App.Writer, c.App.ErrWriter
 	o.LoadAWS = func(ctx context.Context) (*awsapi.Clients, error) { return d.loadAWS(ctx, g.awsOptions(o.Stderr)) }
