@@ -184,7 +184,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	r, opts := o.run, o.run.Checks
 	if !slices.Contains(report.Formats(report.KindCheck), o.format) {
-		return o, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "check: unknown --format %q", o.format)
+		return o, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "check: unknown --format %s", quoteShort(o.format))
 	}
 	for _, t := range r.Targets {
 		if err := awsfacts.ValidateTarget(t); err != nil {
@@ -196,7 +196,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	for _, f := range r.Filters {
 		if awsfacts.ValidateFilter(f) != nil {
-			return o, usageErr("the form is --filter tag:KEY=VALUE", "check: malformed --filter %q", f)
+			return o, usageErr("the form is --filter tag:KEY=VALUE", "check: malformed --filter %s", quoteShort(f))
 		}
 	}
 	if opts.OSUser != "" && (len(opts.OSUser) > 32 || !osUserRE.MatchString(opts.OSUser)) {
@@ -229,7 +229,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	for _, id := range r.Skip {
 		if !known[id] {
-			return o, usageErr("run 'ssmdoctor check --list-checks' for the IDs", "check: --skip %q is not a check ID", id)
+			return o, usageErr("run 'ssmdoctor check --list-checks' for the IDs", "check: --skip %s is not a check ID", quoteShort(id))
 		}
 	}
 	return o, nil

@@ -195,7 +195,7 @@ func parseFixOptions(c *cli.Context, g globals) (fixrun.Options, error) {
 	}
 	switch {
 	case row.Target == fixrun.TargetNone && c.NArg() > 0:
-		return o, usageErr("run 'ssmdoctor fix --ssh-config' alone: the ssh config serves every instance", "fix: --ssh-config takes no TARGET, got %q", c.Args().First())
+		return o, usageErr("run 'ssmdoctor fix --ssh-config' alone: the ssh config serves every instance", "fix: --ssh-config takes no TARGET, got %s", quoteShort(c.Args().First()))
 	case row.Target == fixrun.TargetNone:
 		// it serves every instance; verified against a sample one
 	case row.Target == fixrun.TargetOptional:

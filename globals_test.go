@@ -240,3 +240,23 @@ func TestTargetValidation(t *testing.T) {
 		t.Errorf("check web;id: exit %d stderr %q, want the offending character named", r.code, r.stderr)
 	}
 }
+
+// A huge value in a usage error is shortened (quoteShort), never echoed
+// back whole onto the terminal.
+func TestUsageErrorsShortenHugeValues(t *testing.T) {
+	huge := strings.Repeat("a", 20000)
+	for _, args := range [][]string{
+		{"check", "--format", huge},
+		{"check", "--filter", huge},
+		{"check", "--skip", huge},
+		{"wait", "--format", huge, "web"},
+		{"demo", huge},
+		{"sim", huge},
+		{"fix", "--ssh-config", huge},
+	} {
+		r := runInProcess(t, args...)
+		if r.code != exitUsage || r.stdout != "" || len(r.stderr) > 600 || !strings.HasPrefix(r.stderr, "error: ") {
+			t.Errorf("%s %s: exit %d, %d bytes of stderr: %.200q", args[0], args[1][:min(len(args[1]), 20)], r.code, len(r.stderr), r.stderr)
+		}
+	}
+}
