@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -57,9 +57,6 @@ var (
 	principalRE = regexp.MustCompile(`^(user|role)/[\w+=,.@-]{1,64}$`)
 	// IAM principal ARNs (a path may precede the name).
 	principalArnRE = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:(user|role)/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
-	// SSM document names: letters, digits, _ - . (3 to 128), or a
-	// document ARN.
-	documentRE = regexp.MustCompile(`^([A-Za-z0-9_.-]{3,128}|arn:aws[\w-]*:ssm:[a-z0-9-]*:\d{0,12}:document/[A-Za-z0-9_.-]{3,128})$`)
 )
 
 func parseAccessOptions(c *cli.Context) (accessOptions, error) {
@@ -94,7 +91,7 @@ func parseAccessOptions(c *cli.Context) (accessOptions, error) {
 		return o, usageErr("use one of: "+strings.Join(report.Formats(report.KindAccess), ", "), "access: %v", err)
 	}
 	if !documentRE.MatchString(o.document) {
-		return o, usageErr("a document name such as AWS-StartSSHSession (letters, digits, _ - ., 3 to 128), or its ARN", "access: malformed --document %s", quoteShort(o.document))
+		return o, usageErr(documentHint, "access: malformed --document %s", quoteShort(o.document))
 	}
 	if len(o.osUser) > 32 || !osUserRE.MatchString(o.osUser) {
 		return o, usageErr("an OS user name: a letter or _, then letters, digits, . _ -, at most 32 characters", "access: malformed --user %s", quoteShort(o.osUser))
@@ -122,8 +119,8 @@ func runAccess(c *cli.Context) error {
 		return err
 	}
 	env := awsfacts.NewAWSEnv(clients)
-	if o.g.region == "" && o.target != "" {
-		env.SearchOtherRegions(awsfacts.DefaultRegionCache(o.g.profile, clients.Region, d.getenv))
+	if o.target != "" {
+		env, _ = proxyEnv(clients, o.g, clients.Region, d.getenv)
 	}
 	caller, err := env.CallerIdentity(ctx)
 	if err != nil {
@@ -266,24 +263,12 @@ func accessFailure(ctx context.Context, o accessOptions, what string, err error)
 }
 
 func writeAccessReport(d *deps, o accessOptions, rep *access.Report) error {
-	w := d.stdout
-	if o.output != "" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			return fmt.Errorf("open --output file: %w", err)
+	return writeOutput(d, o.output, o.g.noColor, func(w io.Writer, color bool) error {
+		ro := report.Options{Color: color, Detail: o.g.verbose, Deterministic: o.deterministic}
+		ar := report.AccessReport{Version: version, GeneratedAt: time.Now(), Report: rep}
+		if err := report.WriteAccess(w, o.format, ar, ro); err != nil {
+			return fmt.Errorf("write %s report: %w", o.format, err)
 		}
-		defer f.Close()
-		w = f
-	}
-	ro := report.Options{Color: o.output == "" && d.useColor(o.g.noColor), Detail: o.g.verbose, Deterministic: o.deterministic}
-	ar := report.AccessReport{Version: version, GeneratedAt: time.Now(), Report: rep}
-	if err := report.WriteAccess(w, o.format, ar, ro); err != nil {
-		return fmt.Errorf("write %s report: %w", o.format, err)
-	}
-	if f, ok := w.(*os.File); ok && o.output != "" {
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("close --output file: %w", err)
-		}
-	}
-	return nil
+		return nil
+	})
 }

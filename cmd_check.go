@@ -91,12 +91,8 @@ func runCheck(c *cli.Context) error {
 		}
 		return nil
 	}
-	ctx := c.Context
-	if o.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
-		defer cancel()
-	}
+	ctx, cancel := o.g.bound(c.Context)
+	defer cancel()
 	d := depsOf(c)
 	ao := o.g.awsOptions(d.stderr)
 	clients, loadErr := d.loadAWS(ctx, ao)
@@ -136,26 +132,13 @@ func checkExitCode(s report.Summary, strict bool) int {
 }
 
 func writeReport(d *deps, o checkOptions, rep report.Report) error {
-	w := d.stdout
-	if o.output != "" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			return fmt.Errorf("open --output file: %w", err)
+	return writeOutput(d, o.output, o.noColor, func(w io.Writer, color bool) error {
+		ro := report.Options{Color: color, Detail: o.verbose, Deterministic: o.deterministic}
+		if err := report.Write(w, o.format, rep, ro); err != nil {
+			return fmt.Errorf("write %s report: %w", o.format, err)
 		}
-		defer f.Close()
-		w = f
-	}
-	// Colour only on the terminal: never in an --output file.
-	ro := report.Options{Color: o.output == "" && d.useColor(o.noColor), Detail: o.verbose, Deterministic: o.deterministic}
-	if err := report.Write(w, o.format, rep, ro); err != nil {
-		return fmt.Errorf("write %s report: %w", o.format, err)
-	}
-	if f, ok := w.(*os.File); ok && o.output != "" {
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("close --output file: %w", err)
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 var osUserRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
@@ -201,7 +184,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	r, opts := o.run, o.run.Checks
 	if !slices.Contains(report.Formats(report.KindCheck), o.format) {
-		return o, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "check: unknown --format %q", o.format)
+		return o, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "check: unknown --format %s", quoteShort(o.format))
 	}
 	for _, t := range r.Targets {
 		if err := awsfacts.ValidateTarget(t); err != nil {
@@ -213,7 +196,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	for _, f := range r.Filters {
 		if awsfacts.ValidateFilter(f) != nil {
-			return o, usageErr("the form is --filter tag:KEY=VALUE", "check: malformed --filter %q", f)
+			return o, usageErr("the form is --filter tag:KEY=VALUE", "check: malformed --filter %s", quoteShort(f))
 		}
 	}
 	if opts.OSUser != "" && (len(opts.OSUser) > 32 || !osUserRE.MatchString(opts.OSUser)) {
@@ -246,7 +229,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	}
 	for _, id := range r.Skip {
 		if !known[id] {
-			return o, usageErr("run 'ssmdoctor check --list-checks' for the IDs", "check: --skip %q is not a check ID", id)
+			return o, usageErr("run 'ssmdoctor check --list-checks' for the IDs", "check: --skip %s is not a check ID", quoteShort(id))
 		}
 	}
 	return o, nil

@@ -40,7 +40,7 @@ func demoCommand() *cli.Command {
 
 func runDemo(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return usageErr("ssmdoctor demo [--format FORMAT]", "demo takes no arguments (got %q)", c.Args().First())
+		return usageErr("ssmdoctor demo [--format FORMAT]", "demo takes no arguments (got %s)", quoteShort(c.Args().First()))
 	}
 	st := awssim.DemoScenario()
 	// Your key is on the demo's instances, as if you had launched them

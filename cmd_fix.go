@@ -87,12 +87,8 @@ func runFix(c *cli.Context) error {
 			return usageErr("name the public key with --key FILE.pub, or make one: ssh-keygen -t ed25519", "fix: --authorize-key: %v", err)
 		}
 	}
-	ctx := c.Context
-	if g.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, g.timeout)
-		defer cancel()
-	}
+	ctx, cancel := g.bound(c.Context)
+	defer cancel()
 	o.Seam = checkrun.Seam{LookupEnv: d.lookupEnv, PasswdHome: d.passwdHome}
 	o.Stdout, o.Stderr = c.App.Writer, c.App.ErrWriter
 	o.LoadAWS = func(ctx context.Context) (*awsapi.Clients, error) { return d.loadAWS(ctx, g.awsOptions(o.Stderr)) }
@@ -199,7 +195,7 @@ func parseFixOptions(c *cli.Context, g globals) (fixrun.Options, error) {
 	}
 	switch {
 	case row.Target == fixrun.TargetNone && c.NArg() > 0:
-		return o, usageErr("run 'ssmdoctor fix --ssh-config' alone: the ssh config serves every instance", "fix: --ssh-config takes no TARGET, got %q", c.Args().First())
+		return o, usageErr("run 'ssmdoctor fix --ssh-config' alone: the ssh config serves every instance", "fix: --ssh-config takes no TARGET, got %s", quoteShort(c.Args().First()))
 	case row.Target == fixrun.TargetNone:
 		// it serves every instance; verified against a sample one
 	case row.Target == fixrun.TargetOptional:

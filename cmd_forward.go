@@ -224,8 +224,12 @@ func runForward(c *cli.Context) error {
 		specs = append(specs, f)
 	}
 	custom := c.String("document")
-	if custom != "" && !validDocumentName(custom) {
-		return usageErr("a document name has letters, digits, _ - . and is 3-128 long", "forward: --document %s is not a document name", quoteShort(custom))
+	if custom != "" && !documentRE.MatchString(custom) {
+		return usageErr(documentHint, "forward: --document %s is not a document name", quoteShort(custom))
+	}
+	streamEndpoint, err := streamEndpointFlag(c, "forward")
+	if err != nil {
+		return err
 	}
 	stderr, stdout := c.App.ErrWriter, c.App.Writer
 	// forward may run for days with many connections: collect garbage
@@ -272,17 +276,9 @@ func runForward(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	env := awsfacts.NewAWSEnv(cl)
-	if g.region == "" {
-		env.SearchOtherRegions(awsfacts.DefaultRegionCache(g.profile, cl.Region, d.getenv))
-	}
-	t, err := resolveTarget(setup, env, target)
+	cl, env, t, err := targetClients(setup, d, g, cl, target)
 	if err != nil {
 		return err
-	}
-	if t.Region != cl.Region {
-		cl = cl.ForRegion(t.Region)
-		env = awsfacts.NewAWSEnv(cl)
 	}
 	if !c.Bool("no-preflight") {
 		docs := map[string]bool{}
@@ -302,23 +298,7 @@ func runForward(c *cli.Context) error {
 	if g.verbose {
 		logf = func(format string, a ...any) { fmt.Fprintf(stderr, "ssmdoctor forward: "+format+"\n", a...) }
 	}
-	return forwardAll(c.Context, setup, cl, t.InstanceID, specs, lns, custom, c.String("stream-endpoint"), ao, stdout, stderr, logf)
-}
-
-// validDocumentName is SSM's document name pattern (or an ARN of one).
-func validDocumentName(n string) bool {
-	if strings.HasPrefix(n, "arn:") {
-		return !strings.ContainsAny(n, " \t\n\"'\\") && len(n) <= 256
-	}
-	if len(n) < 3 || len(n) > 128 {
-		return false
-	}
-	for _, r := range n {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return false
-		}
-	}
-	return true
+	return forwardAll(c.Context, setup, cl, t.InstanceID, specs, lns, custom, streamEndpoint, ao, stdout, stderr, logf)
 }
 
 // forwardPreflight shows checkrun.ForwardPreflight's answer for the

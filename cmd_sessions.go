@@ -154,16 +154,11 @@ func runSessions(c *cli.Context) error {
 	env := awsfacts.NewAWSEnv(cl)
 	targetID := ""
 	if o.target != "" {
-		env, _ = proxyEnv(cl, g, cl.Region, d.getenv)
-		t, err := resolveTarget(ctx, env, o.target)
-		if err != nil {
+		var t *awsfacts.Target
+		if cl, env, t, err = targetClients(ctx, d, g, cl, o.target); err != nil {
 			return err
 		}
 		targetID = t.InstanceID
-		if t.Region != cl.Region {
-			cl = cl.ForRegion(t.Region)
-			env = awsfacts.NewAWSEnv(cl)
-		}
 	}
 	rep := report.Sessions{Region: cl.Region}
 	var since time.Time

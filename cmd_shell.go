@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,7 +14,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ssmdoctor/ssmdoctor/checks"
-	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
 	"github.com/ssmdoctor/ssmdoctor/internal/tunnelaws"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
@@ -48,9 +46,6 @@ func shellCommand() *cli.Command {
 		Action: runShell,
 	}
 }
-
-// documentNameRE is SSM's pattern for a document name.
-var documentNameRE = regexp.MustCompile(`^[a-zA-Z0-9_\-.]{3,128}$`)
 
 // shellDocument is the document and parameters --document and --command
 // ask for.
@@ -90,6 +85,10 @@ func runShell(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	streamEndpoint, err := streamEndpointFlag(c, "shell")
+	if err != nil {
+		return err
+	}
 	d := depsOf(c)
 	stderr := c.App.ErrWriter
 	logf := func(string, ...any) {}
@@ -106,17 +105,9 @@ func runShell(c *cli.Context) error {
 	if err != nil {
 		return interruptedOr(c, err)
 	}
-	env := awsfacts.NewAWSEnv(cl)
-	if g.region == "" {
-		env.SearchOtherRegions(awsfacts.DefaultRegionCache(g.profile, cl.Region, d.getenv))
-	}
-	rt, err := resolveTarget(setup, env, target)
+	cl, env, rt, err := targetClients(setup, d, g, cl, target)
 	if err != nil {
 		return interruptedOr(c, err)
-	}
-	if rt.Region != cl.Region {
-		cl = cl.ForRegion(rt.Region)
-		env = awsfacts.NewAWSEnv(cl)
 	}
 	if !c.Bool("no-preflight") {
 		opts := checks.Options{Profile: g.profile, Region: g.region, Document: doc}
@@ -133,7 +124,7 @@ func runShell(c *cli.Context) error {
 		Document:       doc,
 		Parameters:     params,
 		KMS:            tunnelaws.DataKeys{Client: cl.KMS},
-		StreamEndpoint: c.String("stream-endpoint"),
+		StreamEndpoint: streamEndpoint,
 		ConnectTimeout: ao.ConnectTimeout,
 		Logf:           logf,
 	})

@@ -48,7 +48,7 @@ func simCommand() *cli.Command {
 
 func runSim(c *cli.Context) error {
 	if c.NArg() > 0 {
-		return usageErr(simUsage, "sim takes no arguments (got %q)", c.Args().First())
+		return usageErr(simUsage, "sim takes no arguments (got %s)", quoteShort(c.Args().First()))
 	}
 	envFile := c.String("env-file")
 	if c.IsSet("env-file") && envFile == "" {

@@ -96,7 +96,7 @@ func parseWaitOptions(c *cli.Context) (waitOptions, error) {
 		}
 	}
 	if !slices.Contains(report.Formats(report.KindCheck), w.check.format) {
-		return w, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "wait: unknown --format %q", w.check.format)
+		return w, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "wait: unknown --format %s", quoteShort(w.check.format))
 	}
 	if p := w.check.run.Checks.Port; p < 1 || p > 65535 {
 		return w, usageErr("the port sshd listens on inside the instance, 22 unless changed", "wait: --port %d is out of range 1-65535", p)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
+	"github.com/urfave/cli/v2"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
@@ -66,6 +67,34 @@ func resolveTarget(ctx context.Context, env *awsfacts.AWSEnv, target string) (*a
 		return nil, targetError(target, &awsfacts.MalformedAnswerError{Input: target, Call: "ec2:DescribeInstances", Value: t.InstanceID})
 	}
 	return t, nil
+}
+
+// targetClients resolves TARGET (in another region of the account when
+// there is no --region) and returns the clients and AWS view of the
+// region it lives in: forward, shell and sessions share it.
+func targetClients(ctx context.Context, d *deps, g globals, cl *awsapi.Clients, target string) (*awsapi.Clients, *awsfacts.AWSEnv, *awsfacts.Target, error) {
+	env, _ := proxyEnv(cl, g, cl.Region, d.getenv)
+	t, err := resolveTarget(ctx, env, target)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if t.Region != cl.Region {
+		cl = cl.ForRegion(t.Region)
+		env = awsfacts.NewAWSEnv(cl)
+	}
+	return cl, env, t, nil
+}
+
+// streamEndpointFlag is --stream-endpoint (or SSMDOCTOR_STREAM_ENDPOINT),
+// checked before any AWS call: a malformed one is a usage error, not a
+// session started and then abandoned.
+func streamEndpointFlag(c *cli.Context, cmd string) (string, error) {
+	e := c.String("stream-endpoint")
+	if e != "" && !validStreamEndpoint(e) {
+		return "", usageErr("an https:// or wss:// URL, such as wss://ssmmessages.eu-west-1.amazonaws.com (--stream-endpoint, or SSMDOCTOR_STREAM_ENDPOINT when the flag is not given)",
+			"%s: malformed --stream-endpoint %s", cmd, quoteShort(e))
+	}
+	return e, nil
 }
 
 // targetError says why TARGET names no single instance, in the words of

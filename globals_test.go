@@ -143,9 +143,36 @@ func TestUsageErrorsOnStderrOnly(t *testing.T) {
 		{"proxy", "--chunk-size", "10000000", "web", "22"},
 		{"proxy", "--window", "0", "web", "22"},
 		{"proxy", "--window", "1000000", "web", "22"},
+		// The newer commands: a bad flag, a missing or extra argument, a
+		// malformed value, each refused before any AWS call.
+		{"forward", "--bogus", "web"},
+		{"forward", "-L", "5432:db:5432"},
+		{"forward", "-L", "nope", "web"},
+		{"forward", "--stream-endpoint", "ftp://x", "-L", "5432:db:5432", "web"},
+		{"forward", "--document", "arn:aws:ssm:us-east-1:123456789012:document/X;id", "-L", "5432:db:5432", "web"},
+		{"access", "--document", "arn:$(id)", "web"},
+		{"shell", "--bogus", "web"},
+		{"shell"},
+		{"shell", "--document", "a;b", "web"},
+		{"shell", "--stream-endpoint", "not a url", "web"},
+		{"access", "--bogus", "web"},
+		{"access"},
+		{"access", "--format", "xml", "web"},
+		{"sessions", "--bogus"},
+		{"sessions", "--yes"},
+		{"sessions", "--since", "5x"},
+		{"sessions", "--terminate", "a;b"},
+		{"wait", "--bogus", "web"},
+		{"wait"},
+		{"wait", "--for", "bogus", "web"},
+		{"completion", "--bogus"},
+		{"completion"},
+		{"completion", "tcsh"},
+		{"version", "--bogus"},
+		{"version", "extra"},
 	} {
 		r := runInProcess(t, args...)
-		if r.code != exitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, "error: ") || strings.Contains(r.stderr, "NAME:") {
+		if r.code != exitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, "error: ") || !strings.Contains(r.stderr, "\nhint: ") || strings.Contains(r.stderr, "NAME:") {
 			t.Errorf("%q: exit %d\nstdout %q\nstderr %q", args, r.code, r.stdout, r.stderr)
 		}
 	}
@@ -211,5 +238,25 @@ func TestTargetValidation(t *testing.T) {
 	r = runInProcess(t, "check", "web;id")
 	if r.code != exitUsage || !strings.Contains(r.stderr, `';' is not accepted`) {
 		t.Errorf("check web;id: exit %d stderr %q, want the offending character named", r.code, r.stderr)
+	}
+}
+
+// A huge value in a usage error is shortened (quoteShort), never echoed
+// back whole onto the terminal.
+func TestUsageErrorsShortenHugeValues(t *testing.T) {
+	huge := strings.Repeat("a", 20000)
+	for _, args := range [][]string{
+		{"check", "--format", huge},
+		{"check", "--filter", huge},
+		{"check", "--skip", huge},
+		{"wait", "--format", huge, "web"},
+		{"demo", huge},
+		{"sim", huge},
+		{"fix", "--ssh-config", huge},
+	} {
+		r := runInProcess(t, args...)
+		if r.code != exitUsage || r.stdout != "" || len(r.stderr) > 600 || !strings.HasPrefix(r.stderr, "error: ") {
+			t.Errorf("%s %s: exit %d, %d bytes of stderr: %.200q", args[0], args[1][:min(len(args[1]), 20)], r.code, len(r.stderr), r.stderr)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/ssmdoctor/ssmdoctor/internal/awsapi"
 	"github.com/ssmdoctor/ssmdoctor/internal/sshconfig"
 )
@@ -27,9 +29,12 @@ func windowsProxyCommandFor(self string, f ourFlags) string {
 	line, err := sshconfig.WindowsCommandLine(self, args...)
 	if err != nil {
 		// os.Executable is absolute on Windows and no Windows path holds
-		// a quote; profile and region were validated. Should that ever
-		// fail, ssh reports the command it could not start.
-		return `"` + sshconfig.EscapePercent(self) + `" proxy %h %p`
+		// a quote, so only self can fail here: profile and region were
+		// validated (no blank, quote or %), and the rest are ours. Should
+		// it ever fail, ssh reports the command it could not start; the
+		// flags stay, so a typed --profile is never traded for the
+		// environment's.
+		return `"` + sshconfig.EscapePercent(self) + `" ` + strings.Join(args, " ")
 	}
 	return line
 }

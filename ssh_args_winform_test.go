@@ -22,3 +22,12 @@ func TestWindowsProxyCommandForSSH(t *testing.T) {
 		t.Fatalf("the proxy would get %q", args)
 	}
 }
+
+// A program path Windows OpenSSH cannot take (not absolute) still keeps
+// the typed flags: a --profile is never dropped for the environment's.
+func TestWindowsProxyCommandKeepsFlagsOnABadPath(t *testing.T) {
+	got := windowsProxyCommandFor("ssmdoctor.exe", ourFlags{profile: "dev", region: "eu-west-1"})
+	if want := `"ssmdoctor.exe" proxy --profile dev --region eu-west-1 %h %p`; got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
