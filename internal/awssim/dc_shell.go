@@ -73,18 +73,8 @@ func (ch *dcChannel) startShellSession() {
 		go ch.connectTarget()
 		return
 	}
-	ch.hsStarted = time.Now()
-	ch.stage = hsAwaitResponse
 	st, _ := json.Marshal(tunnel.SessionTypeRequest{SessionType: ch.shellType, Properties: json.RawMessage("null")})
-	actions := []tunnel.RequestedClientAction{{ActionType: tunnel.ActionSessionType, ActionParameters: st}}
-	if ch.sess.KMSKeyID != "" {
-		kp, _ := json.Marshal(tunnel.KMSEncryptionRequest{KMSKeyID: ch.sess.KMSKeyID})
-		actions = append(actions, tunnel.RequestedClientAction{ActionType: tunnel.ActionKMSEncryption, ActionParameters: kp})
-	}
-	ch.agentVersion = ch.s.sessionAgentVersion(ch.sess, ch.opts.AgentVersion)
-	req, _ := json.Marshal(tunnel.HandshakeRequest{AgentVersion: ch.agentVersion, RequestedClientActions: actions})
-	ch.sendStream(tunnel.PayloadHandshakeRequest, req)
-	ch.armHandshakeTimer()
+	ch.sendHandshakeRequest(st)
 }
 
 // shellUnavailable is the failure a session to an instance without a
