@@ -308,17 +308,9 @@ func (s *Session) endShellInput(ctx context.Context) bool {
 // sendShell sends one input message at once: keystrokes are not batched.
 // Only Output is encrypted (Size never is).
 func (s *Session) sendShell(ctx context.Context, pt PayloadType, p []byte) bool {
-	if pt == PayloadOutput {
-		if k := s.cipher.Load(); k != nil {
-			p = k.seal(p)
-		}
-	}
-	frame, err := s.out.add(ctx, true, pt, p)
-	if err != nil {
+	if s.queueInput(ctx, pt, p) != nil {
 		return false
 	}
-	s.stats.sent.Add(1)
-	s.sq.queue(frame)
 	s.sq.kick()
 	return true
 }
