@@ -237,8 +237,12 @@ func (s *Session) pumpShell(ctx context.Context, stdin io.Reader) {
 	}
 	in := make(chan shellChunk)
 	go func() {
-		for {
-			buf := make([]byte, s.opts.ChunkSize)
+		// Two buffers in turn, not one per read: the hand-off is
+		// unbuffered, so once the loop below takes one it has finished
+		// with the other, which the next read fills.
+		bufs := [2][]byte{make([]byte, s.opts.ChunkSize), make([]byte, s.opts.ChunkSize)}
+		for i := 0; ; i ^= 1 {
+			buf := bufs[i]
 			n, err := stdin.Read(buf)
 			select {
 			case in <- shellChunk{buf[:n], err}:
