@@ -366,16 +366,9 @@ func (s *Session) write(ctx context.Context, p []byte) (int, error) {
 	n := 0
 	for len(p) > 0 {
 		k := min(len(p), s.opts.ChunkSize)
-		q := p[:k]
-		if c := s.cipher.Load(); c != nil {
-			q = c.seal(q)
-		}
-		frame, err := s.out.add(ctx, true, PayloadOutput, q)
-		if err != nil {
+		if err := s.queueInput(ctx, PayloadOutput, p[:k]); err != nil {
 			return n, err
 		}
-		s.stats.sent.Add(1)
-		s.sq.queue(frame)
 		p = p[k:]
 		n += k
 	}

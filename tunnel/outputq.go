@@ -43,6 +43,19 @@ func signal(ch chan struct{}) {
 	}
 }
 
+// wakeIfQuiet is both queues' kick: under mu it clears *quiet, and if
+// that was set (output was queued without waking the writer) wakes
+// notify once.
+func wakeIfQuiet(mu *sync.Mutex, quiet *bool, notify chan struct{}) {
+	mu.Lock()
+	was := *quiet
+	*quiet = false
+	mu.Unlock()
+	if was {
+		signal(notify)
+	}
+}
+
 // put copies p into the queue, waiting while it is full; false when ctx
 // ended first. It does not wake the writer (the reader does, with kick,
 // once it has handled the frames it already read) unless it has to wait.
@@ -71,15 +84,7 @@ func (q *outputQueue) put(ctx context.Context, p []byte) bool {
 }
 
 // kick wakes the writer if put added output since the last kick.
-func (q *outputQueue) kick() {
-	q.mu.Lock()
-	quiet := q.quiet
-	q.quiet = false
-	q.mu.Unlock()
-	if quiet {
-		signal(q.notify)
-	}
-}
+func (q *outputQueue) kick() { wakeIfQuiet(&q.mu, &q.quiet, q.notify) }
 
 // end closes the stream; the first result wins.
 func (q *outputQueue) end(err error) {

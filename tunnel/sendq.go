@@ -75,15 +75,7 @@ func (q *sendQueue) queue(frame []byte) {
 
 // kick wakes the writer if frames were queued quietly since the last
 // kick.
-func (q *sendQueue) kick() {
-	q.mu.Lock()
-	quiet := q.quiet
-	q.quiet = false
-	q.mu.Unlock()
-	if quiet {
-		signal(q.notify)
-	}
-}
+func (q *sendQueue) kick() { wakeIfQuiet(&q.mu, &q.quiet, q.notify) }
 
 // batch is what the writer took from the queue; its buffers go back for
 // reuse on the next take.

@@ -299,17 +299,8 @@ func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
 			s.sq.kick()
 		}
 		n, err := br.Read(buf)
-		if n > 0 {
-			p := buf[:n]
-			if k := s.cipher.Load(); k != nil {
-				p = k.seal(p)
-			}
-			frame, aerr := s.out.add(ctx, true, PayloadOutput, p)
-			if aerr != nil {
-				return
-			}
-			s.stats.sent.Add(1)
-			s.sq.queue(frame)
+		if n > 0 && s.queueInput(ctx, PayloadOutput, buf[:n]) != nil {
+			return
 		}
 		if errors.Is(err, io.EOF) {
 			s.sq.kick()
@@ -322,6 +313,25 @@ func (s *Session) pumpStdin(ctx context.Context, stdin io.Reader) {
 			return
 		}
 	}
+}
+
+// queueInput frames p as an input message of type pt, waiting for room
+// in the window, and queues it without waking the writer (the caller
+// kicks). Output is sealed when the session is encrypted; other payload
+// types never are.
+func (s *Session) queueInput(ctx context.Context, pt PayloadType, p []byte) error {
+	if pt == PayloadOutput {
+		if k := s.cipher.Load(); k != nil {
+			p = k.seal(p)
+		}
+	}
+	frame, err := s.out.add(ctx, true, pt, p)
+	if err != nil {
+		return err
+	}
+	s.stats.sent.Add(1)
+	s.sq.queue(frame)
+	return nil
 }
 
 // flush waits (bounded) until the agent has acknowledged everything sent.

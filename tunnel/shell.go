@@ -237,8 +237,12 @@ func (s *Session) pumpShell(ctx context.Context, stdin io.Reader) {
 	}
 	in := make(chan shellChunk)
 	go func() {
-		for {
-			buf := make([]byte, s.opts.ChunkSize)
+		// Two buffers in turn, not one per read: the hand-off is
+		// unbuffered, so once the loop below takes one it has finished
+		// with the other, which the next read fills.
+		bufs := [2][]byte{make([]byte, s.opts.ChunkSize), make([]byte, s.opts.ChunkSize)}
+		for i := 0; ; i ^= 1 {
+			buf := bufs[i]
 			n, err := stdin.Read(buf)
 			select {
 			case in <- shellChunk{buf[:n], err}:
@@ -308,17 +312,9 @@ func (s *Session) endShellInput(ctx context.Context) bool {
 // sendShell sends one input message at once: keystrokes are not batched.
 // Only Output is encrypted (Size never is).
 func (s *Session) sendShell(ctx context.Context, pt PayloadType, p []byte) bool {
-	if pt == PayloadOutput {
-		if k := s.cipher.Load(); k != nil {
-			p = k.seal(p)
-		}
-	}
-	frame, err := s.out.add(ctx, true, pt, p)
-	if err != nil {
+	if s.queueInput(ctx, pt, p) != nil {
 		return false
 	}
-	s.stats.sent.Add(1)
-	s.sq.queue(frame)
 	s.sq.kick()
 	return true
 }

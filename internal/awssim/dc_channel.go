@@ -25,14 +25,17 @@ const (
 // it outlives websockets (ResumeSession reconnects keep sequence numbers
 // and the unacked output) and ends with the session.
 type dcChannel struct {
-	s        *Sim
-	sess     *simSession
-	id       string
-	clientID string
-	opts     DCOptions
-	faults   DCFaults
-	ctx      context.Context
-	cancel   context.CancelFunc
+	s    *Sim
+	sess *simSession
+	// shellType is sess.shellType(), read once: "" for a port session.
+	// The receive path asks it for every data message.
+	shellType string
+	id        string
+	clientID  string
+	opts      DCOptions
+	faults    DCFaults
+	ctx       context.Context
+	cancel    context.CancelFunc
 
 	mu    sync.Mutex
 	conn  *dcConn // current websocket, nil while disconnected
@@ -77,7 +80,7 @@ type dcChannel struct {
 func newDCChannel(s *Sim, sess *simSession, clientID string, opts DCOptions, faults DCFaults) *dcChannel {
 	ctx, cancel := context.WithCancel(s.closeCtx)
 	ch := &dcChannel{
-		s: s, sess: sess, id: sess.ID, clientID: clientID,
+		s: s, sess: sess, shellType: sess.shellType(), id: sess.ID, clientID: clientID,
 		opts: opts, faults: faults, ctx: ctx, cancel: cancel,
 		rtt:   newDCRTT(opts.InitialRTO),
 		space: make(chan struct{}, 1),

@@ -27,11 +27,18 @@ func (ch *dcChannel) startHandshake() {
 		ch.startShellSession()
 		return
 	}
+	ch.sendHandshakeRequest(sessionTypeRequest(ch.sess))
+}
+
+// sendHandshakeRequest sends the HandshakeRequest with these SessionType
+// action parameters, and KMSEncryption when the session is encrypted, and
+// waits for the client's answer. ch.mu held.
+func (ch *dcChannel) sendHandshakeRequest(sessionType json.RawMessage) {
 	ch.hsStarted = time.Now()
 	ch.stage = hsAwaitResponse
 	ch.agentVersion = ch.s.sessionAgentVersion(ch.sess, ch.opts.AgentVersion)
 	// As the agent builds it: SessionType first, KMSEncryption after it.
-	actions := []tunnel.RequestedClientAction{{ActionType: tunnel.ActionSessionType, ActionParameters: sessionTypeRequest(ch.sess)}}
+	actions := []tunnel.RequestedClientAction{{ActionType: tunnel.ActionSessionType, ActionParameters: sessionType}}
 	if ch.sess.KMSKeyID != "" {
 		p, _ := json.Marshal(tunnel.KMSEncryptionRequest{KMSKeyID: ch.sess.KMSKeyID})
 		actions = append(actions, tunnel.RequestedClientAction{ActionType: tunnel.ActionKMSEncryption, ActionParameters: p})

@@ -525,7 +525,8 @@ func TestForwardFaults(t *testing.T) {
 	}
 }
 
-// TestForwardKMS forwards through a session the preferences encrypt.
+// TestForwardKMS forwards through a session the preferences encrypt, and
+// the session is encrypted.
 func TestForwardKMS(t *testing.T) {
 	r := startForward(t, fwdSetup{kms: true})
 	c := dialEcho(t, r.addr)
@@ -534,6 +535,18 @@ func TestForwardKMS(t *testing.T) {
 	}
 	if err := fwdUpload(r.addr, 4<<20, 7); err != nil {
 		t.Fatal(err)
+	}
+	// The bytes came through, and the agent's side holds both data keys:
+	// it sealed what it sent and opened what it got.
+	ch, ok := r.s.dcChannel(r.sess.ID())
+	if !ok {
+		t.Fatal("no simulator channel for the session")
+	}
+	ch.mu.Lock()
+	encrypted := ch.enc != nil && ch.dec != nil
+	ch.mu.Unlock()
+	if !encrypted {
+		t.Error("the session was not encrypted: the simulated agent has no data keys")
 	}
 }
 

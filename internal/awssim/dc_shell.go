@@ -63,28 +63,18 @@ func (ss *simSession) shellType() string {
 	return ""
 }
 
-func (ch *dcChannel) isShell() bool { return ch.sess.shellType() != "" }
+func (ch *dcChannel) isShell() bool { return ch.shellType != "" }
 
 // startShellSession begins a shell session on a fresh channel: the
 // handshake when it is encrypted, else straight to the shell. ch.mu held.
 func (ch *dcChannel) startShellSession() {
-	if ch.sess.KMSKeyID == "" && ch.sess.shellType() != tunnel.SessionTypeNonInteractive {
+	if ch.sess.KMSKeyID == "" && ch.shellType != tunnel.SessionTypeNonInteractive {
 		ch.stage = hsDialing
 		go ch.connectTarget()
 		return
 	}
-	ch.hsStarted = time.Now()
-	ch.stage = hsAwaitResponse
-	st, _ := json.Marshal(tunnel.SessionTypeRequest{SessionType: ch.sess.shellType(), Properties: json.RawMessage("null")})
-	actions := []tunnel.RequestedClientAction{{ActionType: tunnel.ActionSessionType, ActionParameters: st}}
-	if ch.sess.KMSKeyID != "" {
-		kp, _ := json.Marshal(tunnel.KMSEncryptionRequest{KMSKeyID: ch.sess.KMSKeyID})
-		actions = append(actions, tunnel.RequestedClientAction{ActionType: tunnel.ActionKMSEncryption, ActionParameters: kp})
-	}
-	ch.agentVersion = ch.s.sessionAgentVersion(ch.sess, ch.opts.AgentVersion)
-	req, _ := json.Marshal(tunnel.HandshakeRequest{AgentVersion: ch.agentVersion, RequestedClientActions: actions})
-	ch.sendStream(tunnel.PayloadHandshakeRequest, req)
-	ch.armHandshakeTimer()
+	st, _ := json.Marshal(tunnel.SessionTypeRequest{SessionType: ch.shellType, Properties: json.RawMessage("null")})
+	ch.sendHandshakeRequest(st)
 }
 
 // shellUnavailable is the failure a session to an instance without a
@@ -147,7 +137,7 @@ func (ch *dcChannel) connectShell() {
 		"TERM=xterm-256color", // as the agent sets
 		"LANG=C.UTF-8",
 	}
-	if ch.sess.shellType() == tunnel.SessionTypeNonInteractive {
+	if ch.shellType == tunnel.SessionTypeNonInteractive {
 		ch.runCommand(cmd, dir)
 		return
 	}
@@ -170,7 +160,7 @@ func (ch *dcChannel) connectShell() {
 	ch.shell = sh
 	ch.completeShellHandshake()
 	ch.stage = hsDone
-	ch.s.logf("data channel %s: %s session: started %s (pid %d) in %s", ch.id, ch.sess.shellType(), cmd.Path, cmd.Process.Pid, dir)
+	ch.s.logf("data channel %s: %s session: started %s (pid %d) in %s", ch.id, ch.shellType, cmd.Path, cmd.Process.Pid, dir)
 	ch.tcp = ch.startTCP(ptyConn{f}, "pty")
 }
 

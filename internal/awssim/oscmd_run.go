@@ -70,46 +70,14 @@ func runCommands(inst *Instance, commands []string, now time.Time, realShell ...
 	}
 }
 
-// parseSetLine reads `set -- 'a' 'b' …` as sh would, for single-quoted
-// words (with '\” inside) and plain words.
+// parseSetLine reads `set -- 'a' 'b' …` as sh would, with the words
+// split as splitCommand splits a command line.
 func parseSetLine(line string) ([]string, error) {
 	rest, ok := strings.CutPrefix(line, "set --")
 	if !ok {
 		return nil, errors.New("no set line")
 	}
-	var args []string
-	var cur strings.Builder
-	inWord := false
-	for i := 0; i < len(rest); i++ {
-		c := rest[i]
-		switch {
-		case c == '\'':
-			j := strings.IndexByte(rest[i+1:], '\'')
-			if j < 0 {
-				return nil, errors.New("unterminated quote")
-			}
-			cur.WriteString(rest[i+1 : i+1+j])
-			i += j + 1
-			inWord = true
-		case c == '\\' && i+1 < len(rest):
-			cur.WriteByte(rest[i+1])
-			i++
-			inWord = true
-		case c == ' ' || c == '\t':
-			if inWord {
-				args = append(args, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(c)
-			inWord = true
-		}
-	}
-	if inWord {
-		args = append(args, cur.String())
-	}
-	return args, nil
+	return splitCommand(rest)
 }
 
 // runForReal runs the script text with shell, as the agent does (the
