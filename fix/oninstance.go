@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -42,9 +43,7 @@ func (a *AWS) runScript(ctx context.Context, instanceID string, commands []strin
 		if msg == "" {
 			msg = strings.TrimSpace(run.Stderr)
 		}
-		if len(msg) > 300 {
-			msg = msg[:300] + "…"
-		}
+		msg = clipMessage(msg, 300)
 		return run.Stdout, fmt.Errorf("command %s ended %s: %s", run.CommandID, run.Status, msg)
 	}
 	return run.Stdout, nil
@@ -116,4 +115,16 @@ func scriptResult(out string) string {
 		}
 	}
 	return ""
+}
+
+// clipMessage cuts msg to at most n bytes, at a character boundary, and
+// marks the cut.
+func clipMessage(msg string, n int) string {
+	if len(msg) <= n {
+		return msg
+	}
+	for n > 0 && !utf8.RuneStart(msg[n]) {
+		n--
+	}
+	return msg[:n] + "…"
 }
