@@ -1,11 +1,23 @@
 package checks
 
+import (
+	"slices"
+	"sync"
+)
+
 // catalogue is every check, in the order they run and are reported: the
 // workstation first, then the caller's permissions, the instance, and the
 // session. A check's prerequisites (DependsOn) come before it, so a broken
 // link hides what depends on it instead of burying the cause. Each file
 // is named after its check's ID; docs/check-catalogue.md describes each.
-func catalogue() []Check {
+//
+// The checks are immutable values, made once: a fleet asks for the list
+// once per target, and making forty-odd checks each time showed in its
+// profile (docs/benchmarks.md). Each caller gets its own copy of the
+// slice, which it may reorder or wrap.
+func catalogue() []Check { return slices.Clone(theCatalogue()) }
+
+var theCatalogue = sync.OnceValue(func() []Check {
 	return []Check{
 		// Workstation.
 		credentialsCheck(),          // credentials: AWS credentials resolve and are not expired
@@ -57,4 +69,4 @@ func catalogue() []Check {
 		connectionStatusCheck(),   // connection-status: GetConnectionStatus
 		sessionProbeCheck(),       // session-probe: a real session reads sshd's banner (--probe)
 	}
-}
+})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -55,7 +54,7 @@ func Run(ctx context.Context, env *Env, list []Check, opts RunOptions) []Outcome
 	n := len(list)
 	r := &run{ctx: ctx, env: env, list: list, opts: opts, limit: limit, defTimeout: defTimeout,
 		out: make([]Outcome, n), pending: make([]int, n), dependents: make([][]int, n),
-		static: make([]Result, n), left: n, allDone: make(chan struct{})}
+		static: make([]Result, n), left: n, allDone: make(chan struct{}), deadlines: newDeadlines(ctx)}
 	r.index = make(map[string]int, n)
 	for i, c := range list {
 		if _, dup := r.index[c.ID()]; !dup {
@@ -82,6 +81,7 @@ func Run(ctx context.Context, env *Env, list []Check, opts RunOptions) []Outcome
 	r.dispatch()
 	r.mu.Unlock()
 	<-r.allDone
+	r.deadlines.close()
 	return r.out
 }
 
@@ -96,6 +96,7 @@ type run struct {
 	index      map[string]int
 	static     []Result // a result known before any check runs, else zero
 	out        []Outcome
+	deadlines  *deadlines
 
 	mu         sync.Mutex
 	pending    []int   // prerequisites not finished yet, per check
@@ -153,7 +154,7 @@ func (r *run) runCheck(i int) bool {
 		o.Result = Undetermined("", "not run: %v", r.ctx.Err())
 	default:
 		start := time.Now()
-		res, inTime := runOne(r.ctx, r.env, c, r.defTimeout, func(res Result) {
+		res, inTime := r.deadlines.runOne(r.env, c, start, r.defTimeout, func(res Result) {
 			late := o
 			late.Duration, late.Result = time.Since(start), res
 			r.finish(i, late, true)
@@ -282,36 +283,22 @@ func describe(s Status) string {
 // its context ends gets timeoutGrace to say something more useful than
 // "timed out"; after that a timer hands late the timeout (or interruption)
 // result, and runOne returns false whenever the abandoned check returns.
-func runOne(ctx context.Context, env *Env, c Check, defTimeout time.Duration, late func(Result)) (Result, bool) {
+func (d *deadlines) runOne(env *Env, c Check, start time.Time, defTimeout time.Duration, late func(Result)) (Result, bool) {
 	timeout := c.Timeout()
 	if timeout <= 0 {
 		timeout = defTimeout
 	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	var settled atomic.Bool
-	// Runs only when the context ends before the check returns.
-	stop := context.AfterFunc(cctx, func() {
-		time.AfterFunc(timeoutGrace, func() {
-			if !settled.CompareAndSwap(false, true) {
-				return
-			}
-			if ctx.Err() != nil {
-				late(Undetermined("", "interrupted: %v", ctx.Err()))
-				return
-			}
-			late(Undetermined("", "timed out after %s", timeout))
-		})
-	})
-	r := runRecovered(cctx, env, c)
-	answered := stop()
-	if !settled.CompareAndSwap(false, true) {
-		return Result{}, false // the timer has settled it
+	w := &watch{parent: d.parent, timeout: timeout, late: late}
+	g := d.join(start, timeout, w)
+	r := runRecovered(g.ctx, env, c)
+	answered := g.leave(w)
+	if !w.settled.CompareAndSwap(false, true) {
+		return Result{}, false // the grace period has settled it
 	}
+	ctx := d.parent
 	if answered {
 		// Answered before its context ended.
-		if cctx.Err() == context.DeadlineExceeded && r.Status == StatusError && ctx.Err() == nil {
+		if g.ctx.Err() == context.DeadlineExceeded && r.Status == StatusError && ctx.Err() == nil {
 			r.Message = fmt.Sprintf("timed out after %s: %s", timeout, r.Message)
 		}
 		return r, true
