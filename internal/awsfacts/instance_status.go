@@ -59,7 +59,7 @@ func (e *AWSEnv) fetchRegionStatuses(ctx context.Context) error {
 	p := ec2.NewDescribeInstanceStatusPaginator(api, &ec2.DescribeInstanceStatusInput{IncludeAllInstances: aws.Bool(true), MaxResults: aws.Int32(1000)})
 	got := map[string]*ec2types.InstanceStatus{}
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := p.NextPage(ctx, withStatusPageDecoder())
 		if err != nil {
 			return callErr("ec2:DescribeInstanceStatus", err)
 		}

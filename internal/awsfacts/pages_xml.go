@@ -151,16 +151,7 @@ func (d *xmlScan) instance(in *ec2types.Instance) {
 			if in.State == nil {
 				in.State = &ec2types.InstanceState{}
 			}
-			d.children(name, func(f []byte) {
-				switch {
-				case is(f, "code"):
-					in.State.Code = d.int32(f)
-				case is(f, "name"):
-					in.State.Name = ec2types.InstanceStateName(d.text(f))
-				default:
-					d.skip(f)
-				}
-			})
+			d.instanceState(name, in.State)
 		case is(name, "subnetId"):
 			in.SubnetId = d.str(name)
 		case is(name, "vpcId"):
@@ -249,6 +240,21 @@ func (d *xmlScan) instance(in *ec2types.Instance) {
 			})
 		default:
 			d.skip(name)
+		}
+	})
+}
+
+// instanceState reads an instance state's code and name (both pages
+// carry it whole).
+func (d *xmlScan) instanceState(name []byte, s *ec2types.InstanceState) {
+	d.children(name, func(f []byte) {
+		switch {
+		case is(f, "code"):
+			s.Code = d.int32(f)
+		case is(f, "name"):
+			s.Name = ec2types.InstanceStateName(d.text(f))
+		default:
+			d.skip(f)
 		}
 	})
 }

@@ -37,21 +37,29 @@ var decodedInstanceFields = map[string][]string{
 		"PrivateIpAddress", "PublicIpAddress", "SecurityGroups", "State", "SubnetId", "Tags", "VpcId"},
 	// Of each network interface, only its groups.
 	"InstanceNetworkInterface": {"Groups"},
+	// decodeStatusPage's (status_xml.go).
+	"InstanceStatus":        {"Events", "InstanceId", "InstanceState", "InstanceStatus", "SystemStatus"},
+	"InstanceStatusSummary": {"Status"},
+	"InstanceStatusEvent":   {"Code", "Description", "NotBefore"},
+}
+
+// keepFields copies the named fields of *src into *dst.
+func keepFields(t *testing.T, src, dst any, fields []string) {
+	t.Helper()
+	s, d := reflect.ValueOf(src).Elem(), reflect.ValueOf(dst).Elem()
+	for _, f := range fields {
+		if !s.FieldByName(f).IsValid() {
+			t.Fatalf("%s has no field %s", s.Type(), f)
+		}
+		d.FieldByName(f).Set(s.FieldByName(f))
+	}
 }
 
 // projectPage is the SDK's decoding of a page cut down to the decoded
 // fields: what decodeInstancePage must return.
 func projectPage(t *testing.T, o *ec2.DescribeInstancesOutput) *ec2.DescribeInstancesOutput {
 	t.Helper()
-	keep := func(src any, dst any, fields []string) {
-		s, d := reflect.ValueOf(src).Elem(), reflect.ValueOf(dst).Elem()
-		for _, f := range fields {
-			if !s.FieldByName(f).IsValid() {
-				t.Fatalf("%s has no field %s", s.Type(), f)
-			}
-			d.FieldByName(f).Set(s.FieldByName(f))
-		}
-	}
+	keep := func(src, dst any, fields []string) { keepFields(t, src, dst, fields) }
 	out := &ec2.DescribeInstancesOutput{NextToken: o.NextToken}
 	if o.Reservations != nil {
 		out.Reservations = []ec2types.Reservation{}
@@ -301,7 +309,8 @@ func TestInstancePageDecodeLeavesTheRestToTheSDK(t *testing.T) {
 
 // TestDoctorReadsOnlyDecodedInstanceFields: no product code reads a field
 // of an Instance or a Reservation that decodeInstancePage leaves empty
-// (the instances the fleet listing returns are everyone's). Type-checked
+// (the instances the fleet listing returns are everyone's), nor one of an
+// instance status that decodeStatusPage leaves empty. Type-checked
 // over every package of the module but the simulator.
 func TestDoctorReadsOnlyDecodedInstanceFields(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
@@ -378,7 +387,7 @@ func TestDoctorReadsOnlyDecodedInstanceFields(t *testing.T) {
 	}
 	sort.Strings(bad)
 	for _, b := range bad {
-		t.Errorf("%s is not decoded by decodeInstancePage: decode it there (and in decodedInstanceFields) or read it elsewhere", b)
+		t.Errorf("%s is not decoded by decodeInstancePage or decodeStatusPage: decode it there (and in decodedInstanceFields) or read it elsewhere", b)
 	}
 }
 
