@@ -106,7 +106,7 @@ func fleetChecks(ctx context.Context, tb testing.TB, a *awsfacts.AWSEnv) fleetRe
 	start := time.Now()
 	var targets []*Target
 	var err error
-	a.ReadRegistrationsWhileListing() // as check --all does (checks/checkrun)
+	PrefetchWhileListing(a) // as check --all does (checks/checkrun)
 	phase(ctx, "resolve", func(ctx context.Context) { targets, err = awsfacts.ResolveTargets(ctx, a, nil, nil, true) })
 	if err != nil {
 		tb.Fatal(err)

@@ -15,10 +15,20 @@ import (
 // checks' own questions, those of instance-role-permissions and
 // caller-start-session, so that their answers come from the cache.
 func PrefetchFleet(ctx context.Context, env *Env, targets []*Target) error {
-	return awsfacts.PrefetchFleet(ctx, env.AWS, targets, awsfacts.FleetQuestions{
-		Role:         coreReqs(),
-		StartSession: startInstanceReq,
-	})
+	return awsfacts.PrefetchFleet(ctx, env.AWS, targets, fleetQuestions())
+}
+
+// PrefetchWhileListing is for a fleet check (--all, --filter) that will
+// call PrefetchFleet after ResolveTargets: the listing starts the same
+// questions as its pages arrive (see awsfacts.PrefetchWhileListing).
+func PrefetchWhileListing(a *awsfacts.AWSEnv) {
+	if a != nil {
+		a.PrefetchWhileListing(fleetQuestions())
+	}
+}
+
+func fleetQuestions() awsfacts.FleetQuestions {
+	return awsfacts.FleetQuestions{Role: coreReqs(), StartSession: startInstanceReq}
 }
 
 // FleetGC has the garbage collector run less often during a fleet check

@@ -34,6 +34,11 @@ fi
 if ! grep -q 'func (a \*AWSEnv) ReadRegistrationsWhileListing' "$tmp/before/internal/awsfacts/"*.go; then
 	printf 'package awsfacts\n\nfunc (a *AWSEnv) ReadRegistrationsWhileListing() {}\n' >"$tmp/before/internal/awsfacts/early_none.go"
 fi
+# Nor did it start the fleet's questions while listing: the registrations
+# only (a no-op itself when the base had no such read) stand in.
+if ! grep -q 'func PrefetchWhileListing' "$tmp/before/checks/"*.go; then
+	printf 'package checks\n\nimport "github.com/ssmdoctor/ssmdoctor/internal/awsfacts"\n\nfunc PrefetchWhileListing(a *awsfacts.AWSEnv) { a.ReadRegistrationsWhileListing() }\n' >"$tmp/before/checks/prefetch_early_none_test.go"
+fi
 (cd "$tmp/before" && go test -c -o "$tmp/before.test" ./checks)
 go test -c -o "$tmp/after.test" ./checks
 

@@ -139,9 +139,9 @@ func Run(ctx context.Context, o Options, clients *awsapi.Clients, loadErr error)
 	} else {
 		var err error
 		if (o.All || len(o.Filters) > 0) && base.AWS != nil {
-			// PrefetchFleet follows: the listing may start its first
-			// question, the registrations.
-			base.AWS.ReadRegistrationsWhileListing()
+			// PrefetchFleet follows: the listing may start its
+			// questions (registrations, StartSession, roles, statuses).
+			checks.PrefetchWhileListing(base.AWS)
 		}
 		if targets, err = Resolve(ctx, base, o.Targets, o.Filters, o.All); err != nil {
 			return nil, err

@@ -79,12 +79,22 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 	// the sessions, are looked at side by side. Each chain makes at most
 	// parallelChunks calls of one API at a time; their latencies overlap
 	// instead of adding up, and the calls are those made one after another.
+	// What the listing started (early.go) is waited for by the chains that
+	// follow it, the registrations and the roles and sessions: what it
+	// asked is not asked again.
+	early := func() (asked map[string]bool, tagged map[string]AccessReq, err error) {
+		if a.early == nil {
+			return nil, nil, nil
+		}
+		return a.early.wait()
+	}
 	var errInfo error
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		errInfo = a.prefetchInstanceInfo(ctx, allIDs)
+		asked, _, errEarly := early()
+		errInfo = errors.Join(errEarly, a.prefetchInstanceInfo(ctx, allIDs, asked))
 	}()
 	if len(ec2IDs) > 0 {
 		// The region's instance statuses need no ids either: read them
@@ -129,22 +139,18 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 	go func() {
 		defer wg.Done()
 		// One chain: both simulate with iam:SimulatePrincipalPolicy.
+		_, tagged, _ := early()
 		a.prefetchRoles(ctx, slices.Sorted(maps.Keys(profiles)), q.Role)
-		a.prefetchStartSession(ctx, targets, insts, q.StartSession)
+		a.prefetchStartSession(ctx, targets, insts, q.StartSession, tagged)
 	}()
 	wg.Wait()
 	return errors.Join(errInstances, errInfo)
 }
 
 // prefetchInstanceInfo reads the registrations of the ids the cache lacks
-// (hybrid nodes listed by ResolveTargets are already answered).
-func (a *AWSEnv) prefetchInstanceInfo(ctx context.Context, ids []string) error {
-	// The listing may have asked already (ReadRegistrationsWhileListing).
-	var asked map[string]bool
-	var errEarly error
-	if a.early != nil {
-		asked, errEarly = a.early.wait()
-	}
+// and the listing did not ask for (hybrid nodes listed by ResolveTargets
+// are already answered).
+func (a *AWSEnv) prefetchInstanceInfo(ctx context.Context, ids []string, asked map[string]bool) error {
 	var unknown []string
 	for _, id := range ids {
 		if !a.info.has(id) && !asked[id] {
@@ -157,7 +163,7 @@ func (a *AWSEnv) prefetchInstanceInfo(ctx context.Context, ids []string) error {
 			a.info.put(id, &instanceInfoRec{info: info[id]}, nil)
 		}
 	}
-	return errors.Join(errEarly, err)
+	return err
 }
 
 // prefetchInstances describes the ids the cache lacks, by filter (which,
@@ -218,8 +224,10 @@ func (a *AWSEnv) prefetchRoles(ctx context.Context, profiles []string, reqs []Ac
 
 // prefetchStartSession simulates StartSession for every instance ARN in one
 // batch without tag context; only instances whose answer depended on a
-// resource tag are simulated again with their tags.
-func (a *AWSEnv) prefetchStartSession(ctx context.Context, targets []*Target, insts map[string]*ec2types.Instance, startReq func(c *Caller, region string, t *Target, inst *ec2types.Instance) AccessReq) {
+// resource tag are simulated again with their tags. Instances the listing
+// already answered are left out; those it found to depend on a tag
+// (tagged, by key) join the batch with tags.
+func (a *AWSEnv) prefetchStartSession(ctx context.Context, targets []*Target, insts map[string]*ec2types.Instance, startReq func(c *Caller, region string, t *Target, inst *ec2types.Instance) AccessReq, tagged map[string]AccessReq) {
 	c, err := a.CallerIdentity(ctx)
 	if err != nil || c.Kind == "root" || startReq == nil {
 		return
@@ -229,35 +237,40 @@ func (a *AWSEnv) prefetchStartSession(ctx context.Context, targets []*Target, in
 		return // offline evaluation needs no calls per instance
 	}
 	region := a.Region
-	var bare, full []AccessReq
+	var bare, full, withTags []AccessReq
+	for _, k := range slices.Sorted(maps.Keys(tagged)) {
+		withTags = append(withTags, tagged[k])
+	}
 	for _, t := range targets {
 		inst := insts[t.InstanceID]
 		if !t.Hybrid && inst == nil {
 			continue
 		}
-		bare = append(bare, startReq(c, region, t, nil))
-		full = append(full, startReq(c, region, t, inst))
-	}
-	if len(bare) == 0 {
-		return
-	}
-	decs, err := a.simulate(ctx, p.arn, bare)
-	if err != nil {
-		if simulationUnusable(err) {
-			a.simDenied.Store(p.arn, err)
-		}
-		return
-	}
-	var tagged []AccessReq
-	for i, d := range decs {
-		if needsTags(d.Missing) {
-			tagged = append(tagged, full[i])
+		fr := startReq(c, region, t, inst)
+		if k := simKey(p.arn, fr); a.simulations.has(k) || tagged[k].Action != "" {
 			continue
 		}
-		a.simulations.put(simKey(p.arn, full[i]), d, nil)
+		bare = append(bare, startReq(c, region, t, nil))
+		full = append(full, fr)
 	}
-	if len(tagged) > 0 {
-		_, _ = a.simulate(ctx, p.arn, tagged)
+	if len(bare) > 0 {
+		decs, err := a.simulate(ctx, p.arn, bare)
+		if err != nil {
+			if simulationUnusable(err) {
+				a.simDenied.Store(p.arn, err)
+			}
+			return
+		}
+		for i, d := range decs {
+			if needsTags(d.Missing) {
+				withTags = append(withTags, full[i])
+				continue
+			}
+			a.simulations.put(simKey(p.arn, full[i]), d, nil)
+		}
+	}
+	if len(withTags) > 0 {
+		_, _ = a.simulate(ctx, p.arn, withTags)
 	}
 }
 

@@ -24,13 +24,13 @@ func (a *AWSEnv) listFleet(ctx context.Context, tags []tagFilter) ([]*Target, er
 		ec2Filters = append(ec2Filters, ec2types.Filter{Name: aws.String("tag:" + t.key), Values: []string{t.value}})
 	}
 	var onPage func([]ec2types.Instance)
-	if a.registrationsEarly {
-		a.early = startEarlyRegistrations(ctx, a)
+	if a.earlyOn {
+		a.early = startEarly(ctx, a)
 		onPage = a.early.add
 	}
 	insts, err := a.describeInstancesPaged(ctx, a.ec2, ec2Filters, onPage)
 	if a.early != nil {
-		a.early.listed() // the last ids, in a chunk of their own
+		a.early.listed() // the last registrations, in a chunk of their own
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
@@ -42,8 +42,7 @@ func (a *AWSEnv) listFleet(ctx context.Context, tags []tagFilter) ([]*Target, er
 	}
 	out := make([]*Target, 0, len(insts)+len(nodes))
 	for i := range insts {
-		id := aws.ToString(insts[i].InstanceId)
-		out = append(out, &Target{Input: id, InstanceID: id, Region: a.Region, Name: TagValue(insts[i].Tags, "Name")})
+		out = append(out, listedTarget(a, &insts[i]))
 	}
 	for _, n := range nodes {
 		id := aws.ToString(n.InstanceId)

@@ -89,10 +89,12 @@ type AWSEnv struct {
 	// fleet is set by PrefetchFleet: per-instance calls without a batch form
 	// (GetConnectionStatus) are answered from the batched data instead.
 	fleet bool
-	// registrationsEarly is set by ReadRegistrationsWhileListing; early
-	// is the registrations' read that the listing started.
-	registrationsEarly bool
-	early              *earlyRegistrations
+	// earlyOn is set by ReadRegistrationsWhileListing and
+	// PrefetchWhileListing (which sets earlyQ too); early is the work the
+	// listing started (early.go).
+	earlyOn bool
+	earlyQ  *FleetQuestions
+	early   *earlyFleet
 	// simDenied remembers principals that may not (or cannot) be
 	// simulated, so that later questions go straight to offline evaluation.
 	simDenied sync.Map
