@@ -56,7 +56,9 @@ type FleetQuestions struct {
 //	+ [ceil(K/200)]          ec2:DescribeKeyPairs (the K key pair names of the instances) only with --on-instance
 //
 // The bound holds with targets checked concurrently: a simulation another
-// target is already making is waited for, not repeated (memo.claim).
+// target is already making is waited for, not repeated (memo.claim). It
+// holds too when the listing started the questions (PrefetchWhileListing):
+// those calls are counted above, and PrefetchFleet does not repeat them.
 //
 // Each policy that scopes StartSession by aws:ResourceTag adds one
 // simulation per distinct tag set; offline evaluation (simulation denied)
@@ -79,9 +81,9 @@ func PrefetchFleet(ctx context.Context, a *AWSEnv, targets []*Target, q FleetQue
 	// the sessions, are looked at side by side. Each chain makes at most
 	// parallelChunks calls of one API at a time; their latencies overlap
 	// instead of adding up, and the calls are those made one after another.
-	// What the listing started (early.go) is waited for by the chains that
-	// follow it, the registrations and the roles and sessions: what it
-	// asked is not asked again.
+	// What the listing started (early.go) is waited for by the chains it
+	// began, the registrations and the roles and sessions: what it asked
+	// is not asked again.
 	early := func() (asked map[string]bool, tagged map[string]AccessReq, err error) {
 		if a.early == nil {
 			return nil, nil, nil
