@@ -17,7 +17,7 @@ func runCallerKMS(ctx context.Context, env *Env) Result {
 	if !ok {
 		return r
 	}
-	keyID, r, ok := sessionKMSKeyID(ctx, env)
+	keyID, note, r, ok := sessionKMSKeyID(ctx, env)
 	if !ok {
 		return r
 	}
@@ -33,21 +33,42 @@ func runCallerKMS(ctx context.Context, env *Env) Result {
 	}
 	res := judge(env, reqs, decs, method, "kms:GenerateDataKey allowed on "+key,
 		fmt.Sprintf(`{"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": "%s"}`, key))
-	return res.WithDetails("the key policy must also allow you; IAM simulation does not read key policies")
+	return withNote(res.WithDetails("the key policy must also allow you; IAM simulation does not read key policies"), note)
 }
 
-// sessionKMSKeyID is the KMS key the session preferences name, which the
-// KMS checks need; without one (ok false) r is their answer: a pass, as
-// nothing is required, or the preferences' read error.
-func sessionKMSKeyID(ctx context.Context, env *Env) (id string, r Result, ok bool) {
+// sessionKMSKeyID is the KMS key that encrypts the sessions of the
+// document in use, which the KMS checks need. Without one (ok false) r is
+// their answer: a pass, as nothing is required (the preferences name no
+// key, or the document starts a Port session, which the agent does not
+// encrypt: SSH and port forwarding), or the preferences' read error. When
+// the document's session type cannot be read, the key is taken to apply
+// and note says why.
+func sessionKMSKeyID(ctx context.Context, env *Env) (id, note string, r Result, ok bool) {
 	prefs, err := env.AWS.SessionPreferences(ctx)
 	if err != nil {
-		return "", undetermined(err), false
+		return "", "", undetermined(err), false
 	}
 	if prefs.KMSKeyID == "" {
-		return "", Pass("not required: the session preferences name no KMS key"), false
+		return "", "", Pass("not required: the session preferences name no KMS key"), false
 	}
-	return prefs.KMSKeyID, Result{}, true
+	doc := env.Options.SessionDocument()
+	st, err := env.AWS.DocumentSessionType(ctx, doc)
+	switch {
+	case err != nil:
+		note = fmt.Sprintf("the session type of %s could not be read (%s): taken to be one the key encrypts", doc, awsfacts.ConciseAPIError(err))
+	case !awsfacts.KMSEncrypts(st):
+		return "", "", Pass("not required: %s starts a Port session (SSH, port forwarding), which the agent does not encrypt with the preferences' KMS key %s", doc, prefs.KMSKeyID).
+			WithDetails("the key encrypts shell sessions (ssmdoctor shell, --document SSM-SessionManagerRunShell or AWS-StartInteractiveCommand)"), false
+	}
+	return prefs.KMSKeyID, note, Result{}, true
+}
+
+// withNote adds note to r's details when there is one.
+func withNote(r Result, note string) Result {
+	if note == "" {
+		return r
+	}
+	return r.WithDetails(note)
 }
 
 func kmsKeyArn(c *awsfacts.Caller, region, id string) string {

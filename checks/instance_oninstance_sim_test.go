@@ -189,13 +189,16 @@ func TestInstanceStatusAcrossDemo(t *testing.T) {
 }
 
 func TestInstanceRoleKMS(t *testing.T) {
+	// The key encrypts shell sessions only: the shell document is the one
+	// that needs the role's kms:Decrypt (SSH is TestKMSChecksFollowTheSessionType's).
 	run := func(st *awssim.State, id string) Result {
 		a, _ := simEnv(t, st, awssim.DemoAccessKey)
 		ts, err := awsfacts.ResolveTargets(context.Background(), a, []string{id}, nil, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, o := range Run(context.Background(), &Env{AWS: a, Target: ts[0]}, Select(awsChecks(), "instance-role-kms"), RunOptions{}) {
+		opts := Options{Document: "SSM-SessionManagerRunShell"}
+		for _, o := range Run(context.Background(), &Env{AWS: a, Target: ts[0], Options: opts}, Select(awsChecks(), "instance-role-kms"), RunOptions{}) {
 			if o.ID == "instance-role-kms" {
 				return o.Result
 			}

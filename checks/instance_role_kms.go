@@ -23,7 +23,7 @@ func runInstanceRoleKMS(ctx context.Context, env *Env) Result {
 	if r, ok := awsReady(env); !ok {
 		return r
 	}
-	keyID, r, ok := sessionKMSKeyID(ctx, env)
+	keyID, note, r, ok := sessionKMSKeyID(ctx, env)
 	if !ok {
 		return r
 	}
@@ -55,15 +55,20 @@ func runInstanceRoleKMS(ctx context.Context, env *Env) Result {
 		return accessError(err)
 	}
 	statement := fmt.Sprintf(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "%s"}]}`, key)
-	switch decs[0].Decision {
+	res := judgeRoleKMS(p.RoleName, key, decs[0].Decision, method, statement)
+	return withNote(res, note)
+}
+
+func judgeRoleKMS(role, key string, d iampolicy.Decision, method, statement string) Result {
+	switch d {
 	case iampolicy.Allowed:
-		return Pass("role %s may use %s (kms:Decrypt)", p.RoleName, key).
+		return Pass("role %s may use %s (kms:Decrypt)", role, key).
 			WithDetails(method, "the key policy must also allow the role; IAM simulation does not read key policies")
 	case iampolicy.ExplicitDeny:
-		return Fail("role %s is explicitly denied kms:Decrypt on %s: encrypted sessions fail their KMS handshake", p.RoleName, key).
+		return Fail("role %s is explicitly denied kms:Decrypt on %s: encrypted sessions fail their KMS handshake", role, key).
 			WithDetails(method)
 	}
-	return Fail("role %s lacks kms:Decrypt on %s: encrypted sessions open, then fail their KMS handshake", p.RoleName, key).
+	return Fail("role %s lacks kms:Decrypt on %s: encrypted sessions open, then fail their KMS handshake", role, key).
 		WithDetails(method, "policy to add to the role:", statement).
-		WithFix(fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name ssm-session-kms --policy-document '%s'", p.RoleName, statement), "")
+		WithFix(fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name ssm-session-kms --policy-document '%s'", role, statement), "")
 }

@@ -50,6 +50,7 @@ type FleetQuestions struct {
 //	+ ceil((N+H)/100)        iam:SimulatePrincipalPolicy (caller, StartSession over instance and managed-instance ARNs)
 //	+ 3                      iam:SimulatePrincipalPolicy (caller: document, session lifecycle, read permissions)
 //	+ 1                      ssm:GetDocument (session preferences)
+//	+ [1]                    ssm:GetDocument (a custom --document's session type) when the preferences name a KMS key
 //	+ ceil(N'/1000)          ec2:DescribeInstanceStatus (the region's N' instances, when N > 0)
 //	+ [1]                    ssm:GetServiceSetting (DHMC) when some instance has no profile
 //	+ [1]                    ssm:GetServiceSetting (activation tier) when H > 0

@@ -114,6 +114,7 @@ type AWSEnv struct {
 	simulations memo[string, *SimDecision]
 	settings    memo[string, string]
 	prefs       memo[string, *SessionPreferences]
+	docTypes    memo[string, string]
 	connStatus  memo[string, string]
 	routeTables memo[string, *vpcRoutes]
 	endpoints   memo[string, *vpcEndpoints]
