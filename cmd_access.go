@@ -150,10 +150,10 @@ func runAccess(c *cli.Context) error {
 		env = tenv
 	}
 	var notes []string
-	if prefs, err := env.SessionPreferences(ctx); err != nil {
-		notes = append(notes, "the Session Manager preferences could not be read ("+awsfacts.ConciseAPIError(err)+"): whether sessions need kms:GenerateDataKey is not known")
-	} else {
-		setup.KMSKeyID = prefs.KMSKeyID
+	key, unused, note := access.SessionKMSKey(ctx, env, o.document)
+	setup.KMSKeyID, setup.UnusedKMSKeyID = key, unused
+	if note != "" {
+		notes = append(notes, note)
 	}
 
 	acct, err := access.ReadAccount(ctx, clients.IAM)

@@ -407,32 +407,52 @@ func TestAccessPrincipalFleet(t *testing.T) {
 func TestAccessKMSAndOneTimeKeys(t *testing.T) {
 	demoInProcess(t, "AKIADEMOADMIN0000001", func(st *awssim.State) {
 		st.SessionPreferences.KMSKeyID = "alias/sessions"
-		// erin: SSHViaSessionManager, the key, and one-time keys for ubuntu only.
+		// erin: SSHViaSessionManager, the key, the interactive-command
+		// document, and one-time keys for ubuntu only.
 		st.Users["erin"] = &awssim.User{Name: "erin", ID: "AIDADEMOERIN00000001", Path: "/", Groups: []string{"ssh-users"}, InlinePolicies: map[string]string{
 			"keys": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:GenerateDataKey","Resource":"arn:aws:kms:us-east-1:123456789012:alias/sessions"},
+				{"Effect":"Allow","Action":"ssm:StartSession","Resource":"arn:aws:ssm:us-east-1::document/AWS-StartInteractiveCommand"},
 				{"Effect":"Deny","Action":"ec2-instance-connect:SendSSHPublicKey","Resource":"*","Condition":{"StringNotEquals":{"ec2:osuser":"ubuntu"}}}]}`,
 		}}
 	})
-	var cols []string
-	for _, user := range []string{"ubuntu", "ec2-user"} {
-		r := runInProcess(t, "access", demoHealthy, "--ephemeral-key", "--user", user, "--format", "json")
-		d := parseAccess(t, r)
-		cols = nil
+	columns := func(d accessDoc) []string {
+		var cols []string
 		for _, c := range d.Columns {
 			cols = append(cols, c.ID)
 		}
-		// Only erin (for ubuntu) and the administrator hold every one of
-		// the four: the group's policy and the roles lack the key.
-		want := []string{"user/demo-admin"}
+		return cols
+	}
+	// SSH sessions are Port sessions, which the agent does not encrypt
+	// with the preferences' key: no kms column, and the key does not
+	// keep anyone out. The one-time keys do: erin only for ubuntu.
+	everyone := []string{"role/AWSReservedSSO_SSHAccess_0123456789abcdef", "role/SSHOperator", "user/alice", "user/dave", "user/demo-admin"}
+	for _, user := range []string{"ubuntu", "ec2-user"} {
+		r := runInProcess(t, "access", demoHealthy, "--ephemeral-key", "--user", user, "--format", "json")
+		d := parseAccess(t, r)
+		want := everyone
 		if user == "ubuntu" {
-			want = []string{"user/demo-admin", "user/erin"}
+			want = append(slices.Clone(everyone), "user/erin")
 		}
 		if got := connecting(d); r.code != exitOK || !slices.Equal(got, want) || d.Simulation.Disagreements != 0 {
 			t.Errorf("--user %s: exit %d, can connect %v, want %v; simulation %+v\n%s", user, r.code, got, want, d.Simulation, r.stderr)
 		}
+		if cols := columns(d); !slices.Equal(cols, []string{"startSessionInstance", "startSessionDocument", "sendSSHPublicKey"}) {
+			t.Errorf("SSH columns %v, want no kms column", cols)
+		}
 	}
-	if !slices.Equal(cols, []string{"startSessionInstance", "startSessionDocument", "kmsGenerateDataKey", "sendSSHPublicKey"}) {
-		t.Errorf("columns %v", cols)
+	r := runInProcess(t, "access", demoHealthy)
+	if want := "and no KMS permission: AWS-StartSSHSession starts a Port session, which the agent does not encrypt with the preferences' key alias/sessions (shell sessions it does)\n"; r.code != exitOK || !strings.Contains(r.stdout, want) {
+		t.Errorf("human report: exit %d, want %q in\n%s", r.code, want, r.stdout)
+	}
+	// A shell document's sessions are encrypted: kms:GenerateDataKey is
+	// needed, and only erin and the administrator hold it.
+	r = runInProcess(t, "access", demoHealthy, "--document", "AWS-StartInteractiveCommand", "--format", "json")
+	d := parseAccess(t, r)
+	if got, want := connecting(d), []string{"user/demo-admin", "user/erin"}; r.code != exitOK || !slices.Equal(got, want) || d.Simulation.Disagreements != 0 {
+		t.Errorf("AWS-StartInteractiveCommand: exit %d, can connect %v, want %v\n%s", r.code, got, want, r.stderr)
+	}
+	if cols := columns(d); !slices.Equal(cols, []string{"startSessionInstance", "startSessionDocument", "kmsGenerateDataKey"}) {
+		t.Errorf("shell columns %v", cols)
 	}
 }
 

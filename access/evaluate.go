@@ -20,6 +20,10 @@ type Setup struct {
 	// KMSKeyID is the key the Session Manager preferences name ("" when
 	// sessions are not KMS-encrypted): kms:GenerateDataKey is then needed.
 	KMSKeyID string
+	// UnusedKMSKeyID is the preferences' key when the document starts a
+	// Port session (SSH, port forwarding), which the agent does not
+	// encrypt: no KMS permission is needed, and the report says why.
+	UnusedKMSKeyID string
 	// OneTimeKeys: connections push a one-time key with EC2 Instance
 	// Connect for OSUser, so ec2-instance-connect:SendSSHPublicKey is needed.
 	OneTimeKeys bool

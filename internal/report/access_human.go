@@ -47,6 +47,9 @@ func accessNeeds(w io.Writer, r AccessReport) {
 		}
 	}
 	fmt.Fprintf(w, "a connection needs %s\n", strings.Join(needs, "; "))
+	if k := r.Setup.UnusedKMSKeyID; k != "" {
+		fmt.Fprintf(w, "and no KMS permission: %s starts a Port session, which the agent does not encrypt with the preferences' key %s (shell sessions it does)\n", Visible(r.Setup.Document), Visible(k))
+	}
 }
 
 func decisionWord(c *access.Cell) string {

@@ -1,0 +1,36 @@
+package access
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ssmdoctor/ssmdoctor/internal/awsfacts"
+)
+
+// SessionKMSKey is the KMS key a session of doc ("": DefaultDocument) is
+// encrypted with, on which kms:GenerateDataKey is then needed: the key the
+// Session Manager preferences name, unless doc starts a Port session (SSH,
+// port forwarding), which the agent does not encrypt; unused is then that
+// key. note, when not empty, says what could not be read (the
+// preferences, or the document's session type: the key is then taken to
+// apply).
+func SessionKMSKey(ctx context.Context, env *awsfacts.AWSEnv, doc string) (key, unused, note string) {
+	if doc == "" {
+		doc = DefaultDocument
+	}
+	prefs, err := env.SessionPreferences(ctx)
+	if err != nil {
+		return "", "", "the Session Manager preferences could not be read (" + awsfacts.ConciseAPIError(err) + "): whether sessions need kms:GenerateDataKey is not known"
+	}
+	if prefs.KMSKeyID == "" {
+		return "", "", ""
+	}
+	st, err := env.DocumentSessionType(ctx, doc)
+	switch {
+	case err != nil:
+		return prefs.KMSKeyID, "", fmt.Sprintf("the session type of %s could not be read (%s): kms:GenerateDataKey on the preferences' key is taken to be needed", doc, awsfacts.ConciseAPIError(err))
+	case !awsfacts.KMSEncrypts(st):
+		return "", prefs.KMSKeyID, ""
+	}
+	return prefs.KMSKeyID, "", ""
+}
