@@ -529,10 +529,13 @@ func TestE2EForwardOldAgent(t *testing.T) {
 	}
 }
 
-// TestE2EForwardKMS forwards through a session the preferences encrypt
-// with KMS, to a target given by its Name tag.
+// TestE2EForwardKMS forwards through a session encrypted with the
+// preferences' KMS key, to a target given by its Name tag. (The agent does
+// not encrypt Port sessions; a simulated agent that does exercises the
+// client's encryption of forwarded traffic.)
 func TestE2EForwardKMS(t *testing.T) {
 	e := startFwdE2E(t, func(st *awssim.State) { st.SessionPreferences.KMSKeyID = kmsKeyID })
+	e.sim.SetDataChannelOptions(awssim.DCOptions{PerMessageDelay: 0, EncryptPortSessions: true})
 	f := e.start("-L", "0:db.internal:5432", "web-0")
 	for _, addr := range f.waitForwarding(t, 1) {
 		if err := fwdTestUpload(addr, 8<<20, 6); err != nil {
@@ -541,6 +544,9 @@ func TestE2EForwardKMS(t *testing.T) {
 		if err := fwdTestDownload(addr, 8<<20, 7); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if n := e.sim.Calls("kms.GenerateDataKey"); n == 0 {
+		t.Error("no kms:GenerateDataKey call: the session was not encrypted")
 	}
 }
 

@@ -460,10 +460,23 @@ func TestE2EFaults(t *testing.T) {
 	}
 }
 
+// TestE2EKMS: with a KMS key in the session preferences, an SSH session
+// is not encrypted with it, as the agent encrypts only shell sessions:
+// scp works and no data key is asked for. Then with a simulated agent that
+// encrypts Port sessions too, scp moves 16 MiB each way through the
+// client's encryption.
 func TestE2EKMS(t *testing.T) {
 	e := startE2E(t, e2eOpts{kms: true})
 	e.sim.SetDataChannelOptions(awssim.DCOptions{PerMessageDelay: 0})
+	e.scpRoundTrip(1 << 20)
+	if n := e.sim.Calls("kms.GenerateDataKey"); n != 0 {
+		t.Errorf("%d kms:GenerateDataKey calls for an SSH session, want none", n)
+	}
+	e.sim.SetDataChannelOptions(awssim.DCOptions{PerMessageDelay: 0, EncryptPortSessions: true})
 	e.scpRoundTrip(16 << 20)
+	if n := e.sim.Calls("kms.GenerateDataKey"); n == 0 {
+		t.Error("no kms:GenerateDataKey call: the session was not encrypted")
+	}
 }
 
 func TestE2EOneTimeKey(t *testing.T) {

@@ -39,8 +39,8 @@ func (ch *dcChannel) sendHandshakeRequest(sessionType json.RawMessage) {
 	ch.agentVersion = ch.s.sessionAgentVersion(ch.sess, ch.opts.AgentVersion)
 	// As the agent builds it: SessionType first, KMSEncryption after it.
 	actions := []tunnel.RequestedClientAction{{ActionType: tunnel.ActionSessionType, ActionParameters: sessionType}}
-	if ch.sess.KMSKeyID != "" {
-		p, _ := json.Marshal(tunnel.KMSEncryptionRequest{KMSKeyID: ch.sess.KMSKeyID})
+	if ch.kmsKeyID() != "" {
+		p, _ := json.Marshal(tunnel.KMSEncryptionRequest{KMSKeyID: ch.kmsKeyID()})
 		actions = append(actions, tunnel.RequestedClientAction{ActionType: tunnel.ActionKMSEncryption, ActionParameters: p})
 	}
 	req, _ := json.Marshal(tunnel.HandshakeRequest{AgentVersion: ch.agentVersion, RequestedClientActions: actions})
@@ -114,7 +114,7 @@ func (ch *dcChannel) onHandshakeResponse(m *tunnel.Message) {
 		ch.failHandshake(refuseHandshakeOutput)
 		return
 	}
-	if ch.sess.KMSKeyID != "" {
+	if ch.kmsKeyID() != "" {
 		if err := ch.startChallenge(kmsBlob); err != nil {
 			ch.failHandshake("Handshake failed: " + err.Error())
 		}
@@ -126,7 +126,7 @@ func (ch *dcChannel) onHandshakeResponse(m *tunnel.Message) {
 
 func (ch *dcChannel) missingActions(hr handshakeResponse) string {
 	want := []string{tunnel.ActionSessionType}
-	if ch.sess.KMSKeyID != "" {
+	if ch.kmsKeyID() != "" {
 		want = append(want, tunnel.ActionKMSEncryption)
 	}
 	var missing []string
@@ -154,7 +154,7 @@ func (ch *dcChannel) failHandshake(output string) {
 // startChallenge unwraps the data key the client generated and sends the
 // EncChallengeRequest. ch.mu held.
 func (ch *dcChannel) startChallenge(blob []byte) error {
-	key, err := ch.s.kmsDecryptDataKey(ch.sess.KMSKeyID, blob, map[string]string{
+	key, err := ch.s.kmsDecryptDataKey(ch.kmsKeyID(), blob, map[string]string{
 		"aws:ssm:SessionId": ch.id,
 		"aws:ssm:TargetId":  ch.sess.Target,
 	})
@@ -255,4 +255,15 @@ func (ch *dcChannel) connectTarget() {
 		c = ch.startMux()
 	}
 	ch.tcp = ch.startTCP(c, addr)
+}
+
+// kmsKeyID is the key this session is encrypted with, "" for none: the
+// preferences' key for shell sessions; Port sessions (SSH, port
+// forwarding) only when DCOptions.EncryptPortSessions says so, as the
+// agent does not encrypt them (docs/session-protocol.md#shell-sessions).
+func (ch *dcChannel) kmsKeyID() string {
+	if ch.isShell() || ch.opts.EncryptPortSessions {
+		return ch.sess.KMSKeyID
+	}
+	return ""
 }

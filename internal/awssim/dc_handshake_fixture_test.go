@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,17 +24,23 @@ func TestHandshakeMatchesFixtures(t *testing.T) {
 	for _, tc := range []struct {
 		file, doc, agent string
 		params           map[string][]string
-		kms              bool
+		kms              bool // the preferences name a key
+		encrypt          bool // and Port sessions are encrypted with it (not the agent's way)
 	}{
-		{"ssh.json", "AWS-StartSSHSession", "3.3.1142.0", map[string][]string{"portNumber": {"22"}}, false},
-		{"port-forwarding.json", "AWS-StartPortForwardingSession", "3.3.1142.0", map[string][]string{"portNumber": {"5432"}}, false},
+		{"ssh.json", "AWS-StartSSHSession", "3.3.1142.0", map[string][]string{"portNumber": {"22"}}, false, false},
+		{"port-forwarding.json", "AWS-StartPortForwardingSession", "3.3.1142.0", map[string][]string{"portNumber": {"5432"}}, false, false},
 		{"remote-host.json", "AWS-StartPortForwardingSessionToRemoteHost", "3.3.1142.0",
-			map[string][]string{"host": {"db.internal"}, "portNumber": {"5432"}, "localPortNumber": {"15432"}}, false},
+			map[string][]string{"host": {"db.internal"}, "portNumber": {"5432"}, "localPortNumber": {"15432"}}, false, false},
 		{"remote-host-kms.json", "AWS-StartPortForwardingSessionToRemoteHost", "3.3.1142.0",
-			map[string][]string{"host": {"db.internal"}, "portNumber": {"5432"}, "localPortNumber": {"15432"}}, true},
-		{"port-forwarding-old-agent.json", "AWS-StartPortForwardingSession", "3.0.196.0", nil, false},
+			map[string][]string{"host": {"db.internal"}, "portNumber": {"5432"}, "localPortNumber": {"15432"}}, true, true},
+		// As the agent: a key in the preferences does not change a Port
+		// session's handshake.
+		{"remote-host.json", "AWS-StartPortForwardingSessionToRemoteHost", "3.3.1142.0",
+			map[string][]string{"host": {"db.internal"}, "portNumber": {"5432"}, "localPortNumber": {"15432"}}, true, false},
+		{"ssh.json", "AWS-StartSSHSession", "3.3.1142.0", map[string][]string{"portNumber": {"22"}}, true, false},
+		{"port-forwarding-old-agent.json", "AWS-StartPortForwardingSession", "3.0.196.0", nil, false, false},
 	} {
-		t.Run(tc.file, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s kms=%v", tc.file, tc.kms), func(t *testing.T) {
 			raw, err := os.ReadFile(filepath.Join("..", "..", "tunnel", "testdata", "handshake", tc.file))
 			if err != nil {
 				t.Fatal(err)
@@ -43,6 +50,7 @@ func TestHandshakeMatchesFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := startDCSim(t)
+			s.SetDataChannelOptions(DCOptions{PerMessageDelay: time.Millisecond, EncryptPortSessions: tc.encrypt})
 			s.WithState(func(st *State) {
 				st.Instances[idHealthy].Agent.Version = tc.agent
 				if tc.kms {

@@ -43,6 +43,11 @@ type DCOptions struct {
 	// AgentVersion, when set, is reported in the HandshakeRequest instead
 	// of the instance's own (its scenario's Agent.AgentVersion).
 	AgentVersion string
+	// EncryptPortSessions has Port sessions (SSH, port forwarding)
+	// encrypted with the preferences' KMS key as shells are. The agent
+	// does not do that; tests set it to exercise the client's encryption
+	// on port traffic, which an agent that did would ask for.
+	EncryptPortSessions bool
 }
 
 func defaultDCOptions() DCOptions {

@@ -170,7 +170,8 @@ type fwdSetup struct {
 	agent   string     // the instance's agent version ("" latest)
 	opts    *DCOptions // nil: unpaced
 	faults  DCFaults
-	kms     bool
+	kms     bool   // the preferences name a KMS key
+	encrypt bool   // and the simulated agent encrypts Port sessions with it (DCOptions.EncryptPortSessions)
 	doc     string // default AWS-StartPortForwardingSession
 	host    string // the host parameter (remote-host document)
 	unmapRH bool   // leave RemoteHosts empty
@@ -225,6 +226,7 @@ func startForward(t testing.TB, o fwdSetup) *fwdRun {
 	if o.opts != nil {
 		opts = *o.opts
 	}
+	opts.EncryptPortSessions = o.encrypt
 	s.SetDataChannelOptions(opts)
 	s.SetDataChannelFaults(o.faults)
 	doc := o.doc
@@ -525,10 +527,12 @@ func TestForwardFaults(t *testing.T) {
 	}
 }
 
-// TestForwardKMS forwards through a session the preferences encrypt, and
-// the session is encrypted.
+// TestForwardKMS forwards through a session encrypted with the
+// preferences' key, and the session is encrypted. The agent does not
+// encrypt Port sessions (TestForwardKMSNotForPortSessions); this is the
+// client's encryption of port traffic, for an agent that would.
 func TestForwardKMS(t *testing.T) {
-	r := startForward(t, fwdSetup{kms: true})
+	r := startForward(t, fwdSetup{kms: true, encrypt: true})
 	c := dialEcho(t, r.addr)
 	if err := fwdEcho(c, 4<<20, 6); err != nil {
 		t.Fatal(err)
@@ -547,6 +551,26 @@ func TestForwardKMS(t *testing.T) {
 	ch.mu.Unlock()
 	if !encrypted {
 		t.Error("the session was not encrypted: the simulated agent has no data keys")
+	}
+}
+
+// TestForwardKMSNotForPortSessions: with a KMS key in the preferences,
+// the agent still does not encrypt a port forwarding session: no
+// KMSEncryption in the handshake, no data keys, and the bytes come through.
+func TestForwardKMSNotForPortSessions(t *testing.T) {
+	r := startForward(t, fwdSetup{kms: true})
+	if err := fwdUpload(r.addr, 1<<20, 8); err != nil {
+		t.Fatal(err)
+	}
+	ch, ok := r.s.dcChannel(r.sess.ID())
+	if !ok {
+		t.Fatal("no simulator channel for the session")
+	}
+	ch.mu.Lock()
+	encrypted := ch.enc != nil || ch.dec != nil
+	ch.mu.Unlock()
+	if encrypted {
+		t.Error("the port session was encrypted: the agent encrypts only shell sessions")
 	}
 }
 

@@ -68,7 +68,7 @@ func (ch *dcChannel) isShell() bool { return ch.shellType != "" }
 // startShellSession begins a shell session on a fresh channel: the
 // handshake when it is encrypted, else straight to the shell. ch.mu held.
 func (ch *dcChannel) startShellSession() {
-	if ch.sess.KMSKeyID == "" && ch.shellType != tunnel.SessionTypeNonInteractive {
+	if ch.kmsKeyID() == "" && ch.shellType != tunnel.SessionTypeNonInteractive {
 		ch.stage = hsDialing
 		go ch.connectTarget()
 		return

@@ -217,7 +217,9 @@ func dcEchoRunKMS(t *testing.T, size int64) dcRun {
 		st.Instances[idHealthy].Ports = map[string]string{"22": echo.addr}
 		st.SessionPreferences.KMSKeyID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 	})
-	s.SetDataChannelOptions(DCOptions{PerMessageDelay: 0})
+	// The agent does not encrypt SSH sessions; this exercises the
+	// client's encryption, for an agent that would.
+	s.SetDataChannelOptions(DCOptions{PerMessageDelay: 0, EncryptPortSessions: true})
 	api := ssmAs(s, "ops")
 	out, err := api.StartSession(context.Background(), &ssm.StartSessionInput{
 		Target: aws.String(idHealthy), DocumentName: aws.String("AWS-StartSSHSession"),
