@@ -462,9 +462,15 @@ func TestActionFromSourceAgainstTheSimulator(t *testing.T) {
 	a := newActionRun(t, map[string]string{"targets": "demo-healthy\n demo-no-profile", "region": "us-east-1", "report": "reports/ssmdoctor.xml"},
 		"AWS_ENDPOINT_URL="+sim.URL(), "AWS_ACCESS_KEY_ID="+awssim.DemoAccessKey, "AWS_SECRET_ACCESS_KEY="+awssim.DemoSecretKey,
 		"AWS_EC2_METADATA_DISABLED=true")
+	sim.ResetCalls()
 	results := a.run()
 	if len(results) != 3 || results[0].ran || !results[1].ran || !results[2].ran {
 		t.Fatalf("steps run: %+v", results)
+	}
+	// One check run renders all three: one caller identity, one listing
+	// of each target.
+	if n := sim.Calls("sts.GetCallerIdentity"); n != 1 {
+		t.Errorf("%d sts:GetCallerIdentity calls: the check ran more than once", n)
 	}
 	build, check := results[1], results[2]
 	if build.code != 0 || !strings.HasPrefix(build.stdout, "ssmdoctor ") {

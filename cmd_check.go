@@ -39,6 +39,7 @@ func checkCommand() *cli.Command {
 			&cli.BoolFlag{Name: "ephemeral-key", Usage: "you connect with one-time keys (as ssmdoctor ssh --ephemeral-key): check ec2-instance-connect:SendSSHPublicKey for --user"},
 			&cli.StringFlag{Name: "format", Usage: "output format: " + strings.Join(report.Formats(report.KindCheck), ", "), Value: "human"},
 			&cli.StringFlag{Name: "output", Usage: "write results to `FILE` instead of stdout"},
+			&cli.StringSliceFlag{Name: "report", Usage: "also write this run's report as FORMAT to FILE (`FORMAT=FILE`, repeatable), e.g. junit=report.xml"},
 			&cli.BoolFlag{Name: "strict", Usage: "warnings and undetermined checks also fail"},
 			&cli.StringSliceFlag{Name: "skip", Usage: "skip the check with this `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "list-checks", Usage: "list every check and exit"},
@@ -63,10 +64,14 @@ func checkCommand() *cli.Command {
 
 // checkOptions is the parsed command line (parseCheckOptions): what to
 // check (run) and how to show it.
+// extraReport is one --report: the same run, written as format to path.
+type extraReport struct{ format, path string }
+
 type checkOptions struct {
 	run           checkrun.Options
 	format        string
 	output        string
+	reports       []extraReport // --report FORMAT=FILE
 	strict        bool
 	listChecks    bool
 	script        bool // --on-instance-script
@@ -115,6 +120,13 @@ func runCheck(c *cli.Context) error {
 	rep := report.Report{Version: version, GeneratedAt: started, Targets: targets}
 	if err := writeReport(d, o, rep); err != nil {
 		return internalErr("", err)
+	}
+	for _, x := range o.reports {
+		xo := o
+		xo.format, xo.output = x.format, x.path
+		if err := writeReport(d, xo, rep); err != nil {
+			return internalErr("choose a writable --report path", fmt.Errorf("check: --report %s=%s: %w", x.format, report.Visible(x.path), err))
+		}
 	}
 	// The report shows what finished; a run cut short is not a clean bill.
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -185,6 +197,19 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	r, opts := o.run, o.run.Checks
 	if !slices.Contains(report.Formats(report.KindCheck), o.format) {
 		return o, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "check: unknown --format %s", quoteShort(o.format))
+	}
+	for _, v := range c.StringSlice("report") {
+		f, path, ok := strings.Cut(v, "=")
+		switch {
+		case !ok || path == "" || strings.ContainsRune(path, 0):
+			return o, usageErr("the form is --report FORMAT=FILE, e.g. --report junit=report.xml", "check: malformed --report %s", quoteShort(v))
+		case !slices.Contains(report.Formats(report.KindCheck), f):
+			return o, usageErr("FORMAT is one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "check: unknown --report format %s", quoteShort(f))
+		}
+		o.reports = append(o.reports, extraReport{format: f, path: path})
+	}
+	if len(o.reports) > 0 && (o.listChecks || o.script) {
+		return o, usageErr("--report writes a check run's report; --list-checks and --on-instance-script run no checks", "check: --report with --list-checks or --on-instance-script")
 	}
 	for _, t := range r.Targets {
 		if err := awsfacts.ValidateTarget(t); err != nil {
