@@ -47,9 +47,9 @@ func waitCommand() *cli.Command {
 			"--for running (EC2 state), online (registered with Systems Manager, PingStatus Online;\n" +
 			"the default) or ssh (sshd's banner through a real Session Manager session). --timeout is\n" +
 			"how long to wait (default 10m). Exit status: 0 every target reached; 1 the timeout ran out,\n" +
-			"or waiting cannot help (a terminated instance, no such target, StartSession denied): the\n" +
-			"check report of the targets not reached is printed; 2 usage error; 3 ssmdoctor itself\n" +
-			"failed; 130 interrupted.",
+			"or waiting cannot help (a terminated instance, StartSession denied, no such target a minute\n" +
+			"on): the check report of the targets not reached is printed; 2 usage error; 3 ssmdoctor\n" +
+			"itself failed; 130 interrupted.",
 		Flags: append(globalFlags(),
 			&cli.StringFlag{Name: "for", Usage: "what to wait for: " + strings.Join(waitGoals, ", "), Value: waitOnline},
 			&cli.IntFlag{Name: "port", Usage: "with --for ssh: sshd port on the instance", Value: 22},
@@ -164,7 +164,15 @@ func runWait(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	targets, err := checkrun.Resolve(waitCtx, base, w.check.run.Targets, nil, false)
+	// Each look after the first asks AWS again: the view remembers what
+	// it was told, a target not found included.
+	fresh := func() *checks.Env {
+		env := *base
+		env.AWS = awsfacts.NewAWSEnv(clients)
+		checkrun.SearchOtherRegions(&env, seam)
+		return &env
+	}
+	targets, err := resolveForWait(waitCtx, base, fresh, w.check.run.Targets, stderr)
 	if ctx.Err() != nil {
 		return waitInterrupted()
 	}
@@ -269,6 +277,38 @@ func runWait(c *cli.Context) error {
 	}
 	return &exitError{code: exitProblems, err: fmt.Errorf("wait: not %s within %s: %s", w.goal, w.timeout, strings.Join(lines, "; ")),
 		hint: "the report above says what is still missing; raise --timeout if the instance is only slow"}
+}
+
+// waitUnknownGrace is how long wait looks again for a target EC2 does not
+// know: an instance launched a moment ago is not visible to every
+// DescribeInstances at once (EC2 is eventually consistent), so
+// `aws ec2 run-instances ... && ssmdoctor wait ID` must not fail on it.
+var waitUnknownGrace = 60 * time.Second
+
+// resolveForWait resolves the targets as check does; while one of them is
+// not found it looks again on wait's schedule, for waitUnknownGrace at
+// most, saying so once.
+func resolveForWait(ctx context.Context, base *checks.Env, fresh func() *checks.Env, inputs []string, stderr io.Writer) ([]*awsfacts.Target, error) {
+	deadline := time.Now().Add(waitUnknownGrace)
+	b := waitPolling
+	said := map[string]bool{}
+	for env := base; ; env = fresh() {
+		targets, err := checkrun.Resolve(ctx, env, inputs, nil, false)
+		var nf *awsfacts.TargetNotFoundError
+		if err == nil || !errors.As(err, &nf) || time.Now().After(deadline) {
+			return targets, err
+		}
+		if !said[nf.Input] {
+			said[nf.Input] = true
+			fmt.Fprintf(stderr, "wait: %s: not known to EC2 yet (a new instance takes a moment to appear): looking again for up to %s\n",
+				report.Visible(nf.Input), waitUnknownGrace)
+		}
+		select {
+		case <-time.After(b.Next()):
+		case <-ctx.Done():
+			return nil, err
+		}
+	}
 }
 
 func waitInterrupted() error {

@@ -186,11 +186,48 @@ func TestWaitTerminatedEndsAtOnce(t *testing.T) {
 	}
 }
 
-func TestWaitUnknownTargetEndsAtOnce(t *testing.T) {
-	demoInProcess(t, awssim.DemoAccessKey, nil)
+// A target EC2 does not know is looked for again during the grace (it
+// may have been launched a moment ago), then is an error.
+func TestWaitUnknownTargetEndsAfterTheGrace(t *testing.T) {
+	fastPolling(t)
+	saved := waitUnknownGrace
+	waitUnknownGrace = 700 * time.Millisecond
+	t.Cleanup(func() { waitUnknownGrace = saved })
+	sim := demoInProcess(t, awssim.DemoAccessKey, nil)
+	sim.ResetCalls()
+	start := time.Now()
 	r := runInProcess(t, "wait", "i-0123456789abcdef9", "--region", "us-east-1", "--timeout", "10m")
+	if d := time.Since(start); d < 700*time.Millisecond || d > 30*time.Second {
+		t.Errorf("ended after %s; the grace was 700ms", d)
+	}
 	if r.code != exitProblems || r.stdout != "" ||
-		!strings.Contains(r.stderr, `error: wait: no instance matches "i-0123456789abcdef9" in us-east-1`) {
+		!strings.Contains(r.stderr, `error: wait: no instance matches "i-0123456789abcdef9" in us-east-1`) ||
+		strings.Count(r.stderr, "wait: i-0123456789abcdef9: not known to EC2 yet") != 1 {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	if n := sim.Calls("ec2.DescribeInstances"); n < 2 {
+		t.Errorf("%d DescribeInstances calls: the target was not looked for again", n)
+	}
+}
+
+// An instance launched just before wait, not yet visible to EC2's reads,
+// is waited for once it appears.
+func TestWaitLaunchedMeanwhile(t *testing.T) {
+	fastPolling(t)
+	const fresh = "i-0fe5a000000000001"
+	sim := demoInProcess(t, awssim.DemoAccessKey, nil)
+	go func() {
+		time.Sleep(400 * time.Millisecond)
+		sim.WithState(func(st *awssim.State) {
+			in := *st.Instances[demoHealthy] // as the simulator holds it
+			in.ID = fresh
+			in.Tags = []awssim.Tag{{Key: "Name", Value: "fresh"}}
+			st.Instances[fresh] = &in
+		})
+	}()
+	r := runInProcess(t, "wait", fresh, "--for", "running", "--region", "us-east-1", "--timeout", "1m")
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, fresh+" (fresh): running after ") ||
+		!strings.Contains(r.stderr, "wait: "+fresh+": not known to EC2 yet") {
 		t.Fatalf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
 	}
 }
