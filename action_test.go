@@ -506,22 +506,32 @@ func TestActionFromSourceAgainstTheSimulator(t *testing.T) {
 	if code := a.actionOutput("exit-code"); code != "1" {
 		t.Fatalf("output exit-code = %q", code)
 	}
-	b, err := os.ReadFile(report)
+	suites := junitSuites(t, report)
+	if len(suites) != 2 || suites[1].Name != "ssmdoctor check i-0bad0000000000003" || suites[1].Failures == 0 {
+		t.Fatalf("JUnit suites: %+v", suites)
+	}
+}
+
+// junitSuite is a JUnit file's testsuite, as far as the tests read it.
+type junitSuite struct {
+	Name     string `xml:"name,attr"`
+	Failures int    `xml:"failures,attr"`
+}
+
+// junitSuites reads the JUnit file at path.
+func junitSuites(t *testing.T, path string) []junitSuite {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var suites struct {
-		Suites []struct {
-			Name     string `xml:"name,attr"`
-			Failures int    `xml:"failures,attr"`
-		} `xml:"testsuite"`
+	var doc struct {
+		Suites []junitSuite `xml:"testsuite"`
 	}
-	if err := xml.Unmarshal(b, &suites); err != nil || len(suites.Suites) != 2 {
-		t.Fatalf("JUnit report: %v\n%s", err, b)
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("JUnit file %s: %v\n%s", path, err, b)
 	}
-	if suites.Suites[1].Name != "ssmdoctor check i-0bad0000000000003" || suites.Suites[1].Failures == 0 {
-		t.Fatalf("JUnit suites: %+v", suites.Suites)
-	}
+	return doc.Suites
 }
 
 // The release install checks the archive against the SHA-256 the action

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"maps"
 	"os"
 	"path/filepath"
@@ -38,18 +37,8 @@ func TestCheckReportFlag(t *testing.T) {
 	if !strings.Contains(r.stdout, "::error title=ssmdoctor instance-profile (i-0bad0000000000003)::no instance profile") {
 		t.Errorf("annotations on stdout:\n%s", r.stdout)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "r.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var suites struct {
-		Suites []struct {
-			Name     string `xml:"name,attr"`
-			Failures int    `xml:"failures,attr"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal(b, &suites); err != nil || len(suites.Suites) != 2 || suites.Suites[1].Failures == 0 {
-		t.Errorf("JUnit file: %v %+v", err, suites.Suites)
+	if suites := junitSuites(t, filepath.Join(dir, "r.xml")); len(suites) != 2 || suites[1].Failures == 0 {
+		t.Errorf("JUnit file: %+v", suites)
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "s.md"))
 	if !strings.Contains(string(md), "### ssmdoctor check\n") || !strings.Contains(string(md), "**instance-profile**: no instance profile") {

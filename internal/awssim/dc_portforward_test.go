@@ -542,15 +542,8 @@ func TestForwardKMS(t *testing.T) {
 	}
 	// The bytes came through, and the agent's side holds both data keys:
 	// it sealed what it sent and opened what it got.
-	ch, ok := r.s.dcChannel(r.sess.ID())
-	if !ok {
-		t.Fatal("no simulator channel for the session")
-	}
-	ch.mu.Lock()
-	encrypted := ch.enc != nil && ch.dec != nil
-	ch.mu.Unlock()
-	if !encrypted {
-		t.Error("the session was not encrypted: the simulated agent has no data keys")
+	if enc, dec := agentDataKeys(t, r); !enc || !dec {
+		t.Errorf("the session was not encrypted: the simulated agent's data keys: sealing %v, opening %v", enc, dec)
 	}
 }
 
@@ -562,16 +555,22 @@ func TestForwardKMSNotForPortSessions(t *testing.T) {
 	if err := fwdUpload(r.addr, 1<<20, 8); err != nil {
 		t.Fatal(err)
 	}
+	if enc, dec := agentDataKeys(t, r); enc || dec {
+		t.Error("the port session was encrypted: the agent encrypts only shell sessions")
+	}
+}
+
+// agentDataKeys says whether the simulated agent's side of r's session
+// holds a data key to seal with and one to open with.
+func agentDataKeys(t *testing.T, r *fwdRun) (enc, dec bool) {
+	t.Helper()
 	ch, ok := r.s.dcChannel(r.sess.ID())
 	if !ok {
 		t.Fatal("no simulator channel for the session")
 	}
 	ch.mu.Lock()
-	encrypted := ch.enc != nil || ch.dec != nil
-	ch.mu.Unlock()
-	if encrypted {
-		t.Error("the port session was encrypted: the agent encrypts only shell sessions")
-	}
+	defer ch.mu.Unlock()
+	return ch.enc != nil, ch.dec != nil
 }
 
 func TestScenarioRemoteHosts(t *testing.T) {
