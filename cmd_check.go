@@ -39,7 +39,7 @@ func checkCommand() *cli.Command {
 			&cli.BoolFlag{Name: "ephemeral-key", Usage: "you connect with one-time keys (as ssmdoctor ssh --ephemeral-key): check ec2-instance-connect:SendSSHPublicKey for --user"},
 			&cli.StringFlag{Name: "format", Usage: "output format: " + strings.Join(report.Formats(report.KindCheck), ", "), Value: "human"},
 			&cli.StringFlag{Name: "output", Usage: "write results to `FILE` instead of stdout"},
-			&cli.StringSliceFlag{Name: "report", Usage: "also write this run's report as FORMAT to FILE (`FORMAT=FILE`, repeatable), e.g. junit=report.xml"},
+			&cli.GenericFlag{Name: "report", Usage: "also write this run's report as FORMAT to FILE (`FORMAT=FILE`, repeatable), e.g. junit=report.xml", Value: &wholeValues{}},
 			&cli.BoolFlag{Name: "strict", Usage: "warnings and undetermined checks also fail"},
 			&cli.StringSliceFlag{Name: "skip", Usage: "skip the check with this `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "list-checks", Usage: "list every check and exit"},
@@ -64,6 +64,26 @@ func checkCommand() *cli.Command {
 
 // checkOptions is the parsed command line (parseCheckOptions): what to
 // check (run) and how to show it.
+// wholeValues is a repeatable flag whose every value is kept whole:
+// urfave/cli's slice flags split a value at its commas, and a path may
+// hold one.
+type wholeValues []string
+
+func (w *wholeValues) Set(v string) error { *w = append(*w, v); return nil }
+func (w *wholeValues) String() string {
+	if w == nil {
+		return ""
+	}
+	return strings.Join(*w, " ")
+}
+
+func (w *wholeValues) values() []string {
+	if w == nil {
+		return nil
+	}
+	return *w
+}
+
 // extraReport is one --report: the same run, written as format to path.
 type extraReport struct{ format, path string }
 
@@ -198,7 +218,8 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	if !slices.Contains(report.Formats(report.KindCheck), o.format) {
 		return o, usageErr("use one of: "+strings.Join(report.Formats(report.KindCheck), ", "), "check: unknown --format %s", quoteShort(o.format))
 	}
-	for _, v := range c.StringSlice("report") {
+	reports, _ := c.Generic("report").(*wholeValues)
+	for _, v := range reports.values() {
 		f, path, ok := strings.Cut(v, "=")
 		switch {
 		case !ok || path == "" || strings.ContainsRune(path, 0):

@@ -81,17 +81,3 @@ func TestCheckReportFlagErrors(t *testing.T) {
 		t.Errorf("unwritable --report: exit %d\n%s", r.code, r.stderr)
 	}
 }
-
-// TestRepeatableFlagsKeepCommas: a repeatable flag's value is taken whole
-// (a tag value may hold a comma): --filter tag:Team=red,blue selects the
-// instance so tagged.
-func TestRepeatableFlagsKeepCommas(t *testing.T) {
-	demoInProcess(t, awssim.DemoAccessKey, func(st *awssim.State) {
-		st.Instances[demoHealthy].Tags = append(st.Instances[demoHealthy].Tags, awssim.Tag{Key: "Team", Value: "red,blue"})
-	})
-	r := runInProcess(t, "check", "--filter", "tag:Team=red,blue", "--skip", "ssh-config", "--format", "json", "--deterministic")
-	var doc struct{ Targets []struct{ InstanceID string } }
-	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Targets) != 1 || doc.Targets[0].InstanceID != demoHealthy {
-		t.Fatalf("exit %d: %v %+v\n%s", r.code, err, doc.Targets, r.stderr)
-	}
-}

@@ -120,10 +120,7 @@ func newApp(d *deps) *cli.App {
 		ErrWriter:            stderr,
 		EnableBashCompletion: false,
 		HideHelpCommand:      true,
-		// A repeatable flag takes each value whole: a tag value, a path
-		// or an ARN may hold a comma.
-		DisableSliceFlagSeparator: true,
-		Flags:                     globalFlags(),
+		Flags:                globalFlags(),
 		// Never let urfave/cli call os.Exit: run maps errors to codes.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
