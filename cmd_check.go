@@ -31,7 +31,7 @@ func checkCommand() *cli.Command {
 			"3 ssmdoctor itself failed.",
 		Flags: append(globalFlags(),
 			&cli.BoolFlag{Name: "all", Usage: "check every instance in the region"},
-			&cli.StringSliceFlag{Name: "filter", Usage: "select instances by tag: tag:KEY=VALUE (repeatable)"},
+			&cli.GenericFlag{Name: "filter", Usage: "select instances by tag: tag:KEY=VALUE (repeatable, or several separated by commas)", Value: &wholeValues{}},
 			&cli.StringFlag{Name: "user", Usage: "OS user to log in as"},
 			&cli.IntFlag{Name: "port", Usage: "sshd port on the instance", Value: 22},
 			&cli.BoolFlag{Name: "probe", Usage: "open a real session and read the SSH banner"},
@@ -82,6 +82,26 @@ func (w *wholeValues) values() []string {
 		return nil
 	}
 	return *w
+}
+
+// splitFilters is every --filter's tag filters. One value may hold
+// several, separated by commas ("tag:Env=prod,tag:Role=web"); a comma that
+// does not start another "tag:" belongs to the value (EC2 allows it in a
+// tag: "tag:Team=red,blue" is one filter).
+func splitFilters(v any) []string {
+	w, _ := v.(*wholeValues)
+	var out []string
+	for _, f := range w.values() {
+		start := 0
+		for i := 0; i < len(f); i++ {
+			if f[i] == ',' && strings.HasPrefix(f[i+1:], "tag:") {
+				out = append(out, f[start:i])
+				start = i + 1
+			}
+		}
+		out = append(out, f[start:])
+	}
+	return out
 }
 
 // extraReport is one --report: the same run, written as format to path.
@@ -183,7 +203,7 @@ func parseCheckOptions(c *cli.Context) (checkOptions, error) {
 	o := checkOptions{
 		run: checkrun.Options{
 			Targets:   c.Args().Slice(),
-			Filters:   c.StringSlice("filter"),
+			Filters:   splitFilters(c.Generic("filter")),
 			All:       c.Bool("all"),
 			Skip:      c.StringSlice("skip"),
 			SSHConfig: c.String("ssh-config"),

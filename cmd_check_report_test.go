@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,5 +80,38 @@ func TestCheckReportFlagErrors(t *testing.T) {
 	r := runInProcess(t, "check", demoHealthy, "--skip", "ssh-config", "--format", "json", "--report", "junit="+filepath.Join(t.TempDir(), "missing", "r.xml"))
 	if r.code != exitInternal || !strings.Contains(r.stderr, "error: check: --report junit=") || !strings.Contains(r.stderr, "hint: choose a writable --report path") {
 		t.Errorf("unwritable --report: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestFilterValuesKeepTheirCommas: one --filter value may list several
+// filters, each starting with tag:, and a tag value may hold a comma of
+// its own (EC2 allows one).
+func TestFilterValuesKeepTheirCommas(t *testing.T) {
+	for in, want := range map[string][]string{
+		"tag:Team=red,blue":              {"tag:Team=red,blue"},
+		"tag:Env=prod,tag:Role=web":      {"tag:Env=prod", "tag:Role=web"},
+		"tag:Team=red,blue,tag:Env=prod": {"tag:Team=red,blue", "tag:Env=prod"},
+		"tag:Team=,":                     {"tag:Team=,"},
+		"tag:Env=prod,,tag:Role=web":     {"tag:Env=prod,", "tag:Role=web"},
+	} {
+		w := &wholeValues{}
+		w.Set(in)
+		if got := splitFilters(w); !slices.Equal(got, want) {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	demoInProcess(t, awssim.DemoAccessKey, func(st *awssim.State) {
+		st.Instances[demoHealthy].Tags = append(st.Instances[demoHealthy].Tags, awssim.Tag{Key: "Team", Value: "red,blue"})
+	})
+	for _, args := range [][]string{
+		{"--filter", "tag:Team=red,blue"},
+		{"--filter", "tag:Team=red,blue,tag:Name=demo-healthy"},
+		{"--filter", "tag:Team=red,blue", "--filter", "tag:Name=demo-healthy"},
+	} {
+		r := runInProcess(t, append([]string{"check", "--skip", "ssh-config", "--format", "json", "--deterministic"}, args...)...)
+		var doc struct{ Targets []struct{ InstanceID string } }
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Targets) != 1 || doc.Targets[0].InstanceID != demoHealthy {
+			t.Errorf("%v: exit %d: %v %+v\n%s", args, r.code, err, doc.Targets, r.stderr)
+		}
 	}
 }
