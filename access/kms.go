@@ -18,19 +18,16 @@ func SessionKMSKey(ctx context.Context, env *awsfacts.AWSEnv, doc string) (key, 
 	if doc == "" {
 		doc = DefaultDocument
 	}
-	prefs, err := env.SessionPreferences(ctx)
-	if err != nil {
-		return "", "", "the Session Manager preferences could not be read (" + awsfacts.ConciseAPIError(err) + "): whether sessions need kms:GenerateDataKey is not known"
-	}
-	if prefs.KMSKeyID == "" {
-		return "", "", ""
-	}
-	st, err := env.DocumentSessionType(ctx, doc)
+	k, err := env.SessionKMSFor(ctx, doc)
 	switch {
 	case err != nil:
-		return prefs.KMSKeyID, "", fmt.Sprintf("the session type of %s could not be read (%s): kms:GenerateDataKey on the preferences' key is taken to be needed", doc, awsfacts.ConciseAPIError(err))
-	case !awsfacts.KMSEncrypts(st):
-		return "", prefs.KMSKeyID, ""
+		return "", "", "the Session Manager preferences could not be read (" + awsfacts.ConciseAPIError(err) + "): whether sessions need kms:GenerateDataKey is not known"
+	case k.KeyID == "":
+		return "", "", ""
+	case !k.Applies:
+		return "", k.KeyID, ""
+	case k.TypeErr != nil:
+		return k.KeyID, "", fmt.Sprintf("the session type of %s could not be read (%s): kms:GenerateDataKey on the preferences' key is taken to be needed", doc, awsfacts.ConciseAPIError(k.TypeErr))
 	}
-	return prefs.KMSKeyID, "", ""
+	return k.KeyID, "", ""
 }

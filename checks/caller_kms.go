@@ -44,23 +44,20 @@ func runCallerKMS(ctx context.Context, env *Env) Result {
 // the document's session type cannot be read, the key is taken to apply
 // and note says why.
 func sessionKMSKeyID(ctx context.Context, env *Env) (id, note string, r Result, ok bool) {
-	prefs, err := env.AWS.SessionPreferences(ctx)
-	if err != nil {
-		return "", "", undetermined(err), false
-	}
-	if prefs.KMSKeyID == "" {
-		return "", "", Pass("not required: the session preferences name no KMS key"), false
-	}
 	doc := env.Options.SessionDocument()
-	st, err := env.AWS.DocumentSessionType(ctx, doc)
+	k, err := env.AWS.SessionKMSFor(ctx, doc)
 	switch {
 	case err != nil:
-		note = fmt.Sprintf("the session type of %s could not be read (%s): taken to be one the key encrypts", doc, awsfacts.ConciseAPIError(err))
-	case !awsfacts.KMSEncrypts(st):
-		return "", "", Pass("not required: %s starts a Port session (SSH, port forwarding), which the agent does not encrypt with the preferences' KMS key %s", doc, prefs.KMSKeyID).
+		return "", "", undetermined(err), false
+	case k.KeyID == "":
+		return "", "", Pass("not required: the session preferences name no KMS key"), false
+	case !k.Applies:
+		return "", "", Pass("not required: %s starts a Port session (SSH, port forwarding), which the agent does not encrypt with the preferences' KMS key %s", doc, k.KeyID).
 			WithDetails("the key encrypts shell sessions (ssmdoctor shell, --document SSM-SessionManagerRunShell or AWS-StartInteractiveCommand)"), false
+	case k.TypeErr != nil:
+		note = fmt.Sprintf("the session type of %s could not be read (%s): taken to be one the key encrypts", doc, awsfacts.ConciseAPIError(k.TypeErr))
 	}
-	return prefs.KMSKeyID, note, Result{}, true
+	return k.KeyID, note, Result{}, true
 }
 
 // withNote adds note to r's details when there is one.

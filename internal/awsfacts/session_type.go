@@ -55,3 +55,33 @@ func (e *AWSEnv) DocumentSessionType(ctx context.Context, doc string) (string, e
 // neither kms:GenerateDataKey (the user) nor kms:Decrypt (the instance
 // role) is needed for them (docs/session-protocol.md#shell-sessions).
 func KMSEncrypts(sessionType string) bool { return sessionType != SessionTypePort }
+
+// SessionKMS is what the KMS key the Session Manager preferences name means
+// for the sessions of one document.
+type SessionKMS struct {
+	KeyID string // the preferences' key; "" when they name none
+	// Applies: the document's sessions are encrypted with the key (not
+	// for Port sessions; see KMSEncrypts).
+	Applies bool
+	// TypeErr is why the document's session type could not be read; the
+	// key is then taken to apply.
+	TypeErr error
+}
+
+// SessionKMSFor reads the preferences' key and whether it encrypts the
+// sessions doc starts (doc as DocumentSessionType takes it); the error is
+// the preferences' read error.
+func (e *AWSEnv) SessionKMSFor(ctx context.Context, doc string) (SessionKMS, error) {
+	prefs, err := e.SessionPreferences(ctx)
+	if err != nil {
+		return SessionKMS{}, err
+	}
+	k := SessionKMS{KeyID: prefs.KMSKeyID}
+	if k.KeyID == "" {
+		return k, nil
+	}
+	st, err := e.DocumentSessionType(ctx, doc)
+	k.TypeErr = err
+	k.Applies = err != nil || KMSEncrypts(st)
+	return k, nil
+}
