@@ -134,12 +134,7 @@ func TestShellTmux(t *testing.T) {
 	// end is 0 whatever `exit` said.
 	tm.keys("exit 3", "Enter")
 	tm.waitPane(`(?m)^rc=0$`, 10*time.Second)
-	tm.waitPane(`local\$ ?$`, 10*time.Second)
-	b, err1 := os.ReadFile(before)
-	a, err2 := os.ReadFile(after)
-	if err1 != nil || err2 != nil || len(b) == 0 || string(a) != string(b) {
-		t.Errorf("terminal state not restored: before %q, after %q (%v %v)", b, a, err1, err2)
-	}
+	assertTerminalRestored(t, tm, before, after)
 }
 
 // The terminal is restored when the session ends from the other side too
@@ -166,12 +161,7 @@ func TestShellTmuxRestoredOnRemoteEnd(t *testing.T) {
 	if !strings.Contains(p, "was terminated") {
 		t.Errorf("no reason on the terminal:\n%s", p)
 	}
-	tm.waitPane(`local\$ ?$`, 10*time.Second)
-	b, _ := os.ReadFile(before)
-	a, _ := os.ReadFile(after)
-	if len(b) == 0 || string(a) != string(b) {
-		t.Errorf("terminal state not restored: before %q, after %q", b, a)
-	}
+	assertTerminalRestored(t, tm, before, after)
 }
 
 // SIGTSTP sent to ssmdoctor reaches the remote job; SIGTERM (a
@@ -201,12 +191,7 @@ func TestShellTmuxRestoredOnSIGTERM(t *testing.T) {
 	if !strings.Contains(p, "interrupted") {
 		t.Errorf("no reason on the terminal:\n%s", p)
 	}
-	tm.waitPane(`local\$ ?$`, 10*time.Second)
-	b, _ := os.ReadFile(before)
-	a, _ := os.ReadFile(after)
-	if len(b) == 0 || string(a) != string(b) {
-		t.Errorf("terminal state not restored: before %q, after %q", b, a)
-	}
+	assertTerminalRestored(t, tm, before, after)
 }
 
 // childOf is the pid of parent's child process running exe.
@@ -246,13 +231,20 @@ func TestShellTmuxSIGHUP(t *testing.T) {
 	if !strings.Contains(p, "the terminal hung up") {
 		t.Errorf("no cause on the terminal:\n%s", p)
 	}
-	tm.waitPane(`local\$ ?$`, 10*time.Second)
-	b, _ := os.ReadFile(before)
-	a, _ := os.ReadFile(after)
-	if len(b) == 0 || string(a) != string(b) {
-		t.Errorf("terminal state not restored: before %q, after %q", b, a)
-	}
+	assertTerminalRestored(t, tm, before, after)
 	if n := e.sim.Calls("ssm.TerminateSession"); n != 1 {
 		t.Errorf("%d TerminateSession calls, want 1", n)
+	}
+}
+
+// assertTerminalRestored waits for the local prompt again and compares the
+// terminal's settings (stty -g) saved before and after ssmdoctor ran.
+func assertTerminalRestored(t *testing.T, tm *tmuxShell, before, after string) {
+	t.Helper()
+	tm.waitPane(`local\$ ?$`, 10*time.Second)
+	b, err1 := os.ReadFile(before)
+	a, err2 := os.ReadFile(after)
+	if err1 != nil || err2 != nil || len(b) == 0 || string(a) != string(b) {
+		t.Errorf("terminal state not restored: before %q, after %q (%v %v)", b, a, err1, err2)
 	}
 }
