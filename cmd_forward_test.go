@@ -5,10 +5,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -26,6 +24,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/ssmdoctor/ssmdoctor/internal/awssim"
+	"github.com/ssmdoctor/ssmdoctor/internal/testnet"
 )
 
 func TestParseForwardSpec(t *testing.T) {
@@ -134,7 +133,7 @@ func startFwdE2E(t *testing.T, configure func(st *awssim.State)) *fwdE2E {
 	if ssmdoctorBin == "" {
 		t.Fatal("the ssmdoctor binary could not be built (see TestMain output)")
 	}
-	srv := serveLoopback(t, serveFwdTest).String()
+	srv := testnet.FwdServer(t)
 	st := e2eState()
 	st.Instances[e2eID].Ports = map[string]string{"5432": srv}
 	st.Instances[e2eID].RemoteHosts = map[string]string{"db.internal:5432": srv}
@@ -162,93 +161,6 @@ func startFwdE2E(t *testing.T, configure func(st *awssim.State)) *fwdE2E {
 		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1",
 		"HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, ".cache"))
 	return e
-}
-
-// serveFwdTest is the destination: 'U' n data -> sha256; 'D' n seed ->
-// n bytes; 'E' -> echo.
-func serveFwdTest(c net.Conn) {
-	defer c.Close()
-	var cmd [1]byte
-	if _, err := io.ReadFull(c, cmd[:]); err != nil {
-		return
-	}
-	switch cmd[0] {
-	case 'U':
-		var n [8]byte
-		if _, err := io.ReadFull(c, n[:]); err != nil {
-			return
-		}
-		h := sha256.New()
-		if _, err := io.CopyN(h, c, int64(binary.BigEndian.Uint64(n[:]))); err == nil {
-			c.Write(h.Sum(nil))
-			io.Copy(io.Discard, c)
-		}
-	case 'D':
-		var hdr [9]byte
-		if _, err := io.ReadFull(c, hdr[:]); err == nil {
-			io.Copy(c, fwdTestPayload(int64(binary.BigEndian.Uint64(hdr[:8])), hdr[8]))
-		}
-	case 'E':
-		io.Copy(c, c)
-	}
-}
-
-func fwdTestPayload(n int64, seed byte) io.Reader {
-	return io.LimitReader(rand.NewChaCha8([32]byte{seed}), n)
-}
-
-func fwdTestSum(n int64, seed byte) []byte {
-	h := sha256.New()
-	io.Copy(h, fwdTestPayload(n, seed))
-	return h.Sum(nil)
-}
-
-func fwdTestUpload(addr string, n int64, seed byte) error {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(3 * time.Minute))
-	hdr := make([]byte, 9)
-	hdr[0] = 'U'
-	binary.BigEndian.PutUint64(hdr[1:], uint64(n))
-	if _, err := c.Write(hdr); err != nil {
-		return err
-	}
-	if _, err := io.Copy(c, fwdTestPayload(n, seed)); err != nil {
-		return err
-	}
-	got := make([]byte, 32)
-	if _, err := io.ReadFull(c, got); err != nil {
-		return fmt.Errorf("upload to %s: read digest: %w", addr, err)
-	}
-	if !bytes.Equal(got, fwdTestSum(n, seed)) {
-		return fmt.Errorf("upload to %s: the digests differ", addr)
-	}
-	return nil
-}
-
-func fwdTestDownload(addr string, n int64, seed byte) error {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(3 * time.Minute))
-	hdr := make([]byte, 10)
-	hdr[0] = 'D'
-	binary.BigEndian.PutUint64(hdr[1:9], uint64(n))
-	hdr[9] = seed
-	if _, err := c.Write(hdr); err != nil {
-		return err
-	}
-	h := sha256.New()
-	got, err := io.Copy(h, c)
-	if err != nil || got != n || !bytes.Equal(h.Sum(nil), fwdTestSum(n, seed)) {
-		return fmt.Errorf("download from %s: %d of %d bytes (%v), or different ones", addr, got, n, err)
-	}
-	return nil
 }
 
 // forwarder is a running `ssmdoctor forward`.
@@ -389,10 +301,10 @@ func TestE2EForward(t *testing.T) {
 	}
 	const n = 64 << 20
 	for _, tc := range []struct{ addr, what string }{{local, "instance"}, {remote2, "remote host"}} {
-		if err := fwdTestUpload(tc.addr, n, 1); err != nil {
+		if err := testnet.FwdUpload(tc.addr, n, 1); err != nil {
 			t.Errorf("%s: %v", tc.what, err)
 		}
-		if err := fwdTestDownload(tc.addr, n, 2); err != nil {
+		if err := testnet.FwdDownload(tc.addr, n, 2); err != nil {
 			t.Errorf("%s: %v", tc.what, err)
 		}
 	}
@@ -400,7 +312,7 @@ func TestE2EForward(t *testing.T) {
 		if addr == "" {
 			continue
 		}
-		if err := fwdTestUpload(addr, 1<<20, 3); err != nil {
+		if err := testnet.FwdUpload(addr, 1<<20, 3); err != nil {
 			t.Error(err)
 		}
 	}
@@ -513,10 +425,10 @@ func TestE2EForwardOldAgent(t *testing.T) {
 	for _, a := range lines {
 		addr = a
 	}
-	if err := fwdTestUpload(addr, 1<<20, 4); err != nil {
+	if err := testnet.FwdUpload(addr, 1<<20, 4); err != nil {
 		t.Fatal(err)
 	}
-	if err := fwdTestUpload(addr, 1<<20, 5); err != nil {
+	if err := testnet.FwdUpload(addr, 1<<20, 5); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -538,10 +450,10 @@ func TestE2EForwardKMS(t *testing.T) {
 	e.sim.SetDataChannelOptions(awssim.DCOptions{PerMessageDelay: 0, EncryptPortSessions: true})
 	f := e.start("-L", "0:db.internal:5432", "web-0")
 	for _, addr := range f.waitForwarding(t, 1) {
-		if err := fwdTestUpload(addr, 8<<20, 6); err != nil {
+		if err := testnet.FwdUpload(addr, 8<<20, 6); err != nil {
 			t.Fatal(err)
 		}
-		if err := fwdTestDownload(addr, 8<<20, 7); err != nil {
+		if err := testnet.FwdDownload(addr, 8<<20, 7); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -635,9 +547,9 @@ func TestE2EForwardRSS(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			c.SetDeadline(time.Now().Add(2 * time.Minute))
-			go io.Copy(c, fwdTestPayload(1<<20, byte(i)))
+			go io.Copy(c, testnet.FwdPayload(1<<20, byte(i)))
 			h := sha256.New()
-			if _, err := io.CopyN(h, c, 1<<20); err != nil || !bytes.Equal(h.Sum(nil), fwdTestSum(1<<20, byte(i))) {
+			if _, err := io.CopyN(h, c, 1<<20); err != nil || !bytes.Equal(h.Sum(nil), testnet.FwdSum(1<<20, byte(i))) {
 				t.Errorf("connection %d: echo differs (%v)", i, err)
 			}
 		}()
@@ -682,7 +594,7 @@ func TestE2EForwardDocument(t *testing.T) {
 	for _, a := range f.waitForwarding(t, 1) {
 		addr = a
 	}
-	if err := fwdTestUpload(addr, 1<<20, 8); err != nil {
+	if err := testnet.FwdUpload(addr, 1<<20, 8); err != nil {
 		t.Fatal(err)
 	}
 	if code := f.wait(t, 30*time.Second); code != 0 {

@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"encoding/binary"
+	"github.com/ssmdoctor/ssmdoctor/internal/testnet"
 	"io"
 	"net"
 	"sync"
@@ -22,7 +23,7 @@ func fwdBenchAddr(b *testing.B, path string) string {
 	b.Helper()
 	switch path {
 	case "direct":
-		return startFwdServer(b)
+		return testnet.FwdServer(b)
 	case "unpaced":
 		return startForward(b, fwdSetup{}).addr
 	case "paced":
@@ -48,9 +49,9 @@ func BenchmarkForwardThroughput(b *testing.B) {
 				for i := range b.N {
 					var err error
 					if dir == "up" {
-						err = fwdUpload(addr, n, byte(i))
+						err = testnet.FwdUpload(addr, n, byte(i))
 					} else {
-						err = fwdDownload(addr, n, byte(i))
+						err = testnet.FwdDownload(addr, n, byte(i))
 					}
 					if err != nil {
 						b.Fatal(err)

@@ -1,157 +1,19 @@
 package awssim
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ssmdoctor/ssmdoctor/internal/testnet"
 	"github.com/ssmdoctor/ssmdoctor/internal/tunnelaws"
 	"github.com/ssmdoctor/ssmdoctor/tunnel"
 )
-
-// The destination server of the forwarding tests. Each connection starts
-// with a command byte:
-//
-//	'U' n(8) data(n)  -> sha256(data)                  (upload)
-//	'D' n(8) seed(1)  -> n pseudo-random bytes, close  (download)
-//	'E'               -> echo until EOF                (echo)
-func startFwdServer(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveFwd(c)
-		}
-	}()
-	return ln.Addr().String()
-}
-
-func serveFwd(c net.Conn) {
-	defer c.Close()
-	var cmd [1]byte
-	if _, err := io.ReadFull(c, cmd[:]); err != nil {
-		return
-	}
-	switch cmd[0] {
-	case 'U':
-		var n [8]byte
-		if _, err := io.ReadFull(c, n[:]); err != nil {
-			return
-		}
-		h := sha256.New()
-		if _, err := io.CopyN(h, c, int64(binary.BigEndian.Uint64(n[:]))); err != nil {
-			return
-		}
-		c.Write(h.Sum(nil))
-		io.Copy(io.Discard, c) // until the client closes
-	case 'D':
-		var hdr [9]byte
-		if _, err := io.ReadFull(c, hdr[:]); err != nil {
-			return
-		}
-		io.Copy(c, fwdPayload(int64(binary.BigEndian.Uint64(hdr[:8])), hdr[8]))
-	case 'E':
-		io.Copy(c, c)
-	}
-}
-
-func fwdPayload(n int64, seed byte) io.Reader {
-	return io.LimitReader(rand.NewChaCha8([32]byte{seed}), n)
-}
-
-func fwdSum(n int64, seed byte) []byte {
-	h := sha256.New()
-	io.Copy(h, fwdPayload(n, seed))
-	return h.Sum(nil)
-}
-
-// fwdUpload sends n bytes through addr and returns the server's digest.
-func fwdUpload(addr string, n int64, seed byte) error {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	var hdr [9]byte
-	hdr[0] = 'U'
-	binary.BigEndian.PutUint64(hdr[1:], uint64(n))
-	if _, err := c.Write(hdr[:]); err != nil {
-		return err
-	}
-	if _, err := io.Copy(c, fwdPayload(n, seed)); err != nil {
-		return fmt.Errorf("upload: %w", err)
-	}
-	got := make([]byte, 32)
-	if _, err := io.ReadFull(c, got); err != nil {
-		return fmt.Errorf("upload: read digest: %w", err)
-	}
-	if !bytes.Equal(got, fwdSum(n, seed)) {
-		return fmt.Errorf("upload of %d bytes: the server's digest differs", n)
-	}
-	return nil
-}
-
-// fwdDownload asks for n bytes through addr and checks them.
-func fwdDownload(addr string, n int64, seed byte) error {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	var hdr [10]byte
-	hdr[0] = 'D'
-	binary.BigEndian.PutUint64(hdr[1:9], uint64(n))
-	hdr[9] = seed
-	if _, err := c.Write(hdr[:]); err != nil {
-		return err
-	}
-	h := sha256.New()
-	got, err := io.Copy(h, c)
-	if err != nil {
-		return fmt.Errorf("download: %w", err)
-	}
-	if got != n || !bytes.Equal(h.Sum(nil), fwdSum(n, seed)) {
-		return fmt.Errorf("download: got %d bytes of %d, or different ones", got, n)
-	}
-	return nil
-}
-
-// fwdEcho sends n bytes on an open echo connection and reads them back.
-func fwdEcho(c net.Conn, n int64, seed byte) error {
-	errc := make(chan error, 1)
-	go func() {
-		_, err := io.Copy(c, fwdPayload(n, seed))
-		errc <- err
-	}()
-	h := sha256.New()
-	if _, err := io.CopyN(h, c, n); err != nil {
-		return fmt.Errorf("echo: read: %w", err)
-	}
-	if err := <-errc; err != nil {
-		return fmt.Errorf("echo: write: %w", err)
-	}
-	if !bytes.Equal(h.Sum(nil), fwdSum(n, seed)) {
-		return fmt.Errorf("echo of %d bytes: different bytes came back", n)
-	}
-	return nil
-}
 
 func dialEcho(t testing.TB, addr string) net.Conn {
 	t.Helper()
@@ -207,7 +69,7 @@ func (n *notes) String() string { n.mu.Lock(); defer n.mu.Unlock(); return n.b.S
 // listener until the test ends.
 func startForward(t testing.TB, o fwdSetup) *fwdRun {
 	t.Helper()
-	srv := startFwdServer(t)
+	srv := testnet.FwdServer(t)
 	s := startDCSim(t)
 	s.WithState(func(st *State) {
 		in := st.Instances[idHealthy]
@@ -293,10 +155,10 @@ func TestForwardByteIdentical(t *testing.T) {
 			if r.mode != tunnel.ForwardMux {
 				t.Fatalf("mode %v with agent %s, want multiplexed", r.mode, r.agent)
 			}
-			if err := fwdUpload(r.addr, n, 1); err != nil {
+			if err := testnet.FwdUpload(r.addr, n, 1); err != nil {
 				t.Fatal(err)
 			}
-			if err := fwdDownload(r.addr, n, 2); err != nil {
+			if err := testnet.FwdDownload(r.addr, n, 2); err != nil {
 				t.Fatal(err)
 			}
 			if w := r.s.DataChannelWarnings(); len(w) > 0 {
@@ -327,7 +189,7 @@ func TestForwardConcurrent50(t *testing.T) {
 				errs <- err
 				return
 			}
-			if err := fwdEcho(c, n, byte(i)); err != nil {
+			if err := testnet.FwdEcho(c, n, byte(i)); err != nil {
 				errs <- fmt.Errorf("connection %d: %w", i, err)
 			}
 		}()
@@ -372,7 +234,7 @@ func TestForwardAgentVersions(t *testing.T) {
 				t.Errorf("the simulated agent chose %v, want %v", simMode, tc.mode)
 			}
 			c := dialEcho(t, r.addr)
-			if err := fwdEcho(c, 1<<20, 3); err != nil {
+			if err := testnet.FwdEcho(c, 1<<20, 3); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -394,7 +256,7 @@ func TestForwardOneAtATime(t *testing.T) {
 		return ch.tcp
 	}
 	first := dialEcho(t, r.addr)
-	if err := fwdEcho(first, 64<<10, 4); err != nil {
+	if err := testnet.FwdEcho(first, 64<<10, 4); err != nil {
 		t.Fatal(err)
 	}
 	firstTCP := target()
@@ -416,7 +278,7 @@ func TestForwardOneAtATime(t *testing.T) {
 	if _, err := second.Write([]byte{'E'}); err != nil {
 		t.Fatal(err)
 	}
-	if err := fwdEcho(second, 64<<10, 5); err != nil {
+	if err := testnet.FwdEcho(second, 64<<10, 5); err != nil {
 		t.Fatal(err)
 	}
 	// ...and dials a new one for the next connection's first bytes.
@@ -496,7 +358,7 @@ func TestForwardFaults(t *testing.T) {
 			conns := make([]net.Conn, 4)
 			for i := range conns {
 				conns[i] = dialEcho(t, r.addr)
-				if err := fwdEcho(conns[i], 1024, byte(i)); err != nil {
+				if err := testnet.FwdEcho(conns[i], 1024, byte(i)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -510,7 +372,7 @@ func TestForwardFaults(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if err := fwdEcho(c, n, byte(10+i)); err != nil {
+					if err := testnet.FwdEcho(c, n, byte(10+i)); err != nil {
 						t.Errorf("connection %d: %v", i, err)
 					}
 				}()
@@ -534,10 +396,10 @@ func TestForwardFaults(t *testing.T) {
 func TestForwardKMS(t *testing.T) {
 	r := startForward(t, fwdSetup{kms: true, encrypt: true})
 	c := dialEcho(t, r.addr)
-	if err := fwdEcho(c, 4<<20, 6); err != nil {
+	if err := testnet.FwdEcho(c, 4<<20, 6); err != nil {
 		t.Fatal(err)
 	}
-	if err := fwdUpload(r.addr, 4<<20, 7); err != nil {
+	if err := testnet.FwdUpload(r.addr, 4<<20, 7); err != nil {
 		t.Fatal(err)
 	}
 	// The bytes came through, and the agent's side holds both data keys:
@@ -552,7 +414,7 @@ func TestForwardKMS(t *testing.T) {
 // KMSEncryption in the handshake, no data keys, and the bytes come through.
 func TestForwardKMSNotForPortSessions(t *testing.T) {
 	r := startForward(t, fwdSetup{kms: true})
-	if err := fwdUpload(r.addr, 1<<20, 8); err != nil {
+	if err := testnet.FwdUpload(r.addr, 1<<20, 8); err != nil {
 		t.Fatal(err)
 	}
 	if enc, dec := agentDataKeys(t, r); enc || dec {
